@@ -62,6 +62,13 @@ const typeText: Record<FieldErrorType, string> = {
 function renderValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || value === undefined) return 'null';
+  if (typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+    // Go prints a label map as map[string]string{"app":"web", "tier":"db"}.
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${JSON.stringify((value as Record<string, string>)[k])}`);
+    return `map[string]string{${entries.join(', ')}}`;
+  }
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatFieldError } from '../../field-errors.ts';
+import type { KubeObject } from '../../resource-type.ts';
+import { serviceExternalIP, servicePorts, serviceResource } from './service.ts';
+
+const svc = (spec: Record<string, unknown>, name = 'web'): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: 'default', creationTimestamp: '2024-01-01T00:00:00Z' },
+  spec,
+});
+
+const defaulted = (o: KubeObject): KubeObject => {
+  serviceResource.defaults?.(o);
+  return o;
+};
+const messages = (o: KubeObject): string[] => (serviceResource.validate?.(o) ?? []).map(formatFieldError);
+
+describe('service defaults', () => {
+  it('fills type, affinity, protocol, targetPort and traffic policies', () => {
+    const s = defaulted(svc({ selector: { app: 'web' }, ports: [{ port: 80 }] }));
+    assert.equal(s.spec.type, 'ClusterIP');
+    assert.equal(s.spec.sessionAffinity, 'None');
+    assert.deepEqual(s.spec.ports, [{ port: 80, protocol: 'TCP', targetPort: 80 }]);
+    assert.equal(s.spec.internalTrafficPolicy, 'Cluster');
+    assert.equal(s.spec.ipFamilyPolicy, 'SingleStack');
+    assert.equal(s.spec.externalTrafficPolicy, undefined);
+    assert.equal(s.spec.allocateLoadBalancerNodePorts, undefined);
+  });
+
+  it('defaults external traffic policy and node-port allocation for LoadBalancer', () => {
+    const s = defaulted(svc({ type: 'LoadBalancer', ports: [{ port: 443, targetPort: 'https' }] }));
+    assert.equal(s.spec.externalTrafficPolicy, 'Cluster');
+    assert.equal(s.spec.allocateLoadBalancerNodePorts, true);
+    assert.equal(s.spec.ports[0].targetPort, 'https');
+  });
+
+  it('gives ClientIP affinity the default timeout and ExternalName no IP family policy', () => {
+    assert.equal(
+      defaulted(svc({ sessionAffinity: 'ClientIP', ports: [{ port: 1 }] })).spec.sessionAffinityConfig.clientIP.timeoutSeconds,
+      10800,
+    );
+    const ext = defaulted(svc({ type: 'ExternalName', externalName: 'example.com' }));
+    assert.equal(ext.spec.ipFamilyPolicy, undefined);
+    assert.equal(ext.spec.internalTrafficPolicy, undefined);
+  });
+});
+
+describe('service validation', () => {
+  it('accepts a defaulted ClusterIP service', () => {
+    assert.deepEqual(messages(defaulted(svc({ selector: { app: 'web' }, ports: [{ port: 80 }] }))), []);
+  });
+
+  it('requires ports and names when there are several', () => {
+    assert.deepEqual(messages(defaulted(svc({}))), ['spec.ports: Required value']);
+    const two = defaulted(svc({ ports: [{ port: 80 }, { port: 81, name: 'b' }] }));
+    assert.deepEqual(messages(two), ['spec.ports[0].name: Required value']);
+  });
+
+  it('rejects duplicate names, bad ports, protocols and types', () => {
+    const s = defaulted(
+      svc({
+        type: 'Bogus',
+        ports: [
+          { name: 'a', port: 80 },
+          { name: 'a', port: 70000, protocol: 'ICMP' },
+        ],
+      }),
+    );
+    assert.deepEqual(messages(s), [
+      'spec.type: Unsupported value: "Bogus": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+      'spec.ports[1].name: Duplicate value: "a"',
+      'spec.ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive',
+      'spec.ports[1].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+      'spec.ports[1].targetPort: Invalid value: 70000: must be between 1 and 65535, inclusive',
+    ]);
+  });
+
+  it('forbids node ports on ClusterIP services and checks the selector', () => {
+    const s = defaulted(svc({ selector: { 'bad key!': 'x' }, ports: [{ port: 80, nodePort: 30080 }] }));
+    const msgs = messages(s);
+    assert.ok(msgs.includes("spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"), msgs.join('\n'));
+    assert.ok(
+      msgs.some((m) => m.startsWith('spec.selector: Invalid value: "bad key!"')),
+      msgs.join('\n'),
+    );
+  });
+
+  it('reports a DNS-1035 name error for names that are valid subdomains only', () => {
+    assert.ok(
+      messages(defaulted(svc({ ports: [{ port: 80 }] }, '1web')))[0].startsWith('metadata.name: Invalid value: "1web": a DNS-1035 label'),
+    );
+  });
+
+  it('requires externalName for ExternalName services', () => {
+    assert.deepEqual(messages(defaulted(svc({ type: 'ExternalName' }))), ['spec.externalName: Required value']);
+  });
+
+  it('does not let the cluster IP change on update', () => {
+    const old = defaulted(svc({ clusterIP: '10.0.0.5', clusterIPs: ['10.0.0.5'], ports: [{ port: 80 }] }));
+    const next = defaulted(svc({ clusterIP: '10.0.0.6', ports: [{ port: 80 }] }));
+    serviceResource.prepareForUpdate?.(next, old);
+    assert.deepEqual((serviceResource.validateUpdate?.(next, old) ?? []).map(formatFieldError), [
+      'spec.clusterIPs[0]: Invalid value: ["10.0.0.6"]: may not change once set',
+    ]);
+  });
+
+  it('keeps allocated cluster IP and node ports a client left out', () => {
+    const old = defaulted(
+      svc({ type: 'NodePort', clusterIP: '10.0.0.5', clusterIPs: ['10.0.0.5'], ports: [{ port: 80, nodePort: 30080 }] }),
+    );
+    const next = defaulted(svc({ type: 'NodePort', ports: [{ port: 80 }] }));
+    serviceResource.prepareForUpdate?.(next, old);
+    assert.equal(next.spec.clusterIP, '10.0.0.5');
+    assert.deepEqual(next.spec.clusterIPs, ['10.0.0.5']);
+    assert.equal(next.spec.ports[0].nodePort, 30080);
+  });
+
+  it('fills clusterIPs from clusterIP on create and clears status', () => {
+    const s = defaulted(svc({ clusterIP: '10.0.0.9', ports: [{ port: 80 }] }));
+    s.status = { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } };
+    serviceResource.prepareForCreate?.(s);
+    assert.deepEqual(s.spec.clusterIPs, ['10.0.0.9']);
+    assert.deepEqual(s.status, {});
+  });
+});
+
+describe('service table', () => {
+  const now = new Date('2024-01-01T00:05:00Z');
+
+  it('prints the kubectl columns', () => {
+    assert.deepEqual(
+      serviceResource.table?.columns.map((c) => `${c.name}/${c.priority}`),
+      ['Name/0', 'Type/0', 'Cluster-IP/0', 'External-IP/0', 'Port(s)/0', 'Age/0', 'Selector/1'],
+    );
+    const s = defaulted(svc({ clusterIP: '10.0.0.1', selector: { tier: 'fe', app: 'web' }, ports: [{ port: 80 }] }));
+    assert.deepEqual(serviceResource.table?.row(s, now), ['web', 'ClusterIP', '10.0.0.1', '<none>', '80/TCP', '5m', 'app=web,tier=fe']);
+  });
+
+  it('formats node ports, headless and selector-less services', () => {
+    const s = defaulted(
+      svc({
+        type: 'NodePort',
+        ports: [
+          { port: 80, nodePort: 30080 },
+          { port: 53, protocol: 'UDP', name: 'dns' },
+        ],
+      }),
+    );
+    assert.equal(servicePorts(s), '80:30080/TCP,53/UDP');
+    const row = serviceResource.table?.row(defaulted(svc({ clusterIP: 'None' })), now) ?? [];
+    assert.deepEqual(row.slice(2), ['None', '<none>', '<none>', '5m', '<none>']);
+  });
+
+  it('shows load-balancer addresses, pending state and external names', () => {
+    const lb = defaulted(svc({ type: 'LoadBalancer', ports: [{ port: 80 }] }));
+    assert.equal(serviceExternalIP(lb), '<pending>');
+    lb.status = { loadBalancer: { ingress: [{ ip: '203.0.113.9' }, { hostname: 'lb.example.com' }] } };
+    assert.equal(serviceExternalIP(lb), '203.0.113.9,lb.example.com');
+    lb.spec.externalIPs = ['198.51.100.1'];
+    assert.equal(serviceExternalIP(lb), '203.0.113.9,lb.example.com,198.51.100.1');
+    assert.equal(serviceExternalIP(svc({ type: 'ExternalName', externalName: 'db.example.com' })), 'db.example.com');
+  });
+});

@@ -1,0 +1,100 @@
+// Decoding request bodies into API objects: JSON, YAML or Kubernetes protobuf, with
+// nesting limits, apiVersion/kind checks and fieldValidation (Strict | Warn | Ignore).
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject, ResourceType } from '../api/resource-type.ts';
+import { checkFields, findDuplicateFields } from '../api/schema/strict-decode.ts';
+import { decodeProtobufObject } from '../api/schema/protobuf-decode.ts';
+import { badRequest, unsupportedMediaType } from './errors.ts';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** Objects nested deeper than this are refused before any code walks them recursively. */
+const maxNestingDepth = 100;
+
+export function parseFieldValidation(value: string | null): FieldValidation {
+  if (value === null || value === '') return 'Warn';
+  if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
+  throw badRequest(`fieldValidation parameter unsupported: ${value}; must be one of Strict, Warn, Ignore`);
+}
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
+}
+
+export interface DecodedBody {
+  object: KubeObject;
+  /** The JSON text, when the body was JSON (duplicate-field detection needs it). */
+  jsonText?: string;
+}
+
+/** Parse the raw body into a JSON value according to its content type. */
+export function parseBody(body: Buffer, contentType: string | undefined, what: string): DecodedBody {
+  const type = mediaType(contentType);
+  let value: unknown;
+  let jsonText: string | undefined;
+  if (type === 'application/json' || type === '*/*' || type === '') {
+    jsonText = body.toString('utf8');
+    try {
+      value = JSON.parse(jsonText);
+    } catch (err) {
+      throw badRequest(`${what}: couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    }
+  } else if (type === 'application/yaml') {
+    try {
+      value = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
+    } catch (err) {
+      throw badRequest(`${what}: error converting YAML to JSON: ${(err as Error).message}`);
+    }
+  } else if (type === 'application/vnd.kubernetes.protobuf') {
+    try {
+      value = decodeProtobufObject(new Uint8Array(body));
+    } catch (err) {
+      throw badRequest(`${what}: ${(err as Error).message}`);
+    }
+  } else {
+    throw unsupportedMediaType(type);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest(`${what}: the body of the request must be a JSON object`);
+  }
+  checkDepth(value);
+  return { object: value as KubeObject, jsonText };
+}
+
+/** Iterative depth check, so hostile nesting cannot overflow the stack later. */
+export function checkDepth(root: unknown): void {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > maxNestingDepth) throw badRequest(`the request body is nested more than ${maxNestingDepth} levels deep`);
+    for (const child of Object.values(node as Record<string, unknown>)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+}
+
+/**
+ * Check apiVersion/kind against the endpoint and unknown/duplicate fields against the
+ * schema. Returns warnings for fieldValidation=Warn; throws 400 for Strict.
+ */
+export function validateDecoded(rt: ResourceType, decoded: DecodedBody, validation: FieldValidation, apiVersion: string): string[] {
+  const { object } = decoded;
+  const kindText = `${rt.kind} in version "${rt.version}"`;
+  if (object.apiVersion !== undefined && object.apiVersion !== apiVersion) {
+    throw badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${apiVersion})`);
+  }
+  if (object.kind !== undefined && object.kind !== rt.kind) {
+    throw badRequest(`the kind in the data (${object.kind}) does not match the expected kind (${rt.kind})`);
+  }
+  const { unknown, errors } = checkFields(object, rt.schema);
+  if (errors.length) throw badRequest(`${kindText} cannot be handled as a ${rt.kind}: ${errors[0].detail}`);
+  if (validation === 'Ignore') return [];
+  const problems = unknown.map((f) => `unknown field "${f}"`);
+  if (decoded.jsonText) problems.push(...findDuplicateFields(decoded.jsonText).map((f) => `duplicate field "${f}"`));
+  if (!problems.length) return [];
+  if (validation === 'Strict') {
+    throw badRequest(`${kindText} cannot be handled as a ${rt.kind}: strict decoding error: ${problems.join(', ')}`);
+  }
+  return problems;
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { applyPatchByContentType, PatchError, patchContentType } from './index.ts';
+import { registerTestDeployment, testDeployment } from './testing-schema.ts';
+
+registerTestDeployment();
+const now = new Date('2024-05-01T10:00:00Z');
+
+const live = (): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', uid: 'u', labels: { app: 'web' } },
+  spec: {
+    replicas: 1,
+    paused: true,
+    template: {
+      spec: {
+        containers: [
+          { name: 'nginx', image: 'nginx:1.25' },
+          { name: 'side', image: 'busybox' },
+        ],
+      },
+    },
+  },
+});
+
+function failure(fn: () => unknown): PatchError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof PatchError, `expected PatchError, got ${err}`);
+    return err;
+  }
+  assert.fail('expected a PatchError');
+}
+
+describe('applyPatchByContentType', () => {
+  it('dispatches a json patch', () => {
+    const body = JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 4 }]);
+    const { object, created } = applyPatchByContentType('application/json-patch+json', live(), body, testDeployment);
+    assert.equal(object.spec.replicas, 4);
+    assert.equal(created, false);
+  });
+
+  it('dispatches a merge patch (lists replaced) from bytes, ignoring content-type parameters', () => {
+    const body = Buffer.from(JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'only', image: 'x' }] } } } }));
+    const { object } = applyPatchByContentType('application/merge-patch+json; charset=utf-8', live(), body, testDeployment);
+    assert.deepEqual(object.spec.template.spec.containers, [{ name: 'only', image: 'x' }]);
+  });
+
+  it('dispatches a strategic merge patch (lists merged by key) and records the field manager', () => {
+    const body = JSON.stringify({ spec: { paused: null, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.26' }] } } } });
+    const { object } = applyPatchByContentType('application/strategic-merge-patch+json', live(), body, testDeployment, {
+      fieldManager: 'kubectl-patch',
+      apiVersion: 'apps/v1',
+      now,
+    });
+    assert.equal(object.spec.template.spec.containers.length, 2);
+    assert.equal(object.spec.template.spec.containers[0].image, 'nginx:1.26');
+    assert.equal('paused' in object.spec, false);
+    assert.deepEqual(object.metadata?.managedFields, [
+      {
+        manager: 'kubectl-patch',
+        operation: 'Update',
+        apiVersion: 'apps/v1',
+        time: '2024-05-01T10:00:00Z',
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"nginx"}': { 'f:image': {} } } } } } },
+      },
+    ]);
+  });
+
+  it('leaves managedFields alone without a field manager', () => {
+    const { object } = applyPatchByContentType('application/merge-patch+json', live(), '{"spec":{"replicas":2}}', testDeployment);
+    assert.equal(object.metadata?.managedFields, undefined);
+  });
+
+  it('creates with an apply whose body is YAML', () => {
+    const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n';
+    const { object, created } = applyPatchByContentType('application/apply-patch+yaml', undefined, yaml, testDeployment, {
+      fieldManager: 'kubectl',
+      now,
+    });
+    assert.equal(created, true);
+    assert.equal(object.spec.replicas, 3);
+    assert.equal(object.metadata?.managedFields[0].operation, 'Apply');
+  });
+
+  it('answers an apply conflict with 409 and FieldManagerConflict causes', () => {
+    const first = applyPatchByContentType('application/strategic-merge-patch+json', live(), '{"spec":{"replicas":3}}', testDeployment, {
+      fieldManager: 'kubectl-client-side-apply',
+      apiVersion: 'apps/v1',
+    }).object;
+    const applyBody = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 5 } });
+    const err = failure(() =>
+      applyPatchByContentType('application/apply-patch+yaml', first, applyBody, testDeployment, { fieldManager: 'kubectl', force: false }),
+    );
+    assert.equal(err.code, 409);
+    assert.deepEqual(err.toStatus().details, {
+      causes: [
+        { reason: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' },
+      ],
+    });
+    const forced = applyPatchByContentType('application/apply-patch+yaml', first, applyBody, testDeployment, {
+      fieldManager: 'kubectl',
+      force: true,
+    });
+    assert.equal(forced.object.spec.replicas, 5);
+  });
+
+  it('requires a field manager for apply (422)', () => {
+    const err = failure(() => applyPatchByContentType('application/apply-patch+yaml', live(), '{}', testDeployment));
+    assert.equal(err.code, 422);
+  });
+
+  it('answers 415 for an unknown content type', () => {
+    const err = failure(() => applyPatchByContentType('application/json', live(), '{}', testDeployment));
+    assert.equal(err.code, 415);
+    assert.equal(err.reason, 'UnsupportedMediaType');
+    assert.throws(() => patchContentType(undefined), PatchError);
+  });
+
+  it('answers 400 for malformed bodies', () => {
+    assert.equal(failure(() => applyPatchByContentType('application/merge-patch+json', live(), '{"spec":', testDeployment)).code, 400);
+    assert.equal(failure(() => applyPatchByContentType('application/strategic-merge-patch+json', live(), '', testDeployment)).code, 400);
+    const yaml = failure(() =>
+      applyPatchByContentType('application/apply-patch+yaml', live(), 'a: [unclosed', testDeployment, { fieldManager: 'm' }),
+    );
+    assert.equal(yaml.code, 400);
+    assert.match(yaml.message, /^error decoding YAML/);
+  });
+
+  it('answers 404 when there is nothing to patch (only apply creates)', () => {
+    assert.equal(failure(() => applyPatchByContentType('application/merge-patch+json', undefined, '{}', testDeployment)).code, 404);
+  });
+
+  it('never modifies the live object', () => {
+    const original = live();
+    applyPatchByContentType('application/strategic-merge-patch+json', original, '{"spec":{"replicas":9}}', testDeployment, {
+      fieldManager: 'm',
+    });
+    applyPatchByContentType('application/apply-patch+yaml', original, '{"spec":{"replicas":8}}', testDeployment, { fieldManager: 'n' });
+    assert.deepEqual(original, live());
+  });
+});

@@ -1,0 +1,184 @@
+// metadata.managedFields: which manager (fieldManager) owns which fields. Ordinary writes
+// (create, update, non-apply patches) record an "Update" entry for their manager through
+// recordUpdate(); server-side apply (server-side-apply.ts) records "Apply" entries. This file
+// also builds the 409 Conflict details Kubernetes answers when an apply would change
+// fields another manager owns.
+import type { KubeObject } from '../../api/resource-type.ts';
+import { PatchError, type StatusCause } from './errors.ts';
+import { type FieldPath, FieldSet, formatPath } from './field-path.ts';
+import { isObject, type JsonObject, jsonEqual } from './json-value.ts';
+import { fieldSetOf, valueAt } from './object-fields.ts';
+import { type NodeSchema, rootSchema } from './schema-lookup.ts';
+
+export type ManagedOperation = 'Apply' | 'Update';
+
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: ManagedOperation;
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: 'FieldsV1';
+  fieldsV1?: JsonObject;
+  subresource?: string;
+}
+
+/** An entry with its fields decoded, while a write is being processed. */
+export interface Ownership {
+  entry: ManagedFieldsEntry;
+  fields: FieldSet;
+}
+
+/** A field the applier wants to change while another manager owns it. */
+export interface Conflict {
+  manager: string;
+  operation: ManagedOperation;
+  apiVersion?: string;
+  subresource?: string;
+  path: FieldPath;
+}
+
+export interface ManagedFieldsOptions {
+  /** Schema definition of the object, e.g. "io.k8s.api.apps.v1.Deployment"; without it lists are atomic. */
+  defName?: string;
+  /** Set on writes to a subresource ("status", "scale"); managers are told apart by it. */
+  subresource?: string;
+  /** Clock for the entries' `time` (tests). */
+  now?: Date;
+}
+
+/** RFC 3339 with whole seconds, as metav1.Time is written. */
+export function managedTime(now: Date = new Date()): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function decodeManagedFields(obj: KubeObject | undefined): Ownership[] {
+  const entries = obj?.metadata?.managedFields;
+  if (!Array.isArray(entries)) return [];
+  return entries
+    .filter((e): e is ManagedFieldsEntry => isObject(e) && typeof e.manager === 'string')
+    .map((entry) => ({ entry, fields: FieldSet.fromFieldsV1(entry.fieldsV1) }));
+}
+
+/** The managedFields list to store: entries that still own something, in their original order. */
+export function encodeManagedFields(owners: Ownership[]): ManagedFieldsEntry[] {
+  return owners
+    .filter((o) => o.fields.size > 0)
+    .map(({ entry, fields }) => {
+      const out: ManagedFieldsEntry = { manager: entry.manager, operation: entry.operation };
+      if (entry.apiVersion) out.apiVersion = entry.apiVersion;
+      if (entry.time) out.time = entry.time;
+      out.fieldsType = 'FieldsV1';
+      out.fieldsV1 = fields.toFieldsV1();
+      if (entry.subresource) out.subresource = entry.subresource;
+      return out;
+    });
+}
+
+/** Finds the ownership record of one manager identity, adding an empty one if it has none. */
+export function ownershipFor(owners: Ownership[], identity: ManagedFieldsEntry): Ownership {
+  const sameIdentity = (e: ManagedFieldsEntry) =>
+    e.manager === identity.manager &&
+    e.operation === identity.operation &&
+    (e.subresource ?? '') === (identity.subresource ?? '') &&
+    // Update entries are per API version; Apply entries are not.
+    (identity.operation === 'Apply' || e.apiVersion === identity.apiVersion);
+  let found = owners.find((o) => sameIdentity(o.entry));
+  if (!found) {
+    found = { entry: { ...identity }, fields: new FieldSet() };
+    owners.push(found);
+  }
+  return found;
+}
+
+/**
+ * Records an ordinary write by `manager`: it now owns every field it added or changed, other
+ * managers lose those fields, and fields that disappeared are owned by nobody. Returns a copy
+ * of `updated` with the new metadata.managedFields.
+ */
+export function recordUpdate(
+  old: KubeObject | undefined,
+  updated: KubeObject,
+  manager: string,
+  apiVersion: string,
+  opts: ManagedFieldsOptions = {},
+): KubeObject {
+  const schema: NodeSchema = opts.defName ? rootSchema(opts.defName) : undefined;
+  const owners = decodeManagedFields(baseManagedFields(old, updated));
+  const oldFields = old ? fieldSetOf(old, schema) : new FieldSet();
+  const newFields = fieldSetOf(updated, schema);
+
+  const changed = new FieldSet();
+  for (const path of newFields.paths()) {
+    if (!oldFields.has(path)) changed.add(path);
+    // Only leaves carry values worth comparing; containers change through their children.
+    else if (!newFields.hasDescendant(path) && !jsonEqual(valueAt(old, schema, path), valueAt(updated, schema, path))) changed.add(path);
+  }
+  const removed = oldFields.difference(newFields);
+
+  const mine = ownershipFor(owners, { manager, operation: 'Update', apiVersion, subresource: opts.subresource });
+  const time = managedTime(opts.now);
+  for (const owner of owners) {
+    const before = owner.fields;
+    owner.fields = owner === mine ? before.union(changed).difference(removed) : before.difference(changed).difference(removed);
+    if (owner === mine && !owner.fields.equals(before)) owner.entry = { ...owner.entry, time };
+  }
+
+  const result = structuredClone(updated);
+  result.metadata = { ...(result.metadata ?? {}), managedFields: encodeManagedFields(owners) };
+  if (!result.metadata.managedFields.length) delete result.metadata.managedFields;
+  return result;
+}
+
+/**
+ * Which managedFields an update starts from. Clients that do not know about managedFields
+ * send none (or send back what they read): keep the stored ones. A client that sends
+ * different ones means it: use them, and `[{}]` (one empty entry) clears them, as in Kubernetes.
+ */
+function baseManagedFields(old: KubeObject | undefined, updated: KubeObject): KubeObject | undefined {
+  const sent = updated.metadata?.managedFields;
+  const stored = old?.metadata?.managedFields;
+  if (!Array.isArray(sent) || sent.length === 0 || jsonEqual(sent, stored)) return old;
+  if (sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0) return undefined;
+  return updated;
+}
+
+/** How Kubernetes names a manager in conflict messages. */
+function describeManager(c: Conflict): string {
+  let s = JSON.stringify(c.manager);
+  if (c.subresource) s += ` with subresource ${JSON.stringify(c.subresource)}`;
+  if (c.operation === 'Update' && c.apiVersion) s += ` using ${c.apiVersion}`;
+  return s;
+}
+
+/** Status.details.causes for apply conflicts: one FieldManagerConflict per field. */
+export function conflictCauses(conflicts: Conflict[]): StatusCause[] {
+  return conflicts.map((c) => ({
+    reason: 'FieldManagerConflict',
+    message: `conflict with ${describeManager(c)}`,
+    field: formatPath(c.path),
+  }));
+}
+
+/** The Status message: "Apply failed with 1 conflict: conflict with "x" using apps/v1: .spec.replicas". */
+export function conflictMessage(conflicts: Conflict[]): string {
+  if (conflicts.length === 1) {
+    const [c] = conflicts;
+    return `Apply failed with 1 conflict: conflict with ${describeManager(c)}: ${formatPath(c.path)}`;
+  }
+  const byManager = new Map<string, string[]>();
+  for (const c of conflicts) {
+    const name = describeManager(c);
+    byManager.set(name, [...(byManager.get(name) ?? []), formatPath(c.path)]);
+  }
+  const lines: string[] = [];
+  for (const name of [...byManager.keys()].sort()) {
+    lines.push(`conflicts with ${name}:`);
+    for (const field of byManager.get(name)!) lines.push(`- ${field}`);
+  }
+  return `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+}
+
+/** The 409 Conflict error for a failed apply. */
+export function conflictError(conflicts: Conflict[]): PatchError {
+  return new PatchError('Conflict', conflictMessage(conflicts), conflictCauses(conflicts));
+}

@@ -1,0 +1,62 @@
+// Connects the PATCH handler to the patch mechanisms (src/apiserver/patch/): applies a
+// body to an object by content type and records field managers, turning patch failures
+// into Status errors.
+import type { KubeObject, ResourceType } from '../api/resource-type.ts';
+import { StatusError } from './errors.ts';
+import { applyPatchByContentType, PatchError, recordUpdate } from './patch/index.ts';
+
+export interface PatchRequest {
+  contentType: string;
+  /** The stored object; undefined only for a server-side apply that creates. */
+  current: KubeObject | undefined;
+  body: Buffer;
+  rt: ResourceType;
+  manager: string;
+  force: boolean;
+  apiVersion: string;
+  subresource?: string;
+}
+
+export interface Patcher {
+  apply(req: PatchRequest): KubeObject;
+  applyToScale(contentType: string, currentScale: KubeObject, body: Buffer): KubeObject;
+  /** Update obj.metadata.managedFields in place for an ordinary write by `manager`. */
+  recordUpdate(old: KubeObject | undefined, obj: KubeObject, manager: string, apiVersion: string, schema: string): void;
+}
+
+const scaleSchema = 'io.k8s.api.autoscaling.v1.Scale';
+
+function asStatusError(err: unknown): unknown {
+  if (!(err instanceof PatchError)) return err;
+  return new StatusError(err.code, err.reason, err.message, err.causes.length ? { causes: err.causes } : undefined);
+}
+
+export class SchemaPatcher implements Patcher {
+  apply(req: PatchRequest): KubeObject {
+    try {
+      const { object } = applyPatchByContentType(req.contentType, req.current, req.body, req.rt.schema, {
+        fieldManager: req.manager,
+        force: req.force,
+        apiVersion: req.apiVersion,
+        subresource: req.subresource,
+        ignoreFields: req.rt.subresources?.status && req.subresource !== 'status' ? ['status'] : undefined,
+      });
+      return object;
+    } catch (err) {
+      throw asStatusError(err);
+    }
+  }
+
+  applyToScale(contentType: string, currentScale: KubeObject, body: Buffer): KubeObject {
+    try {
+      return applyPatchByContentType(contentType, currentScale, body, scaleSchema).object;
+    } catch (err) {
+      throw asStatusError(err);
+    }
+  }
+
+  recordUpdate(old: KubeObject | undefined, obj: KubeObject, manager: string, apiVersion: string, schema: string): void {
+    const updated = recordUpdate(old, obj, manager, apiVersion, { defName: schema });
+    obj.metadata = updated.metadata;
+  }
+}

@@ -1,0 +1,326 @@
+// REST verbs on resources: get, list, watch, create, update, patch, delete,
+// deletecollection, and the status and scale subresources. Each verb is a short
+// sequence of named steps: decode → admit → store → encode.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject } from '../api/resource-type.ts';
+import type { ApiRegistry } from './api-registry.ts';
+import { type FieldValidation, mediaType, parseBody, parseFieldValidation, validateDecoded } from './decode-body.ts';
+import { badRequest, forbidden, methodNotAllowed, notFound, resourceNotFound, StatusError } from './errors.ts';
+import { addWarning, readBody, wantsTable, writeJSON } from './http-io.ts';
+import type { Patcher } from './patcher.ts';
+import type { ResourceRequest } from './request-info.ts';
+import { readScale, writeScale } from './scale.ts';
+import { objectFilter } from './storage/object-filter.ts';
+import type { DeleteOptions, ResourceStore, WriteContext, WriteSubresource } from './storage/resource-store.ts';
+import { parseIncludeObject, toTable } from './table.ts';
+import { serveWatch } from './watch-stream.ts';
+
+export interface RequestParams {
+  req: IncomingMessage;
+  res: ServerResponse;
+  info: ResourceRequest;
+  query: URLSearchParams;
+  /** The authenticated user, for field manager defaults and messages. */
+  user: string;
+}
+
+/** Handlers for subresources served outside the generic store (pods/log, pods/exec, …). */
+export type SubresourceHandler = (p: RequestParams, rs: ResourceStore) => Promise<void>;
+
+export class ResourceHandler {
+  private readonly subresourceHandlers = new Map<string, SubresourceHandler>();
+
+  constructor(
+    private readonly registry: ApiRegistry,
+    private readonly patcher: Patcher,
+  ) {}
+
+  /** Register e.g. ("", "pods", "log", handler). */
+  addSubresource(group: string, resource: string, subresource: string, handler: SubresourceHandler): void {
+    this.subresourceHandlers.set(`${group}/${resource}/${subresource}`, handler);
+  }
+
+  async handle(p: RequestParams): Promise<void> {
+    const { info } = p;
+    const rs = this.registry.lookup(info.group, info.version, info.resource);
+    if (!rs) throw resourceNotFound();
+    if (info.namespace !== undefined && !rs.rt.namespaced) throw resourceNotFound();
+    const verbs = rs.rt.verbs;
+    if (verbs && !info.subresource && !verbs.includes(info.verb)) {
+      throw methodNotAllowed(`${info.verb} is not supported on resources of kind "${rs.rt.plural}"`);
+    }
+    if (info.subresource) return this.handleSubresource(p, rs);
+    switch (info.verb) {
+      case 'get':
+        return this.get(p, rs);
+      case 'list':
+        return this.list(p, rs);
+      case 'watch':
+        return this.watch(p, rs);
+      case 'create':
+        return this.create(p, rs);
+      case 'update':
+        return this.update(p, rs);
+      case 'patch':
+        return this.patch(p, rs);
+      case 'delete':
+        return this.delete(p, rs);
+      case 'deletecollection':
+        return this.deleteCollection(p, rs);
+      default:
+        throw methodNotAllowed(`${info.verb} is not supported`);
+    }
+  }
+
+  private async handleSubresource(p: RequestParams, rs: ResourceStore): Promise<void> {
+    const { info } = p;
+    const custom = this.subresourceHandlers.get(`${info.group}/${info.resource}/${info.subresource}`);
+    if (custom) return custom(p, rs);
+    if (!info.name) throw resourceNotFound();
+    if (info.subresource === 'status' && rs.rt.subresources?.status) {
+      if (info.verb === 'get') return this.get(p, rs);
+      if (info.verb === 'update') return this.update(p, rs, 'status');
+      if (info.verb === 'patch') return this.patch(p, rs, 'status');
+    }
+    if (info.subresource === 'finalize' && rs.rt.kind === 'Namespace' && info.verb === 'update') return this.update(p, rs, 'finalize');
+    if (info.subresource === 'scale' && rs.rt.subresources?.scale) {
+      if (info.verb === 'get') {
+        writeJSON(p.res, 200, readScale(rs.rt, await rs.get(info.namespace, info.name)));
+        return;
+      }
+      if (info.verb === 'update' || info.verb === 'patch') return this.scale(p, rs);
+    }
+    throw resourceNotFound();
+  }
+
+  // ---- reads -----------------------------------------------------------------------
+
+  private async get(p: RequestParams, rs: ResourceStore): Promise<void> {
+    const obj = await rs.get(p.info.namespace, p.info.name!);
+    this.respondObjects(p, rs, [obj], { single: true, resourceVersion: obj.metadata?.resourceVersion });
+  }
+
+  private async list(p: RequestParams, rs: ResourceStore): Promise<void> {
+    const { query } = p;
+    const limit = Number(query.get('limit') ?? 0);
+    const exact = query.get('resourceVersionMatch') === 'Exact' ? Number(query.get('resourceVersion')) : undefined;
+    const out = await rs.list({
+      namespace: p.info.namespace,
+      filter: objectFilter(rs.rt, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined),
+      limit: Number.isFinite(limit) && limit > 0 ? limit : undefined,
+      continueToken: query.get('continue') || undefined,
+      exactRevision: exact && Number.isInteger(exact) ? exact : undefined,
+    });
+    this.respondObjects(p, rs, out.items, { single: false, resourceVersion: out.resourceVersion, continueToken: out.continueToken });
+  }
+
+  private respondObjects(
+    p: RequestParams,
+    rs: ResourceStore,
+    items: KubeObject[],
+    meta: { single: boolean; resourceVersion?: string; continueToken?: string },
+  ): void {
+    const table = wantsTable(p.req.headers.accept);
+    if (table) {
+      writeJSON(
+        p.res,
+        200,
+        toTable(rs.rt, items, {
+          include: parseIncludeObject(p.query.get('includeObject')),
+          tableVersion: table.version,
+          resourceVersion: meta.resourceVersion,
+          continueToken: meta.continueToken,
+        }),
+      );
+      return;
+    }
+    if (meta.single) {
+      writeJSON(p.res, 200, items[0]);
+      return;
+    }
+    const listMeta: Record<string, string> = { resourceVersion: meta.resourceVersion ?? '' };
+    if (meta.continueToken) listMeta.continue = meta.continueToken;
+    writeJSON(p.res, 200, { kind: rs.rt.listKind ?? `${rs.rt.kind}List`, apiVersion: rs.apiVersion, metadata: listMeta, items });
+  }
+
+  private async watch(p: RequestParams, rs: ResourceStore): Promise<void> {
+    const { query, info } = p;
+    let fieldSelector = query.get('fieldSelector') ?? '';
+    // GET .../pods/NAME?watch=true is a watch on that one object.
+    if (info.name) fieldSelector = [fieldSelector, `metadata.name=${info.name}`].filter(Boolean).join(',');
+    const table = wantsTable(p.req.headers.accept);
+    await serveWatch(p.req, p.res, rs, {
+      namespace: info.namespace,
+      filter: objectFilter(rs.rt, query.get('labelSelector') ?? undefined, fieldSelector || undefined),
+      resourceVersion: query.get('resourceVersion') ?? undefined,
+      timeoutSeconds: query.get('timeoutSeconds') ? Number(query.get('timeoutSeconds')) : undefined,
+      allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+      table: table ? { include: parseIncludeObject(query.get('includeObject')), version: table.version } : undefined,
+    });
+  }
+
+  // ---- writes ----------------------------------------------------------------------
+
+  private writeContext(p: RequestParams, rs: ResourceStore): WriteContext {
+    const dryRun = p.query.getAll('dryRun');
+    for (const v of dryRun) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+    const manager = p.query.get('fieldManager') || defaultFieldManager(p.req.headers['user-agent']);
+    if (manager.length > 128) throw badRequest('fieldManager: Too long: must have at most 128 bytes');
+    return {
+      dryRun: dryRun.length > 0,
+      recordManagedFields: (old, obj) => this.patcher.recordUpdate(old, obj, manager, rs.apiVersion, rs.rt.schema),
+    };
+  }
+
+  private async decodeObject(p: RequestParams, rs: ResourceStore, validation: FieldValidation): Promise<KubeObject> {
+    const body = await readBody(p.req);
+    const decoded = parseBody(body, p.req.headers['content-type'], `${rs.rt.kind} in version "${rs.rt.version}"`);
+    for (const w of validateDecoded(rs.rt, decoded, validation, rs.apiVersion)) addWarning(p.res, w);
+    return decoded.object;
+  }
+
+  private async create(p: RequestParams, rs: ResourceStore): Promise<void> {
+    const { info } = p;
+    if (info.name) throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const validation = parseFieldValidation(p.query.get('fieldValidation'));
+    const obj = await this.decodeObject(p, rs, validation);
+    if (rs.rt.namespaced) {
+      if (!info.namespace) throw resourceNotFound();
+      const bodyNs = obj.metadata?.namespace;
+      if (bodyNs && bodyNs !== info.namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      await this.admitNamespace(info.namespace);
+    }
+    const created = await rs.create(info.namespace, obj, this.writeContext(p, rs));
+    writeJSON(p.res, 201, created);
+  }
+
+  /** Namespace lifecycle admission: no new content in missing or terminating namespaces. */
+  private async admitNamespace(namespace: string): Promise<void> {
+    const namespaces = this.registry.lookup('', 'v1', 'namespaces');
+    if (!namespaces) return;
+    const ns = await namespaces.tryGet(undefined, namespace);
+    if (!ns) throw notFound('', 'namespaces', namespace);
+    if (ns.metadata?.deletionTimestamp || ns.status?.phase === 'Terminating') {
+      throw forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`, {
+        name: namespace,
+        kind: 'namespaces',
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+
+  private async update(p: RequestParams, rs: ResourceStore, subresource?: WriteSubresource): Promise<void> {
+    const { info } = p;
+    if (!info.name) throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const validation = parseFieldValidation(p.query.get('fieldValidation'));
+    const obj = await this.decodeObject(p, rs, validation);
+    const updated = await rs.update(info.namespace, info.name, obj, this.writeContext(p, rs), subresource);
+    writeJSON(p.res, 200, updated);
+  }
+
+  private async patch(p: RequestParams, rs: ResourceStore, subresource?: 'status'): Promise<void> {
+    const { info, query } = p;
+    if (!info.name) throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const contentType = mediaType(p.req.headers['content-type']);
+    const validation = parseFieldValidation(query.get('fieldValidation'));
+    const body = await readBody(p.req);
+    const ctx = this.writeContext(p, rs);
+    const manager = query.get('fieldManager') || defaultFieldManager(p.req.headers['user-agent']);
+    const force = query.get('force') === 'true';
+    const patchOnce = (current: KubeObject | undefined): KubeObject => {
+      const patched = this.patcher.apply({ contentType, current, body, rt: rs.rt, manager, force, apiVersion: rs.apiVersion, subresource });
+      for (const w of validateDecoded(rs.rt, { object: patched }, validation, rs.apiVersion)) addWarning(p.res, w);
+      return patched;
+    };
+    if (contentType === 'application/apply-patch+yaml') {
+      // Server-side apply creates the object when it does not exist yet.
+      const existing = await rs.tryGet(info.namespace, info.name);
+      if (!existing) {
+        if (subresource) throw notFound(rs.rt.group, rs.rt.plural, info.name);
+        const obj = patchOnce(undefined);
+        obj.metadata = { ...(obj.metadata ?? {}), name: info.name };
+        if (rs.rt.namespaced) await this.admitNamespace(info.namespace!);
+        const created = await rs.create(info.namespace, obj, { ...ctx, recordManagedFields: undefined });
+        writeJSON(p.res, 201, created);
+        return;
+      }
+      // SSA records managed fields itself.
+      ctx.recordManagedFields = undefined;
+    }
+    const updated = await rs.guaranteedUpdate(info.namespace, info.name, ctx, subresource, (current) => patchOnce(current));
+    writeJSON(p.res, 200, updated);
+  }
+
+  private async scale(p: RequestParams, rs: ResourceStore): Promise<void> {
+    const { info } = p;
+    const body = await readBody(p.req);
+    const contentType = mediaType(p.req.headers['content-type']);
+    const ctx = this.writeContext(p, rs);
+    let scaled: KubeObject | undefined;
+    const updated = await rs.guaranteedUpdate(info.namespace, info.name!, ctx, undefined, (current) => {
+      const currentScale = readScale(rs.rt, current);
+      const desired =
+        p.info.verb === 'update'
+          ? parseBody(body, p.req.headers['content-type'], 'Scale in version "v1"').object
+          : this.patcher.applyToScale(contentType, currentScale, body);
+      const next = writeScale(rs.rt, current, currentScale, desired);
+      scaled = desired;
+      return next;
+    });
+    if (!scaled) throw new StatusError(500, 'InternalError', 'scale was not applied');
+    writeJSON(p.res, 200, readScale(rs.rt, updated));
+  }
+
+  private async deleteOptions(p: RequestParams): Promise<{ options: DeleteOptions; dryRun: boolean }> {
+    const body = await readBody(p.req);
+    let opts: Record<string, any> = {};
+    if (body.length) opts = parseBody(body, p.req.headers['content-type'], 'DeleteOptions').object;
+    const q = p.query;
+    const grace = q.get('gracePeriodSeconds') ?? opts.gracePeriodSeconds;
+    const propagation = q.get('propagationPolicy') ?? opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
+    if (propagation !== undefined && !['Orphan', 'Background', 'Foreground'].includes(propagation)) {
+      throw new StatusError(422, 'Invalid', `propagationPolicy: Unsupported value: "${propagation}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    const options: DeleteOptions = { propagationPolicy: propagation, preconditions: opts.preconditions };
+    if (grace !== undefined && grace !== null) {
+      const n = Number(grace);
+      if (!Number.isInteger(n)) throw badRequest(`invalid gracePeriodSeconds: ${grace}`);
+      options.gracePeriodSeconds = n;
+    }
+    const dryRun = q.getAll('dryRun').length > 0 || (Array.isArray(opts.dryRun) && opts.dryRun.length > 0);
+    return { options, dryRun };
+  }
+
+  private async delete(p: RequestParams, rs: ResourceStore): Promise<void> {
+    const { options, dryRun } = await this.deleteOptions(p);
+    const out = await rs.delete(p.info.namespace, p.info.name!, options, { dryRun });
+    // 200 when gone, 202 when the deletion is pending (grace period or finalizers).
+    writeJSON(p.res, out.deleted ? 200 : 202, out.object);
+  }
+
+  private async deleteCollection(p: RequestParams, rs: ResourceStore): Promise<void> {
+    const { options, dryRun } = await this.deleteOptions(p);
+    const { query } = p;
+    const listed = await rs.list({
+      namespace: p.info.namespace,
+      filter: objectFilter(rs.rt, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined),
+    });
+    const items: KubeObject[] = [];
+    for (const obj of listed.items) {
+      try {
+        items.push((await rs.delete(p.info.namespace ?? obj.metadata?.namespace, obj.metadata!.name, options, { dryRun })).object);
+      } catch (err) {
+        if (!(err instanceof StatusError && err.code === 404)) throw err;
+      }
+    }
+    writeJSON(p.res, 200, { kind: rs.rt.listKind ?? `${rs.rt.kind}List`, apiVersion: rs.apiVersion, metadata: {}, items });
+  }
+}
+
+/** Like Kubernetes: the user agent's program name ("kubectl" from "kubectl/v1.33.1 (...)"). */
+export function defaultFieldManager(userAgent: string | undefined): string {
+  const name = (userAgent ?? 'unknown').split('/')[0].trim();
+  return name.slice(0, 128) || 'unknown';
+}

@@ -1,0 +1,148 @@
+// The API server: the only component that touches storage. It routes each request
+// through authenticate → route (discovery, OpenAPI, resources) → respond, and turns every
+// failure into a Kubernetes Status.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { ResourceType } from '../api/resource-type.ts';
+import type { Store } from '../storage/store.ts';
+import { ApiRegistry } from './api-registry.ts';
+import { isPublicPath, type TokenAuthenticator, type UserInfo } from './auth.ts';
+import { DiscoveryHandler, type ExtraSubresource } from './discovery.ts';
+import { resourceNotFound, toStatusError, unauthorized } from './errors.ts';
+import { writeJSON, writeStatusError } from './http-io.ts';
+import { ApiMetrics } from './metrics.ts';
+import { OpenApiHandler } from './openapi-handler.ts';
+import { SchemaPatcher } from './patcher.ts';
+import { parseRequestInfo } from './request-info.ts';
+import { ResourceHandler } from './resource-handler.ts';
+import { selfSubjectAccessReview } from './self-subject-access-review.ts';
+
+export interface ApiServerOptions {
+  store: Store;
+  resources: ResourceType[];
+  authenticator: TokenAuthenticator;
+  /** Serve HTTPS with this certificate; plain HTTP when absent (the --insecure-http dev flag). */
+  tls?: { certPem: string; keyPem: string };
+  logger: Logger;
+  extraSubresources?: ExtraSubresource[];
+}
+
+/** The Kubernetes version reported on /version; the kubectl dispatcher picks its client from `minor`. */
+export const kubernetesVersion = { major: '1', minor: '33', gitVersion: 'v1.33.1+hale' };
+
+export class ApiServer {
+  readonly registry: ApiRegistry;
+  readonly resources: ResourceHandler;
+  readonly metrics = new ApiMetrics();
+  private readonly discovery: DiscoveryHandler;
+  private readonly openapi: OpenApiHandler;
+  private readonly server: Server;
+  private ready = false;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.registry = new ApiRegistry(opts.resources, opts.store);
+    this.resources = new ResourceHandler(this.registry, new SchemaPatcher());
+    this.discovery = new DiscoveryHandler(this.registry, opts.extraSubresources ?? []);
+    this.openapi = new OpenApiHandler(this.registry);
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler) : createHttpServer(handler);
+    // Watches are long-lived; Node's default timeouts must not cut them.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  get httpServer(): Server {
+    return this.server;
+  }
+
+  setReady(ready: boolean): void {
+    this.ready = ready;
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve(this.server.address() as AddressInfo));
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let verb = (req.method ?? 'GET').toLowerCase();
+    let resource = '';
+    try {
+      const user = this.authenticate(req, url.pathname);
+      const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      if (info.kind === 'resource') {
+        verb = info.verb;
+        resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+        if (info.group === 'authorization.k8s.io' && info.resource === 'selfsubjectaccessreviews' && info.verb === 'create') {
+          await selfSubjectAccessReview(req, res, user);
+        } else {
+          await this.resources.handle({ req, res, info, query: url.searchParams, user: user?.name ?? 'system:anonymous' });
+        }
+      } else if (info.kind === 'discovery') {
+        this.discovery.serve(req, res, info);
+      } else {
+        await this.handleOther(req, res, url);
+      }
+    } catch (err) {
+      const status = toStatusError(err);
+      if (status.code >= 500) this.opts.logger.error({ err, method: req.method, url: req.url }, 'request failed');
+      writeStatusError(res, status);
+    } finally {
+      if (verb !== 'watch') this.metrics.observe(verb, resource, res.statusCode, started);
+    }
+  }
+
+  private authenticate(req: IncomingMessage, pathname: string): UserInfo | undefined {
+    const user = this.opts.authenticator.authenticate(req);
+    if (!user && !isPublicPath(pathname)) throw unauthorized();
+    return user;
+  }
+
+  private async handleOther(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname;
+    if (path === '/healthz' || path === '/livez') return text(res, 200, 'ok');
+    if (path === '/readyz') return this.ready ? text(res, 200, 'ok') : text(res, 500, '[-]bootstrap failed: not finished\nreadyz check failed');
+    if (path === '/version') {
+      return writeJSON(res, 200, {
+        ...kubernetesVersion,
+        gitCommit: 'hale',
+        gitTreeState: 'clean',
+        buildDate: '2026-11-01T00:00:00Z',
+        goVersion: `node${process.versions.node}`,
+        compiler: 'hale',
+        platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+      });
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'Content-Type': this.metrics.contentType });
+      res.end(await this.metrics.render());
+      return;
+    }
+    if (path.startsWith('/openapi/')) return this.openapi.serve(req, res, url);
+    if (path === '/') {
+      return writeJSON(res, 200, { paths: ['/api', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'] });
+    }
+    throw resourceNotFound();
+  }
+}
+
+function text(res: ServerResponse, code: number, body: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.end(body);
+}
+

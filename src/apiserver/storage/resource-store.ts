@@ -1,0 +1,489 @@
+// The generic store for one resource type: turns Store key-values into API objects and
+// back, and runs the create/update/delete pipeline (default → prepare → validate →
+// optimistic write) with the per-kind hooks of its ResourceType. HTTP lives elsewhere.
+import { randomUUID } from 'node:crypto';
+import type { FieldError } from '../../api/field-errors.ts';
+import { apiVersionOf, type KubeObject, type ResourceType } from '../../api/resource-type.ts';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.ts';
+import {
+  CompactedError,
+  ConflictError,
+  KeyExistsError,
+  KeyNotFoundError,
+  type KeyValue,
+  type Store,
+  type StoreWatchEvent,
+  type Watch,
+} from '../../storage/store.ts';
+import { alreadyExists, badRequest, expired, invalid, notFound, objectModified, StatusError } from '../errors.ts';
+import { gracefulDeletionSeconds, isFinalized } from './deletion-rules.ts';
+import { listPrefix, objectKey } from './keys.ts';
+import type { ObjectFilter } from './object-filter.ts';
+
+export interface WriteContext {
+  dryRun?: boolean;
+  /** Called with (old, new) before a write so field ownership can be recorded. */
+  recordManagedFields?: (old: KubeObject | undefined, obj: KubeObject) => void;
+  now?: Date;
+}
+
+export interface ListParams {
+  namespace?: string;
+  filter?: ObjectFilter;
+  limit?: number;
+  continueToken?: string;
+  /** Read at exactly this revision (resourceVersionMatch=Exact). */
+  exactRevision?: number;
+}
+
+export interface ListOutcome {
+  items: KubeObject[];
+  resourceVersion: string;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** Subresources whose writes change only part of the object. */
+export type WriteSubresource = 'status' | 'finalize';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface ObjectWatchEvent {
+  type: WatchEventType;
+  object: KubeObject;
+}
+
+const generateNameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+const maxConflictRetries = 10;
+
+export class ResourceStore {
+  readonly apiVersion: string;
+
+  constructor(
+    readonly rt: ResourceType,
+    readonly store: Store,
+  ) {
+    this.apiVersion = apiVersionOf(rt);
+  }
+
+  // ---- reading -------------------------------------------------------------------
+
+  decode(kv: KeyValue): KubeObject {
+    let obj = JSON.parse(kv.value) as KubeObject;
+    if (this.rt.fromStorage) obj = this.rt.fromStorage(obj);
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.rt.kind;
+    obj.metadata ??= {};
+    obj.metadata.resourceVersion = String(kv.modRevision);
+    return obj;
+  }
+
+  private encode(obj: KubeObject): string {
+    let stored: KubeObject = structuredClone(obj);
+    if (this.rt.toStorage) stored = this.rt.toStorage(stored);
+    if (stored.metadata) delete stored.metadata.resourceVersion;
+    return JSON.stringify(stored);
+  }
+
+  private key(namespace: string | undefined, name: string): string {
+    return objectKey(this.rt, namespace, name);
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.store.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.rt.group, this.rt.plural, name);
+    return this.decode(kv);
+  }
+
+  async tryGet(namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const kv = await this.store.get(this.key(namespace, name));
+    return kv ? this.decode(kv) : undefined;
+  }
+
+  async list(params: ListParams): Promise<ListOutcome> {
+    const prefix = listPrefix(this.rt, params.namespace);
+    let startAfter: string | undefined;
+    let revision = params.exactRevision;
+    if (params.continueToken) {
+      const token = decodeContinue(params.continueToken);
+      if (!token.start.startsWith(prefix)) throw badRequest('invalid continue token: it does not belong to this list');
+      startAfter = token.start;
+      revision = token.rv;
+    }
+    const limit = params.limit && params.limit > 0 ? params.limit : 0;
+    const items: KubeObject[] = [];
+    let listRevision = 0;
+    let more = false;
+    let lastKey: string | undefined;
+    // With a filter, fetch pages until `limit` matching items are found.
+    for (;;) {
+      const page = await this.readPage(prefix, { limit: limit ? Math.max(limit * 2, 100) : 0, startAfter, revision });
+      listRevision = page.revision;
+      revision ??= page.revision; // later pages read at the same revision
+      more = page.more;
+      for (const kv of page.items) {
+        lastKey = kv.key;
+        const obj = this.decode(kv);
+        if (params.filter && !params.filter.matches(obj)) continue;
+        items.push(obj);
+        if (limit && items.length === limit) break;
+      }
+      if (limit && items.length === limit) {
+        more = more || lastKey !== page.items[page.items.length - 1]?.key;
+        break;
+      }
+      if (!page.more) break;
+      startAfter = page.items[page.items.length - 1].key;
+    }
+    const outcome: ListOutcome = { items, resourceVersion: String(listRevision) };
+    if (more && lastKey) outcome.continueToken = encodeContinue(listRevision, lastKey);
+    return outcome;
+  }
+
+  private async readPage(prefix: string, opts: { limit: number; startAfter?: string; revision?: number }) {
+    try {
+      return await this.store.list(prefix, opts);
+    } catch (err) {
+      if (err instanceof CompactedError) {
+        throw expired(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
+      }
+      throw err;
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.store.currentRevision();
+  }
+
+  // ---- writing -------------------------------------------------------------------
+
+  async create(namespace: string | undefined, input: KubeObject, ctx: WriteContext = {}): Promise<KubeObject> {
+    const obj = structuredClone(input);
+    const now = ctx.now ?? new Date();
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.rt.kind;
+    const meta = (obj.metadata ??= {});
+    if (this.rt.namespaced) meta.namespace = namespace;
+    else delete meta.namespace;
+    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = rfc3339(now);
+    meta.generation = 1;
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.selfLink;
+    this.rt.defaults?.(obj);
+    this.rt.prepareForCreate?.(obj);
+    this.validateOrThrow(obj, [
+      ...validateObjectMeta(meta, { namespaced: this.rt.namespaced }),
+      ...(this.rt.validate?.(obj) ?? []),
+    ]);
+    ctx.recordManagedFields?.(undefined, obj);
+    if (ctx.dryRun) return obj;
+    try {
+      const kv = await this.store.create(this.key(namespace, meta.name), this.encode(obj));
+      return this.decode(kv);
+    } catch (err) {
+      if (err instanceof KeyExistsError) throw alreadyExists(this.rt.group, this.rt.plural, meta.name);
+      throw err;
+    }
+  }
+
+  /**
+   * Replace an object (PUT). `subresource` "status" changes only status; the main resource
+   * keeps the stored status when the kind has a status subresource.
+   */
+  async update(
+    namespace: string | undefined,
+    name: string,
+    input: KubeObject,
+    ctx: WriteContext = {},
+    subresource?: WriteSubresource,
+  ): Promise<KubeObject> {
+    const wanted = input.metadata?.resourceVersion as string | undefined;
+    if (input.metadata?.name && input.metadata.name !== name) {
+      throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    return this.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {
+      if (wanted && wanted !== current.metadata?.resourceVersion) throw objectModified(this.rt.group, this.rt.plural, name);
+      return structuredClone(input);
+    });
+  }
+
+  /**
+   * Read-modify-write with retries on conflict: `mutate` gets the current object (a copy)
+   * and returns the desired one. It may throw a StatusError to stop.
+   */
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    ctx: WriteContext,
+    subresource: WriteSubresource | undefined,
+    mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+  ): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.store.get(this.key(namespace, name));
+      if (!kv) throw notFound(this.rt.group, this.rt.plural, name);
+      const current = this.decode(kv);
+      const desired = await mutate(structuredClone(current));
+      const next = this.prepareUpdate(current, desired, ctx, subresource);
+      if (next === current || ctx.dryRun) return next;
+      try {
+        return await this.write(kv, next);
+      } catch (err) {
+        if (err instanceof ConflictError && attempt < maxConflictRetries) continue;
+        if (err instanceof ConflictError || err instanceof KeyNotFoundError) throw objectModified(this.rt.group, this.rt.plural, name);
+        throw err;
+      }
+    }
+  }
+
+  /** Store `next` over `kv`; a finalized object being deleted is removed instead. */
+  private async write(kv: KeyValue, next: KubeObject): Promise<KubeObject> {
+    if (next.metadata?.deletionTimestamp && isFinalized(next)) {
+      const deleted = await this.store.delete(kv.key, kv.modRevision);
+      return { ...next, metadata: { ...next.metadata, resourceVersion: String(deleted.modRevision) } };
+    }
+    const written = await this.store.update(kv.key, this.encode(next), kv.modRevision);
+    return this.decode(written);
+  }
+
+  /** Returns the object to store, or `current` itself when nothing changed. */
+  private prepareUpdate(current: KubeObject, input: KubeObject, ctx: WriteContext, subresource: WriteSubresource | undefined): KubeObject {
+    let obj: KubeObject;
+    if (subresource === 'status') {
+      // Status writes change status only.
+      obj = structuredClone(current);
+      if (input.status === undefined) delete obj.status;
+      else obj.status = input.status;
+    } else if (subresource === 'finalize') {
+      // A namespace's finalize subresource changes spec.finalizers only.
+      obj = structuredClone(current);
+      obj.spec = { ...(obj.spec ?? {}), finalizers: input.spec?.finalizers ?? [] };
+    } else {
+      obj = input;
+      obj.apiVersion = this.apiVersion;
+      obj.kind = this.rt.kind;
+      const meta = (obj.metadata ??= {});
+      const old = current.metadata ?? {};
+      meta.name = old.name;
+      if (this.rt.namespaced) meta.namespace = old.namespace;
+      if (meta.uid && meta.uid !== old.uid) {
+        throw new StatusError(
+          409,
+          'Conflict',
+          `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.uid}`,
+        );
+      }
+      meta.uid = old.uid;
+      meta.creationTimestamp = old.creationTimestamp;
+      meta.generation = old.generation;
+      // Deletion state is owned by the server, never by a client write.
+      if (old.deletionTimestamp) {
+        meta.deletionTimestamp = old.deletionTimestamp;
+        if (old.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+      } else {
+        delete meta.deletionTimestamp;
+        delete meta.deletionGracePeriodSeconds;
+      }
+      if (this.rt.subresources?.status) {
+        if (current.status === undefined) delete obj.status;
+        else obj.status = structuredClone(current.status);
+      }
+      this.rt.defaults?.(obj);
+      this.rt.prepareForUpdate?.(obj, current);
+      if (specChanged(current, obj)) meta.generation = (old.generation ?? 0) + 1;
+    }
+    ctx.recordManagedFields?.(current, obj);
+    if (sameContent(current, obj)) return current;
+    if (subresource === undefined) {
+      this.validateOrThrow(obj, [
+        ...validateObjectMeta(obj.metadata!, { namespaced: this.rt.namespaced }),
+        ...validateObjectMetaUpdate(obj.metadata!, current.metadata ?? {}),
+        ...(this.rt.validate?.(obj) ?? []),
+        ...(this.rt.validateUpdate?.(obj, current) ?? []),
+      ]);
+    }
+    obj.metadata!.resourceVersion = current.metadata?.resourceVersion;
+    return obj;
+  }
+
+  private validateOrThrow(obj: KubeObject, errors: FieldError[]): void {
+    if (errors.length) throw invalid(this.rt.group, this.rt.kind, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
+  }
+
+  /**
+   * Delete following Kubernetes: finalizers and foreground/orphan propagation keep the
+   * object (with deletionTimestamp) until they are cleared; pods on a node get a grace
+   * period during which their agent stops them. Returns the object as last seen and
+   * whether it is gone.
+   */
+  async delete(
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+    ctx: WriteContext = {},
+  ): Promise<{ object: KubeObject; deleted: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.store.get(this.key(namespace, name));
+      if (!kv) throw notFound(this.rt.group, this.rt.plural, name);
+      const current = this.decode(kv);
+      const meta = current.metadata!;
+      const pre = options.preconditions;
+      if (pre?.uid && pre.uid !== meta.uid) {
+        throw new StatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+        throw new StatusError(
+          409,
+          'Conflict',
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`,
+        );
+      }
+      const next = structuredClone(current);
+      const nextMeta = next.metadata!;
+      const now = ctx.now ?? new Date();
+      const finalizers: string[] = [...(nextMeta.finalizers ?? [])];
+      if (options.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+      if (options.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+      if (finalizers.length) nextMeta.finalizers = finalizers;
+      const grace = gracefulDeletionSeconds(current, options.gracePeriodSeconds);
+      const keep = finalizers.length > 0 || grace > 0 || !isFinalized(next);
+      if (!keep) {
+        if (ctx.dryRun) return { object: current, deleted: true };
+        try {
+          const deleted = await this.store.delete(kv.key, kv.modRevision);
+          const object = this.decode(deleted);
+          return { object, deleted: true };
+        } catch (err) {
+          if (err instanceof ConflictError && attempt < maxConflictRetries) continue;
+          if (err instanceof KeyNotFoundError) throw notFound(this.rt.group, this.rt.plural, name);
+          throw err;
+        }
+      }
+      // Graceful: mark for deletion (shortening an existing grace period, never extending it).
+      const deadline = new Date(now.getTime() + grace * 1000);
+      if (!nextMeta.deletionTimestamp || Date.parse(nextMeta.deletionTimestamp) > deadline.getTime()) {
+        nextMeta.deletionTimestamp = rfc3339(deadline);
+        nextMeta.deletionGracePeriodSeconds = grace;
+      }
+      if (this.rt.kind === 'Namespace') next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+      if (sameContent(current, next)) return { object: current, deleted: false };
+      if (ctx.dryRun) return { object: next, deleted: false };
+      try {
+        const written = await this.store.update(kv.key, this.encode(next), kv.modRevision);
+        return { object: this.decode(written), deleted: false };
+      } catch (err) {
+        if (err instanceof ConflictError && attempt < maxConflictRetries) continue;
+        throw err;
+      }
+    }
+  }
+
+  // ---- watching ------------------------------------------------------------------
+
+  /**
+   * Watch objects changed after `afterRevision`. Events that move an object into or out
+   * of the filter become ADDED/DELETED, as the Kubernetes watch cache does.
+   */
+  watch(
+    params: { namespace?: string; filter?: ObjectFilter; afterRevision: number },
+    onEvents: (events: ObjectWatchEvent[]) => void,
+    onClose: (reason: Error) => void,
+  ): Watch {
+    const prefix = listPrefix(this.rt, params.namespace);
+    const filter = params.filter;
+    return this.store.watch(prefix, {
+      afterRevision: params.afterRevision,
+      onClose,
+      onEvents: (events: StoreWatchEvent[]) => {
+        const out: ObjectWatchEvent[] = [];
+        for (const ev of events) {
+          const converted = this.convertEvent(ev, filter);
+          if (converted) out.push(converted);
+        }
+        if (out.length) onEvents(out);
+      },
+    });
+  }
+
+  private convertEvent(ev: StoreWatchEvent, filter: ObjectFilter | undefined): ObjectWatchEvent | undefined {
+    const obj = this.decode(ev.kv);
+    if (ev.type === 'delete') {
+      if (filter && !filter.matches(obj)) return undefined;
+      return { type: 'DELETED', object: obj };
+    }
+    const matches = !filter || filter.matches(obj);
+    if (ev.type === 'create') return matches ? { type: 'ADDED', object: obj } : undefined;
+    const prev = ev.prevKv ? this.decode(ev.prevKv) : undefined;
+    const prevMatched = prev !== undefined && (!filter || filter.matches(prev));
+    if (matches && prevMatched) return { type: 'MODIFIED', object: obj };
+    if (matches) return { type: 'ADDED', object: obj };
+    if (prevMatched) return { type: 'DELETED', object: obj };
+    return undefined;
+  }
+}
+
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function generateName(prefix: string): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += generateNameAlphabet[Math.floor(Math.random() * generateNameAlphabet.length)];
+  return prefix + suffix;
+}
+
+/** Everything except metadata and status is "spec" for generation purposes. */
+function specChanged(old: KubeObject, obj: KubeObject): boolean {
+  const strip = ({ metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest }: KubeObject) => rest;
+  return !deepEqual(strip(old), strip(obj));
+}
+
+/** True when the two objects differ only in resourceVersion and managedFields timestamps. */
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const norm = (o: KubeObject) => {
+    const { resourceVersion: _rv, managedFields, ...meta } = o.metadata ?? {};
+    const fields = (managedFields ?? []).map(({ time: _t, ...f }: Record<string, unknown>) => f);
+    return { ...o, metadata: { ...meta, managedFields: fields } };
+  };
+  return deepEqual(norm(a), norm(b));
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
+}
+
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+function decodeContinue(token: string): { rv: number; start: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (typeof parsed.rv === 'number' && typeof parsed.start === 'string') return parsed;
+  } catch {
+    // fall through
+  }
+  throw badRequest('invalid continue token');
+}

@@ -1,0 +1,167 @@
+// End-to-end harness: starts a real `hale server` process on an ephemeral port in a temp
+// dir, and runs the real kubectl binaries (1.27 … 1.33, or the PATH dispatcher) against it.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const haleBin = join(repoRoot, 'bin/hale.js');
+
+/** The folder holding kubectl.1.27 … kubectl.1.33 (beside the dispatcher on PATH). */
+function kubectlDir(): string {
+  const dispatcher = execFileSync('bash', ['-c', 'readlink -f "$(command -v kubectl)"'], { encoding: 'utf8' }).trim();
+  return dirname(dispatcher);
+}
+
+export type KubectlVersion = '1.27' | '1.28' | '1.29' | '1.30' | '1.31' | '1.32' | '1.33' | 'dispatcher';
+
+export function kubectlPath(version: KubectlVersion): string {
+  return version === 'dispatcher' ? 'kubectl' : join(kubectlDir(), `kubectl.${version}`);
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface HaleServer {
+  url: string;
+  dataDir: string;
+  kubeconfig: string;
+  token: string;
+  caPem: string;
+  process: ChildProcess;
+  /** Run kubectl with this server's kubeconfig and a private cache dir. */
+  kubectl(version: KubectlVersion, args: string[], opts?: { stdin?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KubectlResult>;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+  /** Start the server again on the same data dir (after stop or kill9). */
+  restart(): Promise<void>;
+}
+
+export interface StartOptions {
+  extraArgs?: string[];
+  dataDir?: string;
+  port?: number;
+}
+
+async function launch(dataDir: string, args: string[]): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, [haleBin, 'server', '--data-dir', dataDir, '--bind', '127.0.0.1', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOME: dataDir },
+  });
+  let output = '';
+  let errors = '';
+  proc.stderr!.on('data', (d) => {
+    errors += d;
+    if (errors.length > 100_000) errors = errors.slice(-50_000);
+  });
+  const url = await new Promise<string>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hale server did not start in time:\n${output}\n${errors}`)), 30_000);
+    proc.stdout!.on('data', (d) => {
+      output += d;
+      const m = /listening on (\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise(m[1]);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hale server exited with ${code}:\n${output}\n${errors}`));
+    });
+  });
+  proc.stdout!.resume();
+  return { proc, url };
+}
+
+function waitExit(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => proc.once('exit', () => r()));
+}
+
+export async function startHale(opts: StartOptions = {}): Promise<HaleServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'hale-e2e-'));
+  const args = ['--port', String(opts.port ?? 0), '--disable-agent', ...(opts.extraArgs ?? [])];
+  let { proc, url } = await launch(dataDir, args);
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  const cacheDir = join(dataDir, 'kube-cache');
+  const server: HaleServer = {
+    url,
+    dataDir,
+    kubeconfig,
+    token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
+    caPem: readFileSync(join(dataDir, 'tls/ca.crt'), 'utf8'),
+    get process() {
+      return proc;
+    },
+    kubectl(version, kargs, kopts = {}) {
+      return runKubectl(kubectlPath(version), ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...kargs], kopts, dataDir);
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      await waitExit(proc);
+    },
+    async kill9() {
+      proc.kill('SIGKILL');
+      await waitExit(proc);
+    },
+    async restart() {
+      // Reuse the port so the kubeconfig written before stays valid.
+      const port = new URL(server.url).port;
+      ({ proc, url } = await launch(dataDir, ['--port', port, '--disable-agent', ...(opts.extraArgs ?? [])]));
+      server.url = url;
+    },
+  };
+  return server;
+}
+
+export async function stopHale(server: HaleServer | undefined, keepData = false): Promise<void> {
+  if (!server) return;
+  await server.stop();
+  if (!keepData) rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+function runKubectl(
+  bin: string,
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number },
+  home: string,
+): Promise<KubectlResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(bin, args, {
+      env: { ...process.env, HOME: home, KUBECONFIG: '', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+/** Poll `fn` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
