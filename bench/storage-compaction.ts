@@ -68,8 +68,18 @@ function objectValue(i: number, generation: number): string {
   return head.replace('"pad":""', `"pad":"${'x'.repeat(Math.max(0, config.valueBytes - head.length))}"`);
 }
 
+// Remove the temp databases also when the run is interrupted.
+const tempDirs = new Set<string>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 async function run(name: string, withCompactor: boolean): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'hale-bench-compaction-'));
+  tempDirs.add(dir);
   const store = new SqliteStore(join(dir, 'state.db'), { synchronous: config.synchronous });
   const compactor = withCompactor
     ? new Compactor(store, { intervalSeconds: config.intervalSeconds, retainRevisions: config.retainRevisions })
@@ -131,6 +141,7 @@ async function run(name: string, withCompactor: boolean): Promise<RunResult> {
     await compactor?.stop();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
   }
 }
 

@@ -74,20 +74,23 @@ export class GarbageCollector extends Controller {
   /**
    * Discovers resources and registers informers for them (they list once the factory
    * starts). Never throws: a failed discovery is retried on the rediscovery timer.
+   * Resolves whether discovery worked.
    */
-  async start(): Promise<void> {
+  async start(): Promise<boolean> {
     if (this.rediscoverMs > 0) {
       this.rediscoverTimer = setInterval(() => void this.trySyncMonitors(), this.rediscoverMs);
       this.rediscoverTimer.unref();
     }
-    await this.trySyncMonitors();
+    return this.trySyncMonitors();
   }
 
-  private async trySyncMonitors(): Promise<void> {
+  private async trySyncMonitors(): Promise<boolean> {
     try {
       await this.syncMonitors();
+      return true;
     } catch (err) {
       this.logger.warn({ err: errorText(err) }, 'garbage collector: resource discovery failed; retrying later');
+      return false;
     }
   }
 
@@ -163,10 +166,11 @@ export class GarbageCollector extends Controller {
     const monitor = this.monitors.get(id);
     const obj = this.objectAt(key);
     if (!monitor || !obj) return undefined;
-    // Until every cache is loaded, "no dependents" and "owner absent" cannot be trusted.
-    if (!this.hasSynced()) return { requeueAfterMs: 200 };
     const meta = obj.metadata ?? {};
     if (meta.deletionTimestamp) {
+      // "No dependents left" can only be trusted once every cache is loaded. (Collecting
+      // ownerless dependents needs no such wait: absent owners are confirmed live.)
+      if (!this.hasSynced()) return { requeueAfterMs: 200 };
       const finalizers: string[] = meta.finalizers ?? [];
       if (finalizers.includes(ORPHAN_FINALIZER)) await this.orphanDependents(monitor, obj);
       else if (finalizers.includes(FOREGROUND_FINALIZER)) await this.deleteDependentsFirst(monitor, obj);

@@ -221,8 +221,11 @@ test('orphan deletion: dependents live on without the reference, the owner disap
     coOwned.metadata?.ownerReferences.map((r: { uid: string }) => r.uid),
     [other.metadata?.uid],
   );
-  // Orphaned for good: nothing collects them later.
-  await new Promise((r) => setTimeout(r, 50));
+  // Orphaned for good: a dangling dependent created afterwards is collected while the child stays.
+  await configMap('gc-orphan', 'marker', {
+    ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'nobody', uid: '00000000-0000-4000-8000-000000000002' }],
+  });
+  await gone(resources.configMaps, 'gc-orphan', 'marker');
   assert.ok(await tryGet(resources.configMaps, 'gc-orphan', 'child'));
 });
 

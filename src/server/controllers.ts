@@ -13,7 +13,7 @@ export interface ControllerManagerOptions {
    * Longest time startControllers waits for discovery and the informers' first lists.
    * Start-up goes on in the background after that (the controllers guard themselves
    * until their caches are synced), so a slow or broken resource never holds up the
-   * server. Default 300 ms.
+   * server. Default 200 ms.
    */
   syncTimeoutMs?: number;
   namespace?: NamespaceControllerOptions;
@@ -21,7 +21,7 @@ export interface ControllerManagerOptions {
 }
 
 export interface RunningControllers {
-  /** Resolves true once discovery is done and every informer has listed. */
+  /** Resolves true once every informer has listed, false if stopped first or discovery failed. */
   synced: Promise<boolean>;
   stop(): Promise<void>;
 }
@@ -39,19 +39,19 @@ export async function startControllers(
   setMaxListeners(0, stopSync.signal);
 
   const synced = (async () => {
-    await gc.start();
+    const discovered = await gc.start();
     if (stopSync.signal.aborted) return false;
     factory.start();
-    return factory.waitForSync(stopSync.signal);
+    return (await factory.waitForSync(stopSync.signal)) && discovered;
   })();
   // Workers may start at once: each controller waits for its own caches before acting.
   namespaces.run(2);
   gc.run(4);
 
-  const inTime = await Promise.race([synced, delay(opts.syncTimeoutMs ?? 300)]);
+  const inTime = await Promise.race([synced, delay(opts.syncTimeoutMs ?? 200)]);
   if (inTime !== true) {
-    logger.info('controller caches are still syncing; controllers start acting once they are');
-    synced.then((ok) => ok && logger.info('controller caches synced'));
+    logger.debug('controller caches are still syncing; controllers start acting once they are');
+    synced.then((ok) => ok && logger.debug('controller caches synced'));
   }
 
   let stopping: Promise<void> | undefined;

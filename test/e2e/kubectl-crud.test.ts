@@ -67,7 +67,7 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
 
     test('version and discovery', async () => {
       const v = await k(['version']);
-      assert.match(v.stdout, /Server Version: v1\.33/);
+      assert.match(v.stdout, /Server Version: (v1\.33\.1\+hale|version.Info{Major:"1", Minor:"33")/);
       const resources = await k(['api-resources']);
       assert.match(resources.stdout, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
       assert.match(resources.stdout, /^pods\s+po\s+v1\s+true\s+Pod$/m);

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   cannotBeHandledMessage,
   checkFields,
+  duplicateFieldEntries,
   findDuplicateFields,
   quantityProblem,
   strictDecodingMessage,
@@ -64,7 +65,7 @@ describe('checkFields: unknown fields', () => {
   });
 
   test('messages are worded like Kubernetes', () => {
-    const entries = [...unknownFieldEntries(['spec.foo', 'extra']), ...findDuplicateFields('{"a":1,"a":2}')];
+    const entries = [...unknownFieldEntries(['spec.foo', 'extra']), ...duplicateFieldEntries(findDuplicateFields('{"a":1,"a":2}'))];
     assert.deepEqual(entries, ['unknown field "spec.foo"', 'unknown field "extra"', 'duplicate field "a"']);
     assert.equal(
       cannotBeHandledMessage('ConfigMap', 'v1', strictDecodingMessage(unknownFieldEntries(['foo']))),
@@ -190,17 +191,12 @@ describe('findDuplicateFields', () => {
   test('finds repeated keys at any depth, with paths, each once', () => {
     const text =
       '{"metadata":{"name":"a","labels":{"x":"1","x":"2"},"name":"b"},"spec":{"parts":[{"name":"p"},{"name":"q","name":"r"}]},"kind":"W","kind":"W","kind":"W"}';
-    assert.deepEqual(findDuplicateFields(text), [
-      'duplicate field "metadata.labels.x"',
-      'duplicate field "metadata.name"',
-      'duplicate field "spec.parts[1].name"',
-      'duplicate field "kind"',
-    ]);
+    assert.deepEqual(findDuplicateFields(text), ['metadata.labels.x', 'metadata.name', 'spec.parts[1].name', 'kind']);
   });
 
   test('is not fooled by strings, escapes, whitespace and empty containers', () => {
     const text = ' { "a" : "x\\"y,\\"a\\":1}" , "b" : [ ] , "c" : { } , "d" : [ { } , [ 1 , true , null ] ] , "e\\u0041" : 1 , "eA" : 2 } ';
-    assert.deepEqual(findDuplicateFields(text), ['duplicate field "eA"']);
+    assert.deepEqual(findDuplicateFields(text), ['eA']);
     assert.deepEqual(findDuplicateFields('{"a":{"a":{"a":1}}}'), []);
   });
 });

@@ -35,6 +35,11 @@ export function unknownFieldEntries(unknown: string[]): string[] {
   return unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
 }
 
+/** `duplicate field "metadata.name"` entries for the paths findDuplicateFields() returns. */
+export function duplicateFieldEntries(duplicates: string[]): string[] {
+  return duplicates.map((path) => `duplicate field ${JSON.stringify(path)}`);
+}
+
 /** The message of a Strict rejection: `strict decoding error: unknown field "a", duplicate field "b"`. */
 export function strictDecodingMessage(entries: string[]): string {
   return `strict decoding error: ${entries.join(', ')}`;
@@ -332,8 +337,9 @@ function base64Problem(text: string): number | undefined {
 // Duplicate keys: JSON.parse keeps the last one silently, so scan the raw text.
 
 /**
- * `duplicate field "metadata.name"` entries for every key repeated within one JSON object
- * (map keys included), in document order. The text is assumed to be valid JSON.
+ * Paths ("metadata.name", "spec.parts[1].name") of every key repeated within one JSON object
+ * (map keys included), each once, in document order; duplicateFieldEntries() words them.
+ * The text is assumed to be valid JSON.
  */
 export function findDuplicateFields(jsonText: string): string[] {
   const found: string[] = [];
@@ -363,10 +369,7 @@ export function findDuplicateFields(jsonText: string): string[] {
         skipSpace();
         const key = readString();
         const keyPath = path ? `${path}.${key}` : key;
-        if (seen.has(key)) {
-          const entry = `duplicate field ${JSON.stringify(keyPath)}`;
-          if (!found.includes(entry)) found.push(entry);
-        }
+        if (seen.has(key) && !found.includes(keyPath)) found.push(keyPath);
         seen.add(key);
         skipSpace();
         i++; // colon

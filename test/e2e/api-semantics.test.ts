@@ -1,0 +1,154 @@
+// API semantics through Hale's own client against a real `hale server` process:
+// durability across kill -9, request limits, optimistic concurrency, pagination, watch.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { ApiError } from '../../src/client/api-error.ts';
+import { loadKubeconfig } from '../../src/client/kubeconfig.ts';
+import { resources } from '../../src/client/resources.ts';
+import { RestClient } from '../../src/client/rest-client.ts';
+import { eventually, type HaleServer, kubectlPath, startHale, stopHale } from './harness.ts';
+
+async function status(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  }
+  assert.fail('request should have failed');
+}
+
+describe('API semantics', () => {
+  let hale: HaleServer;
+  let client: RestClient;
+
+  before(async () => {
+    hale = await startHale();
+    client = new RestClient(loadKubeconfig(hale.kubeconfig), { maxRetries: 0 });
+  });
+  after(async () => {
+    client?.close();
+    await stopHale(hale);
+  });
+
+  test('requests without a valid token get 401 as a Status', async () => {
+    const anon = new RestClient({ server: hale.url, caPem: hale.caPem, token: 'wrong' }, { maxRetries: 0 });
+    const err = await status(anon.list(resources.configMaps, 'default'));
+    assert.equal(err.code, 401);
+    assert.equal(err.reason, 'Unauthorized');
+    anon.close();
+  });
+
+  test('every acknowledged write survives kill -9 of the server', async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const cm = await client.create(resources.configMaps, 'default', { metadata: { name: `durable-${i}` }, data: { i: String(i) } });
+      names.push(cm.metadata!.name);
+    }
+    await hale.kill9();
+    await hale.restart();
+    client.close();
+    client = new RestClient(loadKubeconfig(hale.kubeconfig), { maxRetries: 0 });
+    const listed = await client.list(resources.configMaps, 'default');
+    const present = new Set(listed.items.map((c) => c.metadata?.name));
+    for (const n of names) assert.ok(present.has(n), `${n} was lost`);
+  });
+
+  test('oversized, deeply nested and malformed bodies get 4xx and change nothing', async () => {
+    const huge = await status(client.create(resources.configMaps, 'default', { metadata: { name: 'huge' }, data: { a: 'x'.repeat(4 * 1024 * 1024) } }));
+    assert.equal(huge.code, 413);
+    const deepBody = `{"metadata":{"name":"deep"},"extra":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    const deep = await status(client.request('POST', '/api/v1/namespaces/default/configmaps', { body: deepBody, contentType: 'application/json' }));
+    assert.equal(deep.code, 400);
+    const malformed = await status(
+      client.request('POST', '/api/v1/namespaces/default/configmaps', { body: '{"metadata": {"name": "bad"', contentType: 'application/json' }),
+    );
+    assert.equal(malformed.code, 400);
+    const wrongType = await status(client.create(resources.configMaps, 'default', { metadata: { name: 'typed' }, data: { a: 5 } }));
+    assert.equal(wrongType.code, 400);
+    for (const name of ['huge', 'deep', 'bad', 'typed']) {
+      assert.equal((await status(client.get(resources.configMaps, 'default', name))).code, 404);
+    }
+    assert.equal((await client.request('GET', '/readyz', { responseType: 'text' })) as string, 'ok');
+  });
+
+  test('a stale resourceVersion is refused with 409 Conflict', async () => {
+    const cm = await client.create(resources.configMaps, 'default', { metadata: { name: 'occ' }, data: { v: '1' } });
+    await client.update(resources.configMaps, { ...cm, data: { v: '2' } });
+    const err = await status(client.update(resources.configMaps, { ...cm, data: { v: '3' } }));
+    assert.equal(err.code, 409);
+    assert.match(err.message, /the object has been modified/);
+  });
+
+  test('generation changes on spec changes only; status writes leave spec alone', async () => {
+    const d = await client.create(resources.deployments, 'default', {
+      metadata: { name: 'gen' },
+      spec: {
+        selector: { matchLabels: { app: 'gen' } },
+        template: { metadata: { labels: { app: 'gen' } }, spec: { containers: [{ name: 'c', image: 'x', command: ['true'] }] } },
+      },
+    });
+    assert.equal(d.metadata?.generation, 1);
+    const labelled = await client.patch(resources.deployments, 'default', 'gen', { metadata: { labels: { a: 'b' } } }, 'merge');
+    assert.equal(labelled.metadata?.generation, 1);
+    const scaled = await client.patch(resources.deployments, 'default', 'gen', { spec: { replicas: 4 } }, 'merge');
+    assert.equal(scaled.metadata?.generation, 2);
+    const withStatus = await client.updateStatus(resources.deployments, { ...scaled, spec: { ...scaled.spec, replicas: 9 }, status: { replicas: 4 } });
+    assert.equal(withStatus.spec.replicas, 4);
+    assert.equal(withStatus.status.replicas, 4);
+    assert.equal(withStatus.metadata?.generation, 2);
+  });
+
+  test('limit and continue page through a consistent list', async () => {
+    for (let i = 0; i < 25; i++) await client.create(resources.secrets, 'default', { metadata: { name: `page-${String(i).padStart(2, '0')}` } });
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.list(resources.secrets, 'default', { limit: 10, continue: token });
+      seen.push(...page.items.map((s) => s.metadata!.name));
+      token = page.metadata.continue;
+    } while (token);
+    assert.equal(seen.filter((n) => n.startsWith('page-')).length, 25);
+    assert.equal(new Set(seen).size, seen.length);
+  });
+
+  test('watch replays from a resourceVersion and streams changes', async () => {
+    const start = await client.list(resources.configMaps, 'default');
+    const stream = await client.watch(resources.configMaps, 'default', { resourceVersion: start.metadata.resourceVersion });
+    await client.create(resources.configMaps, 'default', { metadata: { name: 'watched' } });
+    await client.delete(resources.configMaps, 'default', 'watched');
+    const types: string[] = [];
+    for await (const ev of stream) {
+      if (ev.object.metadata?.name === 'watched') types.push(ev.type);
+      if (types.length === 2) break;
+    }
+    stream.close();
+    assert.deepEqual(types, ['ADDED', 'DELETED']);
+  });
+
+  test('creating into a missing or terminating namespace is refused; deleting a namespace empties it', async () => {
+    const missing = await status(client.create(resources.configMaps, 'nope', { metadata: { name: 'x' } }));
+    assert.equal(missing.code, 404);
+    await client.create(resources.namespaces, undefined, { metadata: { name: 'doomed' } });
+    await client.create(resources.configMaps, 'doomed', { metadata: { name: 'inside' } });
+    await client.delete(resources.namespaces, undefined, 'doomed');
+    await eventually(async () => (await status(client.get(resources.namespaces, undefined, 'doomed'))).code === 404);
+    assert.equal((await status(client.get(resources.configMaps, 'doomed', 'inside'))).code, 404);
+  });
+
+  test('kubectl get -w prints changes as they happen', async () => {
+    const child = spawn(kubectlPath('1.33'), ['--kubeconfig', hale.kubeconfig, 'get', 'cm', '-w', '--cache-dir', `${hale.dataDir}/watch-cache`], {
+      env: { ...process.env, HOME: hale.dataDir },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    try {
+      await eventually(async () => out.includes('NAME'));
+      await client.create(resources.configMaps, 'default', { metadata: { name: 'seen-by-watch' } });
+      await eventually(async () => /seen-by-watch\s+0\s+\d+s/.test(out));
+    } finally {
+      child.kill();
+    }
+  });
+});
