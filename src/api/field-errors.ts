@@ -76,7 +76,11 @@ function renderValue(value: unknown): string {
 /** "spec.replicas: Invalid value: -1: must be greater than or equal to 0" */
 export function formatFieldError(e: FieldError): string {
   let s = `${e.field}: ${typeText[e.type]}`;
-  const showsValue = e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported' || e.type === 'FieldValueDuplicate' || e.type === 'FieldValueNotFound';
+  const showsValue =
+    e.type === 'FieldValueInvalid' ||
+    e.type === 'FieldValueNotSupported' ||
+    e.type === 'FieldValueDuplicate' ||
+    e.type === 'FieldValueNotFound';
   if (showsValue && e.value !== undefined) s += `: ${renderValue(e.value)}`;
   if (e.type === 'FieldValueTooLong' && e.detail) s += `: ${e.detail}`;
   else if (e.type === 'FieldValueTooMany' && e.detail) s += `: ${e.value}: ${e.detail}`;

@@ -4,11 +4,9 @@
 import type { FieldError } from './field-errors.ts';
 
 /** A Kubernetes object as plain JSON. */
-// biome-ignore lint/suspicious/noExplicitAny: API objects are arbitrary JSON by nature.
 export type KubeObject = Record<string, any> & {
   apiVersion?: string;
   kind?: string;
-  // biome-ignore lint/suspicious/noExplicitAny: metadata is arbitrary JSON too.
   metadata?: Record<string, any>;
 };
 

@@ -5,7 +5,6 @@ import { randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 
 export interface Credentials {
   caPem: string;
@@ -19,7 +18,9 @@ const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const tenYears = 10 * 365 * 24 * 3600 * 1000;
 
 function pemKey(der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
@@ -35,7 +36,9 @@ function localAddresses(): string[] {
 }
 
 async function generate(extraSans: string[]): Promise<Pick<Credentials, 'caPem' | 'certPem' | 'keyPem'>> {
-  // biome-ignore lint/suspicious/noExplicitAny: @peculiar/x509 wants the DOM Crypto type; Node's webcrypto is that at run time.
+  // Loaded only on first start: the library costs ~175 ms to import.
+  const x509 = await import('@peculiar/x509');
+  // @peculiar/x509 wants the DOM Crypto type; Node's webcrypto is that at run time.
   const crypto = webcrypto as any;
   x509.cryptoProvider.set(crypto);
   const now = new Date(Date.now() - 60_000);

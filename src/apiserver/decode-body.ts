@@ -2,8 +2,8 @@
 // nesting limits, apiVersion/kind checks and fieldValidation (Strict | Warn | Ignore).
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject, ResourceType } from '../api/resource-type.ts';
-import { checkFields, findDuplicateFields } from '../api/schema/strict-decode.ts';
 import { decodeProtobufObject } from '../api/schema/protobuf-decode.ts';
+import { checkFields, findDuplicateFields } from '../api/schema/strict-decode.ts';
 import { badRequest, unsupportedMediaType } from './errors.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';

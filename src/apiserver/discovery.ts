@@ -127,9 +127,7 @@ export class DiscoveryHandler {
       entry = { body, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"` };
       this.cache.set(cacheKey, entry);
     }
-    const contentType = aggregated
-      ? `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`
-      : 'application/json';
+    const contentType = aggregated ? `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList` : 'application/json';
     const headers = { 'Content-Type': contentType, ETag: entry.etag, Vary: 'Accept' };
     if (req.headers['if-none-match'] === entry.etag) {
       res.writeHead(304, headers);

@@ -54,7 +54,11 @@ export function qualifiedResource(group: string, resource: string): string {
 }
 
 export const notFound = (group: string, resource: string, name: string): StatusError =>
-  new StatusError(404, 'NotFound', `${qualifiedResource(group, resource)} "${name}" not found`, { name, group: group || undefined, kind: resource });
+  new StatusError(404, 'NotFound', `${qualifiedResource(group, resource)} "${name}" not found`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 
 export const alreadyExists = (group: string, resource: string, name: string): StatusError =>
   new StatusError(409, 'AlreadyExists', `${qualifiedResource(group, resource)} "${name}" already exists`, {
@@ -92,7 +96,11 @@ export const forbidden = (message: string, details?: StatusDetails): StatusError
 export const unauthorized = (): StatusError => new StatusError(401, 'Unauthorized', 'Unauthorized');
 export const methodNotAllowed = (message: string): StatusError => new StatusError(405, 'MethodNotAllowed', message);
 export const unsupportedMediaType = (contentType: string): StatusError =>
-  new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${contentType})`);
+  new StatusError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${contentType})`,
+  );
 export const notAcceptable = (message: string): StatusError => new StatusError(406, 'NotAcceptable', message);
 export const requestEntityTooLarge = (message: string): StatusError => new StatusError(413, 'RequestEntityTooLarge', message);
 export const expired = (message: string): StatusError => new StatusError(410, 'Expired', message);
@@ -101,7 +109,13 @@ export const internalError = (message: string): StatusError =>
   new StatusError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 export const resourceNotFound = (): StatusError => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
 export const tooManyRequests = (retryAfterSeconds: number): StatusError =>
-  new StatusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) });
+  new StatusError(
+    429,
+    'TooManyRequests',
+    'Too many requests, please try again later.',
+    { retryAfterSeconds },
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
 
 export function toStatusError(err: unknown): StatusError {
   if (err instanceof StatusError) return err;

@@ -1,8 +1,8 @@
 // Serves the OpenAPI documents kubectl needs for validation and `explain`:
 // /openapi/v2 (gnostic protobuf for kubectl ≤1.28, or JSON) and /openapi/v3 (JSON).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { encodeOpenAPIV2Document } from '../api/schema/openapi-v2-protobuf.ts';
 import { openapiV2Document, openapiV2DocumentHash } from '../api/schema/openapi-v2.ts';
+import { encodeOpenAPIV2Document } from '../api/schema/openapi-v2-protobuf.ts';
 import { openapiV3Document, openapiV3DocumentHash, openapiV3Root } from '../api/schema/openapi-v3.ts';
 import type { ApiRegistry } from './api-registry.ts';
 import { resourceNotFound } from './errors.ts';
@@ -22,8 +22,14 @@ export class OpenApiHandler {
 
   serve(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const path = url.pathname;
-    if (path === '/openapi/v2') return this.serveV2(req, res);
-    if (path === '/openapi/v3') return send(req, res, JSON.stringify(openapiV3Root(this.groupVersions, this.resourcesOf)), 'application/json');
+    if (path === '/openapi/v2') {
+      this.serveV2(req, res);
+      return;
+    }
+    if (path === '/openapi/v3') {
+      send(req, res, JSON.stringify(openapiV3Root(this.groupVersions, this.resourcesOf)), 'application/json');
+      return;
+    }
     const gv = path.replace(/^\/openapi\/v3\/(api|apis)\//, '');
     if (gv !== path && this.groupVersions.includes(gv)) {
       const resources = this.resourcesOf(gv);
@@ -41,7 +47,8 @@ export class OpenApiHandler {
       this.v2 = { json: JSON.stringify(doc), protobuf: encodeOpenAPIV2Document(doc), etag: `"${openapiV2DocumentHash(resources)}"` };
     }
     // kubectl ≤1.28 asks for the gnostic protobuf and needs application/octet-stream back.
-    if ((req.headers.accept ?? '').includes('protobuf')) send(req, res, Buffer.from(this.v2.protobuf), 'application/octet-stream', this.v2.etag);
+    if ((req.headers.accept ?? '').includes('protobuf'))
+      send(req, res, Buffer.from(this.v2.protobuf), 'application/octet-stream', this.v2.etag);
     else send(req, res, this.v2.json, 'application/json', this.v2.etag);
   }
 }

@@ -28,7 +28,10 @@ export type RequestInfo = ResourceRequest | DiscoveryRequest | { kind: 'other' }
 const namespaceSubresources = new Set(['status', 'finalize']);
 
 export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   let rest: string[];
   let group = '';
   let version: string;

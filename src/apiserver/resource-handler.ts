@@ -281,7 +281,11 @@ export class ResourceHandler {
     const grace = q.get('gracePeriodSeconds') ?? opts.gracePeriodSeconds;
     const propagation = q.get('propagationPolicy') ?? opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
     if (propagation !== undefined && !['Orphan', 'Background', 'Foreground'].includes(propagation)) {
-      throw new StatusError(422, 'Invalid', `propagationPolicy: Unsupported value: "${propagation}": supported values: "Foreground", "Background", "Orphan"`);
+      throw new StatusError(
+        422,
+        'Invalid',
+        `propagationPolicy: Unsupported value: "${propagation}": supported values: "Foreground", "Background", "Orphan"`,
+      );
     }
     const options: DeleteOptions = { propagationPolicy: propagation, preconditions: opts.preconditions };
     if (grace !== undefined && grace !== null) {

@@ -10,7 +10,9 @@ export async function selfSubjectAccessReview(req: IncomingMessage, res: ServerR
   const { object } = parseBody(await readBody(req), req.headers['content-type'], 'SelfSubjectAccessReview in version "v1"');
   const spec = object.spec ?? {};
   if (!spec.resourceAttributes && !spec.nonResourceAttributes) {
-    throw badRequest('SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec: Invalid value: ...: exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    throw badRequest(
+      'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec: Invalid value: ...: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    );
   }
   const allowed = user !== undefined;
   writeJSON(res, 201, {

@@ -116,7 +116,8 @@ export class ApiServer {
   private async handleOther(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
     if (path === '/healthz' || path === '/livez') return text(res, 200, 'ok');
-    if (path === '/readyz') return this.ready ? text(res, 200, 'ok') : text(res, 500, '[-]bootstrap failed: not finished\nreadyz check failed');
+    if (path === '/readyz')
+      return this.ready ? text(res, 200, 'ok') : text(res, 500, '[-]bootstrap failed: not finished\nreadyz check failed');
     if (path === '/version') {
       return writeJSON(res, 200, {
         ...kubernetesVersion,
@@ -135,7 +136,9 @@ export class ApiServer {
     }
     if (path.startsWith('/openapi/')) return this.openapi.serve(req, res, url);
     if (path === '/') {
-      return writeJSON(res, 200, { paths: ['/api', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'] });
+      return writeJSON(res, 200, {
+        paths: ['/api', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'],
+      });
     }
     throw resourceNotFound();
   }
@@ -145,4 +148,3 @@ function text(res: ServerResponse, code: number, body: string): void {
   res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
   res.end(body);
 }
-

@@ -1,10 +1,21 @@
-// The collector's decisions and patches, without a server (the end-to-end cascades are in
-// src/server/controllers.test.ts).
+// The collector's decisions and patches, and its live check of owners it has not seen
+// (the end-to-end cascades are in src/server/controllers.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import jsonpatch, { type Operation } from 'fast-json-patch';
+import { pino } from 'pino';
+import { appsResources } from '../api/kinds/apps/index.ts';
+import { coreResources } from '../api/kinds/core/index.ts';
 import type { KubeObject } from '../api/resource-type.ts';
-import { decideForDependent, type OwnerReference, ownerRefPatch } from './garbage-collector.ts';
+import { TokenAuthenticator } from '../apiserver/auth.ts';
+import { ApiServer } from '../apiserver/server.ts';
+import { isNotFound } from '../client/api-error.ts';
+import { InformerFactory } from '../client/informer-factory.ts';
+import { resources } from '../client/resources.ts';
+import { RestClient } from '../client/rest-client.ts';
+import { MemoryStore } from '../storage/memory/memory-store.ts';
+import { discoverResources } from './discovery-resources.ts';
+import { decideForDependent, GarbageCollector, type OwnerReference, ownerRefPatch } from './garbage-collector.ts';
 
 const ref = (uid: string, extra: Partial<OwnerReference> = {}): OwnerReference => ({
   apiVersion: 'apps/v1',
@@ -71,4 +82,67 @@ test('ownerRefPatch fails instead of removing the wrong reference when the objec
 
 test('ownerRefPatch is empty when there is nothing to change', () => {
   assert.deepEqual(ownerRefPatch(dependent([ref('a')]), [], []), []);
+});
+
+// ---- against a real API server -----------------------------------------------------
+
+test('an owner the cache has not seen is confirmed with a live read before its dependent is judged', async (t) => {
+  const logger = pino({ level: 'silent' });
+  const authenticator = new TokenAuthenticator();
+  authenticator.add('t', { name: 'admin', groups: [] });
+  const store = new MemoryStore();
+  const api = new ApiServer({ store, resources: [...coreResources, ...appsResources], authenticator, logger });
+  const { port } = await api.listen(0, '127.0.0.1');
+  const client = new RestClient({ server: `http://127.0.0.1:${port}`, token: 't' });
+  const factory = new InformerFactory(client);
+  // ReplicaSets are known by kind but not watched: the collector can only learn about them by asking.
+  const discover = async () =>
+    (await discoverResources(client)).map((r) => (r.plural === 'replicasets' ? { ...r, verbs: r.verbs.filter((v) => v !== 'watch') } : r));
+  const gc = new GarbageCollector(client, factory, logger, { discover, rediscoverMs: 0 });
+  t.after(async () => {
+    await gc.stop();
+    await factory.stop();
+    client.close();
+    await api.close();
+    await store.close();
+  });
+  await gc.start();
+  factory.start();
+  assert.ok(await factory.waitForSync());
+  gc.run();
+
+  await client.create(resources.namespaces, undefined, { metadata: { name: 'live' } });
+  const labels = { app: 'web' };
+  const rs = await client.create(resources.replicaSets, 'live', {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'web' },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+    },
+  });
+  const ownerRef = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata?.uid };
+  const danglingRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'nobody', uid: '00000000-0000-4000-8000-000000000009' };
+  await client.create(resources.configMaps, 'live', { metadata: { name: 'owned', ownerReferences: [ownerRef] } });
+  // Collected after "owned" was judged: once it is gone, "owned" has had its turn.
+  await client.create(resources.configMaps, 'live', { metadata: { name: 'marker', ownerReferences: [danglingRef] } });
+
+  const exists = async (name: string) =>
+    client.get(resources.configMaps, 'live', name).then(
+      () => true,
+      (err) => (isNotFound(err) ? false : Promise.reject(err)),
+    );
+  const waitGone = async (name: string) => {
+    for (let i = 0; i < 500 && (await exists(name)); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await exists(name), false, `${name} should have been collected`);
+  };
+  await waitGone('marker');
+  assert.equal(await exists('owned'), true, 'a dependent of a living owner must stay');
+
+  // The owner goes; the collector hears nothing of it until the dependent changes.
+  await client.delete(resources.replicaSets, 'live', 'web');
+  await client.patch(resources.configMaps, 'live', 'owned', { metadata: { ownerReferences: [ownerRef, danglingRef] } }, 'merge');
+  await waitGone('owned');
 });

@@ -81,7 +81,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   out.write(`Hale API server listening on ${url}\n`);
   out.write(`Kubeconfig written to ${kubeconfigPath}\n`);
   out.write(`  export KUBECONFIG=${kubeconfigPath}\n`);
-  out.write(`Agent join token: ${join(dataDir, "agent-token")}\n`);
+  out.write(`Agent join token: ${join(dataDir, 'agent-token')}\n`);
 
   return {
     url,

@@ -56,13 +56,20 @@ describe('API semantics', () => {
   });
 
   test('oversized, deeply nested and malformed bodies get 4xx and change nothing', async () => {
-    const huge = await status(client.create(resources.configMaps, 'default', { metadata: { name: 'huge' }, data: { a: 'x'.repeat(4 * 1024 * 1024) } }));
+    const huge = await status(
+      client.create(resources.configMaps, 'default', { metadata: { name: 'huge' }, data: { a: 'x'.repeat(4 * 1024 * 1024) } }),
+    );
     assert.equal(huge.code, 413);
     const deepBody = `{"metadata":{"name":"deep"},"extra":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
-    const deep = await status(client.request('POST', '/api/v1/namespaces/default/configmaps', { body: deepBody, contentType: 'application/json' }));
+    const deep = await status(
+      client.request('POST', '/api/v1/namespaces/default/configmaps', { body: deepBody, contentType: 'application/json' }),
+    );
     assert.equal(deep.code, 400);
     const malformed = await status(
-      client.request('POST', '/api/v1/namespaces/default/configmaps', { body: '{"metadata": {"name": "bad"', contentType: 'application/json' }),
+      client.request('POST', '/api/v1/namespaces/default/configmaps', {
+        body: '{"metadata": {"name": "bad"',
+        contentType: 'application/json',
+      }),
     );
     assert.equal(malformed.code, 400);
     const wrongType = await status(client.create(resources.configMaps, 'default', { metadata: { name: 'typed' }, data: { a: 5 } }));
@@ -94,14 +101,19 @@ describe('API semantics', () => {
     assert.equal(labelled.metadata?.generation, 1);
     const scaled = await client.patch(resources.deployments, 'default', 'gen', { spec: { replicas: 4 } }, 'merge');
     assert.equal(scaled.metadata?.generation, 2);
-    const withStatus = await client.updateStatus(resources.deployments, { ...scaled, spec: { ...scaled.spec, replicas: 9 }, status: { replicas: 4 } });
+    const withStatus = await client.updateStatus(resources.deployments, {
+      ...scaled,
+      spec: { ...scaled.spec, replicas: 9 },
+      status: { replicas: 4 },
+    });
     assert.equal(withStatus.spec.replicas, 4);
     assert.equal(withStatus.status.replicas, 4);
     assert.equal(withStatus.metadata?.generation, 2);
   });
 
   test('limit and continue page through a consistent list', async () => {
-    for (let i = 0; i < 25; i++) await client.create(resources.secrets, 'default', { metadata: { name: `page-${String(i).padStart(2, '0')}` } });
+    for (let i = 0; i < 25; i++)
+      await client.create(resources.secrets, 'default', { metadata: { name: `page-${String(i).padStart(2, '0')}` } });
     const seen: string[] = [];
     let token: string | undefined;
     do {
@@ -138,9 +150,13 @@ describe('API semantics', () => {
   });
 
   test('kubectl get -w prints changes as they happen', async () => {
-    const child = spawn(kubectlPath('1.33'), ['--kubeconfig', hale.kubeconfig, 'get', 'cm', '-w', '--cache-dir', `${hale.dataDir}/watch-cache`], {
-      env: { ...process.env, HOME: hale.dataDir },
-    });
+    const child = spawn(
+      kubectlPath('1.33'),
+      ['--kubeconfig', hale.kubeconfig, 'get', 'cm', '-w', '--cache-dir', `${hale.dataDir}/watch-cache`],
+      {
+        env: { ...process.env, HOME: hale.dataDir },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     try {

@@ -35,7 +35,11 @@ export interface HaleServer {
   caPem: string;
   process: ChildProcess;
   /** Run kubectl with this server's kubeconfig and a private cache dir. */
-  kubectl(version: KubectlVersion, args: string[], opts?: { stdin?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KubectlResult>;
+  kubectl(
+    version: KubectlVersion,
+    args: string[],
+    opts?: { stdin?: string; env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<KubectlResult>;
   stop(): Promise<void>;
   kill9(): Promise<void>;
   /** Start the server again on the same data dir (after stop or kill9). */

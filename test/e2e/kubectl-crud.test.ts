@@ -91,7 +91,13 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       assert.match(changed.stdout, /deployment.apps\/web configured/);
       assert.match(changed.stdout, /configmap\/web-config configured/);
       assert.match(changed.stdout, /service\/web unchanged/);
-      const image = await k(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image} {.metadata.generation}']);
+      const image = await k([
+        'get',
+        'deploy',
+        'web',
+        '-o',
+        'jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image} {.metadata.generation}',
+      ]);
       assert.equal(image.stdout, '3 registry.local/web:2.0 2');
     });
 
@@ -111,7 +117,8 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       assert.match(all.stdout, /deployment.apps\/web/);
       assert.match(all.stdout, /service\/web/);
       const ns = await k(['get', 'ns']);
-      for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) assert.match(ns.stdout, new RegExp(`^${name}\\s+Active`, 'm'));
+      for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+        assert.match(ns.stdout, new RegExp(`^${name}\\s+Active`, 'm'));
       const allNs = await k(['get', 'cm', '-A', '--field-selector', 'metadata.name=web-config']);
       assert.match(allNs.stdout, /^NAMESPACE\s+NAME\s+DATA\s+AGE$/m);
       assert.match(allNs.stdout, /^default\s+web-config\s+1/m);
@@ -137,7 +144,13 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       await k(['annotate', 'cm', 'extra', 'note=hello']);
       await k(['patch', 'cm', 'extra', '--type', 'merge', '-p', '{"data":{"b":"2"}}']);
       await k(['patch', 'cm', 'extra', '--type', 'json', '-p', '[{"op":"add","path":"/data/c","value":"3"}]']);
-      await k(['patch', 'deploy', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","env":[{"name":"A","value":"x"}]}]}}}}']);
+      await k([
+        'patch',
+        'deploy',
+        'web',
+        '-p',
+        '{"spec":{"template":{"spec":{"containers":[{"name":"web","env":[{"name":"A","value":"x"}]}]}}}}',
+      ]);
       const cm = JSON.parse((await k(['get', 'cm', 'extra', '-o', 'json'])).stdout);
       assert.deepEqual(cm.data, { a: '1', b: '2', c: '3' });
       assert.equal(cm.metadata.labels.tier, 'db');
@@ -176,7 +189,9 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       await k(['apply', '--server-side', '-f', file]);
       const cm = JSON.parse((await k(['get', 'cm', 'ssa', '-o', 'json', '--show-managed-fields'])).stdout);
       assert.equal(cm.data.k, 'v2');
-      assert.ok(cm.metadata.managedFields.some((f: { manager: string; operation: string }) => f.manager === 'kubectl' && f.operation === 'Apply'));
+      assert.ok(
+        cm.metadata.managedFields.some((f: { manager: string; operation: string }) => f.manager === 'kubectl' && f.operation === 'Apply'),
+      );
     });
 
     test('invalid manifests and unknown fields get Kubernetes errors and change nothing', async () => {

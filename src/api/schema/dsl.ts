@@ -19,8 +19,7 @@ export const int64 = (proto: number, description = '', extra: Extra = {}): Field
   field({ type: 'integer', format: 'int64' }, proto, description, extra);
 export const double = (proto: number, description = '', extra: Extra = {}): Field =>
   field({ type: 'number', format: 'double' }, proto, description, extra);
-export const bool = (proto: number, description = '', extra: Extra = {}): Field =>
-  field({ type: 'boolean' }, proto, description, extra);
+export const bool = (proto: number, description = '', extra: Extra = {}): Field => field({ type: 'boolean' }, proto, description, extra);
 export const bytes = (proto: number, description = '', extra: Extra = {}): Field =>
   field({ type: 'string', format: 'byte' }, proto, description, extra);
 export const time = (proto: number, description = '', extra: Extra = {}): Field =>
@@ -33,8 +32,7 @@ export const quantity = (proto: number, description = '', extra: Extra = {}): Fi
   field({ type: 'string', format: 'quantity' }, proto, description, extra);
 export const intOrString = (proto: number, description = '', extra: Extra = {}): Field =>
   field({ type: 'string', format: 'int-or-string' }, proto, description, extra);
-export const any = (proto: number, description = '', extra: Extra = {}): Field =>
-  field({ type: 'any' }, proto, description, extra);
+export const any = (proto: number, description = '', extra: Extra = {}): Field => field({ type: 'any' }, proto, description, extra);
 export const ref = (name: string, proto: number, description = '', extra: Extra = {}): Field =>
   field({ ref: name }, proto, description, extra);
 export const array = (items: Schema, proto: number, description = '', extra: Extra = {}): Field =>

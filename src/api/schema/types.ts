@@ -54,15 +54,7 @@ export interface AnySchema {
   type: 'any';
 }
 
-export type Schema =
-  | RefSchema
-  | StringSchema
-  | IntegerSchema
-  | NumberSchema
-  | BooleanSchema
-  | ArraySchema
-  | MapSchema
-  | AnySchema;
+export type Schema = RefSchema | StringSchema | IntegerSchema | NumberSchema | BooleanSchema | ArraySchema | MapSchema | AnySchema;
 
 export type Field = Schema & {
   description?: string;

@@ -170,7 +170,8 @@ export class ResourceStore {
     const now = ctx.now ?? new Date();
     obj.apiVersion = this.apiVersion;
     obj.kind = this.rt.kind;
-    const meta = (obj.metadata ??= {});
+    obj.metadata ??= {};
+    const meta = obj.metadata;
     if (this.rt.namespaced) meta.namespace = namespace;
     else delete meta.namespace;
     if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
@@ -183,10 +184,7 @@ export class ResourceStore {
     delete meta.selfLink;
     this.rt.defaults?.(obj);
     this.rt.prepareForCreate?.(obj);
-    this.validateOrThrow(obj, [
-      ...validateObjectMeta(meta, { namespaced: this.rt.namespaced }),
-      ...(this.rt.validate?.(obj) ?? []),
-    ]);
+    this.validateOrThrow(obj, [...validateObjectMeta(meta, { namespaced: this.rt.namespaced }), ...(this.rt.validate?.(obj) ?? [])]);
     ctx.recordManagedFields?.(undefined, obj);
     if (ctx.dryRun) return obj;
     try {
@@ -273,16 +271,13 @@ export class ResourceStore {
       obj = input;
       obj.apiVersion = this.apiVersion;
       obj.kind = this.rt.kind;
-      const meta = (obj.metadata ??= {});
+      obj.metadata ??= {};
+      const meta = obj.metadata;
       const old = current.metadata ?? {};
       meta.name = old.name;
       if (this.rt.namespaced) meta.namespace = old.namespace;
       if (meta.uid && meta.uid !== old.uid) {
-        throw new StatusError(
-          409,
-          'Conflict',
-          `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.uid}`,
-        );
+        throw new StatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.uid}`);
       }
       meta.uid = old.uid;
       meta.creationTimestamp = old.creationTimestamp;

@@ -43,7 +43,10 @@ export abstract class Controller {
         this.queue.forget(key);
         if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
-        this.logger.warn({ controller: this.name, key, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed; retrying');
+        this.logger.warn(
+          { controller: this.name, key, err: err instanceof Error ? err.message : String(err) },
+          'reconcile failed; retrying',
+        );
         this.queue.addRateLimited(key);
       } finally {
         this.queue.done(key);
