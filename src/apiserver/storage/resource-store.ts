@@ -25,6 +25,11 @@ export interface WriteContext {
   /** Called with (old, new) before a write so field ownership can be recorded. */
   recordManagedFields?: (old: KubeObject | undefined, obj: KubeObject) => void;
   now?: Date;
+  /**
+   * Skip the kind's update validation (validateUpdate) for server-internal subresources
+   * that may change otherwise immutable fields, such as pods/binding setting spec.nodeName.
+   */
+  skipUpdateValidation?: boolean;
 }
 
 export interface ListParams {
@@ -305,7 +310,7 @@ export class ResourceStore {
         ...validateObjectMeta(obj.metadata!, { namespaced: this.rt.namespaced }),
         ...validateObjectMetaUpdate(obj.metadata!, current.metadata ?? {}),
         ...(this.rt.validate?.(obj) ?? []),
-        ...(this.rt.validateUpdate?.(obj, current) ?? []),
+        ...(ctx.skipUpdateValidation ? [] : (this.rt.validateUpdate?.(obj, current) ?? [])),
       ]);
     }
     obj.metadata!.resourceVersion = current.metadata?.resourceVersion;

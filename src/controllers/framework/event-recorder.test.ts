@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { resources } from '../../client/resources.ts';
+import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
+import { EventRecorder } from './event-recorder.ts';
+
+let cluster: InProcessCluster;
+before(async () => {
+  cluster = await startInProcessCluster();
+});
+after(async () => {
+  await cluster.stop();
+});
+
+test('events are written once and repeats raise the count', async () => {
+  const cm = await cluster.client.create(resources.configMaps, 'default', { metadata: { name: 'evented' } });
+  const recorder = new EventRecorder(cluster.client, 'test-controller');
+  await recorder.event(cm, 'Normal', 'Tested', 'first');
+  await recorder.event(cm, 'Normal', 'Tested', 'first');
+  await recorder.event(cm, 'Warning', 'Failed', 'second');
+  const events = await eventually('events', async () => {
+    const list = await cluster.client.list(resources.events, 'default', { fieldSelector: `involvedObject.uid=${cm.metadata!.uid}` });
+    return list.items.length === 2 ? list.items : undefined;
+  });
+  const tested = events.find((e) => e.reason === 'Tested')!;
+  assert.equal(tested.count, 2);
+  assert.equal(tested.involvedObject.name, 'evented');
+  assert.equal(tested.source.component, 'test-controller');
+  assert.equal(events.find((e) => e.reason === 'Failed')!.type, 'Warning');
+});

@@ -1,0 +1,105 @@
+// Writes core/v1 Events for actions users want to see in `kubectl describe` and
+// `kubectl get events` (SuccessfulCreate, ScalingReplicaSet, Scheduled, …). Repeats of the
+// same event within ten minutes update one Event's count and lastTimestamp, as
+// Kubernetes' event correlator does. Recording never blocks or fails the caller.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+
+export type EventType = 'Normal' | 'Warning';
+
+const aggregationWindowMs = 10 * 60 * 1000;
+const maxTracked = 4096;
+
+interface Recorded {
+  name: string;
+  namespace: string;
+  count: number;
+  firstTimestamp: string;
+  at: number;
+}
+
+function timestamp(d = new Date()): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class EventRecorder {
+  private readonly recent = new Map<string, Recorded>();
+
+  constructor(
+    private readonly client: RestClient,
+    /** source.component / reportingController, e.g. "deployment-controller". */
+    private readonly component: string,
+    private readonly logger?: Logger,
+    private readonly host?: string,
+  ) {}
+
+  /** Record an event about `obj`; returns when written (callers may ignore the promise). */
+  async event(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+    const meta = obj.metadata ?? {};
+    // Events of cluster-scoped objects live in "default", as in Kubernetes.
+    const namespace = meta.namespace || 'default';
+    const key = `${meta.uid}|${type}|${reason}|${message}`;
+    const now = new Date();
+    const previous = this.recent.get(key);
+    try {
+      if (previous && now.getTime() - previous.at < aggregationWindowMs) {
+        previous.count++;
+        previous.at = now.getTime();
+        await this.client.patch(
+          resources.events,
+          previous.namespace,
+          previous.name,
+          { count: previous.count, lastTimestamp: timestamp(now) },
+          'merge',
+        );
+        return;
+      }
+      const name = `${meta.name}.${randomBytes(8).toString('hex')}`;
+      const ts = timestamp(now);
+      await this.client.create(resources.events, namespace, {
+        metadata: { name, namespace },
+        involvedObject: {
+          kind: obj.kind,
+          namespace: meta.namespace,
+          name: meta.name,
+          uid: meta.uid,
+          apiVersion: obj.apiVersion,
+          resourceVersion: meta.resourceVersion,
+        },
+        reason,
+        message,
+        type,
+        source: { component: this.component, ...(this.host ? { host: this.host } : {}) },
+        firstTimestamp: ts,
+        lastTimestamp: ts,
+        count: 1,
+        reportingComponent: this.component,
+        reportingInstance: this.host ?? '',
+      });
+      this.remember(key, { name, namespace, count: 1, firstTimestamp: ts, at: now.getTime() });
+    } catch (err) {
+      // The Event may have been removed (TTL, namespace deletion): start a new one next time.
+      this.recent.delete(key);
+      this.logger?.debug({ err: err instanceof Error ? err.message : String(err), reason }, 'could not record event');
+    }
+  }
+
+  normal(obj: KubeObject, reason: string, message: string): void {
+    void this.event(obj, 'Normal', reason, message);
+  }
+
+  warning(obj: KubeObject, reason: string, message: string): void {
+    void this.event(obj, 'Warning', reason, message);
+  }
+
+  private remember(key: string, rec: Recorded): void {
+    if (this.recent.size >= maxTracked) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+    this.recent.set(key, rec);
+  }
+}
