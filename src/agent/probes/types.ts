@@ -1,0 +1,43 @@
+// The contract between the pod workers and the prober: the pod worker registers running
+// containers, the prober runs their liveness/readiness/startup probes on schedule and
+// reports transitions; the pod worker acts on them (restart on liveness failure, Ready
+// conditions from readiness).
+import type { KubeObject } from '../../api/resource-type.ts';
+
+export type ProbeKind = 'liveness' | 'readiness' | 'startup';
+
+export interface ProbeTarget {
+  pod: KubeObject;
+  /** The container's spec from pod.spec.containers. */
+  container: KubeObject;
+  containerId: string;
+  podIP: string;
+  startedAt: Date;
+}
+
+export interface ProbeTransition {
+  podUid: string;
+  containerName: string;
+  containerId: string;
+  probe: ProbeKind;
+  /**
+   * readiness/startup: the new state. liveness: 'failure' once failureThreshold consecutive
+   * failures are reached (the container must be restarted), 'success' otherwise.
+   */
+  result: 'success' | 'failure';
+  /** Probe output or failure message (for events and the restart message). */
+  message: string;
+}
+
+export interface Prober {
+  /** Start probing a container that just started (probes begin after initialDelaySeconds). */
+  addContainer(target: ProbeTarget): void;
+  removeContainer(containerId: string): void;
+  removePod(podUid: string): void;
+  /** Readiness: true once the readiness probe passes (or there is none and the container is started). */
+  isReady(containerId: string): boolean;
+  /** Startup: true once the startup probe passed (or there is none). */
+  isStarted(containerId: string): boolean;
+  onTransition(listener: (t: ProbeTransition) => void): void;
+  stop(): void;
+}
