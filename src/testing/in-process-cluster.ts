@@ -1,6 +1,6 @@
 // A real API server in this process (memory store, plain HTTP on loopback) and a client for
 // it: the cheapest faithful environment for controller, scheduler and agent tests.
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { KubeObject } from '../api/resource-type.ts';
 import { builtinResources } from '../api/resources.ts';
 import { TokenAuthenticator } from '../apiserver/auth.ts';
@@ -18,7 +18,7 @@ export interface InProcessCluster {
   api: ApiServer;
   store: MemoryStore;
   client: RestClient;
-  logger: ReturnType<typeof pino>;
+  logger: Logger;
   /** GET that returns undefined on 404. */
   tryGet(res: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   createNamespace(name: string): Promise<void>;
@@ -26,7 +26,7 @@ export interface InProcessCluster {
 }
 
 export async function startInProcessCluster(): Promise<InProcessCluster> {
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const token = 'test-token';
   const authenticator = new TokenAuthenticator();
   authenticator.add(token, { name: 'system:admin', groups: ['system:masters'] });

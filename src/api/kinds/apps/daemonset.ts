@@ -89,8 +89,10 @@ export const daemonSets: ResourceType = {
   defaults: defaultDaemonSet,
   validate: validateDaemonSet,
   validateUpdate: (obj, old) => validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector'),
+  // The four required status counters are not omitempty in Kubernetes, so a new object
+  // shows them as 0 (client-side validation of a `get -o yaml` dump checks them).
   prepareForCreate: (obj) => {
-    obj.status = {};
+    obj.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
   },
   table: {
     columns: [

@@ -43,8 +43,10 @@ export const replicaSets: ResourceType = {
   defaults: defaultReplicaSet,
   validate: validateReplicaSet,
   validateUpdate: (obj, old) => validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector'),
+  // status.replicas is not omitempty in Kubernetes, so a new object already shows it as 0
+  // (and the OpenAPI schema marks it required, which client-side validation checks).
   prepareForCreate: (obj) => {
-    obj.status = {};
+    obj.status = { replicas: 0 };
   },
   selectableFields: (obj) => ({ 'status.replicas': String(int(obj.status?.replicas)) }),
   table: {

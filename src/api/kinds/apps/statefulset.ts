@@ -137,8 +137,10 @@ export const statefulSets: ResourceType = {
   validate: validateStatefulSet,
   // A selector change is reported by the spec rule, as in Kubernetes.
   validateUpdate: validateStatefulSetUpdate,
+  // These status counters are not omitempty in Kubernetes, so a new object shows them as 0
+  // (and the OpenAPI schema marks replicas required, which client-side validation checks).
   prepareForCreate: (obj) => {
-    obj.status = {};
+    obj.status = { replicas: 0, availableReplicas: 0 };
   },
   table: {
     columns: [nameColumn, column('Ready', 'string', 'Ready pods out of desired pods.'), ageColumn, containersColumn, imagesColumn],
