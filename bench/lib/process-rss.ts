@@ -21,3 +21,20 @@ export function readProcessMemory(pid: number): ProcessMemory | undefined {
 export function toMiB(bytes: number | undefined): number | undefined {
   return bytes === undefined ? undefined : Math.round((bytes / 1024 / 1024) * 10) / 10;
 }
+
+/**
+ * CPU time (user + system) the process has used so far, in milliseconds, from
+ * /proc/PID/stat. Linux counts it in clock ticks, 100 per second on every common build.
+ */
+export function readProcessCpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may contain spaces; the fields after its ')' are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  return Number.isFinite(ticks) ? ticks * 10 : undefined;
+}

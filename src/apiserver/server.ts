@@ -10,8 +10,10 @@ import type { ResourceType } from '../api/resource-type.ts';
 import type { Store } from '../storage/store.ts';
 import { ApiRegistry } from './api-registry.ts';
 import { isPublicPath, type TokenAuthenticator, type UserInfo } from './auth.ts';
+import { podBindingHandler, podBindingSubresource } from './binding.ts';
 import { DiscoveryHandler, type ExtraSubresource } from './discovery.ts';
 import { resourceNotFound, toStatusError, unauthorized } from './errors.ts';
+import { evictionSubresource, evictPod } from './eviction.ts';
 import { writeJSON, writeStatusError } from './http-io.ts';
 import { ApiMetrics } from './metrics.ts';
 import { OpenApiHandler } from './openapi-handler.ts';
@@ -30,6 +32,14 @@ export interface ApiServerOptions {
   extraSubresources?: ExtraSubresource[];
 }
 
+const namespaceFinalizeSubresource: ExtraSubresource = {
+  group: '',
+  resource: 'namespaces',
+  subresource: 'finalize',
+  kind: { group: '', version: 'v1', kind: 'Namespace' },
+  verbs: ['update'],
+};
+
 /** The Kubernetes version reported on /version; the kubectl dispatcher picks its client from `minor`. */
 export const kubernetesVersion = { major: '1', minor: '33', gitVersion: 'v1.33.1+hale' };
 
@@ -45,7 +55,10 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = new ApiRegistry(opts.resources, opts.store);
     this.resources = new ResourceHandler(this.registry, new SchemaPatcher());
-    this.discovery = new DiscoveryHandler(this.registry, opts.extraSubresources ?? []);
+    this.resources.addSubresource('', 'pods', 'binding', podBindingHandler);
+    this.resources.addSubresource('', 'pods', 'eviction', evictPod);
+    const builtinSubresources = [podBindingSubresource, evictionSubresource, namespaceFinalizeSubresource];
+    this.discovery = new DiscoveryHandler(this.registry, [...builtinSubresources, ...(opts.extraSubresources ?? [])]);
     this.openapi = new OpenApiHandler(this.registry);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler) : createHttpServer(handler);

@@ -11,6 +11,7 @@ import type { ResourceDescriptor } from '../client/resource-path.ts';
 import { resources } from '../client/resources.ts';
 import { RestClient } from '../client/rest-client.ts';
 import { MemoryStore } from '../storage/memory/memory-store.ts';
+import { ensureSystemNamespaces } from './bootstrap.ts';
 import { type RunningControllers, startControllers } from './controllers.ts';
 
 let api: ApiServer;
@@ -35,6 +36,8 @@ before(async () => {
   store = new MemoryStore();
   api = new ApiServer({ store, resources: await servedResources(), authenticator, logger });
   const address = await api.listen(0, '127.0.0.1');
+  // The controller-manager's leader-election Lease lives in kube-system.
+  await ensureSystemNamespaces(api.registry);
   client = new RestClient({ server: `http://127.0.0.1:${address.port}`, token: 'test-token' });
   controllers = await startControllers(client, logger, {
     namespace: { recheckMs: 20 },

@@ -27,6 +27,8 @@ export interface ProbeTransition {
   result: 'success' | 'failure';
   /** Probe output or failure message (for events and the restart message). */
   message: string;
+  /** A liveness/startup failure's probe-level terminationGracePeriodSeconds, when the probe sets one. */
+  terminationGracePeriodSeconds?: number;
 }
 
 export interface Prober {

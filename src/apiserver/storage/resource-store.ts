@@ -30,6 +30,8 @@ export interface WriteContext {
    * that may change otherwise immutable fields, such as pods/binding setting spec.nodeName.
    */
   skipUpdateValidation?: boolean;
+  /** Keep the status of the written object on a main-resource write (pods/binding sets PodScheduled with nodeName). */
+  includeStatus?: boolean;
 }
 
 export interface ListParams {
@@ -264,10 +266,12 @@ export class ResourceStore {
   private prepareUpdate(current: KubeObject, input: KubeObject, ctx: WriteContext, subresource: WriteSubresource | undefined): KubeObject {
     let obj: KubeObject;
     if (subresource === 'status') {
-      // Status writes change status only.
+      // Status writes change status, and annotations as in Kubernetes (controllers record
+      // e.g. deployment.kubernetes.io/revision together with status); nothing else.
       obj = structuredClone(current);
       if (input.status === undefined) delete obj.status;
       else obj.status = input.status;
+      if (input.metadata?.annotations !== undefined) obj.metadata!.annotations = input.metadata.annotations;
     } else if (subresource === 'finalize') {
       // A namespace's finalize subresource changes spec.finalizers only.
       obj = structuredClone(current);
@@ -295,7 +299,7 @@ export class ResourceStore {
         delete meta.deletionTimestamp;
         delete meta.deletionGracePeriodSeconds;
       }
-      if (this.rt.subresources?.status) {
+      if (this.rt.subresources?.status && !ctx.includeStatus) {
         if (current.status === undefined) delete obj.status;
         else obj.status = structuredClone(current.status);
       }

@@ -1,0 +1,156 @@
+// The node agent's pod side (Hale's kubelet): watches the pods bound to this node, runs one
+// worker per pod that converges the runtime towards the pod spec, and reports status and
+// events. A pure API client: the same code runs embedded in `hale server` and in `hale agent`.
+//
+// On start it re-adopts what the runtime already runs: containers still running keep their
+// pid and restart count (both live in the runtime), and sandboxes of pods that are no longer
+// bound here are stopped and removed.
+import { type Logger, pino } from 'pino';
+import type { KubeObject } from '../api/resource-type.ts';
+import { isNotFound } from '../client/api-error.ts';
+import { Informer } from '../client/informer.ts';
+import { resources } from '../client/resources.ts';
+import type { RestClient } from '../client/rest-client.ts';
+import { EventRecorder } from '../controllers/framework/event-recorder.ts';
+import type { HookRunner } from './lifecycle/types.ts';
+import { resolveBasicEnv } from './pods/basic-env.ts';
+import { type BackoffSettings, CrashBackoff, defaultBackoffSettings } from './pods/crash-backoff.ts';
+import { expandArgvLocal } from './pods/expand-vars.ts';
+import { type ExpandArgs, PodSyncer, type ResolveEnv } from './pods/pod-sync.ts';
+import { PodWorkers } from './pods/pod-workers.ts';
+import { PodStatusWriter } from './pods/status-writer.ts';
+import type { Prober } from './probes/types.ts';
+import type { Runtime } from './runtime/runtime.ts';
+import type { VolumeManager } from './volumes/types.ts';
+
+export interface AgentOptions {
+  client: RestClient;
+  nodeName: string;
+  runtime: Runtime;
+  prober: Prober;
+  volumes: VolumeManager;
+  hooks: HookRunner;
+  /** Container environment resolution; defaults to a basic resolver (value and fieldRef only). */
+  resolveEnv?: ResolveEnv;
+  /** $(VAR) expansion of command/args; defaults to Kubernetes' rules. */
+  expandArgs?: ExpandArgs;
+  /** Root of the agent's files: container logs live under `<dataDir>/pods/`. */
+  dataDir: string;
+  logger?: Logger;
+  /** status.hostIP; read from the Node's InternalIP address when not given. */
+  hostIP?: string;
+  /** The runtime cannot run image entrypoints, so containers need `command` (default true). */
+  requireCommand?: boolean;
+  /** CrashLoopBackOff defaults (10 s doubling to 5 min); pods may tune theirs by annotation. */
+  backoff?: BackoffSettings;
+  /** Retry delay after a failed step (sandbox, mount, container config). Default 2 s. */
+  retryMs?: number;
+  /** Periodic re-sync of every pod (also refreshes configMap/secret volumes). Default 10 s. */
+  resyncMs?: number;
+  events?: EventRecorder;
+}
+
+export interface Agent {
+  /** Stops watching and syncing. Containers keep running: a new agent re-adopts them. */
+  stop(): Promise<void>;
+  /** Resolves when no pod sync is running (tests). */
+  idle(): Promise<void>;
+}
+
+const NODE_INFO_TTL_MS = 30_000;
+
+export async function startAgent(opts: AgentOptions): Promise<Agent> {
+  const logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'agent' });
+  const { client, nodeName, runtime, prober } = opts;
+  const recorder = opts.events ?? new EventRecorder(client, 'kubelet', logger, nodeName);
+  const statusWriter = new PodStatusWriter(client, logger);
+
+  let nodeCache: { at: number; node?: KubeObject; hostIP?: string } | undefined;
+  const nodeInfo = async () => {
+    if (nodeCache && Date.now() - nodeCache.at < NODE_INFO_TTL_MS) return nodeCache;
+    let node: KubeObject | undefined;
+    try {
+      node = await client.get(resources.nodes, undefined, nodeName);
+    } catch (err) {
+      if (!isNotFound(err)) logger.debug({ err: String(err) }, 'reading the node failed');
+    }
+    const addresses: { type: string; address: string }[] = node?.status?.addresses ?? [];
+    const hostIP = opts.hostIP ?? addresses.find((a) => a.type === 'InternalIP')?.address;
+    nodeCache = { at: Date.now(), node, hostIP };
+    return nodeCache;
+  };
+
+  let workers: PodWorkers | undefined;
+  const syncer = new PodSyncer({
+    client,
+    nodeName,
+    runtime,
+    prober,
+    volumes: opts.volumes,
+    hooks: opts.hooks,
+    recorder,
+    statusWriter,
+    backoff: new CrashBackoff(),
+    backoffDefaults: opts.backoff ?? defaultBackoffSettings,
+    resolveEnv: opts.resolveEnv ?? ((pod, container) => resolveBasicEnv(pod, container)),
+    expandArgs: opts.expandArgs ?? expandArgvLocal,
+    dataDir: opts.dataDir,
+    logger,
+    requireCommand: opts.requireCommand ?? true,
+    wake: (uid) => workers?.wake(uid),
+    nodeInfo,
+    retryMs: opts.retryMs ?? 2000,
+    resyncMs: opts.resyncMs ?? 10_000,
+    volumeRefreshMs: opts.resyncMs ?? 10_000,
+  });
+  workers = new PodWorkers(syncer.sync, logger, opts.retryMs ?? 2000);
+  const podWorkers = workers;
+
+  prober.onTransition((t) => {
+    const state = podWorkers.get(t.podUid);
+    if (!state) return;
+    if ((t.probe === 'liveness' || t.probe === 'startup') && t.result === 'failure') {
+      state.pendingKills.set(t.containerId, { probe: t.probe, message: t.message });
+    }
+    podWorkers.wake(t.podUid);
+  });
+
+  const informer = new Informer(client, resources.pods, { fieldSelector: `spec.nodeName=${nodeName}`, logger });
+  informer.addEventHandler({
+    onAdd: (pod) => {
+      statusWriter.observe(pod);
+      podWorkers.update(pod);
+    },
+    onUpdate: (old, pod) => {
+      if (old.metadata?.uid !== pod.metadata?.uid) podWorkers.markDeleted(old);
+      statusWriter.observe(pod);
+      podWorkers.update(pod);
+    },
+    onDelete: (pod) => podWorkers.markDeleted(pod),
+  });
+  informer.start();
+  await informer.waitForSync();
+  await removeOrphans(runtime, informer, podWorkers, logger);
+  logger.info({ node: nodeName, pods: informer.list().length }, 'agent started');
+
+  return {
+    async stop() {
+      await informer.stop();
+      await podWorkers.stop();
+      await statusWriter.stop();
+    },
+    idle: () => podWorkers.idle(),
+  };
+}
+
+/** Sandboxes of pods the API no longer binds here (deleted while no agent ran): stop and remove them. */
+async function removeOrphans(runtime: Runtime, informer: Informer, workers: PodWorkers, logger: Logger): Promise<void> {
+  const known = new Set(informer.list().map((p) => p.metadata?.uid));
+  const seen = new Set<string>();
+  for (const sandbox of await runtime.listPodSandboxes()) {
+    if (known.has(sandbox.podUid) || seen.has(sandbox.podUid)) continue;
+    seen.add(sandbox.podUid);
+    logger.info({ pod: `${sandbox.namespace}/${sandbox.name}`, uid: sandbox.podUid }, 'removing the sandbox of a pod no longer bound here');
+    workers.markDeleted({ metadata: { uid: sandbox.podUid, name: sandbox.name, namespace: sandbox.namespace } });
+  }
+}

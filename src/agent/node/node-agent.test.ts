@@ -1,0 +1,373 @@
+// The node agent against a real API server (in-process, memory store): registration,
+// adoption on restart, the Lease heartbeat, condition transitions from injected readings
+// and the rules that keep status writes rare.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { pino } from 'pino';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { type Clock, realClock } from '../../client/clock.ts';
+import type { Lease } from '../../client/leader-election.ts';
+import { resources } from '../../client/resources.ts';
+import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
+import type { HostInfo } from './host-info.ts';
+import type { NodeReadings } from './host-readings.ts';
+import { type NodeAgent, type NodeAgentOptions, RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION, startNodeAgent } from './node-agent.ts';
+import { NODE_LEASE_NAMESPACE } from './node-lease.ts';
+
+const GiB = 1024 ** 3;
+const HOUR = 3_600_000;
+
+const host: HostInfo = {
+  hostname: 'box',
+  internalIP: '10.9.8.7',
+  machineID: 'machine-1',
+  systemUUID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  bootID: 'boot-1',
+  kernelVersion: '6.1.0-test',
+  osImage: 'Test Linux 1',
+  operatingSystem: 'linux',
+  architecture: 'amd64',
+};
+
+/** Readings a test changes by hand. */
+class FakeReadings implements NodeReadings {
+  cpus = 4;
+  mem = { totalBytes: 8 * GiB, availableBytes: 6 * GiB, swapTotalBytes: 0 };
+  fs = { totalBytes: 100 * GiB, availableBytes: 60 * GiB };
+  pid = { max: 100_000, inUse: 500 };
+  cpuCount = () => this.cpus;
+  memory = () => ({ ...this.mem });
+  filesystem = () => ({ ...this.fs });
+  pids = () => ({ ...this.pid });
+}
+
+/** Real timers, hand-set "now": condition times are exact and the transition period is testable. */
+class SteppedClock implements Clock {
+  nowMs = Date.UTC(2026, 0, 1);
+  now = () => this.nowMs;
+  setTimer = realClock.setTimer;
+}
+
+let cluster: InProcessCluster;
+let dataDir: string;
+let readings: FakeReadings;
+let clock: SteppedClock;
+let nodeName: string;
+let counter = 0;
+let running: NodeAgent[];
+
+before(async () => {
+  cluster = await startInProcessCluster();
+});
+after(async () => {
+  await cluster.stop();
+});
+beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'hale-node-test-'));
+  readings = new FakeReadings();
+  clock = new SteppedClock();
+  nodeName = `node-${++counter}`;
+  running = [];
+});
+afterEach(async () => {
+  for (const agent of running) await agent.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function start(extra: Partial<NodeAgentOptions> = {}): Promise<NodeAgent> {
+  const agent = await startNodeAgent(cluster.client, {
+    nodeName,
+    dataDir,
+    agentPort: 10250,
+    cgroupsEnforced: true,
+    logger: pino({ level: 'silent' }),
+    host,
+    readings,
+    clock,
+    // Nothing periodic unless a test asks for it: syncs happen when the test says.
+    leaseRenewIntervalMs: HOUR,
+    statusUpdateIntervalMs: HOUR,
+    statusReportIntervalMs: HOUR,
+    pressureTransitionPeriodMs: 0,
+    ...extra,
+  });
+  running.push(agent);
+  return agent;
+}
+
+async function stopAgent(agent: NodeAgent): Promise<void> {
+  running = running.filter((a) => a !== agent);
+  await agent.stop();
+}
+
+const getNode = () => cluster.client.get(resources.nodes, undefined, nodeName);
+const getLease = () => cluster.client.get<Lease>(resources.leases, NODE_LEASE_NAMESPACE, nodeName);
+const condition = (node: KubeObject, type: string) => (node.status?.conditions ?? []).find((c: KubeObject) => c.type === type);
+
+async function nodeEvents(): Promise<KubeObject[]> {
+  const list = await cluster.client.list(resources.events, 'default');
+  return list.items.filter((e) => e.involvedObject?.name === nodeName);
+}
+
+/** Waits until `reason` was recorded `count` times (over one or more Event objects) and returns the latest. */
+async function eventuallyEvent(reason: string, count = 1): Promise<KubeObject> {
+  return eventually(`event ${reason} x${count}`, async () => {
+    const matching = (await nodeEvents()).filter((ev) => ev.reason === reason);
+    const total = matching.reduce((sum, ev) => sum + (ev.count ?? 1), 0);
+    return total >= count ? matching.at(-1) : undefined;
+  });
+}
+
+test('registers the Node with labels, capacity, allocatable, addresses, nodeInfo and conditions', async () => {
+  const agent = await start({ agentPort: 12345 });
+  const node = await getNode();
+  assert.equal(node.metadata?.uid, agent.node.metadata?.uid);
+  assert.deepEqual(node.metadata?.labels, {
+    'beta.kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': nodeName,
+    'kubernetes.io/os': 'linux',
+  });
+  assert.equal(node.metadata?.annotations?.[RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION], undefined);
+  assert.deepEqual(node.status.capacity, { cpu: '4', 'ephemeral-storage': '100Gi', memory: '8Gi', pods: '110' });
+  assert.deepEqual(node.status.allocatable, { cpu: '4', 'ephemeral-storage': '90Gi', memory: '8092Mi', pods: '110' });
+  assert.deepEqual(node.status.addresses, [
+    { type: 'InternalIP', address: '10.9.8.7' },
+    { type: 'Hostname', address: nodeName },
+  ]);
+  assert.deepEqual(node.status.daemonEndpoints, { kubeletEndpoint: { Port: 12345 } });
+  const info = node.status.nodeInfo;
+  assert.equal(info.machineID, 'machine-1');
+  assert.equal(info.bootID, 'boot-1');
+  assert.equal(info.kernelVersion, '6.1.0-test');
+  assert.equal(info.osImage, 'Test Linux 1');
+  assert.equal(info.containerRuntimeVersion, 'process://0.1.0');
+  assert.equal(info.kubeletVersion, 'v1.33.1-hale');
+  assert.equal(info.architecture, 'amd64');
+  assert.deepEqual(
+    node.status.conditions.map((c: KubeObject) => `${c.type}=${c.status}/${c.reason}`),
+    [
+      'MemoryPressure=False/KubeletHasSufficientMemory',
+      'DiskPressure=False/KubeletHasNoDiskPressure',
+      'PIDPressure=False/KubeletHasSufficientPID',
+      'Ready=True/KubeletReady',
+    ],
+  );
+  assert.equal(condition(node, 'Ready').lastHeartbeatTime, '2026-01-01T00:00:00Z');
+
+  const starting = await eventuallyEvent('Starting');
+  assert.equal(starting.message, 'Starting kubelet.');
+  assert.equal(starting.source?.component, 'kubelet');
+  assert.deepEqual([starting.involvedObject.kind, starting.involvedObject.uid], ['Node', nodeName]);
+  const memory = await eventuallyEvent('NodeHasSufficientMemory');
+  assert.equal(memory.message, `Node ${nodeName} status is now: NodeHasSufficientMemory`);
+  await eventuallyEvent('NodeHasNoDiskPressure');
+  await eventuallyEvent('NodeHasSufficientPID');
+});
+
+test('says on the Node when resource limits are not enforced', async () => {
+  await start({ cgroupsEnforced: false, cgroupsReason: 'no writable cgroup hierarchy' });
+  const node = await getNode();
+  assert.equal(node.metadata?.annotations?.[RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION], 'no writable cgroup hierarchy');
+  assert.equal(
+    condition(node, 'Ready').message,
+    'kubelet is posting ready status. WARNING: resource limits are not enforced: no writable cgroup hierarchy',
+  );
+});
+
+test('creates the Lease owned by the Node and renews it', async () => {
+  const agent = await start({ leaseRenewIntervalMs: 20 });
+  const node = await getNode();
+  const first = await eventually('lease', async () => {
+    try {
+      return await getLease();
+    } catch {
+      return undefined;
+    }
+  });
+  assert.equal(first.spec?.holderIdentity, nodeName);
+  assert.equal(first.spec?.leaseDurationSeconds, 4);
+  assert.match(first.spec?.renewTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  assert.deepEqual(first.metadata?.ownerReferences, [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata?.uid }]);
+
+  clock.nowMs += 1500;
+  const renewed = await eventually('a renewal', async () => {
+    const lease = await getLease();
+    return lease.spec?.renewTime !== first.spec?.renewTime ? lease : undefined;
+  });
+  assert.equal(renewed.spec?.renewTime, '2026-01-01T00:00:01.500000Z');
+  assert.ok(agent.stats.leaseRenewals >= 2);
+});
+
+test('a Lease changed by someone else is re-read and renewed (optimistic concurrency)', async () => {
+  const agent = await start();
+  await agent.renewLease();
+  const lease = await getLease();
+  await cluster.client.update(resources.leases, { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder' } });
+  clock.nowMs += 2000;
+  const renewed = await agent.renewLease();
+  assert.equal(renewed.spec?.holderIdentity, nodeName);
+  assert.equal(renewed.spec?.renewTime, '2026-01-01T00:00:02.000000Z');
+  await cluster.client.delete(resources.leases, NODE_LEASE_NAMESPACE, nodeName);
+  const recreated = await agent.renewLease();
+  assert.notEqual(recreated.metadata?.uid, lease.metadata?.uid);
+});
+
+test('a restarted agent adopts its Node: same object, user labels kept, conditions reported again', async () => {
+  const first = await start({ cgroupsEnforced: false, cgroupsReason: 'none' });
+  const original = first.node;
+  await stopAgent(first);
+
+  // What the node-lifecycle controller does when the heartbeat stops, plus a user's label.
+  const stale = await getNode();
+  stale.metadata!.labels = { ...stale.metadata!.labels, team: 'edge', 'kubernetes.io/os': 'wrong' };
+  const relabeled = await cluster.client.update(resources.nodes, stale);
+  relabeled.status.conditions = relabeled.status.conditions.map((c: KubeObject) => ({
+    ...c,
+    status: 'Unknown',
+    reason: 'NodeStatusUnknown',
+    message: 'Kubelet stopped posting node status.',
+  }));
+  await cluster.client.updateStatus(resources.nodes, relabeled);
+
+  clock.nowMs += 60_000;
+  const second = await start({ cgroupsEnforced: true });
+  const node = await getNode();
+  assert.equal(node.metadata?.uid, original.metadata?.uid);
+  assert.equal(node.metadata?.creationTimestamp, original.metadata?.creationTimestamp);
+  assert.equal(node.metadata?.labels?.team, 'edge');
+  assert.equal(node.metadata?.labels?.['kubernetes.io/os'], 'linux');
+  assert.equal(node.metadata?.annotations?.[RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION], undefined);
+  const ready = condition(node, 'Ready');
+  assert.deepEqual([ready.status, ready.reason, ready.message], ['True', 'KubeletReady', 'kubelet is posting ready status']);
+  assert.equal(ready.lastTransitionTime, '2026-01-01T00:01:00Z');
+  assert.equal(condition(node, 'MemoryPressure').status, 'False');
+  assert.equal(second.node.metadata?.uid, original.metadata?.uid);
+  const nodes = await cluster.client.list(resources.nodes);
+  assert.equal(nodes.items.filter((n) => n.metadata?.name === nodeName).length, 1);
+  await eventuallyEvent('NodeReady');
+  await eventuallyEvent('NodeHasSufficientMemory', 2);
+  await eventuallyEvent('Starting', 2);
+});
+
+test('pressure conditions follow the readings, with kubelet reasons, transition times and events', async () => {
+  const agent = await start();
+  readings.mem.availableBytes = 50 * 1024 * 1024;
+  readings.fs.availableBytes = 5 * GiB;
+  readings.pid.inUse = 99_000;
+  clock.nowMs += 10_000;
+  await agent.syncStatus();
+  let node = await getNode();
+  const mem = condition(node, 'MemoryPressure');
+  assert.deepEqual(
+    [mem.status, mem.reason, mem.message],
+    ['True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available'],
+  );
+  assert.equal(mem.lastTransitionTime, '2026-01-01T00:00:10Z');
+  assert.equal(condition(node, 'DiskPressure').reason, 'KubeletHasDiskPressure');
+  assert.equal(condition(node, 'PIDPressure').reason, 'KubeletHasInsufficientPID');
+  assert.equal(condition(node, 'Ready').lastTransitionTime, '2026-01-01T00:00:00Z', 'Ready did not change');
+  await eventuallyEvent('NodeHasInsufficientMemory');
+  await eventuallyEvent('NodeHasDiskPressure');
+  await eventuallyEvent('NodeHasInsufficientPID');
+
+  readings.mem.availableBytes = 4 * GiB;
+  clock.nowMs += 10_000;
+  await agent.syncStatus();
+  node = await getNode();
+  assert.equal(condition(node, 'MemoryPressure').status, 'False');
+  assert.equal(condition(node, 'MemoryPressure').lastTransitionTime, '2026-01-01T00:00:20Z');
+  assert.equal(condition(node, 'DiskPressure').status, 'True');
+  await eventuallyEvent('NodeHasSufficientMemory', 2);
+});
+
+test('a pressure condition holds for the transition period before clearing', async () => {
+  const agent = await start({ pressureTransitionPeriodMs: 300_000 });
+  readings.fs.availableBytes = 1 * GiB;
+  await agent.syncStatus();
+  readings.fs.availableBytes = 50 * GiB;
+  clock.nowMs += 299_000;
+  await agent.syncStatus();
+  assert.equal(condition(await getNode(), 'DiskPressure').status, 'True');
+  clock.nowMs += 1000;
+  await agent.syncStatus();
+  assert.equal(condition(await getNode(), 'DiskPressure').status, 'False');
+});
+
+test('setReady reports NotReady with the reason and back, each as one write', async () => {
+  const agent = await start();
+  const before = agent.stats.statusWrites;
+  clock.nowMs += 5000;
+  await Promise.all([agent.setReady(false, 'container runtime is down'), agent.setReady(false, 'container runtime is down')]);
+  let ready = condition(await getNode(), 'Ready');
+  assert.deepEqual([ready.status, ready.reason, ready.message], ['False', 'KubeletNotReady', 'container runtime is down']);
+  assert.equal(ready.lastTransitionTime, '2026-01-01T00:00:05Z');
+  assert.equal(agent.stats.statusWrites, before + 1);
+  await eventuallyEvent('NodeNotReady');
+
+  await agent.setReady(true);
+  ready = condition(await getNode(), 'Ready');
+  assert.deepEqual([ready.status, ready.reason], ['True', 'KubeletReady']);
+  assert.equal(agent.stats.statusWrites, before + 2);
+  await eventuallyEvent('NodeReady');
+});
+
+test('unchanged status is not written until the report interval has passed', async () => {
+  const agent = await start({ statusReportIntervalMs: 60_000 });
+  const rv = (await getNode()).metadata?.resourceVersion;
+  const writes = agent.stats.statusWrites;
+  clock.nowMs += 10_000;
+  await Promise.all([agent.syncStatus(), agent.syncStatus(), agent.syncStatus()]);
+  await agent.syncStatus();
+  assert.equal(agent.stats.statusWrites, writes);
+  assert.equal((await getNode()).metadata?.resourceVersion, rv);
+  assert.ok(agent.stats.syncs >= 2);
+
+  // Only heartbeat times differ, but the report is due: one write refreshes them.
+  clock.nowMs += 50_000;
+  await agent.syncStatus();
+  assert.equal(agent.stats.statusWrites, writes + 1);
+  const ready = condition(await getNode(), 'Ready');
+  assert.equal(ready.lastHeartbeatTime, '2026-01-01T00:01:00Z');
+  assert.equal(ready.lastTransitionTime, '2026-01-01T00:00:00Z');
+});
+
+test('the periodic loop computes often and writes only on change', async () => {
+  const agent = await start({ statusUpdateIntervalMs: 10 });
+  const writes = agent.stats.statusWrites;
+  const syncsBefore = agent.stats.syncs;
+  await eventually('several periodic syncs', async () => agent.stats.syncs >= syncsBefore + 5);
+  assert.equal(agent.stats.statusWrites, writes);
+  readings.cpus = 2;
+  const node = await eventually('the new capacity', async () => {
+    const n = await getNode();
+    return n.status.capacity.cpu === '2' ? n : undefined;
+  });
+  assert.equal(node.status.allocatable.cpu, '2');
+  await eventually('the write counted', async () => agent.stats.statusWrites > writes);
+  const syncsAfterWrite = agent.stats.syncs;
+  await eventually('more periodic syncs', async () => agent.stats.syncs >= syncsAfterWrite + 3);
+  assert.equal(agent.stats.statusWrites, writes + 1);
+});
+
+test('conditions overwritten by the control plane are restored at once, and a deleted Node registers again', async () => {
+  const agent = await start();
+  const node = await getNode();
+  node.status.conditions = node.status.conditions.map((c: KubeObject) =>
+    c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown' } : c,
+  );
+  await cluster.client.updateStatus(resources.nodes, node);
+  await eventually('Ready restored', async () => condition(await getNode(), 'Ready').status === 'True');
+
+  await cluster.client.delete(resources.nodes, undefined, nodeName);
+  const again = await eventually('the node registered again', async () => {
+    const n = await cluster.tryGet(resources.nodes, undefined, nodeName);
+    return n && n.metadata?.uid !== node.metadata?.uid ? n : undefined;
+  });
+  assert.equal(condition(again, 'Ready').status, 'True');
+  assert.equal(agent.node.metadata?.uid, again.metadata?.uid);
+});

@@ -1,0 +1,171 @@
+// The node side of the agent: registers this machine as a Node, keeps its status honest and
+// its Lease fresh, and records the node events users see in `kubectl describe node`
+// (Starting, NodeHasSufficientMemory, NodeReady, …). A pure API client, like the rest of the
+// agent: it runs the same embedded in `hale server` and in a remote `hale agent`.
+//
+// Defaults, each an option (and a flag of `hale agent`/`hale server`):
+//   leaseDurationSeconds 4, leaseRenewIntervalMs 1000   (Kubernetes: 40 s and 10 s)
+//   statusUpdateIntervalMs 10 000, statusReportIntervalMs 300 000   (as Kubernetes)
+//   maxPods 110; eviction thresholds memory.available 100Mi, nodefs.available 10%,
+//   pid.available 5%; pressure transition period 5 min (as Kubernetes).
+import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { type Clock, realClock } from '../../client/clock.ts';
+import { Informer } from '../../client/informer.ts';
+import type { Lease } from '../../client/leader-election.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+import { EventRecorder } from '../../controllers/framework/event-recorder.ts';
+import { type HostInfo, readHostInfo } from './host-info.ts';
+import { type NodeReadings, systemReadings } from './host-readings.ts';
+import { nodeStatusEventMessage } from './node-conditions.ts';
+import { NodeLeaseHeartbeat } from './node-lease.ts';
+import {
+  defaultEvictionThresholds,
+  defaultNodeLabels,
+  defaultReservations,
+  type EvictionThresholds,
+  type Reservations,
+} from './node-object.ts';
+import { NodeStatusReporter, type NodeStatusStats } from './node-status-reporter.ts';
+
+/** Present on the Node (with the reason) when the runtime cannot enforce CPU/memory/pids limits. */
+export const RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION = 'hale.dev/resource-limits-not-enforced';
+
+export interface NodeAgentOptions {
+  nodeName: string;
+  /** The agent's data directory: its filesystem is the node's ephemeral storage. */
+  dataDir: string;
+  /** Port of the agent's own server (logs, exec, port-forward): status.daemonEndpoints.kubeletEndpoint.Port. */
+  agentPort: number;
+  /** Whether the runtime enforces resource limits (cgroups usable). */
+  cgroupsEnforced: boolean;
+  /** Why limits are not enforced, when `cgroupsEnforced` is false. */
+  cgroupsReason?: string;
+  logger: Logger;
+  /** nodeInfo.containerRuntimeVersion; default "process://0.1.0". */
+  runtimeVersion?: string;
+  /** Extra labels to set on the Node (e.g. from --node-labels). */
+  labels?: Record<string, string>;
+  maxPods?: number;
+  reservations?: Partial<Reservations>;
+  eviction?: Partial<EvictionThresholds>;
+  pressureTransitionPeriodMs?: number;
+  leaseDurationSeconds?: number;
+  leaseRenewIntervalMs?: number;
+  statusUpdateIntervalMs?: number;
+  statusReportIntervalMs?: number;
+  /** Ready from the start (default true); the pod side may report otherwise with setReady. */
+  ready?: boolean;
+  /** Machine identity and readings; the real machine's by default (tests inject fakes). */
+  host?: HostInfo;
+  readings?: NodeReadings;
+  events?: EventRecorder;
+  clock?: Clock;
+}
+
+export interface NodeAgent {
+  /** The Node as last read or written. */
+  readonly node: KubeObject;
+  /** Stops the heartbeat and status loop (the Node and its pods stay; the Lease expires). */
+  stop(): Promise<void>;
+  /** Reports the node ready or not ready (with the reason as Ready's message); written at once. */
+  setReady(ready: boolean, reason?: string): Promise<void>;
+  /** Computes the status now and writes it if it changed. */
+  syncStatus(): Promise<void>;
+  /** Renews the Lease now. */
+  renewLease(): Promise<Lease>;
+  readonly stats: NodeStatusStats & { leaseRenewals: number };
+}
+
+export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions): Promise<NodeAgent> {
+  const logger = opts.logger.child({ component: 'node-status' });
+  const { nodeName } = opts;
+  const clock = opts.clock ?? realClock;
+  const host = opts.host ?? readHostInfo();
+  mkdirSync(opts.dataDir, { recursive: true });
+  const recorder = opts.events ?? new EventRecorder(client, 'kubelet', logger, nodeName);
+  // The kubelet's node reference: the uid of a node's events is the node's name.
+  const nodeRef: KubeObject = { kind: 'Node', metadata: { name: nodeName, uid: nodeName } };
+  recorder.normal(nodeRef, 'Starting', 'Starting kubelet.');
+
+  let readyWarning: string | undefined;
+  const annotations: Record<string, string> = {};
+  if (!opts.cgroupsEnforced) {
+    const why = opts.cgroupsReason || 'cgroups are not available';
+    readyWarning = `resource limits are not enforced: ${why}`;
+    annotations[RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION] = why;
+    logger.warn({ node: nodeName, reason: why }, 'container resource limits are not enforced on this node; containers run unlimited');
+  }
+
+  const reporter = new NodeStatusReporter({
+    client,
+    nodeName,
+    dataDir: opts.dataDir,
+    agentPort: opts.agentPort,
+    runtimeVersion: opts.runtimeVersion ?? 'process://0.1.0',
+    host,
+    readings: opts.readings ?? systemReadings(),
+    maxPods: opts.maxPods ?? 110,
+    reservations: { ...defaultReservations, ...opts.reservations },
+    eviction: { ...defaultEvictionThresholds, ...opts.eviction },
+    pressureTransitionPeriodMs: opts.pressureTransitionPeriodMs ?? 5 * 60_000,
+    statusUpdateIntervalMs: opts.statusUpdateIntervalMs ?? 10_000,
+    statusReportIntervalMs: opts.statusReportIntervalMs ?? 5 * 60_000,
+    registration: {
+      nodeName,
+      labels: { ...(opts.labels ?? {}), ...defaultNodeLabels(nodeName, host) },
+      annotations,
+      staleAnnotations: opts.cgroupsEnforced ? [RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION] : [],
+    },
+    readyWarning,
+    initiallyReady: opts.ready ?? true,
+    clock,
+    logger,
+    recordEvent: (reason) => recorder.normal(nodeRef, reason, nodeStatusEventMessage(nodeName, reason)),
+  });
+
+  let leaseRenewals = 0;
+  const lease = new NodeLeaseHeartbeat(client, {
+    nodeName,
+    leaseDurationSeconds: opts.leaseDurationSeconds,
+    renewIntervalMs: opts.leaseRenewIntervalMs,
+    nodeUid: () => reporter.node?.metadata?.uid,
+    clock,
+    logger,
+    onRenew: () => leaseRenewals++,
+  });
+
+  await reporter.register();
+  lease.start();
+  reporter.start();
+
+  // Watch our own Node so changes by others (the node-lifecycle controller marking it
+  // Unknown, a deletion) are answered at once rather than at the next status interval.
+  const informer = new Informer(client, resources.nodes, { fieldSelector: `metadata.name=${nodeName}`, logger });
+  informer.addEventHandler({
+    onAdd: (node) => reporter.observe(node),
+    onUpdate: (_old, node) => reporter.observe(node),
+    onDelete: () => reporter.observe(undefined),
+  });
+  informer.start();
+
+  logger.info({ node: nodeName, leaseDurationSeconds: opts.leaseDurationSeconds ?? 4 }, 'node agent started');
+  return {
+    get node() {
+      return reporter.node!;
+    },
+    async stop() {
+      await informer.stop();
+      await lease.stop();
+      await reporter.stop();
+    },
+    setReady: (ready, reason) => reporter.setReady(ready, reason),
+    syncStatus: () => reporter.requestSync(),
+    renewLease: () => lease.renew(),
+    get stats() {
+      return { ...reporter.stats, leaseRenewals };
+    },
+  };
+}

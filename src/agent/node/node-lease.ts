@@ -1,0 +1,134 @@
+// The node heartbeat: a Lease named after the node in kube-node-lease, renewed on a short
+// interval, as the kubelet's lease controller does. The node-lifecycle controller reads its
+// renewTime to decide whether the node is alive.
+//
+// Hale renews every 1 s with leaseDurationSeconds 4 (Kubernetes: 10 s and 40 s) so a dead
+// node is noticed within seconds; both are flags. Writes are conditional on the
+// resourceVersion; a conflict re-reads the Lease and tries again at once, and other failures
+// retry with a short back-off instead of waiting a whole interval.
+import type { KubeObject } from '../../api/resource-type.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.ts';
+import { type Clock, realClock, sleep } from '../../client/clock.ts';
+import { type Lease, microTime } from '../../client/leader-election.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+export interface NodeLeaseOptions {
+  nodeName: string;
+  /** Default 4 (Kubernetes: 40). */
+  leaseDurationSeconds?: number;
+  /** Default 1000 (Kubernetes: 10 000, a quarter of the duration). */
+  renewIntervalMs?: number;
+  /** The Node's uid once known, for the Lease's owner reference (the Lease goes when the Node does). */
+  nodeUid?: () => string | undefined;
+  clock?: Clock;
+  logger?: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  /** Called after every successful renewal (tests, metrics). */
+  onRenew?: (lease: Lease) => void;
+}
+
+const FIRST_RETRY_MS = 200;
+
+export class NodeLeaseHeartbeat {
+  private readonly abort = new AbortController();
+  private readonly clock: Clock;
+  private readonly durationSeconds: number;
+  private readonly intervalMs: number;
+  private latest?: Lease;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly opts: NodeLeaseOptions,
+  ) {
+    this.clock = opts.clock ?? realClock;
+    this.durationSeconds = opts.leaseDurationSeconds ?? 4;
+    this.intervalMs = opts.renewIntervalMs ?? 1000;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('node lease heartbeat stopped'));
+    await this.loop;
+  }
+
+  /** Creates or renews the Lease once; throws when the API refuses. */
+  async renew(): Promise<Lease> {
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(Math.max(this.durationSeconds * 1000, 1000))]);
+    for (let attempt = 0; ; attempt++) {
+      const current = this.latest ?? (await this.read(signal));
+      try {
+        const lease = current
+          ? await this.client.update<Lease>(resources.leases, this.renewed(current), { signal })
+          : await this.client.create<Lease>(resources.leases, NODE_LEASE_NAMESPACE, this.renewed(undefined), { signal });
+        this.latest = lease;
+        this.opts.onRenew?.(lease);
+        return lease;
+      } catch (err) {
+        this.latest = undefined;
+        // Someone else wrote the Lease (or removed it): read it again and retry once at once.
+        if (attempt === 0 && (isConflict(err) || isNotFound(err) || isAlreadyExists(err))) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async read(signal: AbortSignal): Promise<Lease | undefined> {
+    try {
+      return await this.client.get<Lease>(resources.leases, NODE_LEASE_NAMESPACE, this.opts.nodeName, { signal });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** A copy of `current` (or a new Lease) held by this node and renewed now. */
+  private renewed(current: Lease | undefined): Lease {
+    const lease: Lease = current
+      ? structuredClone(current)
+      : { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.nodeName, namespace: NODE_LEASE_NAMESPACE } };
+    lease.spec = {
+      ...lease.spec,
+      holderIdentity: this.opts.nodeName,
+      leaseDurationSeconds: this.durationSeconds,
+      renewTime: microTime(this.clock.now()),
+    };
+    const uid = this.opts.nodeUid?.();
+    if (uid) {
+      lease.metadata ??= {};
+      const meta = lease.metadata;
+      const others = (meta.ownerReferences ?? []).filter((r: KubeObject) => !(r.kind === 'Node' && r.apiVersion === 'v1'));
+      meta.ownerReferences = [...others, { apiVersion: 'v1', kind: 'Node', name: this.opts.nodeName, uid }];
+    }
+    return lease;
+  }
+
+  private async run(): Promise<void> {
+    let retryMs = FIRST_RETRY_MS;
+    while (!this.abort.signal.aborted) {
+      let waitMs = this.intervalMs;
+      try {
+        await this.renew();
+        retryMs = FIRST_RETRY_MS;
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        this.opts.logger?.warn(
+          { err: err instanceof Error ? err.message : String(err), node: this.opts.nodeName },
+          'failed to renew the node lease',
+        );
+        waitMs = Math.min(retryMs, this.intervalMs);
+        retryMs = Math.min(retryMs * 2, 7000);
+      }
+      try {
+        await sleep(this.clock, waitMs, this.abort.signal);
+      } catch {
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// Registers the agent's Node with the API server, or adopts the one already there (an agent
+// restart, or a node that went away and came back): the existing object keeps its uid,
+// creation time, user labels, taints and spec; only the labels and annotations the agent
+// owns are brought up to date, as the kubelet does on re-registration.
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { isAlreadyExists, isConflict } from '../../client/api-error.ts';
+import { type Clock, realClock, sleep } from '../../client/clock.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+
+export interface NodeRegistration {
+  nodeName: string;
+  /** Labels the agent owns: set (and corrected) on every registration. */
+  labels: Record<string, string>;
+  /** Annotations the agent owns: set on registration. */
+  annotations: Record<string, string>;
+  /** Annotations the agent owns that no longer apply: removed from an adopted Node. */
+  staleAnnotations: string[];
+  /** The initial status of a newly created Node (nodes may carry status on create). */
+  status: Record<string, unknown>;
+}
+
+export interface RegistrationResult {
+  node: KubeObject;
+  /** False when an existing Node was adopted. */
+  created: boolean;
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/** Creates the Node, or adopts and reconciles the existing one. */
+export async function registerNode(client: RestClient, reg: NodeRegistration, signal?: AbortSignal): Promise<RegistrationResult> {
+  const fresh: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: reg.nodeName, labels: { ...reg.labels }, annotations: { ...reg.annotations } },
+    spec: {},
+    status: reg.status,
+  };
+  if (Object.keys(reg.annotations).length === 0) delete fresh.metadata!.annotations;
+  try {
+    return { node: await client.create(resources.nodes, undefined, fresh, { signal }), created: true };
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+  for (let attempt = 0; ; attempt++) {
+    const existing = await client.get(resources.nodes, undefined, reg.nodeName, { signal });
+    const reconciled = reconcileOwnedMetadata(existing, reg);
+    if (!reconciled) return { node: existing, created: false };
+    try {
+      return { node: await client.update(resources.nodes, reconciled, { signal }), created: false };
+    } catch (err) {
+      if (!isConflict(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+    }
+  }
+}
+
+/** A copy of `node` with the agent's labels and annotations applied, or undefined when nothing changes. */
+export function reconcileOwnedMetadata(node: KubeObject, reg: NodeRegistration): KubeObject | undefined {
+  const copy = structuredClone(node);
+  copy.metadata ??= {};
+  const meta = copy.metadata;
+  meta.labels = { ...(meta.labels ?? {}), ...reg.labels };
+  const annotations: Record<string, string> = { ...(meta.annotations ?? {}), ...reg.annotations };
+  for (const key of reg.staleAnnotations) delete annotations[key];
+  if (Object.keys(annotations).length > 0 || meta.annotations) meta.annotations = annotations;
+  const changed =
+    !isDeepStrictEqual(meta.labels, node.metadata?.labels ?? {}) || !isDeepStrictEqual(annotations, node.metadata?.annotations ?? {});
+  return changed ? copy : undefined;
+}
+
+/**
+ * registerNode until it succeeds: the API server may not be up yet when a remote agent starts.
+ * Waits 100 ms after the first failure, doubling up to 7 s, as the kubelet does.
+ */
+export async function registerNodeWithRetry(
+  client: RestClient,
+  reg: NodeRegistration,
+  opts: { signal?: AbortSignal; clock?: Clock; onError?: (err: unknown) => void } = {},
+): Promise<RegistrationResult> {
+  const clock = opts.clock ?? realClock;
+  let waitMs = 100;
+  for (;;) {
+    try {
+      return await registerNode(client, reg, opts.signal);
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      opts.onError?.(err);
+    }
+    await sleep(clock, waitMs, opts.signal);
+    waitMs = Math.min(waitMs * 2, 7000);
+  }
+}

@@ -1,0 +1,599 @@
+// One sync of one pod, with the kubelet's SyncPod/KillPod semantics: desired state is the pod
+// spec, actual state is what the runtime reports (read fresh every time). Each sync takes the
+// next steps — sandbox, volumes, init containers in order, app containers, restarts with
+// CrashLoopBackOff, probe-triggered kills, termination — then reports the pod's status.
+import { rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { isConflict, isNotFound } from '../../client/api-error.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+import type { EventRecorder } from '../../controllers/framework/event-recorder.ts';
+import type { HookRunner } from '../lifecycle/types.ts';
+import type { Prober } from '../probes/types.ts';
+import type { ContainerStatus, PodSandboxStatus, Runtime } from '../runtime/runtime.ts';
+import { VolumeError, type VolumeManager } from '../volumes/types.ts';
+import { buildContainerConfig, ContainerConfigError, podDirectory } from './container-config.ts';
+import { type BackoffSettings, backoffSettingsFor, type CrashBackoff, formatDuration } from './crash-backoff.ts';
+import type { EnvVar } from './expand-vars.ts';
+import { generatePodStatus, isSidecar, rfc3339 } from './pod-status.ts';
+import type { PodWorkerState } from './pod-workers.ts';
+import { CONTAINER_KIND_ANNOTATION, type ContainerKind, podLabels } from './runtime-labels.ts';
+import { latestOf, type PodRuntimeState, readPodRuntimeState } from './runtime-state.ts';
+import type { PodStatusWriter } from './status-writer.ts';
+import { terminationMessage } from './termination-message.ts';
+
+type Json = Record<string, any>;
+
+/** Resolves a container's environment (env, envFrom, valueFrom) for the pod on this node. */
+export type ResolveEnv = (pod: KubeObject, container: KubeObject, node: KubeObject | undefined) => Promise<EnvVar[]>;
+export type ExpandArgs = (argv: string[], env: EnvVar[]) => string[];
+
+/** The kubelet never gives a container less than this to shut down. */
+const MIN_GRACE_SECONDS = 2;
+/** Exited containers kept per name (the newest is lastState/--previous material). */
+const KEEP_EXITED_PER_NAME = 2;
+
+export interface PodSyncDeps {
+  client: RestClient;
+  nodeName: string;
+  runtime: Runtime;
+  prober: Prober;
+  volumes: VolumeManager;
+  hooks: HookRunner;
+  recorder: EventRecorder;
+  statusWriter: PodStatusWriter;
+  backoff: CrashBackoff;
+  backoffDefaults: BackoffSettings;
+  resolveEnv: ResolveEnv;
+  expandArgs: ExpandArgs;
+  dataDir: string;
+  logger: Logger;
+  requireCommand: boolean;
+  /** Wakes the pod's worker (container exits). */
+  wake(uid: string): void;
+  /** This node's IP (status.hostIP) and Node object (for env resolution), when known. */
+  nodeInfo(): Promise<{ hostIP?: string; node?: KubeObject }>;
+  retryMs: number;
+  resyncMs: number;
+  volumeRefreshMs: number;
+}
+
+/** "web-0_default(uid)", the kubelet's format.Pod. */
+export function podDescription(pod: KubeObject): string {
+  const meta = pod.metadata ?? {};
+  return `${meta.name}_${meta.namespace}(${meta.uid})`;
+}
+
+const listOf = (v: unknown): Json[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'object' && x !== null) : []);
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const isExited = (cs: ContainerStatus) => cs.state === 'exited' || cs.state === 'unknown';
+
+/** Tracks the earliest wake-up a sync asks for. */
+class NextWake {
+  ms?: number;
+  at(ms: number): void {
+    this.ms = this.ms === undefined ? ms : Math.min(this.ms, ms);
+  }
+}
+
+export class PodSyncer {
+  constructor(private readonly deps: PodSyncDeps) {}
+
+  sync = async (w: PodWorkerState): Promise<number | undefined> => {
+    const pod = w.pod;
+    if (w.deleted || pod.metadata?.deletionTimestamp) return this.terminate(w);
+    if (w.finished) return undefined;
+    let state = await readPodRuntimeState(this.deps.runtime, w.uid);
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      await this.windDown(w, state);
+      return undefined;
+    }
+    const next = new NextWake();
+    if (w.pendingKills.size > 0) {
+      await this.applyProbeKills(w, state);
+      state = await readPodRuntimeState(this.deps.runtime, w.uid);
+    }
+
+    const sandbox = await this.ensureSandbox(w, state);
+    if (!sandbox) {
+      await this.reportStatus(w, state);
+      return this.deps.retryMs;
+    }
+    w.lastPodIP = sandbox.ip || w.lastPodIP;
+
+    const volumePaths = await this.setUpVolumes(w);
+    if (!volumePaths) {
+      state = await readPodRuntimeState(this.deps.runtime, w.uid);
+      await this.reportStatus(w, state);
+      return this.deps.retryMs;
+    }
+
+    const initialized = await this.syncInitContainers(w, state, sandbox, volumePaths, next);
+    if (initialized) await this.syncAppContainers(w, state, sandbox, volumePaths, next);
+
+    state = await readPodRuntimeState(this.deps.runtime, w.uid);
+    const status = await this.buildStatus(w, state, false);
+    const restartPolicy = pod.spec?.restartPolicy ?? 'Always';
+    if (restartPolicy !== 'Always' && (status.phase === 'Succeeded' || status.phase === 'Failed')) {
+      await this.windDown(w, state);
+      return undefined;
+    }
+    await this.removeOldContainers(w, state);
+    this.deps.statusWriter.set(pod, status);
+    next.at(this.deps.resyncMs);
+    return next.ms;
+  };
+
+  // --- sandbox and volumes ---
+
+  private async ensureSandbox(w: PodWorkerState, state: PodRuntimeState): Promise<PodSandboxStatus | undefined> {
+    if (state.readySandbox) return state.readySandbox;
+    const { runtime, recorder } = this.deps;
+    const pod = w.pod;
+    if (state.sandboxes.length > 0) {
+      recorder.normal(pod, 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+      await this.killContainers(w, state, this.podGraceSeconds(pod));
+    }
+    const meta = pod.metadata ?? {};
+    try {
+      const id = await runtime.runPodSandbox({
+        podUid: w.uid,
+        name: meta.name,
+        namespace: meta.namespace,
+        attempt: state.sandboxes.length > 0 ? state.sandboxes[0].attempt + 1 : 0,
+        hostname: pod.spec?.hostname || String(meta.name).slice(0, 63),
+        logDirectory: podDirectory(this.deps.dataDir, pod),
+        labels: { ...(meta.labels ?? {}), ...podLabels(pod) },
+        annotations: { ...(meta.annotations ?? {}) },
+      });
+      const status = await runtime.podSandboxStatus(id);
+      if (!status) throw new Error(`sandbox ${id} vanished right after creation`);
+      return status;
+    } catch (err) {
+      recorder.warning(pod, 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
+      return undefined;
+    }
+  }
+
+  private async setUpVolumes(w: PodWorkerState): Promise<Map<string, string> | undefined> {
+    const { volumes, recorder, logger } = this.deps;
+    try {
+      const paths = await volumes.setUp(w.pod);
+      w.lastMountError = undefined;
+      if (Date.now() - w.lastVolumeRefresh >= this.deps.volumeRefreshMs) {
+        w.lastVolumeRefresh = Date.now();
+        await volumes.refresh(w.pod).catch((err) => logger.debug({ err: errorText(err) }, 'volume refresh failed'));
+      }
+      return paths;
+    } catch (err) {
+      const message =
+        err instanceof VolumeError
+          ? `MountVolume.SetUp failed for volume "${err.volume}" : ${err.message}`
+          : `Unable to attach or mount volumes: ${errorText(err)}`;
+      w.lastMountError = message;
+      recorder.warning(w.pod, 'FailedMount', message);
+      return undefined;
+    }
+  }
+
+  // --- containers ---
+
+  /** Runs init containers in order; true once all are done (sidecars started). */
+  private async syncInitContainers(
+    w: PodWorkerState,
+    state: PodRuntimeState,
+    sandbox: PodSandboxStatus,
+    volumePaths: Map<string, string>,
+    next: NextWake,
+  ): Promise<boolean> {
+    const spec: Json = w.pod.spec ?? {};
+    const inits = listOf(spec.initContainers);
+    if (inits.length === 0) return true;
+    // A regular container that exists means initialization happened before (even if old init containers are gone).
+    const initializedBefore = listOf(spec.containers).some((c) => {
+      const latest = latestOf(state, c.name);
+      return latest?.state === 'running' || latest?.state === 'created';
+    });
+    const restartPolicy = spec.restartPolicy ?? 'Always';
+    for (const c of inits) {
+      const latest = latestOf(state, c.name);
+      if (isSidecar(c)) {
+        if (latest?.state === 'running') {
+          this.track(w, latest, c, sandbox);
+          if (!initializedBefore && !this.deps.prober.isStarted(latest.id)) return false;
+          continue;
+        }
+        if (!latest) await this.startContainer(w, sandbox, c, 'init', 0, volumePaths, next);
+        else await this.restart(w, sandbox, c, 'init', latest, volumePaths, next);
+        if (!initializedBefore) return false;
+        continue;
+      }
+      if (initializedBefore) continue;
+      if (!latest) {
+        await this.startContainer(w, sandbox, c, 'init', 0, volumePaths, next);
+        return false;
+      }
+      if (latest.state === 'running') {
+        this.track(w, latest, c, sandbox);
+        return false;
+      }
+      if (latest.state === 'created') {
+        await this.restart(w, sandbox, c, 'init', latest, volumePaths, next);
+        return false;
+      }
+      if (latest.exitCode === 0 && latest.state === 'exited') {
+        w.waiting.delete(c.name);
+        continue;
+      }
+      // A failed init container: the pod fails with restartPolicy Never, else it is retried.
+      if (restartPolicy === 'Never') w.waiting.delete(c.name);
+      else await this.restart(w, sandbox, c, 'init', latest, volumePaths, next);
+      return false;
+    }
+    return true;
+  }
+
+  private async syncAppContainers(
+    w: PodWorkerState,
+    state: PodRuntimeState,
+    sandbox: PodSandboxStatus,
+    volumePaths: Map<string, string>,
+    next: NextWake,
+  ): Promise<void> {
+    const spec: Json = w.pod.spec ?? {};
+    const restartPolicy = spec.restartPolicy ?? 'Always';
+    for (const c of listOf(spec.containers)) {
+      const latest = latestOf(state, c.name);
+      if (!latest) {
+        await this.startContainer(w, sandbox, c, 'app', 0, volumePaths, next);
+        continue;
+      }
+      if (latest.state === 'running') {
+        this.track(w, latest, c, sandbox);
+        if (c.image !== undefined && latest.image !== c.image) {
+          // The image is the one mutable part of a container spec: a change means a new container.
+          await this.killContainer(w, c, latest, `Container ${c.name} definition changed, will be restarted`, this.podGraceSeconds(w.pod));
+          w.restartNow.add(c.name);
+          next.at(0);
+        }
+        continue;
+      }
+      if (latest.state === 'created') {
+        await this.restart(w, sandbox, c, 'app', latest, volumePaths, next);
+        continue;
+      }
+      const failed = latest.state === 'unknown' || (latest.exitCode ?? 0) !== 0;
+      const shouldRestart = restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && failed);
+      if (!shouldRestart) {
+        w.waiting.delete(c.name);
+        continue;
+      }
+      await this.restart(w, sandbox, c, 'app', latest, volumePaths, next);
+    }
+  }
+
+  /** Restarts an exited container, unless it is in CrashLoopBackOff (then waits, visibly). */
+  private async restart(
+    w: PodWorkerState,
+    sandbox: PodSandboxStatus,
+    c: Json,
+    kind: ContainerKind,
+    latest: ContainerStatus,
+    volumePaths: Map<string, string>,
+    next: NextWake,
+  ): Promise<void> {
+    const { runtime, backoff, recorder } = this.deps;
+    if (latest.state === 'created') {
+      // Created but never started (a start that failed): replace it under the same attempt number.
+      await runtime.removeContainer(latest.id).catch(() => undefined);
+      await this.startContainer(w, sandbox, c, kind, latest.attempt, volumePaths, next);
+      return;
+    }
+    const key = `${w.uid}/${c.name}`;
+    const settings = backoffSettingsFor(w.pod, this.deps.backoffDefaults);
+    const finishedAt = (latest.finishedAt ?? latest.createdAt).getTime();
+    if (w.restartNow.delete(c.name)) {
+      await this.startContainer(w, sandbox, c, kind, latest.attempt + 1, volumePaths, next);
+      return;
+    }
+    const remaining = backoff.remainingMs(key, finishedAt, Date.now(), settings);
+    if (remaining > 0) {
+      const pod = podDescription(w.pod);
+      const delay = formatDuration(backoff.currentDelayMs(key));
+      w.waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${delay} restarting failed container=${c.name} pod=${pod}` });
+      if (!w.backoffReported.has(latest.id)) {
+        w.backoffReported.add(latest.id);
+        recorder.warning(w.pod, 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod}`);
+      }
+      next.at(remaining);
+      return;
+    }
+    backoff.next(key, finishedAt, settings);
+    await this.startContainer(w, sandbox, c, kind, latest.attempt + 1, volumePaths, next);
+  }
+
+  /** Creates and starts one container (startContainer in kuberuntime); false when it did not start. */
+  private async startContainer(
+    w: PodWorkerState,
+    sandbox: PodSandboxStatus,
+    c: Json,
+    kind: ContainerKind,
+    restartCount: number,
+    volumePaths: Map<string, string>,
+    next: NextWake,
+  ): Promise<boolean> {
+    const { runtime, recorder, logger } = this.deps;
+    const pod = w.pod;
+    const { hostIP, node } = await this.deps.nodeInfo();
+    // The informer's copy may predate our first status write: give env resolution the IPs.
+    const podForEnv = {
+      ...pod,
+      status: {
+        ...(pod.status ?? {}),
+        podIP: sandbox.ip,
+        podIPs: [{ ip: sandbox.ip }],
+        ...(hostIP ? { hostIP, hostIPs: [{ ip: hostIP }] } : {}),
+      },
+    };
+    let config: Awaited<ReturnType<typeof buildContainerConfig>>;
+    try {
+      const env = await this.deps.resolveEnv(podForEnv, c, node);
+      config = await buildContainerConfig({
+        pod,
+        container: c,
+        kind,
+        restartCount,
+        env,
+        volumePaths,
+        dataDir: this.deps.dataDir,
+        requireCommand: this.deps.requireCommand,
+        runtimeName: runtime.name,
+        expandArgs: this.deps.expandArgs,
+      });
+      config.annotations['io.kubernetes.pod.terminationGracePeriod'] = String(this.podGraceSeconds(pod));
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) logger.debug({ err: errorText(err) }, 'container config failed');
+      return this.failStart(w, c, 'CreateContainerConfigError', errorText(err), next);
+    }
+    recorder.normal(pod, 'Pulled', `Container image "${c.image}" already present on machine`);
+    let id: string;
+    try {
+      id = await runtime.createContainer(sandbox.id, config);
+    } catch (err) {
+      return this.failStart(w, c, 'CreateContainerError', errorText(err), next);
+    }
+    recorder.normal(pod, 'Created', `Created container: ${c.name}`);
+    try {
+      await runtime.startContainer(id);
+    } catch (err) {
+      return this.failStart(w, c, 'RunContainerError', errorText(err), next);
+    }
+    recorder.normal(pod, 'Started', `Started container ${c.name}`);
+    w.waiting.delete(c.name);
+    const status = await runtime.containerStatus(id);
+    if (status) this.track(w, status, c, sandbox);
+
+    const postStart = c.lifecycle?.postStart;
+    if (postStart && status?.state === 'running') {
+      const result = await this.deps.hooks(
+        postStart,
+        { pod, container: c, containerId: id, podIP: sandbox.ip },
+        this.podGraceSeconds(pod) * 1000,
+      );
+      if (!result.ok) {
+        logger.info({ pod: podDescription(pod), container: c.name, message: result.message }, 'postStart hook failed');
+        // Like the kubelet, the event does not carry the hook's output (it may hold secrets).
+        recorder.warning(pod, 'FailedPostStartHook', 'PostStartHook failed');
+        await this.killContainer(w, c, status, 'FailedPostStartHook', this.podGraceSeconds(pod));
+        w.waiting.set(c.name, { reason: 'PostStartHookError', message: result.message });
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private failStart(w: PodWorkerState, c: Json, reason: string, message: string, next: NextWake): false {
+    w.waiting.set(c.name, { reason, message });
+    this.deps.recorder.warning(w.pod, 'Failed', `Error: ${message}`);
+    next.at(this.deps.retryMs);
+    return false;
+  }
+
+  /** Watches a running container for its exit and hands it to the prober (once per container). */
+  private track(w: PodWorkerState, cs: ContainerStatus, spec: Json, sandbox: PodSandboxStatus | undefined): void {
+    if (cs.state !== 'running') return;
+    if (!w.watched.has(cs.id)) {
+      w.watched.add(cs.id);
+      this.deps.runtime.waitContainer(cs.id).then(
+        () => this.deps.wake(w.uid),
+        (err) => this.deps.logger.debug({ containerId: cs.id, err: errorText(err) }, 'waiting for container failed'),
+      );
+    }
+    if (!w.probed.has(cs.id)) {
+      w.probed.add(cs.id);
+      this.deps.prober.addContainer({
+        pod: w.pod,
+        container: spec,
+        containerId: cs.id,
+        podIP: sandbox?.ip ?? w.lastPodIP ?? '',
+        startedAt: cs.startedAt ?? cs.createdAt,
+      });
+    }
+  }
+
+  // --- stopping ---
+
+  private podGraceSeconds(pod: KubeObject): number {
+    const grace = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds;
+    return typeof grace === 'number' ? grace : 30;
+  }
+
+  private specOf(pod: KubeObject, name: string): Json | undefined {
+    const spec: Json = pod.spec ?? {};
+    return [...listOf(spec.containers), ...listOf(spec.initContainers)].find((c) => c.name === name);
+  }
+
+  /** killContainer: Killing event, preStop hook within the grace period, then stop. */
+  private async killContainer(
+    w: PodWorkerState,
+    spec: Json | undefined,
+    cs: ContainerStatus,
+    message: string | undefined,
+    graceSeconds: number,
+  ) {
+    const { recorder, hooks, prober, runtime, logger } = this.deps;
+    const pod = w.pod;
+    const haveSpec = pod.spec !== undefined;
+    if (haveSpec) recorder.normal(pod, 'Killing', message ?? `Stopping container ${cs.name}`);
+    let grace = graceSeconds;
+    const preStop = spec?.lifecycle?.preStop;
+    if (preStop && grace > 0 && cs.state === 'running') {
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), grace * 1000);
+      });
+      const result = await Promise.race([
+        hooks(preStop, { pod, container: spec, containerId: cs.id, podIP: w.lastPodIP ?? '' }, grace * 1000).catch((err) => ({
+          ok: false,
+          message: errorText(err),
+        })),
+        timedOut,
+      ]);
+      clearTimeout(timer);
+      if (result && !result.ok) {
+        logger.info({ pod: podDescription(pod), container: cs.name, message: result.message }, 'preStop hook failed');
+        recorder.warning(pod, 'FailedPreStopHook', 'PreStopHook failed');
+      }
+      grace -= Math.floor((Date.now() - started) / 1000);
+    }
+    prober.removeContainer(cs.id);
+    w.probed.delete(cs.id);
+    await runtime.stopContainer(cs.id, Math.max(grace, MIN_GRACE_SECONDS));
+  }
+
+  /** Kills every running container: app containers first, then init containers (sidecars). */
+  private async killContainers(w: PodWorkerState, state: PodRuntimeState, graceSeconds: number): Promise<void> {
+    const running = [...state.containers.values()].flat().filter((c) => c.state === 'running' || c.state === 'created');
+    const isInit = (c: ContainerStatus) => c.annotations?.[CONTAINER_KIND_ANNOTATION] === 'init';
+    const kill = (list: ContainerStatus[]) =>
+      Promise.all(
+        list.map((cs) =>
+          this.killContainer(w, this.specOf(w.pod, cs.name), cs, undefined, graceSeconds).catch((err) =>
+            this.deps.logger.warn({ containerId: cs.id, err: errorText(err) }, 'stopping container failed'),
+          ),
+        ),
+      );
+    await kill(running.filter((c) => !isInit(c)));
+    await kill(running.filter(isInit));
+  }
+
+  private async applyProbeKills(w: PodWorkerState, state: PodRuntimeState): Promise<void> {
+    const restartPolicy = w.pod.spec?.restartPolicy ?? 'Always';
+    for (const [id, kill] of [...w.pendingKills]) {
+      w.pendingKills.delete(id);
+      const cs = [...state.containers.values()].flat().find((c) => c.id === id);
+      if (cs?.state !== 'running') continue;
+      const spec = this.specOf(w.pod, cs.name);
+      const probe = kill.probe === 'liveness' ? spec?.livenessProbe : spec?.startupProbe;
+      const grace = probe?.terminationGracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
+      await this.killContainer(w, spec, cs, `Container ${cs.name} failed ${kill.probe} probe, will be restarted`, grace);
+      // The kubelet restarts a probe-killed container in the same sync, without back-off.
+      if (restartPolicy !== 'Never' || (spec && isSidecar(spec))) w.restartNow.add(cs.name);
+    }
+  }
+
+  /** A pod that reached Succeeded/Failed: stop what still runs, keep containers and status. */
+  private async windDown(w: PodWorkerState, state: PodRuntimeState): Promise<void> {
+    const { runtime, prober } = this.deps;
+    await this.killContainers(w, state, this.podGraceSeconds(w.pod));
+    prober.removePod(w.uid);
+    for (const sandbox of state.sandboxes) if (sandbox.state === 'ready') await runtime.stopPodSandbox(sandbox.id);
+    const after = await readPodRuntimeState(runtime, w.uid);
+    this.deps.statusWriter.set(w.pod, await this.buildStatus(w, after, true));
+    w.finished = true;
+  }
+
+  /** KillPod plus cleanup, then confirms a graceful deletion to the API server. */
+  private async terminate(w: PodWorkerState): Promise<undefined> {
+    const { runtime, prober, volumes, statusWriter, backoff, client, logger } = this.deps;
+    const pod = w.pod;
+    const meta = pod.metadata ?? {};
+    const state = await readPodRuntimeState(runtime, w.uid);
+    await this.killContainers(w, state, this.podGraceSeconds(pod));
+    prober.removePod(w.uid);
+    const stopped = await readPodRuntimeState(runtime, w.uid);
+    if (!w.deleted && pod.spec) {
+      // The final status (terminal phase, exit codes) goes out before the pod does.
+      statusWriter.set(pod, await this.buildStatus(w, stopped, true));
+      await statusWriter.flush(w.uid);
+    }
+    for (const cs of [...stopped.containers.values()].flat()) await runtime.removeContainer(cs.id).catch(() => undefined);
+    for (const sandbox of stopped.sandboxes) {
+      await runtime.stopPodSandbox(sandbox.id).catch(() => undefined);
+      await runtime.removePodSandbox(sandbox.id);
+    }
+    await volumes.tearDown(w.uid);
+    if (meta.name && meta.namespace) await rm(podDirectory(this.deps.dataDir, pod), { recursive: true, force: true });
+    backoff.forgetPrefix(`${w.uid}/`);
+    if (!w.deleted && meta.deletionTimestamp) {
+      try {
+        await client.delete(resources.pods, meta.namespace, meta.name, { gracePeriodSeconds: 0, preconditions: { uid: w.uid } });
+        logger.debug({ pod: podDescription(pod) }, 'pod deletion confirmed');
+      } catch (err) {
+        // Already gone, or a new pod now has the name: nothing left to confirm.
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+    }
+    if (w.deleted) statusWriter.forget(w.uid);
+    w.finished = true;
+    return undefined;
+  }
+
+  /** Removes exited containers beyond the newest few of each name. */
+  private async removeOldContainers(w: PodWorkerState, state: PodRuntimeState): Promise<void> {
+    for (const list of state.containers.values()) {
+      const exited = list.filter(isExited);
+      for (const cs of exited.slice(KEEP_EXITED_PER_NAME)) {
+        await this.deps.runtime.removeContainer(cs.id).catch(() => undefined);
+        w.messages.delete(cs.id);
+        w.backoffReported.delete(cs.id);
+        w.watched.delete(cs.id);
+      }
+    }
+  }
+
+  // --- status ---
+
+  private async buildStatus(w: PodWorkerState, state: PodRuntimeState, podIsTerminal: boolean): Promise<Json> {
+    for (const list of state.containers.values()) {
+      for (const cs of list.slice(0, 2)) {
+        if (isExited(cs) && !w.messages.has(cs.id)) w.messages.set(cs.id, (await terminationMessage(cs)) ?? '');
+      }
+    }
+    const { hostIP } = await this.deps.nodeInfo();
+    const waiting = new Map(w.waiting);
+    if (w.lastMountError)
+      for (const c of listOf(w.pod.spec?.containers)) if (!waiting.has(c.name)) waiting.set(c.name, { reason: 'ContainerCreating' });
+    return generatePodStatus({
+      pod: w.pod,
+      sandbox: state.readySandbox,
+      podIP: w.lastPodIP,
+      hostIP,
+      containers: state.containers,
+      messages: w.messages,
+      waiting,
+      isReady: (id) => this.deps.prober.isReady(id),
+      isStarted: (id) => this.deps.prober.isStarted(id),
+      runtimeName: this.deps.runtime.name,
+      podIsTerminal,
+      startTime: rfc3339(w.firstSeen),
+    });
+  }
+
+  private async reportStatus(w: PodWorkerState, state: PodRuntimeState): Promise<void> {
+    this.deps.statusWriter.set(w.pod, await this.buildStatus(w, state, false));
+  }
+}

@@ -1,0 +1,198 @@
+// Writes pod statuses to the API promptly but without hammering it, like the kubelet's status
+// manager: per pod at most one write in flight; changes arriving meanwhile replace the pending
+// status and go out in one write right after; a status equal to what the API has is skipped.
+// Writes go through the status subresource and are retried on conflict with a fresh read.
+import type { Logger } from 'pino';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { isConflict, isNotFound } from '../../client/api-error.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+import { KUBELET_CONDITIONS, rfc3339 } from './pod-status.ts';
+
+type Json = Record<string, any>;
+
+/** JSON with sorted keys and without null/undefined members: equality that ignores noise. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const out: Json = {};
+      for (const k of Object.keys(v).sort()) if (v[k] !== null && v[k] !== undefined) out[k] = v[k];
+      return out;
+    }
+    return v;
+  });
+}
+
+export function sameStatus(a: unknown, b: unknown): boolean {
+  return canonical(a ?? {}) === canonical(b ?? {});
+}
+
+/**
+ * The status to write: the stored one with the agent's fields replaced. Conditions the kubelet
+ * does not own (readiness gates, DisruptionTarget, …) are kept; a condition whose status did
+ * not change keeps its lastTransitionTime.
+ */
+export function mergePodStatus(current: Json | undefined, desired: Json, now: Date): Json {
+  const old: Json = current ?? {};
+  const merged: Json = { ...old, ...desired };
+  const oldConditions: Json[] = Array.isArray(old.conditions) ? old.conditions : [];
+  const desiredConditions: Json[] = Array.isArray(desired.conditions) ? desired.conditions : [];
+  const owned = new Set(desiredConditions.map((c) => c.type));
+  const kept = oldConditions.filter((c) => !KUBELET_CONDITIONS.includes(c.type) && !owned.has(c.type));
+  merged.conditions = [
+    ...kept,
+    ...desiredConditions.map((c) => {
+      if (!KUBELET_CONDITIONS.includes(c.type)) return c;
+      const before = oldConditions.find((o) => o.type === c.type);
+      const lastTransitionTime =
+        before && before.status === c.status && before.lastTransitionTime ? before.lastTransitionTime : rfc3339(now);
+      return { ...c, lastProbeTime: null, lastTransitionTime };
+    }),
+  ];
+  if (!desired.initContainerStatuses) delete merged.initContainerStatuses;
+  return merged;
+}
+
+function newerOf(a: KubeObject | undefined, b: KubeObject | undefined): KubeObject | undefined {
+  if (!a || !b) return a ?? b;
+  const ra = a.metadata?.resourceVersion ?? '';
+  const rb = b.metadata?.resourceVersion ?? '';
+  if (/^\d+$/.test(ra) && /^\d+$/.test(rb)) return BigInt(ra) >= BigInt(rb) ? a : b;
+  return a;
+}
+
+interface Entry {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The newest copy of the pod seen (from the informer or a write's response). */
+  base?: KubeObject;
+  desired?: Json;
+  inflight?: Promise<void>;
+  dirty: boolean;
+}
+
+export interface StatusWriterOptions {
+  maxConflictRetries?: number;
+  /** Delay before retrying after an unexpected failure. */
+  retryDelayMs?: number;
+  now?: () => Date;
+}
+
+export class PodStatusWriter {
+  private readonly entries = new Map<string, Entry>();
+  private stopped = false;
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly logger?: Logger,
+    private readonly opts: StatusWriterOptions = {},
+  ) {}
+
+  /** Tells the writer about a newer copy of the pod (informer events), used as the write base. */
+  observe(pod: KubeObject): void {
+    const entry = this.entries.get(pod.metadata?.uid);
+    if (entry) entry.base = newerOf(pod, entry.base);
+  }
+
+  /** Asks for `status` to be written for `pod`; returns at once (see flush). */
+  set(pod: KubeObject, status: Json): void {
+    if (this.stopped) return;
+    const meta = pod.metadata ?? {};
+    let entry = this.entries.get(meta.uid);
+    if (!entry) {
+      entry = { namespace: meta.namespace, name: meta.name, uid: meta.uid, dirty: false };
+      this.entries.set(meta.uid, entry);
+    }
+    entry.base = newerOf(pod, entry.base);
+    entry.desired = status;
+    entry.dirty = true;
+    if (!entry.inflight) entry.inflight = this.drain(entry);
+  }
+
+  /** Resolves once everything asked for this pod so far has been written (or given up). */
+  async flush(uid: string): Promise<void> {
+    for (;;) {
+      const inflight = this.entries.get(uid)?.inflight;
+      if (!inflight) return;
+      await inflight;
+    }
+  }
+
+  /** The last pod object the writer knows of (e.g. the result of its last write). */
+  latest(uid: string): KubeObject | undefined {
+    return this.entries.get(uid)?.base;
+  }
+
+  forget(uid: string): void {
+    this.entries.delete(uid);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.entries.values()].map((e) => e.inflight));
+  }
+
+  private async drain(entry: Entry): Promise<void> {
+    try {
+      while (entry.dirty && !this.stopped) {
+        entry.dirty = false;
+        const ok = await this.writeOnce(entry).catch((err) => {
+          this.logger?.warn({ pod: `${entry.namespace}/${entry.name}`, err: String(err) }, 'pod status write failed');
+          return false;
+        });
+        if (!ok && !this.stopped && this.entries.get(entry.uid) === entry) {
+          entry.dirty = true;
+          await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 1000));
+        }
+      }
+    } finally {
+      entry.inflight = undefined;
+    }
+  }
+
+  /** One write with conflict retries; false when it failed in a way worth retrying later. */
+  private async writeOnce(entry: Entry): Promise<boolean> {
+    const desired = entry.desired;
+    if (!desired) return true;
+    const maxRetries = this.opts.maxConflictRetries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      const base = entry.base;
+      if (!base) return true;
+      const merged = mergePodStatus(base.status, desired, this.opts.now?.() ?? new Date());
+      if (sameStatus(base.status, merged)) return true;
+      try {
+        const written = await this.client.updateStatus(resources.pods, { ...base, status: merged });
+        entry.base = newerOf(written, entry.base);
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) {
+          this.entries.delete(entry.uid);
+          return true;
+        }
+        if (isConflict(err) && attempt < maxRetries) {
+          try {
+            const fresh = await this.client.get(resources.pods, entry.namespace, entry.name);
+            if (fresh.metadata?.uid !== entry.uid) {
+              this.entries.delete(entry.uid);
+              return true;
+            }
+            entry.base = fresh;
+          } catch (getErr) {
+            if (isNotFound(getErr)) {
+              this.entries.delete(entry.uid);
+              return true;
+            }
+            throw getErr;
+          }
+          continue;
+        }
+        this.logger?.warn(
+          { pod: `${entry.namespace}/${entry.name}`, err: err instanceof Error ? err.message : String(err) },
+          'pod status write failed',
+        );
+        return false;
+      }
+    }
+  }
+}

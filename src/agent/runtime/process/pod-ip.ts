@@ -1,0 +1,102 @@
+// Pod IPs for the process runtime: until pods get network namespaces, each pod gets its own
+// loopback address (Linux routes all of 127.0.0.0/8 to lo, so no interface setup is needed).
+// Allocations are persisted so a restarted agent hands out the same address to the same pod,
+// and allocation is next-fit so a released address is not reused at once.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export const DEFAULT_POD_CIDR = '127.100.0.0/16';
+
+interface PersistedAllocations {
+  cidr: string;
+  /** The last address handed out, as a 32-bit number. */
+  last: number;
+  /** ip → owner (sandbox id). */
+  owners: Record<string, string>;
+}
+
+export function parseIpv4(ip: string): number {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`invalid IPv4 address "${ip}"`);
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+export function formatIpv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** The usable host addresses of a CIDR (without its network and broadcast addresses). */
+export function cidrRange(cidr: string): { first: number; last: number } {
+  const [ip, bitsText] = cidr.split('/');
+  const bits = Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 8 || bits > 30) throw new Error(`pod CIDR "${cidr}" must have a prefix length between 8 and 30`);
+  const mask = (0xffffffff << (32 - bits)) >>> 0;
+  const network = (parseIpv4(ip) & mask) >>> 0;
+  if (network >>> 24 !== 127) throw new Error(`pod CIDR "${cidr}" must be inside 127.0.0.0/8 (loopback)`);
+  const broadcast = (network | ~mask) >>> 0;
+  return { first: network + 1, last: broadcast - 1 };
+}
+
+export class PodIpAllocator {
+  private readonly range: { first: number; last: number };
+  private state: PersistedAllocations;
+
+  constructor(
+    private readonly file: string,
+    readonly cidr: string = DEFAULT_POD_CIDR,
+  ) {
+    this.range = cidrRange(cidr);
+    this.state = this.load();
+  }
+
+  /** The address of `owner`, allocating one if it has none. */
+  allocate(owner: string): string {
+    const existing = this.lookup(owner);
+    if (existing) return existing;
+    const size = this.range.last - this.range.first + 1;
+    let candidate = this.state.last;
+    for (let i = 0; i < size; i++) {
+      candidate = candidate >= this.range.last || candidate < this.range.first ? this.range.first : candidate + 1;
+      const ip = formatIpv4(candidate);
+      if (this.state.owners[ip] === undefined) {
+        this.state.owners[ip] = owner;
+        this.state.last = candidate;
+        this.save();
+        return ip;
+      }
+    }
+    throw new Error(`no free pod IP left in ${this.cidr}`);
+  }
+
+  lookup(owner: string): string | undefined {
+    return Object.keys(this.state.owners).find((ip) => this.state.owners[ip] === owner);
+  }
+
+  release(owner: string): void {
+    const ip = this.lookup(owner);
+    if (!ip) return;
+    delete this.state.owners[ip];
+    this.save();
+  }
+
+  allocated(): Record<string, string> {
+    return { ...this.state.owners };
+  }
+
+  private load(): PersistedAllocations {
+    try {
+      const saved = JSON.parse(readFileSync(this.file, 'utf8')) as PersistedAllocations;
+      // Addresses outside a changed range are kept for their owners but never handed out anew.
+      return { cidr: this.cidr, last: saved.last ?? 0, owners: saved.owners ?? {} };
+    } catch {
+      return { cidr: this.cidr, last: 0, owners: {} };
+    }
+  }
+
+  private save(): void {
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.state));
+    renameSync(tmp, this.file);
+  }
+}

@@ -1,0 +1,476 @@
+// Real processes, real cgroups and mounts (as root; what needs root or cgroups is skipped
+// otherwise). Every test cleans up its pods; `after` removes the test's cgroup root and files.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ContainerConfig, Mount } from '../runtime.ts';
+import { CgroupManager } from './cgroups.ts';
+import { isSameProcess, readProcStat } from './proc.ts';
+import { ProcessRuntime } from './process-runtime.ts';
+import { ensureShimBuilt } from './shim.ts';
+
+const isRoot = process.getuid?.() === 0;
+const cgroupRoot = `hale-test-${process.pid}`;
+const podCidr = `127.${101 + (process.pid % 100)}.0.0/16`;
+const root = mkdtempSync(join(tmpdir(), 'hale-process-runtime-'));
+let shimPath: string;
+let runtime: ProcessRuntime;
+const runtimes: ProcessRuntime[] = [];
+
+function newRuntime(rootDir: string, extra: Partial<ConstructorParameters<typeof ProcessRuntime>[0]> = {}): ProcessRuntime {
+  const rt = new ProcessRuntime({ rootDir, shimPath, cgroupRoot, podCidr, exitPollMs: 100, ...extra });
+  runtimes.push(rt);
+  return rt;
+}
+
+before(() => {
+  shimPath = ensureShimBuilt();
+  runtime = newRuntime(join(root, 'state'));
+});
+
+after(async () => {
+  for (const rt of runtimes) {
+    for (const s of await rt.listPodSandboxes()) await rt.removePodSandbox(s.id).catch(() => {});
+    rt.close();
+  }
+  const cgroups = new CgroupManager(cgroupRoot, { probe: false });
+  if (cgroups.enabled) await cgroups.remove('').catch(() => {});
+  rmSync(root, { recursive: true, force: true });
+});
+
+let podCount = 0;
+async function newPod(rt: ProcessRuntime = runtime): Promise<{ sandboxId: string; logDir: string }> {
+  const name = `pod${++podCount}`;
+  const logDir = join(root, 'logs', name);
+  const sandboxId = await rt.runPodSandbox({
+    podUid: `uid-${name}`,
+    name,
+    namespace: 'default',
+    attempt: 0,
+    hostname: name,
+    logDirectory: logDir,
+    labels: {},
+    annotations: {},
+  });
+  return { sandboxId, logDir };
+}
+
+function config(logDir: string, name: string, argv: string[], extra: Partial<ContainerConfig> = {}): ContainerConfig {
+  return {
+    name,
+    attempt: 0,
+    image: 'busybox',
+    argv,
+    env: [],
+    mounts: [],
+    logPath: join(logDir, `${name}.log`),
+    tty: false,
+    stdin: false,
+    stdinOnce: false,
+    resources: {},
+    labels: {},
+    annotations: {},
+    ...extra,
+  };
+}
+
+async function run(argv: string[], extra: Partial<ContainerConfig> = {}, rt: ProcessRuntime = runtime) {
+  const { sandboxId, logDir } = await newPod(rt);
+  const cfg = config(logDir, 'main', argv, extra);
+  const id = await rt.createContainer(sandboxId, cfg);
+  await rt.startContainer(id);
+  return { sandboxId, id, logPath: cfg.logPath };
+}
+
+async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function collect(stream: Readable | undefined): () => string {
+  let text = '';
+  stream?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return () => text;
+}
+
+function logContents(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+describe('lifecycle and exit codes', () => {
+  test('exit 0 is Completed, other codes are Error, imageRef names the resolved binary', async () => {
+    const ok = await run(['sh', '-c', 'echo hello']);
+    const okStatus = await runtime.waitContainer(ok.id);
+    assert.equal(okStatus.state, 'exited');
+    assert.equal(okStatus.exitCode, 0);
+    assert.equal(okStatus.reason, 'Completed');
+    assert.match(okStatus.imageRef, /^process:\/\/\/.*\/sh$/);
+    assert.ok(okStatus.startedAt && okStatus.finishedAt && okStatus.finishedAt >= okStatus.startedAt);
+
+    const bad = await run(['sh', '-c', 'exit 3']);
+    const badStatus = await runtime.waitContainer(bad.id);
+    assert.equal(badStatus.exitCode, 3);
+    assert.equal(badStatus.reason, 'Error');
+    await runtime.removePodSandbox(ok.sandboxId);
+    await runtime.removePodSandbox(bad.sandboxId);
+  });
+
+  test('a command that does not exist fails to start with exit code 127 and a message', async () => {
+    const { sandboxId, logDir } = await newPod();
+    const id = await runtime.createContainer(sandboxId, config(logDir, 'main', ['hale-no-such-command']));
+    await assert.rejects(runtime.startContainer(id), /executable file not found/);
+    const status = await runtime.containerStatus(id);
+    assert.equal(status?.state, 'exited');
+    assert.equal(status?.exitCode, 127);
+    assert.equal(status?.reason, 'StartError');
+    await runtime.removePodSandbox(sandboxId);
+  });
+
+  test('an empty command is refused with a clear message', async () => {
+    const { sandboxId, logDir } = await newPod();
+    await assert.rejects(runtime.createContainer(sandboxId, config(logDir, 'main', [])), /needs an explicit command/);
+    await runtime.removePodSandbox(sandboxId);
+  });
+
+  test('kill -9 of the workload is seen as an exit by signal (137, Error)', async () => {
+    const c = await run(['sleep', '1000']);
+    const pid = runtime.containerPid(c.id)!;
+    assert.ok(isSameProcess(pid, readProcStat(pid)?.startTime));
+    process.kill(pid, 'SIGKILL');
+    const status = await runtime.waitContainer(c.id);
+    assert.equal(status.exitCode, 137);
+    assert.equal(status.reason, 'Error');
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('stopContainer SIGKILLs, after the timeout, a tree that ignores SIGTERM (including an escaped child)', async () => {
+    const pidFile = join(root, 'tree.pids');
+    const script = `trap '' TERM; sleep 1000 & echo $! > ${pidFile}; setsid sleep 1000 & echo $! >> ${pidFile}; wait`;
+    const c = await run(['sh', '-c', script]);
+    const [child, escaped] = await until('child pids', () => {
+      const pids = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim().split('\n').map(Number) : [];
+      return pids.length === 2 && pids;
+    });
+    await runtime.stopContainer(c.id, 1);
+    const status = await runtime.waitContainer(c.id);
+    // SIGKILL, not SIGTERM (143): the TERM was ignored until the timeout.
+    assert.equal(status.exitCode, 137);
+    await until('the child to be gone', () => !isAlive(child));
+    if (runtime.features.cgroups) await until('the escaped child to be gone', () => !isAlive(escaped));
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('a graceful stop delivers SIGTERM to the process group', async () => {
+    const c = await run(['sh', '-c', "trap 'exit 42' TERM; while true; do sleep 0.05; done"]);
+    await until('the trap to be set', () => readProcStat(runtime.containerPid(c.id)!)?.state);
+    await sleep(100);
+    await runtime.stopContainer(c.id, 10);
+    const status = await runtime.waitContainer(c.id);
+    assert.equal(status.exitCode, 42);
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('sandbox status, listing, and IP release on removal', async () => {
+    const { sandboxId } = await newPod();
+    const status = await runtime.podSandboxStatus(sandboxId);
+    assert.equal(status?.state, 'ready');
+    assert.match(status?.ip ?? '', /^127\.\d+\.\d+\.\d+$/);
+    assert.ok((await runtime.listPodSandboxes()).some((s) => s.id === sandboxId));
+    await runtime.stopPodSandbox(sandboxId);
+    assert.equal((await runtime.podSandboxStatus(sandboxId))?.state, 'notready');
+    await runtime.removePodSandbox(sandboxId);
+    assert.equal(await runtime.podSandboxStatus(sandboxId), undefined);
+    const other = await newPod();
+    assert.notEqual((await runtime.podSandboxStatus(other.sandboxId))?.ip, undefined);
+    await runtime.removePodSandbox(other.sandboxId);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  const stat = readProcStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
+}
+
+describe('restart of the runtime', () => {
+  test('a new instance re-adopts a running container and learns the exit code of one that ended meanwhile', async () => {
+    const rootDir = join(root, 'adopt');
+    const first = newRuntime(rootDir);
+    const goFile = join(root, 'adopt-go');
+    const long = await run(['sleep', '1000'], {}, first);
+    const ending = await run(['sh', '-c', `while [ ! -e ${goFile} ]; do sleep 0.02; done; exit 7`], {}, first);
+    const pid = first.containerPid(long.id);
+    first.close();
+    runtimes.splice(runtimes.indexOf(first), 1);
+
+    writeFileSync(goFile, '');
+    const exitFile = join(rootDir, 'containers', ending.id, 'exit.json');
+    await until('the container to end with no runtime watching', () => existsSync(exitFile));
+
+    const second = newRuntime(rootDir);
+    const running = await second.containerStatus(long.id);
+    assert.equal(running?.state, 'running');
+    assert.equal(second.containerPid(long.id), pid);
+    const ended = await second.containerStatus(ending.id);
+    assert.equal(ended?.state, 'exited');
+    assert.equal(ended?.exitCode, 7);
+    assert.equal(ended?.reason, 'Error');
+
+    // The adopted container is still fully controlled: its exit is noticed.
+    process.kill(pid!, 'SIGKILL');
+    assert.equal((await second.waitContainer(long.id)).exitCode, 137);
+    await second.removePodSandbox(long.sandboxId);
+    await second.removePodSandbox(ending.sandboxId);
+  });
+});
+
+describe('logs', () => {
+  test('CRI format: timestamp, stream, F for full lines and P for parts of lines over 16 KiB', async () => {
+    const c = await run(['sh', '-c', 'echo out; echo err >&2; head -c 20000 /dev/zero | tr "\\0" x; echo; printf tail']);
+    await runtime.waitContainer(c.id);
+    const lines = logContents(c.logPath);
+    for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) [FP] /);
+    assert.ok(lines.some((l) => l.endsWith(' stdout F out')));
+    assert.ok(lines.some((l) => l.endsWith(' stderr F err')));
+    const partial = lines.find((l) => l.includes(' stdout P '));
+    assert.equal(partial?.split(' ')[3].length, 16384);
+    assert.ok(lines.some((l) => l.endsWith(` stdout F ${'x'.repeat(20000 - 16384)}`)));
+    assert.ok(lines.at(-1)?.endsWith(' stdout F tail') || lines.some((l) => l.endsWith(' stdout F tail')));
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('rotation by size keeps PATH, PATH.1 … PATH.(N-1)', async () => {
+    const rt = newRuntime(join(root, 'rotation'), { logMaxSizeBytes: 2000, logMaxFiles: 3, cgroups: false });
+    const c = await run(['sh', '-c', 'i=0; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); done'], {}, rt);
+    await rt.waitContainer(c.id);
+    assert.ok(existsSync(c.logPath));
+    assert.ok(existsSync(`${c.logPath}.1`));
+    assert.ok(existsSync(`${c.logPath}.2`));
+    assert.ok(!existsSync(`${c.logPath}.3`));
+    for (const suffix of ['', '.1', '.2']) assert.ok(readFileSync(c.logPath + suffix).length <= 2000);
+    const newest = logContents(c.logPath);
+    assert.ok(newest.at(-1)?.endsWith(' stdout F line 199'));
+    const previous = logContents(`${c.logPath}.1`);
+    const lastOfPrevious = Number(previous.at(-1)?.split(' line ')[1]);
+    assert.equal(Number(newest[0].split(' line ')[1]), lastOfPrevious + 1);
+    await rt.removePodSandbox(c.sandboxId);
+  });
+});
+
+describe('resource limits (cgroups)', () => {
+  const cgroups = () => new CgroupManager(cgroupRoot, { probe: false });
+
+  test('memory limit: allocating past it is OOMKilled with exit code 137', async (t) => {
+    if (!runtime.features.cgroups) return t.skip(`no cgroups: ${runtime.features.cgroupsReason}`);
+    const c = await run(['sh', '-c', 'head -c 300M /dev/zero | tail'], { resources: { memoryLimitBytes: 32 * 1024 * 1024 } });
+    const status = await runtime.waitContainer(c.id);
+    assert.equal(status.reason, 'OOMKilled');
+    assert.equal(status.exitCode, 137);
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('pids limit refuses forks', async (t) => {
+    if (!runtime.features.cgroups) return t.skip('no cgroups');
+    const c = await run(['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 2 & done; wait; echo all-forked'], {
+      resources: { pidsLimit: 4 },
+    });
+    const status = await runtime.waitContainer(c.id);
+    assert.notEqual(status.exitCode, 0);
+    const log = logContents(c.logPath).join('\n');
+    assert.match(log, /fork/i);
+    assert.doesNotMatch(log, /all-forked/);
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('cpu limit becomes a CFS quota and the request becomes shares; stats come from the cgroup', async (t) => {
+    if (!runtime.features.cgroups) return t.skip('no cgroups');
+    const c = await run(['sleep', '1000'], { resources: { cpuLimitMillis: 500, cpuRequestMillis: 250 } });
+    const dir = cgroups().path('cpu', `pod${c.sandboxId}/${c.id}`)!;
+    if (existsSync(join(dir, 'cpu.cfs_quota_us'))) {
+      assert.equal(readFileSync(join(dir, 'cpu.cfs_quota_us'), 'utf8').trim(), '50000');
+      assert.equal(readFileSync(join(dir, 'cpu.cfs_period_us'), 'utf8').trim(), '100000');
+      assert.equal(readFileSync(join(dir, 'cpu.shares'), 'utf8').trim(), '256');
+    } else {
+      assert.equal(readFileSync(join(dir, 'cpu.max'), 'utf8').trim(), '50000 100000');
+    }
+    const pid = runtime.containerPid(c.id)!;
+    assert.ok(readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)));
+    const stats = await runtime.containerStats(c.id);
+    assert.ok(stats && stats.memoryWorkingSetBytes > 0 && stats.cpuUsageCoreNanoSeconds > 0);
+    await runtime.removePodSandbox(c.sandboxId);
+    assert.ok(!existsSync(dir), 'the container cgroup is removed with the pod');
+  });
+});
+
+describe('without cgroups', () => {
+  test('containers run unlimited, the runtime says why, stats come from /proc and stop still works', async () => {
+    const rt = newRuntime(join(root, 'no-cgroups'), { cgroups: false });
+    assert.equal(rt.features.cgroups, false);
+    assert.ok(rt.features.cgroupsReason);
+    const c = await run(['sh', '-c', 'sleep 1000 & wait'], { resources: { memoryLimitBytes: 1024 * 1024 } }, rt);
+    const stats = await until('stats', () => rt.containerStats(c.id));
+    assert.ok(stats.memoryWorkingSetBytes > 0);
+    await rt.stopContainer(c.id, 5);
+    assert.equal((await rt.waitContainer(c.id)).exitCode, 143);
+    await rt.removePodSandbox(c.sandboxId);
+  });
+});
+
+describe('exec and attach', () => {
+  test('execSync runs in the container context with its env and reports output and exit code', async () => {
+    const c = await run(['sleep', '1000'], { env: [{ name: 'GREETING', value: 'hi' }] });
+    const ip = (await runtime.podSandboxStatus(c.sandboxId))?.ip;
+    const result = await runtime.execSync(c.id, ['sh', '-c', 'echo $GREETING $POD_IP; echo oops >&2; exit 3'], 5000);
+    assert.deepEqual(result, { exitCode: 3, stdout: `hi ${ip}\n`, stderr: 'oops\n', timedOut: false });
+    if (runtime.features.cgroups) {
+      const cg = await runtime.execSync(c.id, ['cat', '/proc/self/cgroup'], 5000);
+      assert.match(cg.stdout, new RegExp(`${cgroupRoot}/pod${c.sandboxId}/${c.id}`));
+    }
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('execSync times out and kills the command', async () => {
+    const c = await run(['sleep', '1000']);
+    const result = await runtime.execSync(c.id, ['sh', '-c', 'echo started; sleep 30'], 300);
+    assert.equal(result.timedOut, true);
+    assert.equal(result.stdout, 'started\n');
+    assert.equal(result.exitCode, 137);
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('exec without a tty: separate stdout/stderr, stdin, exit code', async () => {
+    const c = await run(['sleep', '1000']);
+    const session = await runtime.exec(c.id, {
+      argv: ['sh', '-c', 'read x; echo got:$x; echo err >&2; exit 4'],
+      tty: false,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+    });
+    const out = collect(session.stdout);
+    const err = collect(session.stderr);
+    session.stdin?.end('hello\n');
+    assert.equal(await session.exit, 4);
+    assert.equal(out(), 'got:hello\n');
+    assert.equal(err(), 'err\n');
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('exec with a tty: resize changes `stty size`, exit code comes back', async () => {
+    const c = await run(['sleep', '1000']);
+    const session = await runtime.exec(c.id, { argv: ['sh'], tty: true, stdin: true, stdout: true, stderr: true });
+    assert.equal(session.stderr, undefined);
+    const out = collect(session.stdout);
+    session.resize(100, 40);
+    session.stdin?.write('stty size\n');
+    await until('the resized terminal', () => out().includes('40 100'));
+    session.resize(120, 50);
+    session.stdin?.write('stty size; tty\n');
+    await until('the second size', () => out().includes('50 120'));
+    assert.match(out(), /\/dev\/pts\/\d+/);
+    session.stdin?.write('exit 5\n');
+    assert.equal(await session.exit, 5);
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('exec close() kills the command', async () => {
+    const c = await run(['sleep', '1000']);
+    const session = await runtime.exec(c.id, { argv: ['sleep', '1000'], tty: false, stdin: false, stdout: true, stderr: true });
+    session.close();
+    assert.equal(await session.exit, 128 + 1); // SIGHUP
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('attach writes into the stdin FIFO and streams new output', async () => {
+    const c = await run(['cat'], { stdin: true });
+    const session = await runtime.attach(c.id, { tty: false, stdin: true, stdout: true, stderr: true });
+    const out = collect(session.stdout);
+    session.stdin?.write('first\n');
+    await until('the echo', () => out().includes('first\n'));
+    session.close();
+    await session.exit;
+    // stdin stays open for the next attach (stdinOnce is false).
+    const again = await runtime.attach(c.id, { tty: false, stdin: true, stdout: true, stderr: false });
+    const out2 = collect(again.stdout);
+    again.stdin?.write('second\n');
+    await until('the second echo', () => out2().includes('second\n'));
+    assert.ok(!out2().includes('first'), 'attach starts at the end of the log');
+    await runtime.stopContainer(c.id, 5);
+    assert.equal(await again.exit, 143);
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('with stdinOnce, the end of the first attach closes the container stdin', async () => {
+    const c = await run(['sh', '-c', 'cat; echo stdin-closed; exit 9'], { stdin: true, stdinOnce: true });
+    const session = await runtime.attach(c.id, { tty: false, stdin: true, stdout: true, stderr: true });
+    const out = collect(session.stdout);
+    session.stdin?.end('only\n');
+    assert.equal(await session.exit, 9);
+    assert.equal(out(), 'only\nstdin-closed\n');
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('a tty container: attach relays input to its terminal, and resize reaches it', async () => {
+    const c = await run(['sh'], { tty: true, stdin: true });
+    const session = await runtime.attach(c.id, { tty: true, stdin: true, stdout: true, stderr: true });
+    const out = collect(session.stdout);
+    session.resize(90, 30);
+    await until('the resized terminal', async () => {
+      session.stdin?.write('stty size\n');
+      await sleep(50);
+      return out().includes('30 90');
+    });
+    session.stdin?.write('exit 6\n');
+    assert.equal(await session.exit, 6);
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('port-forward reaches a server bound to the pod IP', async () => {
+    const port = 20000 + (process.pid % 20000);
+    const server = `require('net').createServer((s) => s.end('pong ' + process.env.POD_IP)).listen(${port}, process.env.POD_IP)`;
+    const c = await run([process.execPath, '-e', server]);
+    const ip = (await runtime.podSandboxStatus(c.sandboxId))?.ip;
+    const socket = await until('the server to listen', () => runtime.portForward(c.sandboxId, port).catch(() => undefined));
+    const reply = await new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      socket.on('end', () => resolve(text));
+    });
+    socket.destroy();
+    assert.equal(reply, `pong ${ip}`);
+    await assert.rejects(runtime.portForward(c.sandboxId, port + 1), /ECONNREFUSED/);
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+});
+
+describe('volumes (mount namespace)', () => {
+  test('a bind mount is visible at its mountPath inside the container only, read-only when asked', async (t) => {
+    if (!isRoot || !runtime.features.mountNamespaces) return t.skip('needs root');
+    const src = join(root, 'volume-src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'hello.txt'), 'from the volume');
+    const dst = join(root, 'volume-dst', 'data');
+    const mounts: Mount[] = [{ hostPath: src, containerPath: dst, readOnly: true }];
+    const c = await run(['sh', '-c', `cat ${dst}/hello.txt; echo; sleep 1000`], { mounts });
+    await until('the workload to read the volume', () => logContents(c.logPath).some((l) => l.endsWith('F from the volume')));
+    assert.deepEqual(readdirSync(dst), [], 'the host sees an empty mount point');
+    const viaExec = await runtime.execSync(c.id, ['cat', `${dst}/hello.txt`], 5000);
+    assert.equal(viaExec.stdout, 'from the volume');
+    const write = await runtime.execSync(c.id, ['sh', '-c', `echo x > ${dst}/new.txt`], 5000);
+    assert.notEqual(write.exitCode, 0);
+    assert.match(write.stderr, /Read-only/i);
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+});

@@ -1,0 +1,598 @@
+// ProcessRuntime: Hale's first Runtime. Each container is a host process tree, supervised by
+// its own hale-shim (native/hale-shim.c) so that pods outlive the agent.
+//
+// How pod features map onto host processes:
+// - Pod sandbox: a record on disk, a pod cgroup and a pod IP. There is no pause process.
+// - Pod IP: a distinct loopback address per pod (127.100.0.0/16 by default, persisted in
+//   <rootDir>/pod-ips.json), passed to containers as $POD_IP. There is no network namespace:
+//   apps must bind to $POD_IP (or 0.0.0.0) and ports are shared with the host, so two pods
+//   cannot both listen on 0.0.0.0:8080. Port-forward connects to POD_IP:port.
+// - Containers: the shim forks the workload in its own process group, joins its cgroups,
+//   writes container.json (pid + start time + boot id) and exit.json, and copies output into
+//   the CRI-format log file with rotation. A new ProcessRuntime instance re-adopts running
+//   containers by pid + start time + boot id and learns exit codes from exit.json.
+// - Volumes (root): the workload gets a private mount namespace in which every volume is
+//   bind-mounted at its real mountPath (read-only where asked); exec joins that namespace.
+//   The mount point is created on the host if missing (an empty directory or file remains).
+// - Volumes (not root): no mount namespaces; a symlink at mountPath points at the volume
+//   where that path is free on the host, otherwise the volume is only at its host path.
+// - Resources: with usable cgroups (v1, v2 or hybrid) memory limits OOM-kill (reason
+//   OOMKilled, exit code 137), CPU limits become a CFS quota, CPU requests cpu.shares/weight,
+//   and pids.max caps forks; stop/kill reaches every process of the container through its
+//   cgroup. Without cgroups (not root, read-only cgroupfs) containers run unlimited,
+//   `features.cgroups` is false with a reason for the agent to report once, stop signals the
+//   process group only, and stats come from /proc.
+// - Environment: PATH and HOME of the agent, HOSTNAME, POD_IP, TERM=xterm with a tty, then
+//   the container's env. The working directory defaults to "/".
+// - Image: recorded only; imageRef is process://<resolved argv[0]>.
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, type FSWatcher, mkdirSync, statSync, watch } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type {
+  ContainerConfig,
+  ContainerStats,
+  ContainerStatus,
+  ExecOptions,
+  ExecResult,
+  Mount,
+  PodSandboxConfig,
+  PodSandboxStatus,
+  Runtime,
+  StreamSession,
+} from '../runtime.ts';
+import { startAttachSession } from './attach-session.ts';
+import { CgroupManager, type CgroupMode } from './cgroups.ts';
+import { type ExecContext, execSync, startExecSession } from './exec-session.ts';
+import { createMountLinks, removeMountLinks } from './mount-links.ts';
+import { PodIpAllocator } from './pod-ip.ts';
+import { bootId, isSameProcess, processGroupMembers, processTreeUsage, readProcStat, trySignal } from './proc.ts';
+import { DEFAULT_SHIM_PATH, readContainerInfo, readExitInfo, type ShimExitInfo, startShim } from './shim.ts';
+import { type ContainerRecord, type SandboxRecord, StateStore } from './state-store.ts';
+
+export const DEFAULT_LOG_MAX_SIZE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_LOG_MAX_FILES = 5;
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** containerd's exit code for a container whose fate is unknown. */
+const UNKNOWN_EXIT_CODE = 255;
+/** How long a SIGKILLed container may take to be reported by its shim. */
+const KILL_WAIT_MS = 10_000;
+
+export interface RuntimeLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface ProcessRuntimeOptions {
+  /** Where sandboxes, containers and pod IPs are recorded (e.g. DATA_DIR/runtime/process). */
+  rootDir: string;
+  shimPath?: string;
+  logMaxSizeBytes?: number;
+  logMaxFiles?: number;
+  /** The cgroup under each hierarchy that holds every pod (default "hale"). */
+  cgroupRoot?: string;
+  /** A prepared cgroup manager, or false to run without cgroups. */
+  cgroups?: CgroupManager | false;
+  podIps?: PodIpAllocator;
+  /** Loopback range for pod IPs when no allocator is given (default 127.100.0.0/16). */
+  podCidr?: string;
+  /** Bind-mount volumes in a private mount namespace (default: when running as root). */
+  mountNamespaces?: boolean;
+  logger?: RuntimeLogger;
+  /** How often running containers are checked for exits the file watch missed (ms). */
+  exitPollMs?: number;
+}
+
+/** What this machine lets the runtime do, for the agent to report once (log and Node). */
+export interface ProcessRuntimeFeatures {
+  cgroups: boolean;
+  cgroupMode: CgroupMode;
+  /** Why resource limits are not enforced, when `cgroups` is false. */
+  cgroupsReason?: string;
+  mountNamespaces: boolean;
+}
+
+const silentLogger: RuntimeLogger = { info() {}, warn() {} };
+
+export class ProcessRuntime implements Runtime {
+  readonly name = 'process';
+  readonly version = '0.1.0';
+  readonly features: ProcessRuntimeFeatures;
+
+  private readonly store: StateStore;
+  private readonly cgroups?: CgroupManager;
+  private readonly podIps: PodIpAllocator;
+  private readonly shimPath: string;
+  private readonly logMaxSizeBytes: number;
+  private readonly logMaxFiles: number;
+  private readonly logger: RuntimeLogger;
+  private readonly sandboxes = new Map<string, SandboxRecord>();
+  private readonly containers = new Map<string, ContainerRecord>();
+  private readonly exitWaiters = new Map<string, ((status: ContainerStatus) => void)[]>();
+  private readonly exitWatchers = new Map<string, FSWatcher>();
+  private readonly exitPoller: NodeJS.Timeout;
+  /** After close() this instance records nothing more: the next instance takes over. */
+  private closed = false;
+
+  constructor(options: ProcessRuntimeOptions) {
+    this.store = new StateStore(options.rootDir);
+    this.shimPath = options.shimPath ?? DEFAULT_SHIM_PATH;
+    this.logMaxSizeBytes = options.logMaxSizeBytes ?? DEFAULT_LOG_MAX_SIZE_BYTES;
+    this.logMaxFiles = options.logMaxFiles ?? DEFAULT_LOG_MAX_FILES;
+    this.logger = options.logger ?? silentLogger;
+    const cgroups = options.cgroups === false ? undefined : (options.cgroups ?? new CgroupManager(options.cgroupRoot ?? 'hale'));
+    this.cgroups = cgroups?.enabled ? cgroups : undefined;
+    this.features = {
+      cgroups: this.cgroups !== undefined,
+      cgroupMode: cgroups?.mode ?? 'none',
+      cgroupsReason: cgroups ? cgroups.reason : 'cgroups are disabled',
+      mountNamespaces: options.mountNamespaces ?? process.getuid?.() === 0,
+    };
+    if (!this.features.cgroups) {
+      this.logger.warn({ reason: this.features.cgroupsReason }, 'running containers without resource limits (no usable cgroups)');
+    }
+    this.podIps = options.podIps ?? new PodIpAllocator(join(options.rootDir, 'pod-ips.json'), options.podCidr);
+
+    this.exitPoller = setInterval(() => this.pollExits(), options.exitPollMs ?? 1000);
+    this.exitPoller.unref();
+    for (const sandbox of this.store.loadSandboxes()) this.sandboxes.set(sandbox.id, sandbox);
+    for (const record of this.store.loadContainers()) {
+      this.containers.set(record.id, record);
+      this.adopt(record);
+    }
+  }
+
+  /** Stops watching (containers keep running; a new instance re-adopts them). */
+  close(): void {
+    this.closed = true;
+    clearInterval(this.exitPoller);
+    for (const w of this.exitWatchers.values()) w.close();
+    this.exitWatchers.clear();
+  }
+
+  // ---------- sandboxes ----------
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const id = randomBytes(32).toString('hex');
+    const ip = this.podIps.allocate(id);
+    this.cgroups?.create(podCgroup(id));
+    mkdirSync(config.logDirectory, { recursive: true });
+    const record: SandboxRecord = { id, config, createdAt: new Date().toISOString(), state: 'ready', ip };
+    this.store.saveSandbox(record);
+    this.sandboxes.set(id, record);
+    return id;
+  }
+
+  async stopPodSandbox(sandboxId: string): Promise<void> {
+    const sandbox = this.sandboxes.get(sandboxId);
+    if (!sandbox) return;
+    const running = [...this.containers.values()].filter((c) => c.sandboxId === sandboxId && c.state === 'running');
+    await Promise.all(running.map((c) => this.stopContainer(c.id, 0)));
+    await this.cgroups?.signal(podCgroup(sandboxId), 'SIGKILL');
+    if (sandbox.state !== 'notready') {
+      sandbox.state = 'notready';
+      this.store.saveSandbox(sandbox);
+    }
+  }
+
+  async removePodSandbox(sandboxId: string): Promise<void> {
+    await this.stopPodSandbox(sandboxId);
+    for (const c of [...this.containers.values()]) if (c.sandboxId === sandboxId) await this.removeContainer(c.id);
+    await this.cgroups?.remove(podCgroup(sandboxId)).catch((err) => this.logger.warn({ err, sandboxId }, 'cannot remove pod cgroup'));
+    this.podIps.release(sandboxId);
+    this.store.deleteSandbox(sandboxId);
+    this.sandboxes.delete(sandboxId);
+  }
+
+  async podSandboxStatus(sandboxId: string): Promise<PodSandboxStatus | undefined> {
+    const sandbox = this.sandboxes.get(sandboxId);
+    return sandbox && sandboxStatus(sandbox);
+  }
+
+  async listPodSandboxes(): Promise<PodSandboxStatus[]> {
+    return [...this.sandboxes.values()].map(sandboxStatus);
+  }
+
+  // ---------- containers ----------
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    const sandbox = this.sandboxes.get(sandboxId);
+    if (!sandbox) throw new Error(`pod sandbox "${sandboxId}" not found`);
+    if (sandbox.state !== 'ready') throw new Error(`pod sandbox "${sandboxId}" is not ready`);
+    if (config.argv.length === 0) {
+      throw new Error('the process runtime needs an explicit command: set "command" (and "args") in the container spec');
+    }
+    const env = containerEnv(config, sandbox);
+    const id = randomBytes(32).toString('hex');
+    const record: ContainerRecord = {
+      id,
+      sandboxId,
+      config,
+      createdAt: new Date().toISOString(),
+      state: 'created',
+      imageRef: `process://${resolveExecutable(config.argv[0], env.PATH, config.workingDir)}`,
+      env,
+      mountNamespace: false,
+    };
+    this.store.saveContainer(record);
+    this.containers.set(id, record);
+    return id;
+  }
+
+  async startContainer(containerId: string): Promise<void> {
+    const c = this.mustGet(containerId);
+    if (c.state !== 'created') throw new Error(`container "${containerId}" is ${c.state}; only a created container can be started`);
+    const stateDir = this.store.containerDir(c.id);
+    mkdirSync(dirname(c.config.logPath), { recursive: true });
+    let cgroupDirs: string[] = [];
+    if (this.cgroups) {
+      c.cgroup = `${podCgroup(c.sandboxId)}/${c.id}`;
+      this.cgroups.create(c.cgroup, c.config.resources);
+      cgroupDirs = this.cgroups.dirs(c.cgroup);
+    }
+    const mounts = sortMounts(c.config.mounts);
+    let shimMounts: Mount[] = [];
+    if (mounts.length > 0 && this.features.mountNamespaces) {
+      c.mountNamespace = true;
+      shimMounts = mounts;
+    } else if (mounts.length > 0) {
+      const links = createMountLinks(mounts);
+      c.mountLinks = links.created;
+      for (const s of links.skipped) this.logger.warn({ container: c.config.name, ...s }, 'volume is not visible at its mountPath');
+    }
+    this.store.saveContainer(c);
+
+    const result = await startShim({
+      shimPath: this.shimPath,
+      stateDir,
+      logPath: c.config.logPath,
+      logMaxSizeBytes: this.logMaxSizeBytes,
+      logMaxFiles: this.logMaxFiles,
+      cwd: c.config.workingDir || '/',
+      cgroups: cgroupDirs,
+      mounts: shimMounts,
+      tty: c.config.tty,
+      stdin: c.config.stdin,
+      stdinOnce: c.config.stdinOnce,
+      argv: c.config.argv,
+      env: c.env,
+    });
+    if (!result.started) {
+      this.finalize(c, result.exit ?? startFailure(result.error));
+      throw new Error(result.error);
+    }
+    Object.assign(c, {
+      state: 'running',
+      shimPid: result.shimPid,
+      shimStartTime: readProcStat(result.shimPid)?.startTime,
+      pid: result.info.pid,
+      startTime: result.info.startTime,
+      bootId: result.info.bootId,
+      startedAt: result.info.startedAt,
+    });
+    this.store.saveContainer(c);
+    this.watchForExit(c);
+    result.onShimExit(() => this.checkExit(c));
+    this.checkExit(c);
+  }
+
+  async stopContainer(containerId: string, timeoutSeconds: number): Promise<void> {
+    const c = this.mustGet(containerId);
+    if (c.state !== 'running') return;
+    await this.signalContainer(c, 'SIGTERM');
+    if (await this.exitsWithin(c, Math.max(0, timeoutSeconds) * 1000)) return;
+    await this.signalContainer(c, 'SIGKILL');
+    if (await this.exitsWithin(c, KILL_WAIT_MS)) return;
+    this.logger.warn({ containerId }, 'container did not report its exit after SIGKILL');
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    const c = this.containers.get(containerId);
+    if (!c) return;
+    if (c.state === 'running') await this.stopContainer(containerId, 0);
+    this.unwatch(c.id);
+    if (c.cgroup) await this.cgroups?.remove(c.cgroup).catch((err) => this.logger.warn({ err, containerId }, 'cannot remove cgroup'));
+    if (c.mountLinks) removeMountLinks(c.mountLinks);
+    this.store.deleteContainer(c.id);
+    this.containers.delete(c.id);
+  }
+
+  async containerStatus(containerId: string): Promise<ContainerStatus | undefined> {
+    const c = this.containers.get(containerId);
+    return c && containerStatus(c);
+  }
+
+  async listContainers(filter?: { sandboxId?: string }): Promise<ContainerStatus[]> {
+    return [...this.containers.values()].filter((c) => !filter?.sandboxId || c.sandboxId === filter.sandboxId).map(containerStatus);
+  }
+
+  waitContainer(containerId: string): Promise<ContainerStatus> {
+    const c = this.containers.get(containerId);
+    if (!c) return Promise.reject(new Error(`container "${containerId}" not found`));
+    if (c.state === 'exited') return Promise.resolve(containerStatus(c));
+    return new Promise((resolveWait) => {
+      const list = this.exitWaiters.get(c.id) ?? [];
+      list.push(resolveWait);
+      this.exitWaiters.set(c.id, list);
+      // Someone waits for an exit: keep the process alive until it comes.
+      this.exitPoller.ref();
+    });
+  }
+
+  /** The workload's pid while it runs (for diagnostics and tests). */
+  containerPid(containerId: string): number | undefined {
+    const c = this.containers.get(containerId);
+    return c?.state === 'running' ? c.pid : undefined;
+  }
+
+  // ---------- streams ----------
+
+  async execSync(containerId: string, argv: string[], timeoutMs: number): Promise<ExecResult> {
+    return execSync(this.execContext(this.mustBeRunning(containerId)), argv, timeoutMs);
+  }
+
+  async exec(containerId: string, opts: ExecOptions): Promise<StreamSession> {
+    return startExecSession(this.execContext(this.mustBeRunning(containerId)), opts);
+  }
+
+  async attach(containerId: string, opts: Omit<ExecOptions, 'argv'>): Promise<StreamSession> {
+    const c = this.mustBeRunning(containerId);
+    const dir = this.store.containerDir(c.id);
+    return startAttachSession(
+      {
+        logPath: c.config.logPath,
+        stdinFifo: c.config.stdin ? join(dir, 'stdin') : undefined,
+        resizeFifo: c.config.tty ? join(dir, 'resize') : undefined,
+        tty: c.config.tty,
+        exited: this.waitContainer(c.id).then((s) => s.exitCode ?? 0),
+      },
+      opts,
+    );
+  }
+
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    const sandbox = this.sandboxes.get(sandboxId);
+    if (!sandbox) throw new Error(`pod sandbox "${sandboxId}" not found`);
+    return new Promise((resolveSocket, reject) => {
+      const socket = connect({ host: sandbox.ip, port, allowHalfOpen: true });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolveSocket(socket);
+      });
+    });
+  }
+
+  async containerStats(containerId: string): Promise<ContainerStats | undefined> {
+    const c = this.containers.get(containerId);
+    if (c?.state !== 'running') return undefined;
+    let cpu: number;
+    let memory: number;
+    const fromCgroup = c.cgroup ? this.cgroups?.usage(c.cgroup) : undefined;
+    if (fromCgroup) {
+      cpu = fromCgroup.cpuNanos;
+      memory = fromCgroup.memoryWorkingSetBytes;
+    } else {
+      const usage = processTreeUsage(c.pid ? processGroupMembers(c.pid) : []);
+      cpu = usage.cpuNanos;
+      memory = usage.memoryBytes;
+    }
+    return { containerId: c.id, timestamp: new Date(), cpuUsageCoreNanoSeconds: cpu, memoryWorkingSetBytes: memory };
+  }
+
+  // ---------- exits ----------
+
+  /** On load: a running container is watched again, or its end is recorded. */
+  private adopt(c: ContainerRecord): void {
+    if (c.state === 'created') {
+      // The previous instance may have died between starting the shim and saving the record.
+      const info = readContainerInfo(this.store.containerDir(c.id));
+      if (!info) return;
+      Object.assign(c, { state: 'running', pid: info.pid, startTime: info.startTime, bootId: info.bootId, startedAt: info.startedAt });
+    }
+    if (c.state !== 'running') return;
+    if (this.checkExit(c)) return;
+    this.watchForExit(c);
+  }
+
+  /** Records the exit if the container ended; true when it is no longer running. */
+  private checkExit(c: ContainerRecord): boolean {
+    if (c.state !== 'running') return true;
+    if (this.closed) return false;
+    const dir = this.store.containerDir(c.id);
+    const exit = readExitInfo(dir);
+    if (exit) {
+      this.finalize(c, exit);
+      return true;
+    }
+    const shimAlive = isSameProcess(c.shimPid, c.shimStartTime, c.bootId);
+    if (shimAlive || isSameProcess(c.pid, c.startTime, c.bootId)) return false;
+    // Both gone: the shim may just have written exit.json, otherwise it died without telling.
+    this.finalize(c, readExitInfo(dir));
+    return true;
+  }
+
+  private finalize(c: ContainerRecord, exit: ShimExitInfo | undefined): void {
+    if (c.state === 'exited') return;
+    const oomKilled =
+      exit !== undefined &&
+      (exit.oomKilled ||
+        ((exit.signal === 9 || exit.exitCode === 137) && c.cgroup !== undefined && (this.cgroups?.oomKills(c.cgroup) ?? 0) > 0));
+    c.state = 'exited';
+    c.finishedAt = exit?.finishedAt || new Date().toISOString();
+    c.startedAt ??= c.finishedAt;
+    c.signal = exit?.signal ?? undefined;
+    if (!exit) {
+      c.exitCode = UNKNOWN_EXIT_CODE;
+      c.reason = 'Unknown';
+      c.message =
+        c.bootId && c.bootId !== readBootIdSafe()
+          ? 'the node rebooted while the container was running'
+          : 'the container ended while its supervisor (hale-shim) was not running; its exit code is unknown';
+    } else if (exit.startFailed) {
+      c.exitCode = exit.exitCode;
+      c.reason = 'StartError';
+      c.message = exit.message;
+    } else {
+      c.exitCode = oomKilled ? 137 : exit.exitCode;
+      c.reason = oomKilled ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error';
+      c.message = exit.message || undefined;
+    }
+    this.store.saveContainer(c);
+    this.unwatch(c.id);
+    // Like a container's pid namespace ending: nothing it started outlives it.
+    if (c.cgroup) void this.cgroups?.signal(c.cgroup, 'SIGKILL').catch(() => {});
+    const status = containerStatus(c);
+    for (const resolveWait of this.exitWaiters.get(c.id) ?? []) resolveWait(status);
+    this.exitWaiters.delete(c.id);
+    if (this.exitWaiters.size === 0) this.exitPoller.unref();
+  }
+
+  private watchForExit(c: ContainerRecord): void {
+    if (this.exitWatchers.has(c.id)) return;
+    try {
+      const watcher = watch(this.store.containerDir(c.id), { persistent: false }, (_event, file) => {
+        if (file === 'exit.json') this.checkExit(c);
+      });
+      watcher.on('error', () => this.unwatch(c.id));
+      this.exitWatchers.set(c.id, watcher);
+    } catch {
+      // the periodic check still notices the exit
+    }
+  }
+
+  private unwatch(id: string): void {
+    this.exitWatchers.get(id)?.close();
+    this.exitWatchers.delete(id);
+  }
+
+  private pollExits(): void {
+    for (const c of this.containers.values()) if (c.state === 'running') this.checkExit(c);
+  }
+
+  private exitsWithin(c: ContainerRecord, ms: number): Promise<boolean> {
+    if (c.state !== 'running') return Promise.resolve(true);
+    return new Promise((resolveWait) => {
+      const timer = setTimeout(() => resolveWait(this.checkExit(c)), ms);
+      void this.waitContainer(c.id).then(() => {
+        clearTimeout(timer);
+        resolveWait(true);
+      });
+    });
+  }
+
+  /** Signals the workload's process group, then anything else left in its cgroup. */
+  private async signalContainer(c: ContainerRecord, signal: NodeJS.Signals): Promise<void> {
+    const pid = c.pid;
+    if (pid && isSameProcess(pid, c.startTime, c.bootId)) trySignal(-pid, signal);
+    if (c.cgroup && this.cgroups) {
+      // Group members already got the signal; a second SIGTERM makes some apps skip their clean-up.
+      const alreadySignalled = signal === 'SIGKILL' ? undefined : (p: number) => readProcStat(p)?.pgid === pid;
+      await this.cgroups.signal(c.cgroup, signal, alreadySignalled);
+    }
+  }
+
+  private execContext(c: ContainerRecord): ExecContext {
+    return {
+      shimPath: this.shimPath,
+      cwd: c.config.workingDir || '/',
+      cgroups: c.cgroup && this.cgroups ? this.cgroups.dirs(c.cgroup) : [],
+      mountNamespacePid: c.mountNamespace ? c.pid : undefined,
+      env: c.env,
+    };
+  }
+
+  private mustGet(containerId: string): ContainerRecord {
+    const c = this.containers.get(containerId);
+    if (!c) throw new Error(`container "${containerId}" not found`);
+    return c;
+  }
+
+  private mustBeRunning(containerId: string): ContainerRecord {
+    const c = this.mustGet(containerId);
+    if (c.state !== 'running') throw new Error(`container "${c.config.name}" is not running`);
+    return c;
+  }
+}
+
+function podCgroup(sandboxId: string): string {
+  return `pod${sandboxId}`;
+}
+
+function startFailure(message: string): ShimExitInfo {
+  return { exitCode: 128, signal: null, finishedAt: new Date().toISOString(), message, oomKilled: false, startFailed: true };
+}
+
+function readBootIdSafe(): string | undefined {
+  try {
+    return bootId();
+  } catch {
+    return undefined;
+  }
+}
+
+function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
+  return {
+    id: s.id,
+    podUid: s.config.podUid,
+    name: s.config.name,
+    namespace: s.config.namespace,
+    attempt: s.config.attempt,
+    state: s.state,
+    createdAt: new Date(s.createdAt),
+    ip: s.ip,
+  };
+}
+
+function containerStatus(c: ContainerRecord): ContainerStatus {
+  return {
+    id: c.id,
+    sandboxId: c.sandboxId,
+    name: c.config.name,
+    attempt: c.config.attempt,
+    state: c.state,
+    createdAt: new Date(c.createdAt),
+    startedAt: c.startedAt ? new Date(c.startedAt) : undefined,
+    finishedAt: c.finishedAt ? new Date(c.finishedAt) : undefined,
+    exitCode: c.exitCode,
+    reason: c.reason,
+    message: c.message,
+    image: c.config.image,
+    imageRef: c.imageRef,
+    logPath: c.config.logPath,
+    labels: c.config.labels,
+    annotations: c.config.annotations,
+  };
+}
+
+function containerEnv(config: ContainerConfig, sandbox: SandboxRecord): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH || DEFAULT_PATH };
+  if (process.env.HOME) env.HOME = process.env.HOME;
+  env.HOSTNAME = sandbox.config.hostname;
+  env.POD_IP = sandbox.ip;
+  if (config.tty) env.TERM = 'xterm';
+  for (const { name, value } of config.env) env[name] = value;
+  return env;
+}
+
+/** Parents before children, so a volume mounted inside another one stays visible. */
+function sortMounts(mounts: Mount[]): Mount[] {
+  const depth = (p: string) => p.split('/').filter(Boolean).length;
+  return [...mounts].sort((a, b) => depth(a.containerPath) - depth(b.containerPath));
+}
+
+/** argv[0] as execvp would find it (for imageRef); unchanged if not found. */
+export function resolveExecutable(command: string, searchPath: string | undefined, workingDir: string | undefined): string {
+  if (command.includes('/')) return resolve(workingDir || '/', command);
+  for (const dir of (searchPath || DEFAULT_PATH).split(':')) {
+    const candidate = join(dir || '.', command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return command;
+}

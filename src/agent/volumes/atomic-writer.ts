@@ -1,0 +1,132 @@
+// Writes a set of files into a volume directory so that readers never see a half-updated
+// set, in the kubelet's layout (AtomicWriter):
+//
+//   <dir>/..2024_05_01_10_00_00.123456789/   the files of one version (timestamped dir)
+//   <dir>/..data -> ..2024_05_01_10_00_00.…    switched by an atomic rename of a new link
+//   <dir>/key    -> ..data/key                  one link per top-level name users see
+//
+// A new version is written in full into a fresh timestamped directory, then `..data` is
+// replaced in one rename(2); the per-key links never change, so an open path always resolves
+// to a complete version. Apps that watch `..data` (as many config reloaders do) keep working.
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface FileProjection {
+  data: Buffer;
+  /** Permission bits, e.g. 0o644. */
+  mode: number;
+}
+
+/** Relative path inside the volume → content. */
+export type Payload = Map<string, FileProjection>;
+
+const DATA_DIR = '..data';
+const DATA_DIR_TMP = '..data_tmp';
+
+/** Rejects paths that could escape the volume or clash with the writer's own entries. */
+export function validatePayloadPath(p: string): void {
+  if (p === '') throw new Error('invalid path: must not be empty');
+  if (path.isAbsolute(p)) throw new Error(`invalid path: must be relative path: ${p}`);
+  if (p.split('/').includes('..')) throw new Error(`invalid path: must not contain '..': ${p}`);
+  if (p.startsWith('..')) throw new Error(`invalid path: must not start with '..': ${p}`);
+}
+
+/** `..2006_01_02_15_04_05.` in UTC, then a random suffix (as Go's MkdirTemp adds). */
+function timestampDirName(now = new Date()): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const stamp = `${now.getUTCFullYear()}_${pad(now.getUTCMonth() + 1)}_${pad(now.getUTCDate())}_${pad(now.getUTCHours())}_${pad(now.getUTCMinutes())}_${pad(now.getUTCSeconds())}`;
+  return `..${stamp}.${randomBytes(4).readUInt32BE(0)}`;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(path.join(dir, entry.name), rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/** True when the version in `tsDir` already holds exactly `payload`. */
+async function sameAsCurrent(tsDir: string, payload: Payload): Promise<boolean> {
+  let files: string[];
+  try {
+    files = await listFiles(tsDir);
+  } catch {
+    return false;
+  }
+  if (files.length !== payload.size) return false;
+  for (const file of files) {
+    const want = payload.get(file);
+    if (!want) return false;
+    const full = path.join(tsDir, file);
+    const [data, st] = await Promise.all([readFile(full), stat(full)]);
+    if ((st.mode & 0o7777) !== want.mode || !data.equals(want.data)) return false;
+  }
+  return true;
+}
+
+const topLevel = (p: string) => p.split('/')[0];
+
+/**
+ * Makes `targetDir` hold exactly `payload`. Returns false when it already did (nothing
+ * written), true after switching to a new version.
+ */
+export async function writePayload(targetDir: string, payload: Payload): Promise<boolean> {
+  const clean: Payload = new Map();
+  for (const [p, file] of payload) {
+    const normalized = path.posix.normalize(p).replace(/\/+$/, '');
+    validatePayloadPath(p);
+    clean.set(normalized, file);
+  }
+  await mkdir(targetDir, { recursive: true });
+
+  const oldTsName = await readlink(path.join(targetDir, DATA_DIR)).catch(() => undefined);
+  const oldTsDir = oldTsName ? path.join(targetDir, oldTsName) : undefined;
+  if (oldTsDir && (await sameAsCurrent(oldTsDir, clean))) return false;
+  const oldVisible = new Set(oldTsDir ? (await listFiles(oldTsDir).catch(() => [])).map(topLevel) : []);
+
+  // 1. The new version, complete, in its own directory.
+  const tsName = timestampDirName();
+  const tsDir = path.join(targetDir, tsName);
+  await mkdir(tsDir, { mode: 0o755 });
+  await chmod(tsDir, 0o755);
+  for (const [rel, file] of clean) {
+    const full = path.join(tsDir, rel);
+    await mkdir(path.dirname(full), { recursive: true, mode: 0o755 });
+    await writeFile(full, file.data, { mode: file.mode });
+    await chmod(full, file.mode); // the umask may have narrowed it
+  }
+
+  // 2. The switch: a new link renamed over ..data is atomic.
+  const tmpLink = path.join(targetDir, DATA_DIR_TMP);
+  await rm(tmpLink, { force: true });
+  await symlink(tsName, tmpLink);
+  await rename(tmpLink, path.join(targetDir, DATA_DIR));
+
+  // 3. Links for names that are new, removal of names that are gone.
+  const visible = new Set([...clean.keys()].map(topLevel));
+  for (const name of visible) {
+    const link = path.join(targetDir, name);
+    const current = await readlink(link).catch(() => undefined);
+    if (current === path.join(DATA_DIR, name)) continue;
+    if (await exists(link)) await rm(link, { recursive: true, force: true });
+    await symlink(path.join(DATA_DIR, name), link);
+  }
+  for (const name of oldVisible) {
+    if (!visible.has(name)) await rm(path.join(targetDir, name), { force: true });
+  }
+
+  // 4. The old version goes last: readers holding it open keep their file.
+  if (oldTsDir) await rm(oldTsDir, { recursive: true, force: true });
+  return true;
+}

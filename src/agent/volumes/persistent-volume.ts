@@ -1,0 +1,37 @@
+// persistentVolumeClaim volumes: the claim must be bound, and its PersistentVolume must be one
+// the node can use directly (hostPath or local). Dynamic provisioning and attach/detach come
+// with the storage work; until then other PV types are reported as not mountable.
+import { isNotFound } from '../../client/api-error.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+
+export interface ClaimSource {
+  path: string;
+  /** The hostPath type check to apply (a local volume's directory must already exist). */
+  type: string;
+}
+
+export async function resolveClaim(client: RestClient, namespace: string, claimName: string): Promise<ClaimSource> {
+  let pvc: Record<string, any>;
+  try {
+    pvc = await client.get(resources.persistentVolumeClaims, namespace, claimName);
+  } catch (err) {
+    if (isNotFound(err)) throw new Error(`persistentvolumeclaim "${claimName}" not found`);
+    throw err;
+  }
+  const phase: string = pvc.status?.phase ?? '';
+  const volumeName: string = pvc.spec?.volumeName ?? '';
+  if (phase !== 'Bound' || volumeName === '') {
+    throw new Error(`PVC ${namespace}/${claimName} has non-bound phase ("${phase}") or empty pvc.Spec.VolumeName ("${volumeName}")`);
+  }
+  let pv: Record<string, any>;
+  try {
+    pv = await client.get(resources.persistentVolumes, undefined, volumeName);
+  } catch (err) {
+    if (isNotFound(err)) throw new Error(`persistentvolume "${volumeName}" not found`);
+    throw err;
+  }
+  if (pv.spec?.hostPath?.path) return { path: pv.spec.hostPath.path, type: pv.spec.hostPath.type ?? '' };
+  if (pv.spec?.local?.path) return { path: pv.spec.local.path, type: 'Directory' };
+  throw new Error(`persistentvolume "${volumeName}" has no hostPath or local source, which is all this node can mount`);
+}

@@ -1,0 +1,68 @@
+// The shapes every scheduling plugin has (kube-scheduler's framework, reduced to the
+// extension points Hale uses): a filter says whether a pod may go on a node and why not;
+// a score says how good a feasible node is, normalized to 0..100 and weighted.
+import type { NodeInfo } from './node-info.ts';
+import type { PodInfo } from './pod-info.ts';
+
+/** Unschedulable: preemption might help. UnschedulableAndUnresolvable: nothing on this node can. */
+export type FailureCode = 'Unschedulable' | 'UnschedulableAndUnresolvable';
+
+export interface FilterFailure {
+  code: FailureCode;
+  /** Kubernetes' reason texts, e.g. "Insufficient cpu"; one node may have several. */
+  reasons: string[];
+  plugin: string;
+}
+
+/** What plugins may read about the whole cluster during one scheduling decision. */
+export interface ClusterView {
+  /** Nodes that exist (have a Node object), in a stable order. */
+  readonly nodes: readonly NodeInfo[];
+  nodeInfo(name: string): NodeInfo | undefined;
+  namespaceLabels(namespace: string): Record<string, string> | undefined;
+  /** Pods of one controlling owner per zone (topology.kubernetes.io/zone), kept up to date. */
+  ownerPodsPerZone(ownerUid: string): ReadonlyMap<string, number> | undefined;
+  /** How many distinct zones the nodes are in. */
+  readonly zoneCount: number;
+}
+
+/** Returned by preFilter/preScore when the plugin has nothing to say about this pod. */
+export const Skip = Symbol('skip');
+export type Skip = typeof Skip;
+
+export interface FilterPlugin<S = unknown> {
+  readonly name: string;
+  /** Work done once per pod before the nodes are checked; Skip means every node passes. */
+  preFilter?(pod: PodInfo, cluster: ClusterView): S | Skip;
+  filter(pod: PodInfo, node: NodeInfo, state: S): FilterFailure | undefined;
+}
+
+export interface ScorePlugin<S = unknown> {
+  readonly name: string;
+  readonly weight: number;
+  /** Work done once per pod over the feasible nodes; Skip leaves this plugin out. */
+  preScore?(pod: PodInfo, nodes: readonly NodeInfo[], cluster: ClusterView): S | Skip;
+  score(pod: PodInfo, node: NodeInfo, state: S): number;
+  /** Rescales raw scores in place to 0..100 (MaxNodeScore). */
+  normalize?(scores: number[]): void;
+}
+
+export const maxNodeScore = 100;
+
+export function fail(plugin: string, code: FailureCode, ...reasons: string[]): FilterFailure {
+  return { code, reasons, plugin };
+}
+
+/** DefaultNormalizeScore: scale so the best is 100 (or, reversed, so the lowest raw value is 100). */
+export function defaultNormalize(scores: number[], reverse: boolean): void {
+  let max = 0;
+  for (const s of scores) if (s > max) max = s;
+  if (max === 0) {
+    if (reverse) scores.fill(maxNodeScore);
+    return;
+  }
+  for (let i = 0; i < scores.length; i++) {
+    const s = Math.floor((maxNodeScore * scores[i]) / max);
+    scores[i] = reverse ? maxNodeScore - s : s;
+  }
+}

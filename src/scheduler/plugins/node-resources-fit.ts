@@ -1,0 +1,70 @@
+// NodeResourcesFit: a pod fits when its requests fit in what the node has left (and the
+// node has room for one more pod). Scoring prefers the least allocated node
+// (LeastAllocated), and NodeResourcesBalancedAllocation prefers nodes whose cpu and memory
+// stay evenly used.
+import { type FailureCode, type FilterPlugin, fail, maxNodeScore, type ScorePlugin, Skip } from '../framework.ts';
+import type { NodeInfo } from '../node-info.ts';
+import type { PodInfo } from '../pod-info.ts';
+
+export function insufficientResources(pod: PodInfo, node: NodeInfo): { reasons: string[]; unresolvable: boolean } {
+  const reasons: string[] = [];
+  let unresolvable = false;
+  if (node.pods.size + 1 > node.allowedPods) reasons.push('Too many pods');
+  for (const [name, wanted] of pod.requestList) {
+    const allocatable = node.allocatable.get(name) ?? 0;
+    const used = node.requested.get(name) ?? 0;
+    if (wanted > allocatable - used) {
+      reasons.push(`Insufficient ${name}`);
+      // More than the whole node offers: freeing the node would not help either.
+      if (wanted > allocatable) unresolvable = true;
+    }
+  }
+  return { reasons, unresolvable };
+}
+
+export const nodeResourcesFitFilter: FilterPlugin<undefined> = {
+  name: 'NodeResourcesFit',
+  filter(pod, node) {
+    const { reasons, unresolvable } = insufficientResources(pod, node);
+    if (reasons.length === 0) return undefined;
+    const code: FailureCode = unresolvable ? 'UnschedulableAndUnresolvable' : 'Unschedulable';
+    return fail('NodeResourcesFit', code, ...reasons);
+  },
+};
+
+function leastAllocated(requested: number, capacity: number): number {
+  if (capacity <= 0 || requested > capacity) return 0;
+  return ((capacity - requested) * maxNodeScore) / capacity;
+}
+
+/** LeastAllocated over cpu and memory (equal weights), counting the scoring defaults for pods without requests. */
+export const leastAllocatedScore: ScorePlugin<undefined> = {
+  name: 'NodeResourcesFit',
+  weight: 1,
+  score(pod, node) {
+    const cpu = leastAllocated(node.nonZeroCpu + pod.nonZeroCpu, node.allocatableCpu);
+    const memory = leastAllocated(node.nonZeroMemory + pod.nonZeroMemory, node.allocatableMemory);
+    return Math.floor((cpu + memory) / 2);
+  },
+};
+
+/** 100 × (1 − standard deviation of the cpu and memory fractions) after placing the pod. */
+export const balancedAllocationScore: ScorePlugin<undefined> = {
+  name: 'NodeResourcesBalancedAllocation',
+  weight: 1,
+  preScore(pod) {
+    return (pod.requests.get('cpu') ?? 0) > 0 || (pod.requests.get('memory') ?? 0) > 0 ? undefined : Skip;
+  },
+  score(pod, node) {
+    const fractions: number[] = [];
+    for (const name of ['cpu', 'memory']) {
+      const capacity = node.allocatable.get(name) ?? 0;
+      if (capacity <= 0) continue;
+      const requested = (node.requested.get(name) ?? 0) + (pod.requests.get(name) ?? 0);
+      fractions.push(Math.min(1, requested / capacity));
+    }
+    if (fractions.length < 2) return maxNodeScore;
+    const std = Math.abs(fractions[0] - fractions[1]) / 2;
+    return Math.floor((1 - std) * maxNodeScore);
+  },
+};
