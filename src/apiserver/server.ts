@@ -18,6 +18,7 @@ import { writeJSON, writeStatusError } from './http-io.ts';
 import { ApiMetrics } from './metrics.ts';
 import { OpenApiHandler } from './openapi-handler.ts';
 import { SchemaPatcher } from './patcher.ts';
+import { handlePodUpgrade, PodProxy, podStreamingSubresources } from './pod-proxy.ts';
 import { parseRequestInfo } from './request-info.ts';
 import { ResourceHandler } from './resource-handler.ts';
 import { selfSubjectAccessReview } from './self-subject-access-review.ts';
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   tls?: { certPem: string; keyPem: string };
   logger: Logger;
   extraSubresources?: ExtraSubresource[];
+  /** The token node agents accept from the API server; enables pods/log, exec, attach, portforward. */
+  agentToken?: string;
 }
 
 const namespaceFinalizeSubresource: ExtraSubresource = {
@@ -51,6 +54,7 @@ export class ApiServer {
   private readonly openapi: OpenApiHandler;
   private readonly server: Server;
   private ready = false;
+  private podProxy?: PodProxy;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = new ApiRegistry(opts.resources, opts.store);
@@ -58,10 +62,25 @@ export class ApiServer {
     this.resources.addSubresource('', 'pods', 'binding', podBindingHandler);
     this.resources.addSubresource('', 'pods', 'eviction', evictPod);
     const builtinSubresources = [podBindingSubresource, evictionSubresource, namespaceFinalizeSubresource];
+    if (opts.agentToken) {
+      const proxy = new PodProxy({
+        registry: this.registry,
+        authenticator: opts.authenticator,
+        agentToken: opts.agentToken,
+        logger: opts.logger,
+      });
+      this.resources.addSubresource('', 'pods', 'log', proxy.logHandler);
+      for (const sub of ['exec', 'attach', 'portforward']) this.resources.addSubresource('', 'pods', sub, proxy.upgradeRequiredHandler);
+      this.podProxy = proxy;
+      builtinSubresources.push(...podStreamingSubresources);
+    }
     this.discovery = new DiscoveryHandler(this.registry, [...builtinSubresources, ...(opts.extraSubresources ?? [])]);
     this.openapi = new OpenApiHandler(this.registry);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler) : createHttpServer(handler);
+    const proxy = this.podProxy;
+    // exec, attach and port-forward arrive as WebSocket or SPDY upgrades.
+    if (proxy) this.server.on('upgrade', (req, socket, head) => void handlePodUpgrade(req, socket, head, proxy));
     // Watches are long-lived; Node's default timeouts must not cut them.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;

@@ -1,6 +1,7 @@
 // The `hale` command.
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer } from '../server/start-server.ts';
+import { runAgentCommand } from './agent-command.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -21,6 +22,7 @@ program
   .option('--datastore-endpoint <url>', 'sqlite://PATH (default), memory://, or etcd://HOST:PORT[,…]')
   .option('--token <token>', 'the secret agents use to join (default: generated, in DATA_DIR/agent-token)')
   .option('--insecure-http', 'serve plain HTTP instead of HTTPS (development only)')
+  .option('--agent-port <n>', "port of the embedded agent's server (0 picks a free one)", port, 0)
   .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
   .action(async (opts) => {
     const server = await startServer({
@@ -33,6 +35,7 @@ program
       agentToken: opts.token,
       insecureHttp: Boolean(opts.insecureHttp),
       logLevel: opts.logLevel,
+      agentPort: opts.agentPort,
     });
     const stop = async (signal: string) => {
       process.stdout.write(`received ${signal}, shutting down\n`);
@@ -41,6 +44,34 @@ program
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program
+  .command('agent')
+  .description('run a node agent that joins an existing cluster')
+  .requiredOption('--server <url>', 'the API server URL, e.g. https://10.0.0.1:6443')
+  .requiredOption('--token <token>', "the cluster's agent join token (DATA_DIR/agent-token on the server)")
+  .option('--ca-file <path>', 'the cluster CA certificate (DATA_DIR/tls/ca.crt on the server)')
+  .option('--node-name <name>', 'name of this node (default: the host name)')
+  .option('--data-dir <dir>', 'where runtime state and container logs live', `${process.env.HOME ?? '.'}/.hale-agent`)
+  .option('--agent-port <n>', 'port of the agent server the API server connects to (0 picks a free one)', port, 10250)
+  .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
+  .action(async (opts) => {
+    const stopAgent = await runAgentCommand({
+      server: opts.server,
+      token: opts.token,
+      caFile: opts.caFile,
+      nodeName: opts.nodeName,
+      dataDir: opts.dataDir,
+      agentPort: opts.agentPort,
+      logLevel: opts.logLevel,
+    });
+    const stop = async () => {
+      await stopAgent();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
   });
 
 program.parseAsync(process.argv).catch((err) => {

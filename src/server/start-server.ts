@@ -2,8 +2,10 @@
 // kubeconfig. Everything but the API server talks to it through the client, as remote
 // components would.
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
+import { type RunningNodeAgent, runNodeAgent } from '../agent/run-node-agent.ts';
 import { builtinResources } from '../api/resources.ts';
 import { TokenAuthenticator } from '../apiserver/auth.ts';
 import { ensureCredentials } from '../apiserver/credentials.ts';
@@ -25,6 +27,8 @@ export interface ServerOptions {
   datastoreEndpoint?: string;
   agentToken?: string;
   insecureHttp: boolean;
+  /** Port of the embedded agent's server (logs/exec/port-forward); 0 = any free port. */
+  agentPort?: number;
   logLevel?: string;
   /** Write startup lines here (default: process.stdout). */
   out?: NodeJS.WritableStream;
@@ -50,7 +54,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const creds = await ensureCredentials(dataDir);
   const authenticator = new TokenAuthenticator();
   authenticator.add(creds.adminToken, { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
-  authenticator.add(opts.agentToken ?? creds.agentToken, { name: 'system:hale-agent', groups: ['system:nodes', 'system:authenticated'] });
+  const agentToken = opts.agentToken ?? creds.agentToken;
+  authenticator.add(agentToken, { name: 'system:hale-agent', groups: ['system:nodes', 'system:authenticated'] });
 
   const api = new ApiServer({
     store,
@@ -58,6 +63,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     authenticator,
     tls: opts.insecureHttp ? undefined : { certPem: creds.certPem, keyPem: creds.keyPem },
     logger,
+    agentToken,
   });
   const address = await api.listen(opts.port, opts.bind);
   const scheme = opts.insecureHttp ? 'http' : 'https';
@@ -76,12 +82,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     { userAgent: 'hale-controller-manager' },
   );
   const controllers = await startControllers(client, logger.child({ component: 'controller-manager' }));
+  let agent: RunningNodeAgent | undefined;
+  if (!opts.disableAgent) {
+    const agentClient = new RestClient(
+      { server: url, caPem: opts.insecureHttp ? undefined : creds.caPem, token: agentToken },
+      { userAgent: 'hale-agent' },
+    );
+    agent = await runNodeAgent({
+      client: agentClient,
+      nodeName: opts.nodeName ?? hostname().toLowerCase(),
+      dataDir: join(dataDir, 'agent'),
+      agentToken,
+      agentPort: opts.agentPort ?? 0,
+      logger: logger.child({ component: 'agent' }),
+    });
+  }
   api.setReady(true);
 
   out.write(`Hale API server listening on ${url}\n`);
   out.write(`Kubeconfig written to ${kubeconfigPath}\n`);
   out.write(`  export KUBECONFIG=${kubeconfigPath}\n`);
-  out.write(`Agent join token: ${join(dataDir, 'agent-token')}\n`);
+  out.write(`Agents join with: hale agent --server ${url} --token $(cat ${join(dataDir, 'agent-token')}) --ca-file ${join(dataDir, 'tls', 'ca.crt')}\n`);
+  out.write(`Logs: this process's stderr (structured JSON); container logs under ${join(dataDir, 'agent', 'pods')}\n`);
 
   return {
     url,
@@ -91,6 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store,
     api,
     async stop() {
+      await agent?.stop();
       await controllers.stop();
       compactor.stop();
       await api.close();

@@ -1,0 +1,38 @@
+// `hale agent`: a node agent on another machine (or another process) joining a cluster.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { runNodeAgent } from '../agent/run-node-agent.ts';
+import { RestClient } from '../client/rest-client.ts';
+
+export interface AgentCommandOptions {
+  server: string;
+  token: string;
+  caFile?: string;
+  nodeName?: string;
+  dataDir: string;
+  agentPort: number;
+  logLevel?: string;
+}
+
+export async function runAgentCommand(opts: AgentCommandOptions): Promise<() => Promise<void>> {
+  const logger = pino({ level: opts.logLevel ?? 'info', base: { component: 'agent' } }, pino.destination(2));
+  const caPem = opts.caFile ? readFileSync(opts.caFile, 'utf8') : undefined;
+  if (!caPem && opts.server.startsWith('https:')) {
+    logger.warn('no --ca-file given: the API server certificate is not verified');
+  }
+  const client = new RestClient(
+    { server: opts.server, caPem, token: opts.token, insecureSkipTLSVerify: !caPem },
+    { userAgent: 'hale-agent' },
+  );
+  const nodeName = opts.nodeName ?? hostname().toLowerCase();
+  const dataDir = resolve(opts.dataDir);
+  const agent = await runNodeAgent({ client, nodeName, dataDir, agentToken: opts.token, agentPort: opts.agentPort, logger });
+  process.stdout.write(`Hale agent for node ${nodeName} joined ${opts.server} (agent server on port ${agent.agentPort})\n`);
+  process.stdout.write(`Logs: this process's stderr (structured JSON); container logs under ${dataDir}/pods\n`);
+  return async () => {
+    await agent.stop();
+    client.close();
+  };
+}
