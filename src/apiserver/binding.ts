@@ -8,7 +8,7 @@ import { type FieldError, notSupported, required } from '../api/field-errors.ts'
 import type { KubeObject } from '../api/resource-type.ts';
 import { parseBody } from './decode-body.ts';
 import type { ExtraSubresource } from './discovery.ts';
-import { badRequest, conflict, invalid, methodNotAllowed, StatusError } from './errors.ts';
+import { badRequest, conflict, invalid, methodNotAllowed } from './errors.ts';
 import { readBody, writeJSON } from './http-io.ts';
 import type { RequestParams, SubresourceHandler } from './resource-handler.ts';
 import { type ResourceStore, rfc3339 } from './storage/resource-store.ts';

@@ -7,7 +7,6 @@ import { ApiError } from '../client/api-error.ts';
 import { resources } from '../client/resources.ts';
 import { RestClient } from '../client/rest-client.ts';
 import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
-import { evictPod } from './eviction.ts';
 
 let cluster: InProcessCluster;
 /** No automatic 429 retries: the tests want to see them. */

@@ -50,7 +50,6 @@ interface Component {
 /** One term of leadership: a fresh informer factory and every controller. */
 class ControllerSet {
   private readonly factory: InformerFactory;
-  private readonly gc: GarbageCollector;
   private readonly components: Component[];
   private readonly stopSync = new AbortController();
   readonly synced: Promise<boolean>;
@@ -60,7 +59,6 @@ class ControllerSet {
     const child = (name: string) => logger.child({ controller: name });
     const gc = new GarbageCollector(client, factory, child('garbage-collector'), opts.garbageCollector);
     this.factory = factory;
-    this.gc = gc;
     const controller = (c: Controller, workers: number): Component => ({ run: () => c.run(workers), stop: () => c.stop() });
     this.components = [
       controller(new NamespaceController(client, factory, child('namespace'), opts.namespace), 2),

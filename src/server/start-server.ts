@@ -102,7 +102,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   out.write(`Hale API server listening on ${url}\n`);
   out.write(`Kubeconfig written to ${kubeconfigPath}\n`);
   out.write(`  export KUBECONFIG=${kubeconfigPath}\n`);
-  out.write(`Agents join with: hale agent --server ${url} --token $(cat ${join(dataDir, 'agent-token')}) --ca-file ${join(dataDir, 'tls', 'ca.crt')}\n`);
+  out.write(
+    `Agents join with: hale agent --server ${url} --token $(cat ${join(dataDir, 'agent-token')}) --ca-file ${join(dataDir, 'tls', 'ca.crt')}\n`,
+  );
   out.write(`Logs: this process's stderr (structured JSON); container logs under ${join(dataDir, 'agent', 'pods')}\n`);
 
   return {
