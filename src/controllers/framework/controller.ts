@@ -4,6 +4,8 @@
 import type { Logger } from 'pino';
 import { WorkQueue } from '../../client/workqueue.ts';
 
+const maxRequeueMs = 60 * 60 * 1000;
+
 export interface ReconcileResult {
   /** Reconcile again after this many milliseconds (e.g. to wait out a grace period). */
   requeueAfterMs?: number;
@@ -41,7 +43,8 @@ export abstract class Controller {
       try {
         const result = await this.reconcile(key);
         this.queue.forget(key);
-        if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+        // setTimeout fires at once past ~24.8 days: look again at least hourly instead.
+        if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, Math.min(result.requeueAfterMs, maxRequeueMs));
       } catch (err) {
         this.logger.warn(
           { controller: this.name, key, err: err instanceof Error ? err.message : String(err) },
