@@ -5,7 +5,8 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+// HALE_ROOT is set by bin/hale.js (the bundled build lives elsewhere than this file).
+const REPO_ROOT = process.env.HALE_ROOT ?? fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** build/hale-shim in the repository, as built by scripts/build-native.sh (npm postinstall). */
 export const DEFAULT_SHIM_PATH = join(REPO_ROOT, 'build', 'hale-shim');
