@@ -19,6 +19,10 @@ export interface HaleProcessOptions {
   datastore?: string;
   /** Extra flags for the server's node process, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Run the embedded node agent (default: off, an API-only server). */
+  withAgent?: boolean;
+  /** Extra `hale server` flags, e.g. --node-name. */
+  extraArgs?: string[];
 }
 
 export interface HaleProcess {
@@ -98,10 +102,11 @@ export async function startHaleProcess(opts: HaleProcessOptions = {}): Promise<H
     String(port),
     '--bind',
     '127.0.0.1',
-    '--disable-agent',
+    ...(opts.withAgent ? [] : ['--disable-agent']),
     '--log-level',
     'warn',
     ...(opts.datastore ? ['--datastore-endpoint', opts.datastore] : []),
+    ...(opts.extraArgs ?? []),
   ];
   const started = performance.now();
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: dataDir } });

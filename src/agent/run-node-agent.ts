@@ -2,6 +2,7 @@
 // server (logs/exec/attach/port-forward), node registration and heartbeat, probes, hooks,
 // volumes and container environment, and the pod workers. The same code runs embedded in
 // `hale server` and as `hale agent` on another machine: it only talks to the API.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RestClient } from '../client/rest-client.ts';
@@ -29,6 +30,8 @@ export interface NodeAgentRunOptions {
   /** Address the agent server listens on (default all interfaces). */
   bind?: string;
   logger: Logger;
+  /** Loopback range for pod IPs (default: a /24 under 127.0.0.0/8 derived from the data dir). */
+  podCidr?: string;
   /** Node lease timing (Hale defaults: renew every 1 s, 4 s duration). */
   leaseDurationSeconds?: number;
   leaseRenewIntervalMs?: number;
@@ -40,10 +43,24 @@ export interface RunningNodeAgent {
   stop(): Promise<void>;
 }
 
+/**
+ * Every agent on one host shares the loopback network, so each takes its own /24 of
+ * 127.0.0.0/8, chosen from its data dir: agents (and test clusters) side by side never hand
+ * out the same pod IP. 127.0.x and 127.255.x are left alone.
+ */
+export function loopbackPodCidr(dataDir: string): string {
+  const digest = createHash('sha256').update(dataDir).digest();
+  return `127.${1 + (digest[0] % 254)}.${digest[1]}.0/24`;
+}
+
 export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNodeAgent> {
   const { client, nodeName, dataDir } = opts;
   const logger = opts.logger.child({ node: nodeName });
-  const runtime = new ProcessRuntime({ rootDir: join(dataDir, 'runtime', 'process'), logger: logger.child({ component: 'runtime' }) });
+  const runtime = new ProcessRuntime({
+    rootDir: join(dataDir, 'runtime', 'process'),
+    logger: logger.child({ component: 'runtime' }),
+    podCidr: opts.podCidr || process.env.HALE_POD_CIDR || loopbackPodCidr(dataDir),
+  });
   const server = await startAgentServer({
     runtime,
     token: opts.agentToken,

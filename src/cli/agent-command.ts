@@ -13,6 +13,7 @@ export interface AgentCommandOptions {
   nodeName?: string;
   dataDir: string;
   agentPort: number;
+  podCidr?: string;
   logLevel?: string;
 }
 
@@ -28,7 +29,15 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<() => 
   );
   const nodeName = opts.nodeName ?? hostname().toLowerCase();
   const dataDir = resolve(opts.dataDir);
-  const agent = await runNodeAgent({ client, nodeName, dataDir, agentToken: opts.token, agentPort: opts.agentPort, logger });
+  const agent = await runNodeAgent({
+    client,
+    nodeName,
+    dataDir,
+    agentToken: opts.token,
+    agentPort: opts.agentPort,
+    podCidr: opts.podCidr,
+    logger,
+  });
   process.stdout.write(`Hale agent for node ${nodeName} joined ${opts.server} (agent server on port ${agent.agentPort})\n`);
   process.stdout.write(`Logs: this process's stderr (structured JSON); container logs under ${dataDir}/pods\n`);
   return async () => {

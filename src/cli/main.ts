@@ -23,6 +23,7 @@ program
   .option('--token <token>', 'the secret agents use to join (default: generated, in DATA_DIR/agent-token)')
   .option('--insecure-http', 'serve plain HTTP instead of HTTPS (development only)')
   .option('--agent-port <n>', "port of the embedded agent's server (0 picks a free one)", port, 0)
+  .option('--pod-cidr <cidr>', 'loopback range for pod IPs, inside 127.0.0.0/8 (default: a /24 derived from the data dir)')
   .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
   .action(async (opts) => {
     const server = await startServer({
@@ -36,6 +37,7 @@ program
       insecureHttp: Boolean(opts.insecureHttp),
       logLevel: opts.logLevel,
       agentPort: opts.agentPort,
+      podCidr: opts.podCidr,
     });
     const stop = async (signal: string) => {
       process.stdout.write(`received ${signal}, shutting down\n`);
@@ -55,6 +57,7 @@ program
   .option('--node-name <name>', 'name of this node (default: the host name)')
   .option('--data-dir <dir>', 'where runtime state and container logs live', `${process.env.HOME ?? '.'}/.hale-agent`)
   .option('--agent-port <n>', 'port of the agent server the API server connects to (0 picks a free one)', port, 10250)
+  .option('--pod-cidr <cidr>', 'loopback range for pod IPs, inside 127.0.0.0/8 (default: a /24 derived from the data dir)')
   .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
   .action(async (opts) => {
     const stopAgent = await runAgentCommand({
@@ -64,6 +67,7 @@ program
       nodeName: opts.nodeName,
       dataDir: opts.dataDir,
       agentPort: opts.agentPort,
+      podCidr: opts.podCidr,
       logLevel: opts.logLevel,
     });
     const stop = async () => {

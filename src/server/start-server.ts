@@ -29,6 +29,8 @@ export interface ServerOptions {
   insecureHttp: boolean;
   /** Port of the embedded agent's server (logs/exec/port-forward); 0 = any free port. */
   agentPort?: number;
+  /** Loopback range for the embedded agent's pod IPs. */
+  podCidr?: string;
   logLevel?: string;
   /** Write startup lines here (default: process.stdout). */
   out?: NodeJS.WritableStream;
@@ -94,6 +96,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       dataDir: join(dataDir, 'agent'),
       agentToken,
       agentPort: opts.agentPort ?? 0,
+      podCidr: opts.podCidr,
       logger: logger.child({ component: 'agent' }),
     });
   }

@@ -50,6 +50,8 @@ export interface StartOptions {
   extraArgs?: string[];
   dataDir?: string;
   port?: number;
+  /** Run the embedded node agent (drops `--disable-agent`). */
+  withAgent?: boolean;
 }
 
 async function launch(dataDir: string, args: string[]): Promise<{ proc: ChildProcess; url: string }> {
@@ -89,7 +91,8 @@ function waitExit(proc: ChildProcess): Promise<void> {
 
 export async function startHale(opts: StartOptions = {}): Promise<HaleServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'hale-e2e-'));
-  const args = ['--port', String(opts.port ?? 0), '--disable-agent', ...(opts.extraArgs ?? [])];
+  const agentArgs = opts.withAgent ? [] : ['--disable-agent'];
+  const args = ['--port', String(opts.port ?? 0), ...agentArgs, ...(opts.extraArgs ?? [])];
   let { proc, url } = await launch(dataDir, args);
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const cacheDir = join(dataDir, 'kube-cache');
@@ -116,7 +119,7 @@ export async function startHale(opts: StartOptions = {}): Promise<HaleServer> {
     async restart() {
       // Reuse the port so the kubeconfig written before stays valid.
       const port = new URL(server.url).port;
-      ({ proc, url } = await launch(dataDir, ['--port', port, '--disable-agent', ...(opts.extraArgs ?? [])]));
+      ({ proc, url } = await launch(dataDir, ['--port', port, ...agentArgs, ...(opts.extraArgs ?? [])]));
       server.url = url;
     },
   };
@@ -150,6 +153,8 @@ function runKubectl(
       clearTimeout(timer);
       resolvePromise({ code: code ?? -1, stdout, stderr });
     });
+    // kubectl may exit before reading its stdin; that must not crash the test process.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.stdin ?? '');
   });
 }
@@ -168,4 +173,72 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
     if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+export interface HaleAgent {
+  nodeName: string;
+  dataDir: string;
+  process: ChildProcess;
+  /** SIGTERM and wait for exit (pods it started keep running: delete them first). */
+  stop(): Promise<void>;
+}
+
+/** Start `hale agent` joining `server` as node `nodeName`, with its own temp data dir. */
+export async function startAgent(server: HaleServer, nodeName: string, opts: { podCidr?: string } = {}): Promise<HaleAgent> {
+  const dataDir = mkdtempSync(join(tmpdir(), `hale-e2e-agent-${nodeName}-`));
+  const agentToken = readFileSync(join(server.dataDir, 'agent-token'), 'utf8').trim();
+  const proc = spawn(
+    process.execPath,
+    [
+      haleBin,
+      'agent',
+      '--server',
+      server.url,
+      '--token',
+      agentToken,
+      '--ca-file',
+      join(server.dataDir, 'tls/ca.crt'),
+      '--node-name',
+      nodeName,
+      '--data-dir',
+      dataDir,
+      '--agent-port',
+      '0',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Agents on one host need distinct pod CIDRs: pod IPs are host loopback addresses.
+      env: { ...process.env, HOME: dataDir, ...(opts.podCidr ? { HALE_POD_CIDR: opts.podCidr } : {}) },
+    },
+  );
+  let output = '';
+  let errors = '';
+  proc.stderr!.on('data', (d) => {
+    errors += d;
+    if (errors.length > 100_000) errors = errors.slice(-50_000);
+  });
+  await new Promise<void>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hale agent ${nodeName} did not join in time:\n${output}\n${errors}`)), 30_000);
+    proc.stdout!.on('data', (d) => {
+      output += d;
+      if (/joined/.test(output)) {
+        clearTimeout(timer);
+        resolvePromise();
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hale agent ${nodeName} exited with ${code}:\n${output}\n${errors}`));
+    });
+  });
+  proc.stdout!.resume();
+  return {
+    nodeName,
+    dataDir,
+    process: proc,
+    async stop() {
+      proc.kill('SIGTERM');
+      await waitExit(proc);
+    },
+  };
 }

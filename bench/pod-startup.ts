@@ -1,0 +1,215 @@
+// Pod start-up benchmark: a burst of pods (default 100, --quick 20) created at once on one
+// node — `hale server` with its embedded agent, pods pinned with spec.nodeName — and, per
+// pod, the time from its create request being acknowledged to the watch event that shows it
+//   Running (phase), and Ready (condition; readiness exec `true` every 10 s, the Kubernetes
+//   default period, or httpGet every 1 s with --workload http). Exec probes are not free: each
+//   one spawns a process from the agent, so 100 pods probed every second keep it busy.
+// Then, with every pod running: the server process RSS (API server + controllers +
+// scheduler + agent: the agent is embedded) against the same process before the burst, and
+// the RSS of the per-container shims and workloads.
+// Workloads: `sleep` with an exec readiness probe (default; the cheapest process, so the
+// figures are the agent's), or `--workload http`: test/apps/flaky-server.js with an
+// httpGet probe (one Node.js process per pod: on a small machine their own start-up
+// dominates). Prints tables, then one JSON object on the last line. Never passes or fails.
+//
+//   node --import tsx bench/pod-startup.ts [--quick] [--pods 100] [--workload sleep|http] [--json FILE]
+//        [--cpu-prof DIR]   (profile the server's CPU into DIR)
+
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  benchNodeName,
+  createPod,
+  isPodReady,
+  type PodJson,
+  PodWatch,
+  podListResourceVersion,
+  podProcessPids,
+  startAgentServer,
+} from './lib/agent-pods.ts';
+import { removeTempDir } from './lib/hale-process.ts';
+import { readProcessMemory, toMiB } from './lib/process-rss.ts';
+import { type LatencySummary, roundSummary, summarize } from './lib/stats.ts';
+import { renderTable } from './lib/table.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    pods: { type: 'string' },
+    workload: { type: 'string', default: 'sleep' },
+    json: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const podCount = Number(args.pods ?? (args.quick ? 20 : 100));
+if (!Number.isInteger(podCount) || podCount <= 0) throw new Error('--pods must be a positive whole number');
+if (args.workload !== 'sleep' && args.workload !== 'http') throw new Error('--workload must be sleep or http');
+const workload = args.workload;
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const appPath = join(repoRoot, 'test/apps/flaky-server.js');
+const namespace = 'default';
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function benchPod(name: string): PodJson {
+  const container =
+    workload === 'sleep'
+      ? {
+          name: 'main',
+          image: 'sleep',
+          command: ['sleep', '3600'],
+          readinessProbe: { exec: { command: ['true'] }, periodSeconds: 10 },
+        }
+      : {
+          name: 'main',
+          image: 'flaky-server',
+          command: [process.execPath, appPath],
+          env: [{ name: 'PORT', value: '8080' }],
+          readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+        };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'pod-startup-bench' } },
+    spec: { nodeName: benchNodeName, restartPolicy: 'Always', terminationGracePeriodSeconds: 0, containers: [container] },
+  };
+}
+
+function sumRssMiB(pids: number[]): number | undefined {
+  return toMiB(pids.reduce((sum, pid) => sum + (readProcessMemory(pid)?.rssBytes ?? 0), 0));
+}
+
+async function main() {
+  const startedAt = new Date();
+  const loadAtStart = Math.round(loadavg()[0] * 100) / 100;
+  const benchStarted = performance.now();
+
+  log('starting hale server with its agent');
+  const agent = await startAgentServer(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : []);
+  const { http, server } = agent;
+  const createdAt = new Map<string, number>();
+  const runningAt = new Map<string, number>();
+  const readyAt = new Map<string, number>();
+  let results: Record<string, unknown>;
+  try {
+    await sleep(1_000); // let start-up work (first lists, node status) settle
+    const idle = readProcessMemory(server.pid);
+    await http.warmUp(16);
+
+    const watch = new PodWatch({
+      baseUrl: server.url,
+      token: server.token,
+      caPem: server.caPem,
+      namespace,
+      resourceVersion: await podListResourceVersion(http, namespace),
+      onEvent: (_type, pod, arrivedAt) => {
+        const name: string = pod.metadata.name;
+        if (pod.status?.phase === 'Running' && !runningAt.has(name)) runningAt.set(name, arrivedAt);
+        if (isPodReady(pod) && !readyAt.has(name)) readyAt.set(name, arrivedAt);
+      },
+    });
+    try {
+      await watch.opened;
+      log(`creating ${podCount} pods (${workload}) at once`);
+      const burstStarted = performance.now();
+      await Promise.all(
+        Array.from({ length: podCount }, async (_, i) => {
+          const name = `startup-${i}`;
+          await createPod(http, namespace, benchPod(name));
+          createdAt.set(name, performance.now());
+        }),
+      );
+      const createSeconds = (performance.now() - burstStarted) / 1000;
+      const deadline = performance.now() + 120_000;
+      while (readyAt.size < podCount) {
+        if (performance.now() > deadline) throw new Error(`only ${readyAt.size}/${podCount} pods Ready after 120 s`);
+        await sleep(20);
+      }
+      const allReadySeconds = (performance.now() - burstStarted) / 1000;
+      log(`all ${podCount} pods Ready ${allReadySeconds.toFixed(2)} s after the first create`);
+      await sleep(2_000); // memory with the pods running, not mid-burst
+      const loaded = readProcessMemory(server.pid);
+      const { shims, workloads } = podProcessPids(server.dataDir);
+
+      const latencies = (at: Map<string, number>) =>
+        [...createdAt].filter(([name]) => at.has(name)).map(([name, created]) => (at.get(name) as number) - created);
+      results = {
+        benchmark: 'pod-startup',
+        date: startedAt.toISOString(),
+        machine: {
+          cpus: cpus().length,
+          cpuModel: cpus()[0]?.model,
+          memoryGiB: Math.round(totalmem() / 2 ** 30),
+          node: process.version,
+          loadAverage1mAtStart: loadAtStart,
+        },
+        config: { mode: args.quick ? 'quick' : 'full', pods: podCount, workload, readinessPeriodSeconds: workload === 'sleep' ? 10 : 1 },
+        createSeconds: Math.round(createSeconds * 1000) / 1000,
+        allReadySeconds: Math.round(allReadySeconds * 1000) / 1000,
+        createdToRunningMs: roundSummary(summarize(latencies(runningAt)), 1),
+        createdToReadyMs: roundSummary(summarize(latencies(readyAt)), 1),
+        memory: {
+          serverRssBeforeMiB: toMiB(idle?.rssBytes),
+          serverRssWithPodsMiB: toMiB(loaded?.rssBytes),
+          serverPeakRssMiB: toMiB(loaded?.peakRssBytes),
+          shims: shims.length,
+          shimRssSumMiB: sumRssMiB(shims),
+          workloadRssSumMiB: sumRssMiB(workloads),
+        },
+      };
+    } finally {
+      watch.close();
+    }
+    log(`deleting ${podCount} pods`);
+  } finally {
+    await agent.shutdown(namespace);
+    removeTempDir(server.dataDir);
+  }
+  results.benchSeconds = Math.round(performance.now() - benchStarted) / 1000;
+  results.machine = { ...(results.machine as object), loadAverage1mAtEnd: Math.round(loadavg()[0] * 100) / 100 };
+  printTables(results);
+  const json = JSON.stringify(results);
+  if (args.json) writeFileSync(args.json, `${json}\n`);
+  process.stdout.write(`${json}\n`);
+}
+
+function printTables(r: any): void {
+  const out: string[] = [];
+  if (r.machine.loadAverage1mAtStart > 0.5) {
+    out.push(
+      `NOTE: load average ${r.machine.loadAverage1mAtStart} at start: other processes compete for the CPU; treat these figures as noisy.\n`,
+    );
+  }
+  out.push(
+    `Hale pod start-up benchmark — ${r.config.mode} run, ${r.config.pods} pods (${r.config.workload}) on one node, ${r.machine.cpus} CPUs, ${r.machine.node}, ${r.date}\n`,
+  );
+  const row = (label: string, s: LatencySummary) => [label, s.count, s.p50, s.p90, s.p99, s.max];
+  out.push(
+    renderTable(
+      `Create acknowledged → watch event, ms (creates took ${r.createSeconds} s; all Ready after ${r.allReadySeconds} s)`,
+      ['measure', 'pods', 'p50', 'p90', 'p99', 'max'],
+      [row('→ Running', r.createdToRunningMs), row('→ Ready', r.createdToReadyMs)],
+    ),
+  );
+  const m = r.memory;
+  out.push(
+    renderTable(
+      'Memory (RSS, MiB)',
+      ['process', 'value'],
+      [
+        ['hale server (API + controllers + agent), before the pods', m.serverRssBeforeMiB],
+        [`hale server with ${r.config.pods} pods running`, m.serverRssWithPodsMiB],
+        ['hale server peak', m.serverPeakRssMiB],
+        [`${m.shims} shims, sum`, m.shimRssSumMiB],
+        ['workloads, sum', m.workloadRssSumMiB],
+      ],
+    ),
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+await main();

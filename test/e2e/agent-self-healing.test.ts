@@ -1,0 +1,354 @@
+// Self-healing by the node agent end to end: the real kubectl 1.33 against a real `hale server`
+// running its embedded agent with the process runtime. Crashing containers back off into
+// CrashLoopBackOff, liveness probes restart a failing app, readiness only gates Ready, a
+// `kill -9` of the app and an OOM kill are noticed, pods with bad specs say why and never stop
+// the agent, and a `kill -9` of the server leaves running pods alone.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { eventually, type HaleServer, startHale, stopHale } from './harness.ts';
+
+const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
+// A word on each app's command line so this file's processes can be found on the host.
+const marker = `hale-self-healing-e2e-${process.pid}`;
+
+interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { exitCode: number; reason?: string; containerID?: string };
+}
+
+interface ContainerStatus {
+  name: string;
+  containerID?: string;
+  ready: boolean;
+  restartCount: number;
+  state: ContainerState;
+  lastState: ContainerState;
+}
+
+interface Pod {
+  metadata: { name: string };
+  status: {
+    phase?: string;
+    podIP?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: ContainerStatus[];
+  };
+}
+
+interface KubeEvent {
+  reason: string;
+  message: string;
+  type: string;
+  involvedObject: { name: string };
+}
+
+function condition(pod: Pod, type: string): string | undefined {
+  return pod.status.conditions?.find((c) => c.type === type)?.status;
+}
+
+function container(pod: Pod): ContainerStatus | undefined {
+  return pod.status.containerStatuses?.[0];
+}
+
+/** A bare pod running the flaky test app, with the probes and extras given. */
+function appPod(name: string, extra: { env?: Record<string, string>; containerYaml?: string; podYaml?: string } = {}): string {
+  const env = Object.entries({ PORT: '8080', ...extra.env })
+    .map(([k, v]) => `      - {name: ${k}, value: "${v}"}`)
+    .join('\n');
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  terminationGracePeriodSeconds: 1
+${extra.podYaml ?? ''}  containers:
+  - name: app
+    image: hale.local/flaky-server
+    command: ["${process.execPath}", "${flakyServer}", "${marker}"]
+    env:
+${env}
+${extra.containerYaml ?? ''}`;
+}
+
+const httpProbe = (kind: string, failureThreshold = 1) => `    ${kind}:
+      httpGet: {path: /healthz, port: 8080}
+      periodSeconds: 1
+      failureThreshold: ${failureThreshold}
+`;
+
+/** The host pid of a running container, from the process runtime's record of it. */
+function containerPid(dataDir: string, containerID: string): number {
+  const id = containerID.replace(/^process:\/\//, '');
+  const file = join(dataDir, 'agent/runtime/process/containers', id, 'container.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function httpGet(url: string): Promise<string> {
+  return (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+}
+
+describe('node agent self-healing with kubectl 1.33 and the process runtime', () => {
+  let hale: HaleServer;
+
+  const k = async (args: string[], opts: { stdin?: string; expectFail?: boolean } = {}) => {
+    const r = await hale.kubectl('1.33', args, opts);
+    if (!opts.expectFail && r.code !== 0) assert.fail(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+    if (opts.expectFail && r.code === 0) assert.fail(`kubectl ${args.join(' ')} should have failed:\n${r.stdout}`);
+    return r;
+  };
+  const apply = (yaml: string) => k(['apply', '-f', '-'], { stdin: yaml });
+  const getPod = async (name: string): Promise<Pod> => JSON.parse((await k(['get', 'pod', name, '-o', 'json'])).stdout) as Pod;
+  const events = async (name: string): Promise<KubeEvent[]> =>
+    (
+      JSON.parse((await k(['get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])).stdout) as {
+        items: KubeEvent[];
+      }
+    ).items;
+  /** Polls the pod until `check` accepts it; on timeout the error shows the last status seen. */
+  const waitPod = async (name: string, check: (pod: Pod) => boolean, timeoutMs = 30_000) => {
+    let last: Pod | undefined;
+    try {
+      return await eventually(
+        async () => {
+          last = await getPod(name);
+          return check(last) && last;
+        },
+        timeoutMs,
+        200,
+      );
+    } catch (err) {
+      throw new Error(`pod ${name}: ${String(err)}; last status: ${JSON.stringify(last?.status)}`);
+    }
+  };
+  const waitReady = (name: string) => waitPod(name, (p) => condition(p, 'Ready') === 'True');
+  const waitEvent = (name: string, match: (e: KubeEvent) => boolean, timeoutMs = 30_000) =>
+    eventually(async () => (await events(name)).find(match), timeoutMs, 250);
+
+  before(async () => {
+    // Pod IPs come from a loopback range of their own, so pods of other Hale instances on this
+    // host (other test files, benchmarks) cannot hold the same address and port.
+    process.env.HALE_POD_CIDR = `127.${randomInt(101, 251)}.${randomInt(0, 256)}.0/24`;
+    hale = await startHale({ withAgent: true });
+  });
+
+  after(async () => {
+    if (!hale) return;
+    // Stopping the server does not stop pods: delete them and wait until they are gone.
+    await hale.kubectl('1.33', ['delete', 'pod', '--all', '--grace-period=1', '--timeout=30s']).catch(() => undefined);
+    for (const pattern of [marker, hale.dataDir]) {
+      try {
+        execFileSync('pkill', ['-9', '-f', pattern]);
+      } catch {
+        // pkill exits 1 when nothing matched.
+      }
+    }
+    await stopHale(hale);
+  });
+
+  describe('failures of running pods', { concurrency: true }, () => {
+    test('a crashing container restarts with growing back-off and shows CrashLoopBackOff', async () => {
+      await apply(`apiVersion: v1
+kind: Pod
+metadata:
+  name: crasher
+  annotations: {hale.dev/restart-backoff: "initial=1s,max=4s"}
+spec:
+  containers:
+  - name: app
+    image: hale.local/busybox
+    command: ["sh", "-c", "echo crashing; exit 1"]
+`);
+      // Each back-off step shows up in the waiting message; record them in the order seen.
+      const delays: string[] = [];
+      const crashing = await waitPod(
+        'crasher',
+        (pod) => {
+          const waiting = container(pod)?.state.waiting;
+          const delay = waiting?.reason === 'CrashLoopBackOff' ? /back-off (\S+) restarting/.exec(waiting.message ?? '')?.[1] : undefined;
+          if (delay && delays.at(-1) !== delay) delays.push(delay);
+          return delays.includes('4s') && (container(pod)?.restartCount ?? 0) >= 3;
+        },
+        45_000,
+      );
+      // Distinct delays in the order seen: strictly growing up to the 4s maximum.
+      const seconds = delays.map((d) => Number(d.replace(/s$/, '')));
+      assert.ok(seconds.length >= 2, `more than one back-off step seen: ${delays.join(', ')}`);
+      assert.deepEqual(
+        seconds,
+        [...seconds].sort((a, b) => a - b),
+        `delays grow: ${delays.join(', ')}`,
+      );
+      assert.equal(seconds.at(-1), 4);
+      const status = container(crashing)!;
+      assert.equal(status.lastState.terminated?.exitCode, 1);
+      assert.equal(status.lastState.terminated?.reason, 'Error');
+      assert.equal(crashing.status.phase, 'Running');
+
+      const table = await eventually(async () => {
+        const out = (await k(['get', 'pod', 'crasher'])).stdout;
+        return /^crasher\s+0\/1\s+CrashLoopBackOff\s+\d+ \(\d+s ago\)\s+\d+s$/m.test(out) && out;
+      });
+      assert.match(table, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/m);
+      const backOff = await waitEvent('crasher', (e) => e.reason === 'BackOff');
+      assert.equal(backOff.type, 'Warning');
+      assert.match(backOff.message, /^Back-off restarting failed container app in pod crasher_default\(/);
+    });
+
+    test('a container whose /healthz starts failing is restarted by its liveness probe', async () => {
+      await apply(appPod('liveness', { containerYaml: httpProbe('livenessProbe', 2) }));
+      const before = container(await waitPod('liveness', (p) => container(p)?.state.running !== undefined))!;
+      const pod = await getPod('liveness');
+      // Wait for the app to listen before flipping its health switch.
+      await eventually(() => httpGet(`http://${pod.status.podIP}:8080/`));
+      assert.equal(await httpGet(`http://${pod.status.podIP}:8080/fail`), 'failing');
+
+      const restarted = container(
+        await waitPod('liveness', (p) => (container(p)?.restartCount ?? 0) >= 1 && container(p)?.state.running !== undefined),
+      )!;
+      assert.notEqual(restarted.containerID, before.containerID);
+      assert.equal(restarted.lastState.terminated?.containerID, before.containerID);
+      const unhealthy = await waitEvent('liveness', (e) => e.reason === 'Unhealthy' && e.message.startsWith('Liveness'));
+      assert.equal(unhealthy.type, 'Warning');
+      assert.match(unhealthy.message, /^Liveness probe failed: HTTP probe failed with statuscode: 500$/);
+      const killing = await waitEvent('liveness', (e) => e.reason === 'Killing');
+      assert.match(killing.message, /^Container app failed liveness probe, will be restarted$/);
+      // The new process is healthy again.
+      assert.equal(await eventually(() => httpGet(`http://${pod.status.podIP}:8080/healthz`)), 'ok');
+    });
+
+    test('a container failing its readiness probe leaves Ready false while the pod keeps running', async () => {
+      await apply(appPod('not-ready', { env: { READY_DELAY_MS: '600000' }, containerYaml: httpProbe('readinessProbe', 1) }));
+      // A failed readiness probe has been seen, so readiness was judged, not just pending.
+      const failed = await waitEvent('not-ready', (e) => e.reason === 'Unhealthy');
+      assert.match(failed.message, /^Readiness probe failed: HTTP probe failed with statuscode: 500$/);
+      const pod = await waitPod('not-ready', (p) => container(p)?.state.running !== undefined);
+      assert.equal(pod.status.phase, 'Running');
+      assert.equal(condition(pod, 'Ready'), 'False');
+      assert.equal(condition(pod, 'ContainersReady'), 'False');
+      assert.equal(container(pod)?.ready, false);
+      assert.equal(container(pod)?.restartCount, 0);
+      assert.match((await k(['get', 'pod', 'not-ready'])).stdout, /^not-ready\s+0\/1\s+Running\s+0\s+\d+s$/m);
+    });
+
+    test('kill -9 of a container process is noticed and the container restarted', async () => {
+      await apply(appPod('killed', { containerYaml: httpProbe('readinessProbe') }));
+      const first = container(await waitReady('killed'))!;
+      const pid = containerPid(hale.dataDir, first.containerID!);
+      assert.ok(isAlive(pid), `pid ${pid} from the runtime state runs`);
+      process.kill(pid, 'SIGKILL');
+
+      const after = await waitPod('killed', (p) => (container(p)?.restartCount ?? 0) >= 1 && condition(p, 'Ready') === 'True');
+      const status = container(after)!;
+      assert.equal(status.restartCount, 1);
+      assert.equal(status.lastState.terminated?.exitCode, 137);
+      assert.equal(status.lastState.terminated?.reason, 'Error');
+      assert.notEqual(status.containerID, first.containerID);
+      const newPid = containerPid(hale.dataDir, status.containerID!);
+      assert.notEqual(newPid, pid);
+      assert.match(await httpGet(`http://${after.status.podIP}:8080/`), /^hello from /);
+    });
+
+    test('an allocation over the memory limit is OOMKilled and shows in lastState', async () => {
+      await apply(
+        appPod('oom', {
+          containerYaml: `${httpProbe('readinessProbe')}    resources:
+      limits: {memory: 64Mi}
+`,
+        }),
+      );
+      const ready = await waitReady('oom');
+      // The app dies while answering, so the request itself fails.
+      await httpGet(`http://${ready.status.podIP}:8080/alloc?mb=200`).catch(() => undefined);
+      const after = await waitPod('oom', (p) => (container(p)?.restartCount ?? 0) >= 1);
+      const last = container(after)!.lastState.terminated;
+      assert.equal(last?.reason, 'OOMKilled', JSON.stringify(container(after)));
+      assert.equal(last?.exitCode, 137);
+    });
+  });
+
+  describe('pods with bad specs', { concurrency: true }, () => {
+    const configDir = () => join(hale.dataDir, 'mounts/config');
+    test('a container without a command reports CreateContainerConfigError and a Failed event', async () => {
+      await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: no-command}
+spec:
+  containers: [{name: app, image: nginx}]
+`);
+      const pod = await waitPod('no-command', (p) => container(p)?.state.waiting?.reason === 'CreateContainerConfigError');
+      assert.match(container(pod)!.state.waiting!.message!, /has no command/);
+      const failed = await waitEvent('no-command', (e) => e.reason === 'Failed');
+      assert.equal(failed.type, 'Warning');
+      assert.match(failed.message, /^Error: container "app" has no command/);
+      assert.match((await k(['get', 'pod', 'no-command'])).stdout, /^no-command\s+0\/1\s+CreateContainerConfigError\s+0\s+\d+s$/m);
+    });
+
+    test('a missing configMap volume reports FailedMount, and the pod starts once the ConfigMap exists', async () => {
+      await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: missing-config}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: hale.local/busybox
+    command: ["sh", "-c", "echo mode=$(cat ${configDir()}/mode); exec sleep 600 # ${marker}"]
+    volumeMounts: [{name: cfg, mountPath: ${configDir()}}]
+  volumes: [{name: cfg, configMap: {name: late-config}}]
+`);
+      const failedMount = await waitEvent('missing-config', (e) => e.reason === 'FailedMount');
+      assert.equal(failedMount.type, 'Warning');
+      assert.match(failedMount.message, /^MountVolume.SetUp failed for volume "cfg" : configmap "late-config" not found$/);
+      const waiting = await getPod('missing-config');
+      assert.equal(waiting.status.phase, 'Pending');
+      assert.equal(container(waiting)?.state.waiting?.reason, 'ContainerCreating');
+
+      await k(['create', 'configmap', 'late-config', '--from-literal=mode=blue']);
+      await waitPod('missing-config', (p) => container(p)?.state.running !== undefined);
+      assert.equal(await eventually(async () => (await k(['logs', 'missing-config'])).stdout.trim()), 'mode=blue');
+    });
+
+    test('the agent keeps serving other pods next to the broken ones', async () => {
+      await waitEvent('no-command', (e) => e.reason === 'Failed');
+      await apply(appPod('healthy-neighbour', { containerYaml: httpProbe('readinessProbe') }));
+      const pod = await waitReady('healthy-neighbour');
+      assert.match(await httpGet(`http://${pod.status.podIP}:8080/`), /^hello from /);
+    });
+  });
+
+  test('kill -9 of the server leaves running pods running: same pid, restartCount unchanged', async () => {
+    await apply(appPod('survivor', { containerYaml: httpProbe('readinessProbe') }));
+    const before = container(await waitReady('survivor'))!;
+    const pid = containerPid(hale.dataDir, before.containerID!);
+
+    await hale.kill9();
+    assert.ok(isAlive(pid), 'the container outlives the server');
+    await hale.restart();
+
+    // A pod created after the restart runs, so the new agent's pod workers are at work.
+    await apply(appPod('after-restart', { containerYaml: httpProbe('readinessProbe') }));
+    await waitReady('after-restart');
+    const now = container(await waitReady('survivor'))!;
+    assert.equal(now.containerID, before.containerID);
+    assert.equal(now.restartCount, before.restartCount);
+    assert.equal(containerPid(hale.dataDir, now.containerID!), pid);
+    assert.ok(isAlive(pid), 'the same process still runs');
+    const pod = await getPod('survivor');
+    assert.match(await httpGet(`http://${pod.status.podIP}:8080/`), /^hello from /);
+  });
+});
