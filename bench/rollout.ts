@@ -108,6 +108,13 @@ async function main(): Promise<void> {
       `${JSON.stringify({ benchmark: 'rollout', replicas, strategy: 'RollingUpdate 25%/25%', initialReadySeconds: initial / 1000, rollouts: results, summary: stats })}\n`,
     );
   } finally {
+    // The Deployment first, or its ReplicaSet would replace the pods being deleted.
+    await http.request(
+      'DELETE',
+      `/apis/apps/v1/namespaces/${namespace}/deployments/rollout-bench`,
+      JSON.stringify({ propagationPolicy: 'Background' }),
+      { 'Content-Type': 'application/json' },
+    );
     await deleteAllPods(http, namespace).catch(() => {});
     await cluster.shutdown(namespace);
   }
