@@ -84,8 +84,12 @@ function legacyResourceList(registry: ApiRegistry, group: string, version: strin
         kind: sub.responseKind.kind,
         verbs: sub.verbs,
       };
-      if (sub.responseKind.group !== rt.group) subEntry.group = sub.responseKind.group;
-      if (sub.responseKind.version !== rt.version) subEntry.version = sub.responseKind.version;
+      // Like kube-apiserver, a kind from another group names its group and version both
+      // (kubectl drain only uses pods/eviction when both are present).
+      if (sub.responseKind.group !== rt.group || sub.responseKind.version !== rt.version) {
+        subEntry.group = sub.responseKind.group;
+        subEntry.version = sub.responseKind.version;
+      }
       resources.push(subEntry);
     }
   }
