@@ -18,6 +18,7 @@ import type { Controller } from '../controllers/framework/controller.ts';
 import { GarbageCollector, type GarbageCollectorOptions } from '../controllers/garbage-collector.ts';
 import { JobController } from '../controllers/job/job-controller.ts';
 import { NamespaceController, type NamespaceControllerOptions } from '../controllers/namespace-controller.ts';
+import { PodGarbageCollector } from '../controllers/podgc/pod-gc-controller.ts';
 import { ReplicaSetController, ReplicationManager } from '../controllers/replicaset/replica-set-controller.ts';
 import { StatefulSetController } from '../controllers/statefulset/statefulset-controller.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -71,6 +72,7 @@ class ControllerSet {
       controller(new JobController(client, factory, child('job')), 2),
       controller(new CronJobController(client, factory, child('cronjob')), 1),
       controller(new DisruptionController(client, factory, child('disruption')), 1),
+      controller(new PodGarbageCollector(client, factory, child('pod-garbage-collector')), 1),
       new Scheduler(client, factory, logger.child({ component: 'scheduler' })),
     ];
     // Every informer listens on this signal while waiting for its sync.

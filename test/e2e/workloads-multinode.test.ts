@@ -146,15 +146,8 @@ ${appContainer()}`);
     ).catch((err) => assert.fail(`${err}; last seen: ${seen}`));
   });
 
-  test('the pod bound to the deleted node is removed', {
-    todo: 'no pod garbage collection of pods bound to a deleted Node (Kubernetes podgc gcOrphaned) in src/server/controllers.ts',
-  }, async () => {
-    try {
-      await eventually(async () => !(await pods('app=ds')).some((p) => p.spec.nodeName === 'n2'), 15_000, 250);
-    } finally {
-      // Its agent is gone, so nothing would ever confirm the deletion: force it.
-      await hale.kubectl('1.33', ['delete', 'pods', '--field-selector', 'spec.nodeName=n2', '--force', '--grace-period=0']);
-    }
+  test('the pod bound to the deleted node is removed by the pod garbage collector', async () => {
+    await eventually(async () => !(await pods('app=ds')).some((p) => p.spec.nodeName === 'n2'), 15_000, 250);
   });
 
   test('cordon and drain evict Deployment pods respecting a PodDisruptionBudget; uncordon', async () => {
