@@ -45,7 +45,10 @@ test('a move request during the attempt sends the failed pod to back-off, not to
   q.moveAllToActiveOrBackoff(); // e.g. a node was added meanwhile
   q.addUnschedulable(entry, cycle);
   assert.equal(q.pendingCounts().backoff, 1);
+  // The queue's timers are unref'd (they must not keep a server alive): hold the loop open.
+  const keepAlive = setTimeout(() => {}, 10_000);
   const again = await q.pop(); // the back-off timer brings it back
+  clearTimeout(keepAlive);
   assert.equal(again?.info.name, 'p');
   q.close();
 });
