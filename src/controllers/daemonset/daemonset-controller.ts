@@ -6,7 +6,6 @@
 // DaemonSets whose eligibility on that node changed.
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { type LabelMatcher, labelSelectorFromObject } from '../../api/selectors/label-selector.ts';
 import { isConflict, isNotFound } from '../../client/api-error.ts';
 import { keyOf, objectKey } from '../../client/indexer.ts';
 import { clone, type Informer } from '../../client/informer.ts';
@@ -17,6 +16,7 @@ import { claimObjects, getControllerOf, recheckOwner } from '../controller-ref.t
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import { EventRecorder } from '../framework/event-recorder.ts';
 import { Expectations } from '../framework/expectations.ts';
+import { OwnedObjectEvents, ownerSelector } from '../framework/owned-object-events.ts';
 import { ControllerHistory } from '../history/controller-history.ts';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../history/controller-revision.ts';
 import { PodControl, type PodTemplateSpec } from '../pod-control.ts';
@@ -65,6 +65,7 @@ export class DaemonSetController extends Controller {
   private readonly nodes: Informer;
   private readonly revisions: Informer;
   private readonly expectations = new Expectations();
+  private readonly routing: OwnedObjectEvents;
   private readonly recorder: EventRecorder;
   private readonly podControl: PodControl;
   private readonly history: DaemonSetHistory;
@@ -81,6 +82,7 @@ export class DaemonSetController extends Controller {
     this.now = opts.now ?? Date.now;
     this.backoff = new FailedPodBackoff(opts.failedPodBackoffMs ?? 1000, opts.failedPodMaxBackoffMs ?? 15 * 60 * 1000);
     this.daemonSets = informers.informerFor(resources.daemonSets);
+    this.routing = new OwnedObjectEvents(DAEMONSET_KIND.kind, this.daemonSets, this.expectations, (key) => this.enqueue(key));
     this.pods = informers.informerFor(resources.pods);
     this.nodes = informers.informerFor(resources.nodes);
     this.revisions = informers.informerFor(resources.controllerRevisions);
@@ -97,9 +99,9 @@ export class DaemonSetController extends Controller {
       },
     });
     this.pods.addEventHandler({
-      onAdd: (pod) => this.podAdded(pod),
-      onUpdate: (old, pod) => this.podUpdated(old, pod),
-      onDelete: (pod) => this.podDeleted(pod),
+      onAdd: (pod) => this.routing.podAdded(pod),
+      onUpdate: (old, pod) => this.routing.podUpdated(old, pod),
+      onDelete: (pod) => this.routing.podDeleted(pod),
     });
     this.nodes.addEventHandler({
       onAdd: (node) => this.nodeChanged(undefined, node),
@@ -107,11 +109,11 @@ export class DaemonSetController extends Controller {
       onDelete: (node) => this.nodeChanged(node, undefined),
     });
     this.revisions.addEventHandler({
-      onAdd: (rev) => this.enqueueOwnerOrMatching(rev),
+      onAdd: (rev) => this.routing.enqueueOwnerOrMatching(rev),
       onUpdate: (old, rev) => {
-        if (old.metadata?.resourceVersion !== rev.metadata?.resourceVersion) this.enqueueOwnerOrMatching(rev);
+        if (old.metadata?.resourceVersion !== rev.metadata?.resourceVersion) this.routing.enqueueOwnerOrMatching(rev);
       },
-      onDelete: (rev) => this.enqueueOwnerOrMatching(rev),
+      onDelete: (rev) => this.routing.enqueueOwnerOrMatching(rev),
     });
   }
 
@@ -120,61 +122,6 @@ export class DaemonSetController extends Controller {
   }
 
   // --- event routing ---
-
-  private ownerDaemonSet(obj: KubeObject): KubeObject | undefined {
-    const ref = getControllerOf(obj);
-    if (ref?.kind !== 'DaemonSet') return undefined;
-    const ds = this.daemonSets.get(obj.metadata?.namespace, ref.name);
-    return ds?.metadata?.uid === ref.uid ? ds : undefined;
-  }
-
-  private enqueueMatching(obj: KubeObject): void {
-    for (const ds of this.daemonSets.list(obj.metadata?.namespace ?? '')) {
-      if (selectorOf(ds)?.matches(obj.metadata?.labels)) this.enqueue(objectKey(ds));
-    }
-  }
-
-  private enqueueOwnerOrMatching(obj: KubeObject): void {
-    const ref = getControllerOf(obj);
-    if (ref) {
-      if (ref.kind === 'DaemonSet') this.enqueue(keyOf(obj.metadata?.namespace, ref.name));
-      return;
-    }
-    this.enqueueMatching(obj);
-  }
-
-  private podAdded(pod: KubeObject): void {
-    if (pod.metadata?.deletionTimestamp) {
-      this.podDeleted(pod);
-      return;
-    }
-    const ds = this.ownerDaemonSet(pod);
-    if (ds) {
-      this.expectations.creationObserved(objectKey(ds));
-      this.enqueue(objectKey(ds));
-      return;
-    }
-    if (!getControllerOf(pod)) this.enqueueMatching(pod);
-  }
-
-  private podUpdated(old: KubeObject, pod: KubeObject): void {
-    if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-    const ds = this.ownerDaemonSet(pod);
-    if (ds && pod.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) {
-      this.expectations.deletionObserved(objectKey(ds), pod.metadata?.uid);
-    }
-    if (getControllerOf(old)?.uid !== getControllerOf(pod)?.uid) this.enqueueOwnerOrMatching(old);
-    if (ds) this.enqueue(objectKey(ds));
-    else if (!getControllerOf(pod)) this.enqueueMatching(pod);
-  }
-
-  private podDeleted(pod: KubeObject): void {
-    const ref = getControllerOf(pod);
-    if (ref?.kind !== 'DaemonSet') return;
-    const key = keyOf(pod.metadata?.namespace, ref.name);
-    this.expectations.deletionObserved(key, pod.metadata?.uid);
-    this.enqueue(key);
-  }
 
   /** A node joining or leaving wakes every DaemonSet; a node change wakes those whose fit on it changed. */
   private nodeChanged(old: KubeObject | undefined, node: KubeObject | undefined): void {
@@ -205,7 +152,7 @@ export class DaemonSetController extends Controller {
       return undefined;
     }
     const ds = clone(cached);
-    const selector = selectorOf(ds);
+    const selector = ownerSelector(ds);
     if (!selector) {
       this.recorder.warning(ds, 'SelectingAll', 'This daemon set is selecting all pods. A non-empty selector is required.');
       return undefined;
@@ -374,13 +321,4 @@ function pick(obj: KubeObject, fields: string[]): KubeObject {
   const out: KubeObject = {};
   for (const f of fields) out[f] = obj[f];
   return out;
-}
-
-function selectorOf(ds: KubeObject): LabelMatcher | undefined {
-  try {
-    const selector = labelSelectorFromObject(ds.spec?.selector);
-    return selector.empty() ? undefined : selector;
-  } catch {
-    return undefined;
-  }
 }

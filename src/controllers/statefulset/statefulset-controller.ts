@@ -4,7 +4,6 @@
 // revision history down to spec.revisionHistoryLimit.
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { type LabelMatcher, labelSelectorFromObject } from '../../api/selectors/label-selector.ts';
 import { isConflict, isNotFound } from '../../client/api-error.ts';
 import { keyOf, objectKey } from '../../client/indexer.ts';
 import { clone, type Informer } from '../../client/informer.ts';
@@ -15,6 +14,7 @@ import { claimObjects, getControllerOf, recheckOwner } from '../controller-ref.t
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import { EventRecorder } from '../framework/event-recorder.ts';
 import { Expectations } from '../framework/expectations.ts';
+import { OwnedObjectEvents, ownerSelector } from '../framework/owned-object-events.ts';
 import { ControllerHistory, revisionsToPrune } from '../history/controller-history.ts';
 import { isMemberOf, STATEFULSET_KIND } from './stateful-pod.ts';
 import { StatefulPodControl } from './stateful-pod-control.ts';
@@ -34,6 +34,7 @@ export class StatefulSetController extends Controller {
   private readonly revisions: Informer;
   private readonly claims: Informer;
   private readonly expectations = new Expectations();
+  private readonly routing: OwnedObjectEvents;
   private readonly history: ControllerHistory;
   private readonly updater: StatefulSetUpdater;
   private readonly now: () => number;
@@ -47,6 +48,7 @@ export class StatefulSetController extends Controller {
     super(STATEFULSET_CONTROLLER_NAME, logger);
     this.now = opts.now ?? Date.now;
     this.sets = informers.informerFor(resources.statefulSets);
+    this.routing = new OwnedObjectEvents(STATEFULSET_KIND.kind, this.sets, this.expectations, (key) => this.enqueue(key));
     this.pods = informers.informerFor(resources.pods);
     this.revisions = informers.informerFor(resources.controllerRevisions);
     this.claims = informers.informerFor(resources.persistentVolumeClaims);
@@ -63,26 +65,26 @@ export class StatefulSetController extends Controller {
       },
     });
     this.pods.addEventHandler({
-      onAdd: (pod) => this.podAdded(pod),
-      onUpdate: (old, pod) => this.podUpdated(old, pod),
-      onDelete: (pod) => this.podDeleted(pod),
+      onAdd: (pod) => this.routing.podAdded(pod),
+      onUpdate: (old, pod) => this.routing.podUpdated(old, pod),
+      onDelete: (pod) => this.routing.podDeleted(pod),
     });
     this.revisions.addEventHandler({
-      onAdd: (rev) => this.enqueueOwnerOrMatching(rev),
+      onAdd: (rev) => this.routing.enqueueOwnerOrMatching(rev),
       onUpdate: (old, rev) => {
         if (old.metadata?.resourceVersion === rev.metadata?.resourceVersion) return;
-        this.enqueueOwnerOrMatching(rev);
-        if (getControllerOf(old)?.uid !== getControllerOf(rev)?.uid) this.enqueueOwnerOrMatching(old);
+        this.routing.enqueueOwnerOrMatching(rev);
+        if (getControllerOf(old)?.uid !== getControllerOf(rev)?.uid) this.routing.enqueueOwnerOrMatching(old);
       },
-      onDelete: (rev) => this.enqueueOwnerOrMatching(rev),
+      onDelete: (rev) => this.routing.enqueueOwnerOrMatching(rev),
     });
     // A claim going away may unblock a pod waiting for its stale claim; one deleted under a
     // pending pod must be re-created.
     this.claims.addEventHandler({
       onUpdate: (old, claim) => {
-        if (old.metadata?.resourceVersion !== claim.metadata?.resourceVersion) this.enqueueMatching(claim);
+        if (old.metadata?.resourceVersion !== claim.metadata?.resourceVersion) this.routing.enqueueMatching(claim);
       },
-      onDelete: (claim) => this.enqueueMatching(claim),
+      onDelete: (claim) => this.routing.enqueueMatching(claim),
     });
   }
 
@@ -91,63 +93,6 @@ export class StatefulSetController extends Controller {
   }
 
   // --- event routing ---
-
-  /** The StatefulSet named by the object's controller reference, if it still exists as that incarnation. */
-  private ownerSet(obj: KubeObject): KubeObject | undefined {
-    const ref = getControllerOf(obj);
-    if (ref?.kind !== 'StatefulSet') return undefined;
-    const set = this.sets.get(obj.metadata?.namespace, ref.name);
-    return set?.metadata?.uid === ref.uid ? set : undefined;
-  }
-
-  /** Sets in the object's namespace whose selector matches its labels (possible adopters). */
-  private enqueueMatching(obj: KubeObject): void {
-    for (const set of this.sets.list(obj.metadata?.namespace ?? '')) {
-      if (selectorOf(set)?.matches(obj.metadata?.labels)) this.enqueue(objectKey(set));
-    }
-  }
-
-  private enqueueOwnerOrMatching(obj: KubeObject): void {
-    const ref = getControllerOf(obj);
-    if (ref) {
-      if (ref.kind === 'StatefulSet') this.enqueue(keyOf(obj.metadata?.namespace, ref.name));
-      return;
-    }
-    this.enqueueMatching(obj);
-  }
-
-  private podAdded(pod: KubeObject): void {
-    if (pod.metadata?.deletionTimestamp) {
-      this.podDeleted(pod);
-      return;
-    }
-    const set = this.ownerSet(pod);
-    if (set) {
-      this.expectations.creationObserved(objectKey(set));
-      this.enqueue(objectKey(set));
-      return;
-    }
-    if (!getControllerOf(pod)) this.enqueueMatching(pod);
-  }
-
-  private podUpdated(old: KubeObject, pod: KubeObject): void {
-    if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-    const set = this.ownerSet(pod);
-    if (set && pod.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) {
-      this.expectations.deletionObserved(objectKey(set), pod.metadata?.uid);
-    }
-    if (getControllerOf(old)?.uid !== getControllerOf(pod)?.uid) this.enqueueOwnerOrMatching(old);
-    if (set) this.enqueue(objectKey(set));
-    else if (!getControllerOf(pod)) this.enqueueMatching(pod);
-  }
-
-  private podDeleted(pod: KubeObject): void {
-    const ref = getControllerOf(pod);
-    if (ref?.kind !== 'StatefulSet') return;
-    const key = keyOf(pod.metadata?.namespace, ref.name);
-    this.expectations.deletionObserved(key, pod.metadata?.uid);
-    this.enqueue(key);
-  }
 
   // --- reconcile ---
 
@@ -161,7 +106,7 @@ export class StatefulSetController extends Controller {
       this.expectations.forget(key);
       return undefined;
     }
-    const selector = selectorOf(cached);
+    const selector = ownerSelector(cached);
     if (!selector) return undefined; // validation keeps bad selectors out; nothing sensible to do
     // Our own pod creations/deletions are not in the cache yet: their events bring us back.
     if (!this.expectations.satisfied(key)) return undefined;
@@ -206,14 +151,5 @@ export class StatefulSetController extends Controller {
       target = await this.client.get(resources.statefulSets, set.metadata?.namespace, set.metadata?.name);
       if (target.metadata?.uid !== set.metadata?.uid) return;
     }
-  }
-}
-
-function selectorOf(set: KubeObject): LabelMatcher | undefined {
-  try {
-    const selector = labelSelectorFromObject(set.spec?.selector);
-    return selector.empty() ? undefined : selector;
-  } catch {
-    return undefined;
   }
 }
