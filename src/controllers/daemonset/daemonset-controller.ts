@@ -7,12 +7,12 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isConflict, isNotFound } from '../../client/api-error.ts';
-import { keyOf, objectKey } from '../../client/indexer.ts';
+import { objectKey } from '../../client/indexer.ts';
 import { clone, type Informer } from '../../client/informer.ts';
 import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
-import { claimObjects, getControllerOf, recheckOwner } from '../controller-ref.ts';
+import { claimObjects, recheckOwner } from '../controller-ref.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import { EventRecorder } from '../framework/event-recorder.ts';
 import { Expectations } from '../framework/expectations.ts';

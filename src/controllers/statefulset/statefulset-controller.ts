@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isConflict, isNotFound } from '../../client/api-error.ts';
-import { keyOf, objectKey } from '../../client/indexer.ts';
+import { objectKey } from '../../client/indexer.ts';
 import { clone, type Informer } from '../../client/informer.ts';
 import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
