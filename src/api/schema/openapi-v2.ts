@@ -10,8 +10,8 @@ import {
   patchContentTypes,
   reachableDefinitions,
   renderDefinition,
+  renderPaths,
   resourcePaths,
-  sortKeys,
 } from './openapi-v3.ts';
 import { allDefinitions } from './registry.ts';
 
@@ -71,13 +71,7 @@ export function openapiV2Document(resources: ResourceType[]): JsonObject {
   const cached = cache.get(key);
   if (cached) return cached;
   const paths = resourcePaths(resources);
-  const renderedPaths: JsonObject = {};
-  for (const p of paths) {
-    const item: JsonObject = {};
-    for (const op of p.operations) item[op.method] = renderOperationV2(op);
-    item.parameters = p.parameters.map(renderParameterV2);
-    renderedPaths[p.path] = sortKeys(item);
-  }
+  const renderedPaths = renderPaths(paths, renderOperationV2, renderParameterV2);
   const definitions: JsonObject = {};
   for (const name of reachableDefinitions(operationSchemas(paths))) definitions[name] = renderDefinition(name, V2);
   const document: JsonObject = {

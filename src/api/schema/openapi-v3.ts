@@ -547,19 +547,29 @@ function renderOperationV3(op: ApiOperation): JsonObject {
   return out;
 }
 
+/** The `paths` object of a document, with the dialect's operation and parameter renderers. */
+export function renderPaths(
+  paths: ApiPath[],
+  renderOperation: (op: ApiOperation) => JsonObject,
+  renderParameter: (param: ApiParameter) => JsonObject,
+): JsonObject {
+  const rendered: JsonObject = {};
+  for (const p of paths) {
+    const item: JsonObject = {};
+    for (const op of p.operations) item[op.method] = renderOperation(op);
+    item.parameters = p.parameters.map(renderParameter);
+    rendered[p.path] = sortKeys(item);
+  }
+  return rendered;
+}
+
 /** A full OpenAPI 3.0 document for the resources of one group/version. */
 export function openapiV3Document(gv: string, resources: ResourceType[]): JsonObject {
   const key = cacheKey(gv, resources);
   const cached = documentCache.get(key);
   if (cached) return cached.document;
   const paths = resourcePaths(resources);
-  const renderedPaths: JsonObject = {};
-  for (const p of paths) {
-    const item: JsonObject = {};
-    for (const op of p.operations) item[op.method] = renderOperationV3(op);
-    item.parameters = p.parameters.map(renderParameterV3);
-    renderedPaths[p.path] = sortKeys(item);
-  }
+  const renderedPaths = renderPaths(paths, renderOperationV3, renderParameterV3);
   const schemas: JsonObject = {};
   for (const name of reachableDefinitions(operationSchemas(paths))) schemas[name] = renderDefinition(name, V3);
   const document: JsonObject = {
