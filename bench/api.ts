@@ -9,10 +9,15 @@
 //
 //   node --import tsx bench/api.ts [--quick] [--datastore memory://] [--clients 16]
 //        [--rate 500] [--json FILE] [--cpu-prof DIR]   (profile the server's CPU into DIR)
+//        [--server bundle|sources]   (default bundle: what `npm install` ships, built fresh;
+//                                     sources: the TypeScript through tsx, as in development)
+//        [--entry FILE]   run this prebuilt server script instead (A/B runs of two builds)
 
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type HaleProcess, makeTempDir, removeTempDir, startHaleProcess } from './lib/hale-process.ts';
 import { BenchHttpClient } from './lib/http.ts';
@@ -30,8 +35,11 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '500' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    server: { type: 'string', default: 'bundle' },
+    entry: { type: 'string' },
   },
 });
+if (args.server !== 'bundle' && args.server !== 'sources') throw new Error('--server must be bundle or sources');
 
 const sizes = args.quick
   ? {
@@ -65,6 +73,7 @@ const sizes = args.quick
 const config = {
   mode: args.quick ? 'quick' : 'full',
   datastore: args.datastore ?? 'sqlite (default)',
+  server: args.entry ?? (args.server === 'bundle' ? 'bundle' : 'sources via tsx'),
   clients: Number(args.clients),
   openLoopRate: Number(args.rate),
   configMapBytes: 1024,
@@ -361,6 +370,7 @@ async function openLoopPhase(server: HaleProcess, http: BenchHttpClient) {
     }
   };
   log(`open loop: ${rate} writes/s for ${config.openLoopSeconds} s`);
+  await serverEventLoopDelay(http); // resets the server's histogram
   const cpuBefore = readProcessCpuMs(server.pid);
   const loopStartedAt = performance.now();
   // The client shares the machine: its own event-loop stalls would look like server latency.
@@ -369,6 +379,7 @@ async function openLoopPhase(server: HaleProcess, http: BenchHttpClient) {
   const result = await runOpenLoop(rate, config.openLoopSeconds * 1000, op);
   clientLoopDelay.disable();
   const cpuAfter = readProcessCpuMs(server.pid);
+  const serverLoopDelay = await serverEventLoopDelay(http);
   openHttp.close();
   // The slowest requests, and when they were due (seconds since the server was spawned), to
   // line stalls up with periodic server work (compaction runs every 60 s) in a profile.
@@ -395,10 +406,30 @@ async function openLoopPhase(server: HaleProcess, http: BenchHttpClient) {
     slowest,
     clientSendLagMs: roundSummary(summarize(result.sendLagMs)),
     clientEventLoopDelayMaxMs: Math.round(clientLoopDelay.max / 1e6),
+    serverEventLoopDelayMs: serverLoopDelay,
     serverCpuPercent:
       cpuBefore !== undefined && cpuAfter !== undefined ? Math.round(((cpuAfter - cpuBefore) * 100) / result.elapsedMs) : undefined,
   };
 }
+
+/**
+ * How long the server's event loop was blocked since the previous call, from its /metrics
+ * (prom-client's event-loop histogram, sampled by a 10 ms timer and reset at each scrape).
+ * The timer's own 10 ms are subtracted. Unlike request latency this does not include time
+ * the requests spent in the client or in the kernel, so it shows what the server itself did
+ * (or how much CPU the machine's other processes left it).
+ */
+async function serverEventLoopDelay(http: BenchHttpClient): Promise<{ p99: number; max: number } | undefined> {
+  const res = await http.request('GET', '/metrics');
+  if (res.status !== 200) return undefined;
+  const text = res.body.toString();
+  const seconds = (name: string) => Number(new RegExp(`^hale_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1]);
+  const beyondTimer = (s: number) => (Number.isFinite(s) ? Math.max(0, Math.round((s * 1000 - 10) * 10) / 10) : Number.NaN);
+  return { p99: beyondTimer(seconds('p99')), max: beyondTimer(seconds('max')) };
+}
+
+/** The server entry chosen in main(), reused for the start-up runs. */
+let serverProcess: { entry?: string; nodeFlags?: string[] } = {};
 
 async function startupPhase() {
   const cold: number[] = [];
@@ -410,7 +441,7 @@ async function startupPhase() {
       if (dir) removeTempDir(dir);
       dir = makeTempDir();
       log(`startup: cold start ${i + 1}/${config.coldStarts} (new data dir)`);
-      const p = await startHaleProcess({ dataDir: dir, datastore: args.datastore });
+      const p = await startHaleProcess({ dataDir: dir, datastore: args.datastore, ...serverProcess });
       cold.push(p.readyMs);
       rssAtReady.push(readProcessMemory(p.pid)?.rssBytes ?? Number.NaN);
       await p.stop();
@@ -418,7 +449,7 @@ async function startupPhase() {
     dir ??= makeTempDir();
     for (let i = 0; i < config.warmStarts; i++) {
       log(`startup: warm start ${i + 1}/${config.warmStarts} (existing data dir)`);
-      const p = await startHaleProcess({ dataDir: dir, datastore: args.datastore });
+      const p = await startHaleProcess({ dataDir: dir, datastore: args.datastore, ...serverProcess });
       warm.push(p.readyMs);
       await p.stop();
     }
@@ -437,14 +468,49 @@ async function startupPhase() {
 
 // ---- main -----------------------------------------------------------------------------
 
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * How the server process runs. Users run the esbuild bundle (bin/hale.js prefers it once
+ * `npm install` has built it), which loads faster and needs ~50 MB less memory than the
+ * sources through tsx (whose loader runs a second V8 isolate). bin/hale.js falls back to tsx
+ * whenever a source file is newer than dist/, so build a private bundle of the current
+ * sources instead of trusting dist/hale.mjs.
+ */
+async function serverEntry(): Promise<{ entry: string; nodeFlags: string[] }> {
+  process.env.HALE_ROOT ??= repoRoot;
+  if (args.entry) return { entry: resolve(args.entry), nodeFlags: [] };
+  if (args.server === 'sources') return { entry: join(repoRoot, 'src/cli/main.ts'), nodeFlags: ['--import', 'tsx'] };
+  const { build } = await import('esbuild');
+  // Inside the repository (dist/ is ignored by git), so the bundle's imports resolve in node_modules.
+  const outDir = join(repoRoot, 'dist', `bench-${process.pid}`);
+  mkdirSync(outDir, { recursive: true });
+  const entry = join(outDir, 'hale.mjs');
+  await build({
+    entryPoints: [join(repoRoot, 'src/cli/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+    outfile: entry,
+  });
+  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  return { entry, nodeFlags: [] };
+}
+
 async function main() {
   const startedAt = new Date();
   const loadAtStart = Math.round(loadavg()[0] * 100) / 100;
   const benchStarted = performance.now();
   const dataDir = makeTempDir();
-  const nodeFlags = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [];
+  log(`building the server (${args.server})`);
+  const { entry, nodeFlags: entryFlags } = await serverEntry();
+  serverProcess = { entry, nodeFlags: entryFlags };
+  const nodeFlags = [...entryFlags, ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [])];
   log(`starting hale server (${config.datastore}) in ${dataDir}`);
-  const server = await startHaleProcess({ dataDir, datastore: args.datastore, nodeFlags });
+  const server = await startHaleProcess({ dataDir, datastore: args.datastore, nodeFlags, entry });
   const http = new BenchHttpClient({ baseUrl: server.url, token: server.token, caPem: server.caPem, maxSockets: config.clients });
   try {
     await sleep(500); // let start-up work (controllers' first lists) settle
@@ -511,7 +577,7 @@ function printTables(r: any): void {
     );
   }
   out.push(
-    `Hale API benchmark — ${r.config.mode} run, ${r.config.datastore}, ${r.machine.cpus} CPUs, ${r.machine.node}, load average ${r.machine.loadAverage1mAtStart} at start, ${r.date}\n`,
+    `Hale API benchmark — ${r.config.mode} run, ${r.config.datastore}, server from ${r.config.server}, ${r.machine.cpus} CPUs, ${r.machine.node}, load average ${r.machine.loadAverage1mAtStart} at start, ${r.date}\n`,
   );
   const crudRows: Cell[][] = (['create', 'get', 'update', 'delete'] as const).map((verb) => {
     const p: PhaseResult = r.crud[verb];
@@ -537,6 +603,7 @@ function printTables(r: any): void {
   );
   out.push(
     `Client health: send lag p99 ${o.clientSendLagMs.p99} ms, max ${o.clientSendLagMs.max} ms; client event-loop delay max ${o.clientEventLoopDelayMaxMs} ms\n` +
+      `Server event loop blocked: p99 ${o.serverEventLoopDelayMs?.p99 ?? '?'} ms, max ${o.serverEventLoopDelayMs?.max ?? '?'} ms (beyond its 10 ms sampling timer)\n` +
       `Slowest: ${o.slowest.map((x: { verb: string; ms: number; secondsAfterSpawn: number }) => `${x.ms} ms (${x.verb}, due ${x.secondsAfterSpawn} s after spawn)`).join(', ')}\n`,
   );
   out.push(

@@ -19,6 +19,8 @@ export interface HaleProcessOptions {
   datastore?: string;
   /** Extra flags for the server's node process, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Script to run instead of bin/hale.js, e.g. a freshly built bundle. */
+  entry?: string;
   /** Run the embedded node agent (default: off, an API-only server). */
   withAgent?: boolean;
   /** Extra `hale server` flags, e.g. --node-name. */
@@ -94,7 +96,7 @@ export async function startHaleProcess(opts: HaleProcessOptions = {}): Promise<H
   const port = await freePort();
   const args = [
     ...(opts.nodeFlags ?? []),
-    haleBin,
+    opts.entry ?? haleBin,
     'server',
     '--data-dir',
     dataDir,

@@ -12,7 +12,7 @@ import type { Store } from './store.ts';
 
 /** A store with extra housekeeping to run after compacting (SQLite: WAL checkpoint, free-page reuse). */
 export interface MaintainableStore extends Store {
-  maintenance(): void;
+  maintenance(): void | Promise<void>;
 }
 
 export interface CompactorOptions {
@@ -78,7 +78,7 @@ export class Compactor {
     const target = (await this.store.currentRevision()) - this.retain;
     if (target <= (await this.store.compactedRevision())) return { compactedTo: undefined };
     await this.store.compact(target);
-    if (isMaintainable(this.store)) this.store.maintenance();
+    if (isMaintainable(this.store)) await this.store.maintenance();
     return { compactedTo: target };
   }
 }

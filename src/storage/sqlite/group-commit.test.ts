@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { GroupCommit } from './group-commit.ts';
 
-function setup() {
+function setup(durable?: () => Promise<void>) {
   const db = new Database(':memory:');
   // A deferred foreign key lets a test make COMMIT itself fail.
   db.exec(`
@@ -17,8 +17,13 @@ function setup() {
   });
   const log: string[] = [];
   const group = new GroupCommit(db, {
-    committed: () => log.push('committed'),
+    committed: () => {
+      log.push('committed');
+      return () => log.push('durable');
+    },
     rolledBack: (err) => log.push(`rolled back: ${err.message}`),
+    durable,
+    durabilityFailed: (err) => log.push(`not durable: ${err.message}`),
   });
   const ids = () => (db.prepare('SELECT id FROM item ORDER BY id').pluck().all() as number[]).join(',');
   return { db, insert, group, log, ids };
@@ -30,7 +35,7 @@ test('writes made in the same turn share one commit', async () => {
   assert.equal(db.inTransaction, true);
   assert.equal(group.open, true);
   await Promise.all(writes);
-  assert.deepEqual(log, ['committed']);
+  assert.deepEqual(log, ['committed', 'durable']);
   assert.equal(db.inTransaction, false);
   assert.equal(ids(), '1,2,3');
   db.close();
@@ -42,7 +47,7 @@ test('a failing write undoes only itself', async () => {
   assert.throws(() => group.write(() => insert(1, 1)), /UNIQUE/);
   const third = group.write(() => insert(3, 1));
   await Promise.all([first, third]);
-  assert.deepEqual(log, ['committed']);
+  assert.deepEqual(log, ['committed', 'durable']);
   assert.equal(ids(), '1,3');
   // A failure as the first write of a batch leaves no transaction behind.
   assert.throws(() => group.write(() => insert(3, 1)), /UNIQUE/);
@@ -78,5 +83,69 @@ test('flush commits at once', () => {
   assert.equal(ids(), '7');
   group.flush(); // nothing pending: no-op
   assert.deepEqual(log, ['committed']);
+  db.close();
+});
+
+/** A `durable` hook the test resolves by hand, like an fdatasync in flight. */
+function manualDurability() {
+  const flushes: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  const durable = () => new Promise<void>((resolve, reject) => flushes.push({ resolve, reject }));
+  return { flushes, durable };
+}
+
+test('writers are told only once the batch is durable, and the next batch commits meanwhile', async () => {
+  const { flushes, durable } = manualDurability();
+  const { db, insert, group, log, ids } = setup(durable);
+  let firstDone = false;
+  const first = group
+    .write(() => insert(1, 1))
+    .then(() => {
+      firstDone = true;
+    });
+  group.flush();
+  assert.deepEqual(log, ['committed']);
+  assert.equal(ids(), '1');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(firstDone, false, 'acknowledged before it was durable');
+  // The event loop is free: a second batch commits while the first is still being flushed.
+  const second = group.write(() => insert(2, 1));
+  group.flush();
+  assert.deepEqual(log, ['committed', 'committed']);
+  assert.equal(flushes.length, 2);
+  flushes[0].resolve();
+  await first;
+  assert.deepEqual(log, ['committed', 'committed', 'durable']);
+  flushes[1].resolve();
+  await second;
+  assert.deepEqual(log, ['committed', 'committed', 'durable', 'durable']);
+  db.close();
+});
+
+test('a failed flush rejects the batch and reports it', async () => {
+  const { flushes, durable } = manualDurability();
+  const { db, insert, group, log } = setup(durable);
+  const write = group.write(() => insert(1, 1));
+  group.flush();
+  flushes[0].reject(new Error('EIO'));
+  await assert.rejects(write, /EIO/);
+  assert.deepEqual(log, ['committed', 'not durable: EIO']);
+  db.close();
+});
+
+test('a hold defers commits, not writes; commitNow waits for it', async () => {
+  const { db, insert, group, log, ids } = setup();
+  let release!: () => void;
+  group.hold(new Promise<void>((resolve) => (release = resolve)));
+  const write = group.write(() => insert(1, 1));
+  group.flush();
+  assert.equal(db.inTransaction, true, 'committed during a hold');
+  assert.deepEqual(log, []);
+  const committedNow = group.commitNow();
+  release();
+  await committedNow;
+  assert.equal(db.inTransaction, false);
+  await write;
+  assert.deepEqual(log, ['committed', 'durable']);
+  assert.equal(ids(), '1');
   db.close();
 });

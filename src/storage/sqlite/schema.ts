@@ -16,7 +16,9 @@ export interface SqliteOpenOptions {
   /**
    * FULL (default): each acknowledged write is fsynced to the WAL, so it survives kill -9
    * and power loss. NORMAL: survives a process crash but a power loss may lose the last
-   * commits. OFF: only for throwaway data.
+   * commits. OFF: only for throwaway data. The database is opened with SQLite's NORMAL (or
+   * OFF); SqliteStore then switches SQLite's own fsyncs off and makes them itself, off the
+   * event loop (see ./sqlite-store.ts).
    */
   synchronous?: SynchronousMode;
   /** Take an exclusive lock on the file (default true). */
@@ -58,9 +60,11 @@ export function openDatabase(path: string, options: SqliteOpenOptions = {}): Dat
     // Must precede table creation to take effect; lets the compactor hand free pages back.
     db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    db.pragma(`synchronous = ${options.synchronous === 'OFF' ? 'OFF' : 'NORMAL'}`);
+    // The store checkpoints by itself, without blocking on the disk (SqliteStore.checkpoint).
+    db.pragma('wal_autocheckpoint = 0');
     // After a checkpoint, shrink the WAL file back to this size instead of keeping its peak.
-    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    db.pragma(`journal_size_limit = ${32 * 1024 * 1024}`);
     db.pragma('cache_size = -32768'); // 32 MiB
     db.pragma('temp_store = MEMORY');
     db.exec(SCHEMA);
