@@ -3,7 +3,8 @@
 // Ready condition but no agent; this process runs Hale's scheduler against it.
 //  1. Throughput: 10,000 pending pods in a few Deployment-like groups (requests set, a
 //     controlling owner each so default spreading applies) are created first; then the
-//     scheduler starts and we time until the last one is bound (pods bound per second).
+//     scheduler starts and we time until the last one is bound (pods bound per second),
+//     and count the CPU time each thread spent per bound pod (load-independent).
 //  2. Latency: more pods are created at a steady rate while the scheduler runs; created →
 //     bound p50/p99.
 // Creating pods is measured separately: it is the API server's speed, not the scheduler's.
@@ -15,7 +16,7 @@
 //        [--groups 10] [--clients 32] [--stream-pods 2000] [--stream-rate 100] [--json FILE]
 
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { pino } from 'pino';
@@ -26,6 +27,7 @@ import { RestClient } from '../src/client/rest-client.ts';
 import { Scheduler } from '../src/scheduler/scheduler.ts';
 import { roundSummary, summarize } from './lib/stats.ts';
 import { renderTable } from './lib/table.ts';
+import { threadCpuMs } from './lib/thread-cpu.ts';
 
 const token = 'bench-token';
 
@@ -51,6 +53,10 @@ async function serveApi(): Promise<void> {
   await ensureSystemNamespaces(api.registry);
   api.setReady(true);
   parentPort!.postMessage({ url: `http://127.0.0.1:${address.port}` });
+  // The main thread asks for this thread's CPU time around the measured phase.
+  parentPort!.on('message', (m: { cpu?: boolean }) => {
+    if (m.cpu) parentPort!.postMessage({ cpuMs: threadCpuMs() });
+  });
 }
 
 if (!isMainThread) {
@@ -83,6 +89,8 @@ async function main(): Promise<void> {
     streamRate: Number(args['stream-rate']),
     clients: Number(args.clients),
     cpus: cpus().length,
+    /** 1-minute load average when the run started: other work on the machine skews pods/s. */
+    loadAverage: Math.round(loadavg()[0] * 10) / 10,
   };
   const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -96,6 +104,11 @@ async function main(): Promise<void> {
     worker.once('message', (m: { url: string }) => resolve(m.url));
     worker.once('error', reject);
   });
+  const apiCpuMs = () =>
+    new Promise<number | undefined>((resolve) => {
+      worker.once('message', (m: { cpuMs?: number }) => resolve(m.cpuMs));
+      worker.postMessage({ cpu: true });
+    });
   const client = new RestClient({ server: url, token }, { userAgent: 'hale-bench-scheduler' });
   const namespace = 'bench';
   await client.create(resources.namespaces, undefined, { metadata: { name: namespace } });
@@ -186,10 +199,18 @@ async function main(): Promise<void> {
   const createdMs = performance.now() - createStarted;
   await waitFor(() => schedulerInformers.informerFor(resources.pods).list().length >= config.pods);
   log(`created in ${(createdMs / 1000).toFixed(1)} s; starting the scheduler`);
+  const cpuBefore = { scheduler: threadCpuMs(), api: await apiCpuMs() };
   const schedulingStarted = performance.now();
   scheduler.run();
   await waitForBound(config.pods);
   const backlogMs = Math.max(...[...boundAt.values()]) - schedulingStarted;
+  const cpuAfter = { scheduler: threadCpuMs(), api: await apiCpuMs() };
+  // CPU per bound pod, per thread: steadier than pods/s on a machine shared with other work.
+  const cpuPerPod = (thread: 'scheduler' | 'api') => {
+    const before = cpuBefore[thread];
+    const after = cpuAfter[thread];
+    return before === undefined || after === undefined ? undefined : Math.round(((after - before) * 1000) / config.pods) / 1000;
+  };
 
   // Phase 2, latency: pods created one stream at a time while the scheduler runs.
   log(`streaming ${config.streamPods} more pods at ${config.streamRate}/s to measure created → bound latency`);
@@ -231,6 +252,7 @@ async function main(): Promise<void> {
       bound: backlogBound,
       elapsedMs: Math.round(backlogMs),
       podsBoundPerSecond: Math.round((backlogBound * 1000) / backlogMs),
+      cpuMsPerPod: { schedulerThread: cpuPerPod('scheduler'), apiServerThread: cpuPerPod('api') },
     },
     podsCreatedPerSecond: Math.round((config.pods * 1000) / createdMs),
     stream: { pods: config.streamPods, ratePerSecond: config.streamRate, latencyMs: latency },
@@ -250,6 +272,8 @@ async function main(): Promise<void> {
       [
         ['backlog pods bound', `${backlogBound} / ${config.pods}`],
         ['pods bound per second (backlog)', result.backlog.podsBoundPerSecond],
+        ['CPU ms per bound pod, scheduler thread (backlog)', result.backlog.cpuMsPerPod.schedulerThread ?? 'n/a'],
+        ['CPU ms per bound pod, API server thread (backlog)', result.backlog.cpuMsPerPod.apiServerThread ?? 'n/a'],
         ['pods created per second (API server)', result.podsCreatedPerSecond],
         [`latency p50 (ms, created → bound, ${config.streamRate}/s)`, latency.p50],
         ['latency p99 (ms)', latency.p99],
@@ -260,6 +284,7 @@ async function main(): Promise<void> {
         ['max pods on one node', result.maxPodsPerNode],
         ['max pods of one group on one node', result.maxPodsOfOneGroupPerNode],
         ['target (pods/s)', '≥ 1,000 (kube-scheduler: 680–810 at 5,000 nodes)'],
+        ['machine load average at start (1 min)', `${config.loadAverage} on ${config.cpus} CPUs`],
       ],
     ),
   );

@@ -3,7 +3,7 @@
 // into Status errors.
 import type { KubeObject, ResourceType } from '../api/resource-type.ts';
 import { StatusError } from './errors.ts';
-import { applyPatchByContentType, PatchError, recordUpdate } from './patch/index.ts';
+import { applyPatchByContentType, managedFieldsAfterUpdate, PatchError } from './patch/index.ts';
 
 export interface PatchRequest {
   contentType: string;
@@ -56,7 +56,10 @@ export class SchemaPatcher implements Patcher {
   }
 
   recordUpdate(old: KubeObject | undefined, obj: KubeObject, manager: string, apiVersion: string, schema: string): void {
-    const updated = recordUpdate(old, obj, manager, apiVersion, { defName: schema });
-    obj.metadata = updated.metadata;
+    // Only the metadata changes, so the object is not copied (recordUpdate would).
+    const managedFields = managedFieldsAfterUpdate(old, obj, manager, apiVersion, { defName: schema });
+    const metadata = { ...(obj.metadata ?? {}), managedFields };
+    if (!managedFields.length) delete (metadata as { managedFields?: unknown }).managedFields;
+    obj.metadata = metadata;
   }
 }

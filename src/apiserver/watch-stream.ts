@@ -1,6 +1,7 @@
-// HTTP watch streams: newline-delimited JSON events ({type, object}), flushed as they
-// happen, with the initial state for resourceVersion ""/"0", bookmarks, timeoutSeconds,
-// and an ERROR event with 410 Expired when the requested revision is compacted.
+// HTTP watch streams: newline-delimited JSON events ({type, object}), flushed as they happen
+// (events the store delivers together in one write), with the initial state for
+// resourceVersion ""/"0", bookmarks, timeoutSeconds, and an ERROR event with 410 Expired when
+// the requested revision is compacted.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/resource-type.ts';
 import { CompactedError, type Watch } from '../storage/store.ts';
@@ -23,6 +24,27 @@ const maxBufferedBytes = 16 * 1024 * 1024;
 const bookmarkIntervalMs = 30_000;
 /** Like kube-apiserver's --min-request-timeout (1800 s), randomised up to twice that. */
 const defaultTimeoutSeconds = 1800;
+/** Many events (a large initial list) are written in chunks of about this size. */
+const flushBytes = 256 * 1024;
+
+/** One event as a line: the same text as JSON.stringify({ type, object }) followed by a newline. */
+function eventLine(type: string, objectJson: string): string {
+  return `{"type":${JSON.stringify(type)},"object":${objectJson}}\n`;
+}
+
+/**
+ * The JSON of watch event objects. One write's object is shared by every watcher that gets it
+ * (ResourceStore decodes it once), so it is serialized once too.
+ */
+const eventObjectJson = new WeakMap<KubeObject, string>();
+function sharedJson(obj: KubeObject): string {
+  let json = eventObjectJson.get(obj);
+  if (json === undefined) {
+    json = JSON.stringify(obj);
+    eventObjectJson.set(obj, json);
+  }
+  return json;
+}
 
 export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: ResourceStore, params: WatchParams): Promise<void> {
   const rv = params.resourceVersion ?? '';
@@ -53,13 +75,26 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: 
     for (const t of timers) clearInterval(t);
     res.end();
   };
-  const writeLine = (event: unknown) => {
-    if (finished) return;
-    res.write(`${JSON.stringify(event)}\n`);
+  /** Writes lines at once, as one chunk (one syscall however many events it holds). */
+  const writeLines = (text: string) => {
+    if (finished || text === '') return;
+    res.write(text);
     if (res.writableLength > maxBufferedBytes) finish();
   };
-  const encode = (type: string, obj: KubeObject): unknown => {
-    if (!params.table) return { type, object: obj };
+  /** Joins lines into chunks of about flushBytes, so a large initial list is not one huge string. */
+  const writeAll = (lines: Iterable<string>) => {
+    let chunk = '';
+    for (const line of lines) {
+      chunk += line;
+      if (chunk.length >= flushBytes) {
+        writeLines(chunk);
+        chunk = '';
+      }
+    }
+    writeLines(chunk);
+  };
+  const encode = (type: string, obj: KubeObject, shared: boolean): string => {
+    if (!params.table) return eventLine(type, shared ? sharedJson(obj) : JSON.stringify(obj));
     const table = toTable(rs.rt, [obj], {
       include: params.table.include,
       tableVersion: params.table.version,
@@ -67,27 +102,30 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: 
       resourceVersion: obj.metadata?.resourceVersion,
     });
     sentHeaders = true;
-    return { type, object: table };
+    return eventLine(type, JSON.stringify(table));
   };
+  // The events the store delivers together (those committed since the last delivery) go out in one write.
   const send = (events: ObjectWatchEvent[]) => {
+    const lines: string[] = [];
     for (const ev of events) {
-      writeLine(encode(ev.type, ev.object));
+      lines.push(encode(ev.type, ev.object, true));
       const evRev = Number(ev.object.metadata?.resourceVersion);
       if (evRev > lastRevision) lastRevision = evRev;
     }
+    writeAll(lines);
   };
 
   req.on('close', finish);
   res.on('error', finish);
 
-  for (const obj of initial) writeLine(encode('ADDED', obj));
+  writeAll(initial.map((obj) => encode('ADDED', obj, false)));
 
   try {
     watch = rs.watch({ namespace: params.namespace, filter: params.filter, afterRevision }, send, () => finish());
   } catch (err) {
     if (err instanceof CompactedError) {
       const status = expired(`too old resource version: ${afterRevision} (${err.compacted + 1})`).toStatus();
-      writeLine({ type: 'ERROR', object: status });
+      writeLines(eventLine('ERROR', JSON.stringify(status)));
       finish();
       return;
     }
@@ -98,10 +136,12 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: 
   timers.push(setTimeout(finish, timeout * 1000));
   if (params.allowBookmarks) {
     const bookmark = () =>
-      writeLine({
-        type: 'BOOKMARK',
-        object: { kind: rs.rt.kind, apiVersion: rs.apiVersion, metadata: { resourceVersion: String(lastRevision) } },
-      });
+      writeLines(
+        eventLine(
+          'BOOKMARK',
+          JSON.stringify({ kind: rs.rt.kind, apiVersion: rs.apiVersion, metadata: { resourceVersion: String(lastRevision) } }),
+        ),
+      );
     timers.push(setInterval(bookmark, bookmarkIntervalMs));
   }
 }

@@ -20,6 +20,12 @@ export interface ClusterView {
   readonly nodes: readonly NodeInfo[];
   nodeInfo(name: string): NodeInfo | undefined;
   namespaceLabels(namespace: string): Record<string, string> | undefined;
+  /** Whether a pod on any of the nodes has pod affinity or anti-affinity terms. */
+  anyPodWithAffinity(): boolean;
+  /** Whether a pod on any of the nodes has required pod anti-affinity terms. */
+  anyPodWithRequiredAntiAffinity(): boolean;
+  /** Pods of one controlling owner per node (nodes without any are absent), kept up to date. */
+  ownerPodsPerNode(ownerUid: string): ReadonlyMap<NodeInfo, number> | undefined;
   /** Pods of one controlling owner per zone (topology.kubernetes.io/zone), kept up to date. */
   ownerPodsPerZone(ownerUid: string): ReadonlyMap<string, number> | undefined;
   /** How many distinct zones the nodes are in. */

@@ -26,6 +26,9 @@ export class NodeInfo {
   /** The taint the node lifecycle controller would put on a node that is not Ready. */
   readinessTaint?: Taint;
   readonly requested: ResourceAmounts = new Map();
+  /** requested cpu and memory as plain fields: the fit filter and scores read them per node per pod. */
+  requestedCpu = 0;
+  requestedMemory = 0;
   nonZeroCpu = 0;
   nonZeroMemory = 0;
   readonly pods = new Map<string, PodInfo>();
@@ -56,6 +59,7 @@ export class NodeInfo {
     if (this.pods.has(pod.uid)) this.removePod(this.pods.get(pod.uid)!);
     this.pods.set(pod.uid, pod);
     for (const [name, v] of pod.requests) this.requested.set(name, (this.requested.get(name) ?? 0) + v);
+    this.syncRequested();
     this.nonZeroCpu += pod.nonZeroCpu;
     this.nonZeroMemory += pod.nonZeroMemory;
     this.usedPorts.push(...pod.hostPorts);
@@ -64,11 +68,38 @@ export class NodeInfo {
     if (pod.ownerUid) this.podsPerOwner.set(pod.ownerUid, (this.podsPerOwner.get(pod.ownerUid) ?? 0) + 1);
   }
 
+  private syncRequested(): void {
+    this.requestedCpu = this.requested.get('cpu') ?? 0;
+    this.requestedMemory = this.requested.get('memory') ?? 0;
+  }
+
+  /** What is left of one resource: allocatable minus requested. */
+  free(name: string): number {
+    if (name === 'cpu') return this.allocatableCpu - this.requestedCpu;
+    if (name === 'memory') return this.allocatableMemory - this.requestedMemory;
+    return (this.allocatable.get(name) ?? 0) - (this.requested.get(name) ?? 0);
+  }
+
+  /** The allocatable amount of one resource (0 when the node has none). */
+  allocatableOf(name: string): number {
+    if (name === 'cpu') return this.allocatableCpu;
+    if (name === 'memory') return this.allocatableMemory;
+    return this.allocatable.get(name) ?? 0;
+  }
+
+  /** The requested amount of one resource over the node's pods. */
+  requestedOf(name: string): number {
+    if (name === 'cpu') return this.requestedCpu;
+    if (name === 'memory') return this.requestedMemory;
+    return this.requested.get(name) ?? 0;
+  }
+
   removePod(pod: PodInfo): boolean {
     const stored = this.pods.get(pod.uid);
     if (!stored) return false;
     this.pods.delete(pod.uid);
     for (const [name, v] of stored.requests) this.requested.set(name, (this.requested.get(name) ?? 0) - v);
+    this.syncRequested();
     this.nonZeroCpu -= stored.nonZeroCpu;
     this.nonZeroMemory -= stored.nonZeroMemory;
     for (const port of stored.hostPorts) {

@@ -18,6 +18,13 @@ export class SchedulerCache implements ClusterView {
   private readonly podStates = new Map<string, PodState>();
   private nodeList: NodeInfo[] | undefined;
   private readonly ownerZones = new Map<string, Map<string, number>>();
+  /**
+   * Pods of one controlling owner per node: the same counts as NodeInfo.podsPerOwner, kept per
+   * owner so spreading reads one small map for all the nodes it scores instead of one per node.
+   */
+  private readonly ownerNodes = new Map<string, Map<NodeInfo, number>>();
+  /** Whether any listed node has pods with (anti-)affinity; undefined once nodes or such pods change. */
+  private affinityPresent: { any: boolean; requiredAnti: boolean } | undefined;
   /** Nodes per zone. */
   private readonly zones = new Map<string, number>();
 
@@ -42,6 +49,27 @@ export class SchedulerCache implements ClusterView {
     return this.ownerZones.get(ownerUid);
   }
 
+  anyPodWithAffinity(): boolean {
+    return this.affinityPresence().any;
+  }
+
+  anyPodWithRequiredAntiAffinity(): boolean {
+    return this.affinityPresence().requiredAnti;
+  }
+
+  /** Scans the nodes only after a change that can alter the answer, not once per pod scheduled. */
+  private affinityPresence(): { any: boolean; requiredAnti: boolean } {
+    this.affinityPresent ??= {
+      any: this.nodes.some((n) => n.podsWithAffinity.size > 0),
+      requiredAnti: this.nodes.some((n) => n.podsWithRequiredAntiAffinity.size > 0),
+    };
+    return this.affinityPresent;
+  }
+
+  ownerPodsPerNode(ownerUid: string): ReadonlyMap<NodeInfo, number> | undefined {
+    return this.ownerNodes.get(ownerUid);
+  }
+
   get zoneCount(): number {
     return this.zones.size;
   }
@@ -56,6 +84,7 @@ export class SchedulerCache implements ClusterView {
       this.nodeInfos.set(name, info);
     }
     if (!info.node) this.nodeList = undefined;
+    this.affinityPresent = undefined;
     const oldZone = info.node ? info.zone : undefined;
     info.setNode(node);
     if (oldZone !== info.zone) {
@@ -94,6 +123,7 @@ export class SchedulerCache implements ClusterView {
     const info = this.nodeInfos.get(name);
     if (!info) return;
     this.nodeList = undefined;
+    this.affinityPresent = undefined;
     this.countZone(info.zone, -1);
     for (const [owner, n] of info.podsPerOwner) this.countOwnerZone(owner, info.zone, -n);
     info.zone = undefined;
@@ -154,14 +184,46 @@ export class SchedulerCache implements ClusterView {
       info = new NodeInfo(state.nodeName);
       this.nodeInfos.set(state.nodeName, info);
     }
+    const replaced = info.pods.get(state.info.uid);
+    const sizes = affinitySizes(info);
     info.addPod(state.info);
+    if (affinitySizes(info) !== sizes) this.affinityPresent = undefined;
+    this.syncOwnerNode(info, replaced?.ownerUid);
+    this.syncOwnerNode(info, state.info.ownerUid);
     if (info.node) this.countOwnerZone(state.info.ownerUid, info.zone, 1);
+  }
+
+  /** Copies the node's count of the owner's pods into ownerNodes. */
+  private syncOwnerNode(info: NodeInfo, owner: string | undefined): void {
+    if (owner === undefined) return;
+    const n = info.podsPerOwner.get(owner) ?? 0;
+    let perNode = this.ownerNodes.get(owner);
+    if (n > 0) {
+      if (!perNode) {
+        perNode = new Map();
+        this.ownerNodes.set(owner, perNode);
+      }
+      perNode.set(info, n);
+    } else if (perNode) {
+      perNode.delete(info);
+      if (perNode.size === 0) this.ownerNodes.delete(owner);
+    }
   }
 
   private detach(state: PodState): void {
     const info = this.nodeInfos.get(state.nodeName);
     if (!info) return;
-    if (info.removePod(state.info) && info.node) this.countOwnerZone(state.info.ownerUid, info.zone, -1);
+    const stored = info.pods.get(state.info.uid);
+    const sizes = affinitySizes(info);
+    const removed = info.removePod(state.info);
+    if (affinitySizes(info) !== sizes) this.affinityPresent = undefined;
+    this.syncOwnerNode(info, stored?.ownerUid);
+    if (removed && info.node) this.countOwnerZone(state.info.ownerUid, info.zone, -1);
     if (!info.node && info.pods.size === 0) this.nodeInfos.delete(state.nodeName);
   }
+}
+
+/** Both affinity set sizes of a node in one comparable value. */
+function affinitySizes(info: NodeInfo): string {
+  return `${info.podsWithAffinity.size}/${info.podsWithRequiredAntiAffinity.size}`;
 }

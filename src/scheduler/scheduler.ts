@@ -48,6 +48,8 @@ export class Scheduler {
   private readonly removeHandlers: (() => void)[] = [];
   private readonly abort = new AbortController();
   private bindsInFlight = new Set<Promise<void>>();
+  /** Resolves the schedule loop's wait for a free binding slot. */
+  private bindSlotFreed: (() => void) | undefined;
   private loop?: Promise<void>;
   /** Counters for metrics and benchmarks. */
   readonly stats = { attempts: 0, scheduled: 0, unschedulable: 0, bindErrors: 0 };
@@ -165,7 +167,13 @@ export class Scheduler {
     this.logger.info({ schedulerName: this.schedulerName }, 'scheduler started');
     let sinceYield = 0;
     for (;;) {
-      while (this.bindsInFlight.size >= this.bindConcurrency) await Promise.race(this.bindsInFlight);
+      while (this.bindsInFlight.size >= this.bindConcurrency) {
+        // One waiter woken by the next finished binding (Promise.race over all of them would
+        // add a reaction to every binding in flight, for every pod).
+        await new Promise<void>((resolve) => {
+          this.bindSlotFreed = resolve;
+        });
+      }
       const entry = await this.queue.pop();
       if (!entry) return;
       try {
@@ -198,7 +206,12 @@ export class Scheduler {
       this.stats.scheduled++;
       const binding = this.bind(entry, outcome.node.name);
       this.bindsInFlight.add(binding);
-      void binding.finally(() => this.bindsInFlight.delete(binding));
+      void binding.finally(() => {
+        this.bindsInFlight.delete(binding);
+        const wake = this.bindSlotFreed;
+        this.bindSlotFreed = undefined;
+        wake?.();
+      });
       return;
     }
     this.stats.unschedulable++;

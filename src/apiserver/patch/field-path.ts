@@ -73,22 +73,38 @@ export class FieldSet {
 
   static fromFieldsV1(fields: unknown): FieldSet {
     const set = new FieldSet();
-    const walk = (node: unknown, prefix: string[]): void => {
+    // `open` is the encoded path without its closing bracket, extended one token at a time.
+    const walk = (node: unknown, open: string): void => {
       if (!isObject(node)) return;
       for (const [token, child] of Object.entries(node)) {
         if (token === '.') continue;
-        const path = [...prefix, token];
-        if (isObject(child) && (Object.keys(child).length === 0 || '.' in child)) set.members.add(JSON.stringify(path));
+        const path = extendEncoded(open, token);
+        if (isObject(child) && (Object.keys(child).length === 0 || '.' in child)) set.members.add(`${path}]`);
         walk(child, path);
       }
     };
-    walk(fields, []);
+    walk(fields, '[');
     return set;
   }
 
   add(path: FieldPath): void {
     if (path.length) this.members.add(encode(path));
     this.ancestors = undefined;
+  }
+
+  /** Adds a member already in its encoded form (see encodedMembers); the hot paths build those directly. */
+  addEncoded(member: string): void {
+    if (member !== '[]') this.members.add(member);
+    this.ancestors = undefined;
+  }
+
+  hasEncoded(member: string): boolean {
+    return this.members.has(member);
+  }
+
+  /** The members as JSON arrays of FieldsV1 tokens, e.g. `["f:spec","f:replicas"]`. */
+  encodedMembers(): IterableIterator<string> {
+    return this.members.values();
   }
 
   has(path: FieldPath): boolean {
@@ -183,4 +199,12 @@ export class FieldSet {
 
 function encode(path: FieldPath): string {
   return JSON.stringify(path.map(elementToken));
+}
+
+/**
+ * One more token on an encoded path that is still open (no closing bracket; the empty path
+ * is "["): `${extendEncoded(open, t)}]` equals JSON.stringify([...tokens, t]).
+ */
+export function extendEncoded(open: string, token: string): string {
+  return open === '[' ? `[${JSON.stringify(token)}` : `${open},${JSON.stringify(token)}`;
 }

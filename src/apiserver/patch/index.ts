@@ -121,7 +121,7 @@ export type { StatusCause } from './errors.ts';
 export { PatchError } from './errors.ts';
 export { applyJsonPatch } from './json-patch.ts';
 export type { Conflict, ManagedFieldsEntry } from './managed-fields.ts';
-export { conflictCauses, conflictError, recordUpdate } from './managed-fields.ts';
+export { conflictCauses, conflictError, managedFieldsAfterUpdate, recordUpdate } from './managed-fields.ts';
 export { applyMergePatch } from './merge-patch.ts';
 export { applyPatch } from './server-side-apply.ts';
 export { strategicMergePatch } from './strategic-merge-patch.ts';

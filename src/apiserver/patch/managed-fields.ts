@@ -7,7 +7,7 @@ import type { KubeObject } from '../../api/resource-type.ts';
 import { PatchError, type StatusCause } from './errors.ts';
 import { type FieldPath, FieldSet, formatPath } from './field-path.ts';
 import { isObject, type JsonObject, jsonEqual } from './json-value.ts';
-import { fieldSetOf, valueAt } from './object-fields.ts';
+import { type FieldValues, fieldValuesOf, valueAt } from './object-fields.ts';
 import { type NodeSchema, rootSchema } from './schema-lookup.ts';
 
 export type ManagedOperation = 'Apply' | 'Update';
@@ -102,18 +102,24 @@ export function recordUpdate(
   apiVersion: string,
   opts: ManagedFieldsOptions = {},
 ): KubeObject {
+  const result = structuredClone(updated);
+  const managedFields = managedFieldsAfterUpdate(old, updated, manager, apiVersion, opts);
+  result.metadata = { ...(result.metadata ?? {}), managedFields };
+  if (!managedFields.length) delete result.metadata.managedFields;
+  return result;
+}
+
+/** The metadata.managedFields recordUpdate would give `updated` (which is left as it is). */
+export function managedFieldsAfterUpdate(
+  old: KubeObject | undefined,
+  updated: KubeObject,
+  manager: string,
+  apiVersion: string,
+  opts: ManagedFieldsOptions = {},
+): ManagedFieldsEntry[] {
   const schema: NodeSchema = opts.defName ? rootSchema(opts.defName) : undefined;
   const owners = decodeManagedFields(baseManagedFields(old, updated));
-  const oldFields = old ? fieldSetOf(old, schema) : new FieldSet();
-  const newFields = fieldSetOf(updated, schema);
-
-  const changed = new FieldSet();
-  for (const path of newFields.paths()) {
-    if (!oldFields.has(path)) changed.add(path);
-    // Only leaves carry values worth comparing; containers change through their children.
-    else if (!newFields.hasDescendant(path) && !jsonEqual(valueAt(old, schema, path), valueAt(updated, schema, path))) changed.add(path);
-  }
-  const removed = oldFields.difference(newFields);
+  const { changed, removed } = fieldsChangedBy(old, updated, schema);
 
   const mine = ownershipFor(owners, { manager, operation: 'Update', apiVersion, subresource: opts.subresource });
   const time = managedTime(opts.now);
@@ -122,11 +128,52 @@ export function recordUpdate(
     owner.fields = owner === mine ? before.union(changed).difference(removed) : before.difference(changed).difference(removed);
     if (owner === mine && !owner.fields.equals(before)) owner.entry = { ...owner.entry, time };
   }
+  return encodeManagedFields(owners);
+}
 
-  const result = structuredClone(updated);
-  result.metadata = { ...(result.metadata ?? {}), managedFields: encodeManagedFields(owners) };
-  if (!result.metadata.managedFields.length) delete result.metadata.managedFields;
-  return result;
+/** Fields `updated` added or changed compared with `old`, and fields it no longer has. */
+export function fieldsChangedBy(
+  old: KubeObject | undefined,
+  updated: KubeObject,
+  schema: NodeSchema,
+): { changed: FieldSet; removed: FieldSet } {
+  const oldFields = old ? fieldValuesOf(old, schema) : undefined;
+  const newFields = fieldValuesOf(updated, schema);
+  const changed =
+    oldFields?.ambiguous || newFields.ambiguous
+      ? changedFieldsByPath(old, updated, oldFields?.set ?? new FieldSet(), newFields.set, schema)
+      : changedFields(oldFields, newFields);
+  const removed = oldFields ? oldFields.set.difference(newFields.set) : new FieldSet();
+  return { changed, removed };
+}
+
+/**
+ * Fields `updated` added or changed: members that are new, and leaves whose value differs.
+ * Only leaves carry values worth comparing; containers change through their children.
+ */
+function changedFields(old: FieldValues | undefined, updated: FieldValues): FieldSet {
+  const changed = new FieldSet();
+  for (const member of updated.set.encodedMembers()) {
+    if (!old?.set.hasEncoded(member)) changed.addEncoded(member);
+    else if (updated.leaves.has(member) && !jsonEqual(old.values.get(member), updated.values.get(member))) changed.addEncoded(member);
+  }
+  return changed;
+}
+
+/** changedFields for objects whose paths may be ambiguous: every value is looked up by path. */
+function changedFieldsByPath(
+  old: KubeObject | undefined,
+  updated: KubeObject,
+  oldFields: FieldSet,
+  newFields: FieldSet,
+  schema: NodeSchema,
+): FieldSet {
+  const changed = new FieldSet();
+  for (const path of newFields.paths()) {
+    if (!oldFields.has(path)) changed.add(path);
+    else if (!newFields.hasDescendant(path) && !jsonEqual(valueAt(old, schema, path), valueAt(updated, schema, path))) changed.add(path);
+  }
+  return changed;
 }
 
 /**

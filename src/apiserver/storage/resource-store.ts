@@ -19,6 +19,7 @@ import { alreadyExists, badRequest, expired, invalid, notFound, objectModified, 
 import { gracefulDeletionSeconds, isFinalized } from './deletion-rules.ts';
 import { listPrefix, objectKey } from './keys.ts';
 import type { ObjectFilter } from './object-filter.ts';
+import type { ResourceWriteHooks } from './write-hooks.ts';
 
 export interface WriteContext {
   dryRun?: boolean;
@@ -32,6 +33,8 @@ export interface WriteContext {
   skipUpdateValidation?: boolean;
   /** Keep the status of the written object on a main-resource write (pods/binding sets PodScheduled with nodeName). */
   includeStatus?: boolean;
+  /** The caller hands the input over (a freshly decoded request body): create changes it instead of copying it. */
+  inputOwned?: boolean;
 }
 
 export interface ListParams {
@@ -71,6 +74,9 @@ const maxConflictRetries = 10;
 
 export class ResourceStore {
   readonly apiVersion: string;
+  private readonly watchDecoded = new Map<KeyValue, KubeObject>();
+  /** Work done together with writes of this kind (Service IP/port allocation). */
+  writeHooks?: ResourceWriteHooks;
 
   constructor(
     readonly rt: ResourceType,
@@ -92,8 +98,14 @@ export class ResourceStore {
   }
 
   private encode(obj: KubeObject): string {
-    let stored: KubeObject = structuredClone(obj);
-    if (this.rt.toStorage) stored = this.rt.toStorage(stored);
+    if (!this.rt.toStorage) {
+      // Without a conversion only resourceVersion is left out: a shallow copy will do.
+      const meta = obj.metadata;
+      if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return JSON.stringify(obj);
+      const { resourceVersion: _rv, ...metadata } = meta;
+      return JSON.stringify({ ...obj, metadata });
+    }
+    const stored: KubeObject = this.rt.toStorage(structuredClone(obj));
     if (stored.metadata) delete stored.metadata.resourceVersion;
     return JSON.stringify(stored);
   }
@@ -173,7 +185,7 @@ export class ResourceStore {
   // ---- writing -------------------------------------------------------------------
 
   async create(namespace: string | undefined, input: KubeObject, ctx: WriteContext = {}): Promise<KubeObject> {
-    const obj = structuredClone(input);
+    const obj = ctx.inputOwned ? input : structuredClone(input);
     const now = ctx.now ?? new Date();
     obj.apiVersion = this.apiVersion;
     obj.kind = this.rt.kind;
@@ -193,14 +205,21 @@ export class ResourceStore {
     this.rt.prepareForCreate?.(obj);
     this.validateOrThrow(obj, [...validateObjectMeta(meta, { namespaced: this.rt.namespaced }), ...(this.rt.validate?.(obj) ?? [])]);
     ctx.recordManagedFields?.(undefined, obj);
-    if (ctx.dryRun) return obj;
+    const hook = await this.writeHooks?.beforeWrite(undefined, obj);
+    if (ctx.dryRun) {
+      await hook?.revert();
+      return obj;
+    }
+    let kv: KeyValue;
     try {
-      const kv = await this.store.create(this.key(namespace, meta.name), this.encode(obj));
-      return this.decode(kv);
+      kv = await this.store.create(this.key(namespace, meta.name), this.encode(obj));
     } catch (err) {
+      await hook?.revert();
       if (err instanceof KeyExistsError) throw alreadyExists(this.rt.group, this.rt.plural, meta.name);
       throw err;
     }
+    await hook?.commit().catch(() => undefined);
+    return this.decode(kv);
   }
 
   /**
@@ -239,12 +258,21 @@ export class ResourceStore {
       const kv = await this.store.get(this.key(namespace, name));
       if (!kv) throw notFound(this.rt.group, this.rt.plural, name);
       const current = this.decode(kv);
-      const desired = await mutate(structuredClone(current));
+      // mutate gets its own copy; parsing the stored text again is cheaper than structuredClone.
+      const desired = await mutate(this.decode(kv));
       const next = this.prepareUpdate(current, desired, ctx, subresource);
-      if (next === current || ctx.dryRun) return next;
+      if (next === current) return next;
+      const hook = subresource === undefined ? await this.writeHooks?.beforeWrite(current, next) : undefined;
+      if (ctx.dryRun) {
+        await hook?.revert();
+        return next;
+      }
       try {
-        return await this.write(kv, next);
+        const written = await this.write(kv, next);
+        await hook?.commit().catch(() => undefined);
+        return written;
       } catch (err) {
+        await hook?.revert();
         if (err instanceof ConflictError && attempt < maxConflictRetries) continue;
         if (err instanceof ConflictError || err instanceof KeyNotFoundError) throw objectModified(this.rt.group, this.rt.plural, name);
         throw err;
@@ -256,6 +284,7 @@ export class ResourceStore {
   private async write(kv: KeyValue, next: KubeObject): Promise<KubeObject> {
     if (next.metadata?.deletionTimestamp && isFinalized(next)) {
       const deleted = await this.store.delete(kv.key, kv.modRevision);
+      await this.writeHooks?.afterDelete(next).catch(() => undefined);
       return { ...next, metadata: { ...next.metadata, resourceVersion: String(deleted.modRevision) } };
     }
     const written = await this.store.update(kv.key, this.encode(next), kv.modRevision);
@@ -367,6 +396,7 @@ export class ResourceStore {
         try {
           const deleted = await this.store.delete(kv.key, kv.modRevision);
           const object = this.decode(deleted);
+          await this.writeHooks?.afterDelete(object).catch(() => undefined);
           return { object, deleted: true };
         } catch (err) {
           if (err instanceof ConflictError && attempt < maxConflictRetries) continue;
@@ -420,16 +450,30 @@ export class ResourceStore {
     });
   }
 
+  /**
+   * Every watcher of a prefix is handed the same stored event, so its objects are decoded once
+   * per turn of the event loop and shared: watch event objects are read-only.
+   */
+  private decodeForWatch(kv: KeyValue): KubeObject {
+    let obj = this.watchDecoded.get(kv);
+    if (!obj) {
+      if (this.watchDecoded.size === 0) setImmediate(() => this.watchDecoded.clear());
+      obj = this.decode(kv);
+      this.watchDecoded.set(kv, obj);
+    }
+    return obj;
+  }
+
   private convertEvent(ev: StoreWatchEvent, filter: ObjectFilter | undefined): ObjectWatchEvent | undefined {
-    const obj = this.decode(ev.kv);
+    const obj = this.decodeForWatch(ev.kv);
     if (ev.type === 'delete') {
       if (filter && !filter.matches(obj)) return undefined;
       return { type: 'DELETED', object: obj };
     }
     const matches = !filter || filter.matches(obj);
     if (ev.type === 'create') return matches ? { type: 'ADDED', object: obj } : undefined;
-    const prev = ev.prevKv ? this.decode(ev.prevKv) : undefined;
-    const prevMatched = prev !== undefined && (!filter || filter.matches(prev));
+    // The previous version matters only to a filter: did the object move into or out of it?
+    const prevMatched = ev.prevKv !== undefined && (!filter || filter.matches(this.decodeForWatch(ev.prevKv)));
     if (matches && prevMatched) return { type: 'MODIFIED', object: obj };
     if (matches) return { type: 'ADDED', object: obj };
     if (prevMatched) return { type: 'DELETED', object: obj };

@@ -94,7 +94,7 @@ function satisfiesExistingAntiAffinity(node: NodeInfo, state: AffinityState): bo
 export const interPodAffinityFilter: FilterPlugin<AffinityState> = {
   name: 'InterPodAffinity',
   preFilter(pod, cluster) {
-    const anyExistingAnti = cluster.nodes.some((n) => n.podsWithRequiredAntiAffinity.size > 0);
+    const anyExistingAnti = cluster.anyPodWithRequiredAntiAffinity();
     if (!anyExistingAnti && pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0) return Skip;
     return computeAffinityState(pod, cluster);
   },
@@ -133,7 +133,7 @@ export const interPodAffinityScore: ScorePlugin<Map<string, number>> = {
   weight: 2,
   preScore(pod, _nodes, cluster) {
     const hasPreferred = pod.preferredAffinity.length > 0 || pod.preferredAntiAffinity.length > 0;
-    if (!hasPreferred && !cluster.nodes.some((n) => n.podsWithAffinity.size > 0)) return Skip;
+    if (!hasPreferred && !cluster.anyPodWithAffinity()) return Skip;
     const scores = computeAffinityScores(pod, cluster);
     return scores.size ? scores : Skip;
   },

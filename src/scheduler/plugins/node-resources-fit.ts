@@ -22,9 +22,19 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo): { reasons: 
   return { reasons, unresolvable };
 }
 
+/** Whether the pod fits, without building reasons: most nodes fit, and this runs per node per pod. */
+function fits(pod: PodInfo, node: NodeInfo): boolean {
+  if (node.pods.size + 1 > node.allowedPods) return false;
+  for (const [name, wanted] of pod.requestList) {
+    if (wanted > node.free(name)) return false;
+  }
+  return true;
+}
+
 export const nodeResourcesFitFilter: FilterPlugin<undefined> = {
   name: 'NodeResourcesFit',
   filter(pod, node) {
+    if (fits(pod, node)) return undefined;
     const { reasons, unresolvable } = insufficientResources(pod, node);
     if (reasons.length === 0) return undefined;
     const code: FailureCode = unresolvable ? 'UnschedulableAndUnresolvable' : 'Unschedulable';
@@ -56,15 +66,18 @@ export const balancedAllocationScore: ScorePlugin<undefined> = {
     return (pod.requests.get('cpu') ?? 0) > 0 || (pod.requests.get('memory') ?? 0) > 0 ? undefined : Skip;
   },
   score(pod, node) {
-    const fractions: number[] = [];
-    for (const name of ['cpu', 'memory']) {
-      const capacity = node.allocatable.get(name) ?? 0;
-      if (capacity <= 0) continue;
-      const requested = (node.requested.get(name) ?? 0) + (pod.requests.get(name) ?? 0);
-      fractions.push(Math.min(1, requested / capacity));
-    }
-    if (fractions.length < 2) return maxNodeScore;
-    const std = Math.abs(fractions[0] - fractions[1]) / 2;
+    const cpu = usedFraction(pod, node, 'cpu');
+    const memory = usedFraction(pod, node, 'memory');
+    if (cpu === undefined || memory === undefined) return maxNodeScore;
+    const std = Math.abs(cpu - memory) / 2;
     return Math.floor((1 - std) * maxNodeScore);
   },
 };
+
+/** The share of the node's `name` in use once the pod is placed (at most 1), or undefined when the node has none. */
+function usedFraction(pod: PodInfo, node: NodeInfo, name: string): number | undefined {
+  const capacity = node.allocatableOf(name);
+  if (capacity <= 0) return undefined;
+  const requested = node.requestedOf(name) + (pod.requests.get(name) ?? 0);
+  return Math.min(1, requested / capacity);
+}

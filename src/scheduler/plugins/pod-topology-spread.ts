@@ -73,19 +73,41 @@ export const podTopologySpreadFilter: FilterPlugin<DomainCounts[]> = {
   },
 };
 
+/**
+ * One constraint's part of the score: how many matching pods are in a node's domain. The
+ * three ways to count are plain data, not closures, because score runs per node per pod.
+ */
+type SpreadPart = { weight: number; maxSkew: number } & (
+  | { kind: 'domains'; topologyKey: string; counts: Map<string, number> }
+  | { kind: 'ownerPerNode'; perNode: ReadonlyMap<NodeInfo, number> | undefined }
+  | { kind: 'ownerPerZone'; perZone: ReadonlyMap<string, number> | undefined }
+);
+
 interface SpreadScoreState {
-  /** Per constraint: count lookup by node, weight and maxSkew. */
-  parts: { count: (node: NodeInfo) => number | undefined; weight: number; maxSkew: number }[];
+  parts: SpreadPart[];
+}
+
+/** Matching pods in the node's domain for this part; undefined when the node lacks the topology label. */
+function partCount(part: SpreadPart, node: NodeInfo): number | undefined {
+  switch (part.kind) {
+    case 'ownerPerNode':
+      return part.perNode?.get(node) ?? 0;
+    case 'ownerPerZone':
+      return node.zone === undefined ? 0 : (part.perZone?.get(node.zone) ?? 0);
+    case 'domains': {
+      const value = node.labels[part.topologyKey];
+      return value === undefined ? undefined : (part.counts.get(value) ?? 0);
+    }
+  }
 }
 
 function explicitScoreState(pod: PodInfo, cluster: ClusterView, soft: SpreadConstraint[]): SpreadScoreState {
   const domains = countDomains(pod, cluster, soft);
   return {
     parts: domains.map((d) => ({
-      count: (node) => {
-        const value = node.labels[d.constraint.topologyKey];
-        return value === undefined ? undefined : (d.counts.get(value) ?? 0);
-      },
+      kind: 'domains',
+      topologyKey: d.constraint.topologyKey,
+      counts: d.counts,
       weight: Math.log(d.counts.size + 2),
       maxSkew: d.constraint.maxSkew,
     })),
@@ -94,16 +116,11 @@ function explicitScoreState(pod: PodInfo, cluster: ClusterView, soft: SpreadCons
 
 /** System default constraints, counting pods of the same controlling owner. */
 function defaultScoreState(ownerUid: string, cluster: ClusterView, nodes: readonly NodeInfo[]): SpreadScoreState {
-  const parts: SpreadScoreState['parts'] = [
-    { count: (node) => node.podsPerOwner.get(ownerUid) ?? 0, weight: Math.log(nodes.length + 2), maxSkew: 3 },
+  const parts: SpreadPart[] = [
+    { kind: 'ownerPerNode', perNode: cluster.ownerPodsPerNode(ownerUid), weight: Math.log(nodes.length + 2), maxSkew: 3 },
   ];
   if (cluster.zoneCount > 0 && nodes.some((n) => n.zone !== undefined)) {
-    const perZone = cluster.ownerPodsPerZone(ownerUid);
-    parts.push({
-      count: (node) => (node.zone === undefined ? 0 : (perZone?.get(node.zone) ?? 0)),
-      weight: Math.log(cluster.zoneCount + 2),
-      maxSkew: 5,
-    });
+    parts.push({ kind: 'ownerPerZone', perZone: cluster.ownerPodsPerZone(ownerUid), weight: Math.log(cluster.zoneCount + 2), maxSkew: 5 });
   }
   return { parts };
 }
@@ -120,7 +137,7 @@ export const podTopologySpreadScore: ScorePlugin<SpreadScoreState> = {
   score(_pod, node, state) {
     let total = 0;
     for (const part of state.parts) {
-      const count = part.count(node);
+      const count = partCount(part, node);
       if (count === undefined) return Number.POSITIVE_INFINITY;
       total += part.weight * (count + part.maxSkew - 1);
     }

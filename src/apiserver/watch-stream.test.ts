@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { test } from 'node:test';
+import { configMapResource } from '../api/kinds/core/configmap.ts';
+import { MemoryStore } from '../storage/memory/memory-store.ts';
+import { ResourceStore } from './storage/resource-store.ts';
+import { serveWatch } from './watch-stream.ts';
+
+/** Just enough of a ServerResponse to record what a watch writes. */
+class RecordingResponse extends EventEmitter {
+  readonly chunks: string[] = [];
+  ended = false;
+  writableLength = 0;
+  writeHead(): this {
+    return this;
+  }
+  flushHeaders(): void {}
+  write(chunk: string): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+  end(): void {
+    this.ended = true;
+  }
+  lines(): { type: string; object: Record<string, any> }[] {
+    return this.chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+  }
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+test('watch events delivered together go out in one chunk, the same text for every watcher', async () => {
+  const rs = new ResourceStore(configMapResource, new MemoryStore());
+  const watchers = [new RecordingResponse(), new RecordingResponse()];
+  const requests = watchers.map(() => new EventEmitter());
+  for (const [i, res] of watchers.entries()) {
+    await serveWatch(requests[i] as unknown as IncomingMessage, res as unknown as ServerResponse, rs, {
+      resourceVersion: '0',
+      allowBookmarks: false,
+    });
+  }
+  const created = await Promise.all(['a', 'b', 'c'].map((name) => rs.create('default', { metadata: { name }, data: { k: name } })));
+  await rs.update('default', 'a', { ...created[0], data: { k: 'changed' } });
+  await nextTurn();
+
+  for (const res of watchers) {
+    const lines = res.lines();
+    assert.deepEqual(
+      lines.map((l) => `${l.type} ${l.object.metadata.name} ${l.object.data.k}`),
+      ['ADDED a a', 'ADDED b b', 'ADDED c c', 'MODIFIED a changed'],
+    );
+    // Each line is exactly JSON.stringify({ type, object }).
+    for (const line of res.chunks.join('').split('\n').filter(Boolean)) {
+      const parsed = JSON.parse(line);
+      assert.equal(line, JSON.stringify({ type: parsed.type, object: parsed.object }));
+    }
+    assert.ok(res.chunks.length < lines.length, `${res.chunks.length} writes for ${lines.length} events`);
+    assert.equal(lines[3].object.metadata.resourceVersion, String(Number(created[0].metadata!.resourceVersion) + 3));
+  }
+  assert.equal(watchers[0].chunks.join(''), watchers[1].chunks.join(''));
+
+  requests[0].emit('close');
+  assert.ok(watchers[0].ended);
+  await rs.create('default', { metadata: { name: 'd' } });
+  await nextTurn();
+  assert.equal(watchers[0].lines().length, 4, 'a closed watch gets nothing more');
+  assert.equal(watchers[1].lines().length, 5);
+  requests[1].emit('close');
+});
