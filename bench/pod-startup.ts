@@ -13,7 +13,10 @@
 // dominates). Prints tables, then one JSON object on the last line. Never passes or fails.
 //
 //   node --import tsx bench/pod-startup.ts [--quick] [--pods 100] [--workload sleep|http] [--json FILE]
-//        [--cpu-prof DIR]   (profile the server's CPU into DIR)
+//        [--cpu-prof DIR]   (profile the agent's process — the server when embedded — into DIR)
+//        [--separate-agent] (run the agent as its own `hale agent` process: its RSS and CPU alone)
+//        [--sources]        (run src/ through tsx instead of a private esbuild bundle of it)
+//        [--network host|isolated] (the agent's --network-mode; default Hale's own default)
 
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -22,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   benchNodeName,
+  buildPrivateBundle,
   createPod,
   isPodReady,
   type PodJson,
@@ -31,7 +35,7 @@ import {
   startAgentServer,
 } from './lib/agent-pods.ts';
 import { removeTempDir } from './lib/hale-process.ts';
-import { readProcessMemory, toMiB } from './lib/process-rss.ts';
+import { readProcessCpuMs, readProcessMemory, toMiB } from './lib/process-rss.ts';
 import { type LatencySummary, roundSummary, summarize } from './lib/stats.ts';
 import { renderTable } from './lib/table.ts';
 
@@ -42,6 +46,9 @@ const { values: args } = parseArgs({
     workload: { type: 'string', default: 'sleep' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'separate-agent': { type: 'boolean', default: false },
+    sources: { type: 'boolean', default: false },
+    network: { type: 'string' },
   },
 });
 const podCount = Number(args.pods ?? (args.quick ? 20 : 100));
@@ -79,6 +86,12 @@ function benchPod(name: string): PodJson {
   };
 }
 
+function networkMode(value: string | undefined): 'host' | 'isolated' | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'host' && value !== 'isolated') throw new Error('--network must be host or isolated');
+  return value;
+}
+
 function sumRssMiB(pids: number[]): number | undefined {
   return toMiB(pids.reduce((sum, pid) => sum + (readProcessMemory(pid)?.rssBytes ?? 0), 0));
 }
@@ -89,8 +102,16 @@ async function main() {
   const benchStarted = performance.now();
 
   log('starting hale server with its agent');
-  const agent = await startAgentServer(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : []);
-  const { http, server } = agent;
+  const separateAgent = args['separate-agent'];
+  // The esbuild bundle, as users run Hale; --sources runs the TypeScript through tsx instead.
+  const entry = args.sources ? undefined : await buildPrivateBundle();
+  const agent = await startAgentServer({
+    nodeFlags: args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [],
+    separateAgent,
+    entry,
+    networkMode: networkMode(args.network),
+  });
+  const { http, server, agentPid } = agent;
   const createdAt = new Map<string, number>();
   const runningAt = new Map<string, number>();
   const readyAt = new Map<string, number>();
@@ -98,6 +119,7 @@ async function main() {
   try {
     await sleep(1_000); // let start-up work (first lists, node status) settle
     const idle = readProcessMemory(server.pid);
+    const agentIdle = separateAgent ? readProcessMemory(agentPid) : undefined;
     await http.warmUp(16);
 
     const watch = new PodWatch({
@@ -116,6 +138,7 @@ async function main() {
       await watch.opened;
       log(`creating ${podCount} pods (${workload}) at once`);
       const burstStarted = performance.now();
+      const cpuBefore = { server: readProcessCpuMs(server.pid), agent: separateAgent ? readProcessCpuMs(agentPid) : undefined };
       await Promise.all(
         Array.from({ length: podCount }, async (_, i) => {
           const name = `startup-${i}`;
@@ -130,9 +153,18 @@ async function main() {
         await sleep(20);
       }
       const allReadySeconds = (performance.now() - burstStarted) / 1000;
+      const cpuUsed = (pid: number, before: number | undefined) => {
+        const after = readProcessCpuMs(pid);
+        return after === undefined || before === undefined ? undefined : after - before;
+      };
+      const burstCpuMs = {
+        server: cpuUsed(server.pid, cpuBefore.server),
+        agent: separateAgent ? cpuUsed(agentPid, cpuBefore.agent) : undefined,
+      };
       log(`all ${podCount} pods Ready ${allReadySeconds.toFixed(2)} s after the first create`);
       await sleep(2_000); // memory with the pods running, not mid-burst
       const loaded = readProcessMemory(server.pid);
+      const agentLoaded = separateAgent ? readProcessMemory(agentPid) : undefined;
       const { shims, workloads } = podProcessPids(server.dataDir);
 
       const latencies = (at: Map<string, number>) =>
@@ -147,15 +179,31 @@ async function main() {
           node: process.version,
           loadAverage1mAtStart: loadAtStart,
         },
-        config: { mode: args.quick ? 'quick' : 'full', pods: podCount, workload, readinessPeriodSeconds: workload === 'sleep' ? 10 : 1 },
+        config: {
+          mode: args.quick ? 'quick' : 'full',
+          pods: podCount,
+          workload,
+          readinessPeriodSeconds: workload === 'sleep' ? 10 : 1,
+          agent: separateAgent ? 'separate' : 'embedded',
+          code: args.sources ? 'sources (tsx)' : 'bundle',
+          network: args.network ?? 'default',
+        },
         createSeconds: Math.round(createSeconds * 1000) / 1000,
         allReadySeconds: Math.round(allReadySeconds * 1000) / 1000,
         createdToRunningMs: roundSummary(summarize(latencies(runningAt)), 1),
         createdToReadyMs: roundSummary(summarize(latencies(readyAt)), 1),
+        burstCpuMs,
         memory: {
           serverRssBeforeMiB: toMiB(idle?.rssBytes),
           serverRssWithPodsMiB: toMiB(loaded?.rssBytes),
           serverPeakRssMiB: toMiB(loaded?.peakRssBytes),
+          ...(separateAgent
+            ? {
+                agentRssBeforeMiB: toMiB(agentIdle?.rssBytes),
+                agentRssWithPodsMiB: toMiB(agentLoaded?.rssBytes),
+                agentPeakRssMiB: toMiB(agentLoaded?.peakRssBytes),
+              }
+            : {}),
           shims: shims.length,
           shimRssSumMiB: sumRssMiB(shims),
           workloadRssSumMiB: sumRssMiB(workloads),
@@ -185,7 +233,7 @@ function printTables(r: any): void {
     );
   }
   out.push(
-    `Hale pod start-up benchmark — ${r.config.mode} run, ${r.config.pods} pods (${r.config.workload}) on one node, ${r.machine.cpus} CPUs, ${r.machine.node}, ${r.date}\n`,
+    `Hale pod start-up benchmark — ${r.config.mode} run, ${r.config.pods} pods (${r.config.workload}) on one node, agent ${r.config.agent}, ${r.config.code}, network ${r.config.network}, ${r.machine.cpus} CPUs, ${r.machine.node}, ${r.date}\n`,
   );
   const row = (label: string, s: LatencySummary) => [label, s.count, s.p50, s.p90, s.p99, s.max];
   out.push(
@@ -195,15 +243,30 @@ function printTables(r: any): void {
       [row('→ Running', r.createdToRunningMs), row('→ Ready', r.createdToReadyMs)],
     ),
   );
+  const cpuRows: (string | number | undefined)[][] = [
+    [r.config.agent === 'separate' ? 'hale server (API + controllers)' : 'hale server (API + controllers + agent)', r.burstCpuMs.server],
+  ];
+  if (r.config.agent === 'separate') cpuRows.push(['hale agent', r.burstCpuMs.agent]);
+  out.push(renderTable('CPU time (user + system) used from the first create until all pods were Ready, ms', ['process', 'ms'], cpuRows));
   const m = r.memory;
+  const serverLabel = r.config.agent === 'separate' ? 'hale server (API + controllers)' : 'hale server (API + controllers + agent)';
+  const agentRows =
+    r.config.agent === 'separate'
+      ? [
+          ['hale agent, before the pods', m.agentRssBeforeMiB],
+          [`hale agent with ${r.config.pods} pods running`, m.agentRssWithPodsMiB],
+          ['hale agent peak', m.agentPeakRssMiB],
+        ]
+      : [];
   out.push(
     renderTable(
       'Memory (RSS, MiB)',
       ['process', 'value'],
       [
-        ['hale server (API + controllers + agent), before the pods', m.serverRssBeforeMiB],
+        [`${serverLabel}, before the pods`, m.serverRssBeforeMiB],
         [`hale server with ${r.config.pods} pods running`, m.serverRssWithPodsMiB],
         ['hale server peak', m.serverPeakRssMiB],
+        ...agentRows,
         [`${m.shims} shims, sum`, m.shimRssSumMiB],
         ['workloads, sum', m.workloadRssSumMiB],
       ],

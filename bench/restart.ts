@@ -10,7 +10,8 @@
 // PM2's min_uptime (1 s) so no restart counts as "unstable".
 // Prints tables, then one JSON object on the last line. Never passes or fails.
 //
-//   node --import tsx bench/restart.ts [--quick] [--trials 20] [--json FILE]
+//   node --import tsx bench/restart.ts [--quick] [--trials 20] [--json FILE] [--sources]
+// (--sources: run src/ through tsx instead of a private esbuild bundle of it)
 
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { parseArgs } from 'node:util';
 import {
   type AgentServer,
   benchNodeName,
+  buildPrivateBundle,
   createPod,
   deletePodAndWait,
   isPodReady,
@@ -41,6 +43,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     trials: { type: 'string' },
     json: { type: 'string' },
+    sources: { type: 'boolean', default: false },
   },
 });
 const trials = Number(args.trials ?? (args.quick ? 5 : 20));
@@ -65,11 +68,21 @@ function procNetAddress(ip: string, port: number): string {
   return `${hexIp}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
 }
 
-/** The pid whose socket listens on ip:port (found the same way for Hale and PM2). */
-function listeningPid(ip: string, port: number): number | undefined {
+/**
+ * The pid whose socket listens on ip:port (found the same way for Hale and PM2). `netnsOf`:
+ * a process inside the network namespace to look in (a pod with its own network namespace
+ * does not show up in this process's /proc/net/tcp); default this process's own.
+ */
+function listeningPid(ip: string, port: number, netnsOf: number | 'self' = 'self'): number | undefined {
   const wanted = procNetAddress(ip, port);
   let inode: string | undefined;
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+  let table: string;
+  try {
+    table = readFileSync(`/proc/${netnsOf}/net/tcp`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of table.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     if (f[1] === wanted && f[3] === '0A') inode = f[9]; // 0A = LISTEN
   }
@@ -124,9 +137,10 @@ async function killAndTimeAnswer(
   ip: string,
   port: number,
   isOurs: (pid: number) => boolean,
+  netnsOf: number | 'self' = 'self',
   timeoutMs = 30_000,
 ): Promise<{ killedAt: number; answerMs: number }> {
-  const pid = listeningPid(ip, port);
+  const pid = listeningPid(ip, port, netnsOf);
   if (!pid) throw new Error(`nothing listens on ${ip}:${port}`);
   if (!isOurs(pid)) throw new Error(`${ip}:${port} is held by pid ${pid}, which this benchmark did not start; not killing it`);
   const killedAt = performance.now();
@@ -164,12 +178,45 @@ function appPod(name: string, appPort: number) {
   };
 }
 
+/** Nanosecond RFC 3339 timestamps from the shim's files, as epoch milliseconds (fractional). */
+function epochMs(rfc3339: string): number {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(rfc3339);
+  if (!m) return Number.NaN;
+  return Date.parse(`${m[1]}Z`) + Number(`0.${m[2] ?? '0'}`) * 1000;
+}
+
+/**
+ * Where a restart's time went, from the files the shims keep per container: the old
+ * container's exit.json (finishedAt: its shim reaped the workload) and the new one's
+ * container.json (startedAt: the new workload exec'd).
+ */
+function restartTimeline(dataDir: string, podName: string): { exitedAt: number; restartedAt: number } | undefined {
+  const root = join(dataDir, 'agent/runtime/process/containers');
+  let exitedAt: number | undefined;
+  let restartedAt: number | undefined;
+  for (const id of readdirSync(root)) {
+    try {
+      const record = JSON.parse(readFileSync(join(root, id, 'record.json'), 'utf8'));
+      if (record.config?.labels?.['io.kubernetes.pod.name'] !== podName) continue;
+      if (record.config.attempt === 0) exitedAt = epochMs(JSON.parse(readFileSync(join(root, id, 'exit.json'), 'utf8')).finishedAt);
+      if (record.config.attempt === 1) restartedAt = epochMs(JSON.parse(readFileSync(join(root, id, 'container.json'), 'utf8')).startedAt);
+    } catch {
+      // not this pod's, or not written yet
+    }
+  }
+  return exitedAt !== undefined && restartedAt !== undefined ? { exitedAt, restartedAt } : undefined;
+}
+
 async function haleTrials(agent: AgentServer) {
   const { http, server } = agent;
   // A port of our own: pod IPs repeat across Hale servers on one machine, ports need not.
   const appPort = await freePort();
   const answerMs: number[] = [];
   const readyMs: number[] = [];
+  /** The shim reaped the killed workload → the new workload exec'd: Hale's own share. */
+  const exitToRespawnMs: number[] = [];
+  /** The new workload exec'd → its port answers: the app's own start-up. */
+  const respawnToAnswerMs: number[] = [];
   for (let i = 0; i < trials; i++) {
     const name = `restart-${i}`;
     await createPod(http, namespace, appPod(name, appPort));
@@ -190,10 +237,21 @@ async function haleTrials(agent: AgentServer) {
     });
     try {
       await watch.opened;
-      const { killedAt, answerMs: answered } = await killAndTimeAnswer(ip, appPort, (pid) =>
-        podProcessPids(server.dataDir).workloads.includes(pid),
+      // Look in the pod's network namespace (any of this server's workloads will do: the only one running is this pod's).
+      const { killedAt, answerMs: answered } = await killAndTimeAnswer(
+        ip,
+        appPort,
+        (pid) => podProcessPids(server.dataDir).workloads.includes(pid),
+        podProcessPids(server.dataDir).workloads.find((pid) => !isDead(pid)) ?? 'self',
       );
+      // Wall clock at the answer (the shims' timestamps are wall-clock too).
+      const answeredAtWall = Date.now() - (performance.now() - (killedAt + answered));
       answerMs.push(answered);
+      const timeline = restartTimeline(server.dataDir, name);
+      if (timeline) {
+        exitToRespawnMs.push(timeline.restartedAt - timeline.exitedAt);
+        respawnToAnswerMs.push(answeredAtWall - timeline.restartedAt);
+      }
       const deadline = performance.now() + 30_000;
       while (readyAgainAt === undefined) {
         if (performance.now() > deadline) throw new Error(`pod ${name} not Ready again within 30 s of the kill`);
@@ -206,7 +264,7 @@ async function haleTrials(agent: AgentServer) {
     }
     await deletePodAndWait(http, namespace, name);
   }
-  return { answerMs, readyMs };
+  return { answerMs, readyMs, exitToRespawnMs, respawnToAnswerMs };
 }
 
 // ---- baseline: the app's own start-up ---------------------------------------------------
@@ -327,7 +385,8 @@ async function main() {
   const benchStarted = performance.now();
 
   log('starting hale server with its agent');
-  const agent = await startAgentServer();
+  // The esbuild bundle, as users run Hale; --sources runs the TypeScript through tsx instead.
+  const agent = await startAgentServer({ entry: args.sources ? undefined : await buildPrivateBundle() });
   let hale: Awaited<ReturnType<typeof haleTrials>>;
   try {
     hale = await haleTrials(agent);
@@ -352,12 +411,15 @@ async function main() {
     config: { mode: args.quick ? 'quick' : 'full', trials, app: 'test/apps/flaky-server.js', readinessPeriodSeconds: 1 },
     haleAnswerMs: summary(hale.answerMs),
     haleReadyMs: summary(hale.readyMs),
+    haleExitToRespawnMs: summary(hale.exitToRespawnMs),
+    haleRespawnToAnswerMs: summary(hale.respawnToAnswerMs),
     pm2AnswerMs: summary(pm2Result.answerMs),
     baselineSpawnToAnswerMs: summary(baseline),
     pm2: { version: pm2Result.version, restartsCounted: pm2Result.restarts },
     samples: {
       haleAnswerMs: hale.answerMs.map(Math.round),
       haleReadyMs: hale.readyMs.map(Math.round),
+      haleExitToRespawnMs: hale.exitToRespawnMs.map((n) => Math.round(n * 10) / 10),
       pm2AnswerMs: pm2Result.answerMs.map(Math.round),
       baselineSpawnToAnswerMs: baseline.map(Math.round),
     },
@@ -380,6 +442,8 @@ function printTable(r: {
   machine: { cpus: number; node: string; loadAverage1mAtStart: number };
   haleAnswerMs: Summary;
   haleReadyMs: Summary;
+  haleExitToRespawnMs: Summary;
+  haleRespawnToAnswerMs: Summary;
   pm2AnswerMs: Summary;
   baselineSpawnToAnswerMs: Summary;
   pm2: { version: string };
@@ -404,6 +468,16 @@ function printTable(r: {
         row(`PM2 ${r.pm2.version} (fork mode): port answers again`, r.pm2AnswerMs),
         row('Hale: pod Ready again (readiness every 1 s)', r.haleReadyMs),
         row('no supervisor: spawn → port answers (the floor)', r.baselineSpawnToAnswerMs),
+      ],
+    ),
+  );
+  out.push(
+    renderTable(
+      "Hale's restart, split at the shims' timestamps, ms",
+      ['part', 'trials', 'min', 'median', 'p95', 'max'],
+      [
+        row("Hale: old workload reaped → new workload exec'd (Hale's own)", r.haleExitToRespawnMs),
+        row("app: new workload exec'd → port answers (the app's own)", r.haleRespawnToAnswerMs),
       ],
     ),
   );

@@ -2,7 +2,7 @@
  * hale-shim: the small native supervisor of Hale's process runtime.
  *
  *   hale-shim run --state-dir DIR --log PATH [--log-max-size BYTES] [--log-max-files N]
- *                 [--cwd DIR] [--cgroup PATH]... [--mount SRC:DST:ro|rw]...
+ *                 [--cwd DIR] [--cgroup PATH]... [--mount SRC:DST:ro|rw]... [--netns PATH]
  *                 [--tty] [--stdin] [--stdin-once] -- ARGV...
  *     Supervises one container. Started detached (own session) so that it outlives the node
  *     agent. It forks the workload into its own process group, copies its output into a log
@@ -15,8 +15,8 @@
  *     One status line goes to stdout for the process that started it ("started PID" or
  *     "failed"), after which stdout is closed.
  *
- *   hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] -- ARGV...
- *     Runs a command in a container's context (its cgroups and mount namespace) and exits
+ *   hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] [--netns PATH] -- ARGV...
+ *     Runs a command in a container's context (its cgroups, mount and network namespaces) and exits
  *     with its exit code (128+signal when killed). With --tty it relays fd 0 -> pty -> fd 1
  *     and reads "COLS ROWS" lines on fd 3 to resize the pty.
  *
@@ -67,6 +67,8 @@ struct options {
   int stdin_open;
   int stdin_once;
   int mountns_pid;
+  /* The pod's network namespace (a bind mount such as /run/netns/NAME) the workload joins. */
+  const char *netns;
   char **argv;
 };
 
@@ -370,6 +372,20 @@ static void setup_mounts(const struct options *o, int errfd) {
   }
 }
 
+/* Opens the pod's network namespace early: its path may not be visible after a mount-namespace switch. */
+static int open_netns(const struct options *o, int errfd) {
+  if (!o->netns) return -1;
+  int fd = open(o->netns, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) child_fail(errfd, "failed to open the pod's network namespace %s: %s", o->netns, strerror(errno));
+  return fd;
+}
+
+static void join_netns(int fd, int errfd) {
+  if (fd < 0) return;
+  if (setns(fd, CLONE_NEWNET) < 0) child_fail(errfd, "failed to enter the pod's network namespace: %s", strerror(errno));
+  close(fd);
+}
+
 static void join_mount_namespace(const struct options *o, int errfd) {
   if (o->mountns_pid <= 0) return;
   char path[64];
@@ -484,6 +500,8 @@ static void parse_options(int argc, char **argv, int first, struct options *o) {
       o->log_max_files = atoi(v), i++;
     } else if (strcmp(a, "--cwd") == 0) {
       o->cwd = v, i++;
+    } else if (strcmp(a, "--netns") == 0) {
+      o->netns = v, i++;
     } else if (strcmp(a, "--mountns-pid") == 0) {
       o->mountns_pid = atoi(v), i++;
     } else if (strcmp(a, "--cgroup") == 0) {
@@ -610,6 +628,7 @@ static int cmd_run(int argc, char **argv) {
       dup2(err_pipe[1], 2);
     }
     join_cgroups(&o, exec_err[1]);
+    join_netns(open_netns(&o, exec_err[1]), exec_err[1]);
     setup_mounts(&o, exec_err[1]);
     exec_workload(&o, exec_err[1]);
   }
@@ -826,7 +845,9 @@ static int cmd_exec(int argc, char **argv) {
     close(exec_err[0]);
     if (o.tty) attach_pty(slave, exec_err[1]);
     join_cgroups(&o, exec_err[1]);
+    int netns_fd = open_netns(&o, exec_err[1]);
     join_mount_namespace(&o, exec_err[1]);
+    join_netns(netns_fd, exec_err[1]);
     if (!o.cwd && o.mountns_pid > 0 && chdir("/") < 0) child_fail(exec_err[1], "chdir /: %s", strerror(errno));
     exec_workload(&o, exec_err[1]);
   }
@@ -943,6 +964,6 @@ int main(int argc, char **argv) {
     return 0;
   }
   fprintf(stderr, "usage: hale-shim run --state-dir DIR --log PATH [options] -- ARGV...\n"
-                  "       hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] -- ARGV...\n");
+                  "       hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] [--netns PATH] -- ARGV...\n");
   return 2;
 }

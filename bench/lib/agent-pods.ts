@@ -2,9 +2,11 @@
 // created / watched / deleted over the REST API, and a last-resort sweep of pod processes.
 // Pods outlive the server (each container runs under a detached shim), so every exit path
 // must delete the pods or kill their processes by the pid files the runtime keeps.
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type HaleProcess, startHaleProcess } from './hale-process.ts';
 import { BenchHttpClient } from './http.ts';
 
@@ -17,11 +19,15 @@ export type PodJson = any;
 export interface AgentServer {
   server: HaleProcess;
   http: BenchHttpClient;
+  /** The process running the agent: `hale agent`, or the server when it is embedded. */
+  agentPid: number;
   /** Deletes every pod in `namespace`, waits until they are gone, stops the server, sweeps. */
   shutdown(namespace: string): Promise<void>;
 }
 
 const dataDirsToSweep = new Set<string>();
+const separateAgents = new Set<ChildProcess>();
+const haleBin = join(dirname(fileURLToPath(import.meta.url)), '../../bin/hale.js');
 
 /** The process runtime's per-container folders (shim.pid, container.json). */
 function containerDirs(dataDir: string): string[] {
@@ -79,13 +85,104 @@ export function sweepPodProcesses(dataDir: string): number {
 
 // Runs before hale-process's own 'exit' handler (which removes the data dir we read pids from).
 process.prependListener('exit', () => {
+  for (const proc of separateAgents) proc.kill('SIGKILL');
   for (const dir of dataDirsToSweep) sweepPodProcesses(dir);
 });
 
-/** Starts `hale server` with its agent and waits until its Node is Ready. */
-export async function startAgentServer(nodeFlags: string[] = []): Promise<AgentServer> {
-  const server = await startHaleProcess({ withAgent: true, nodeFlags, extraArgs: ['--node-name', benchNodeName] });
+export interface AgentServerOptions {
+  /** Extra flags for the node process that runs the agent (e.g. --cpu-prof). */
+  nodeFlags?: string[];
+  /**
+   * Run the agent as its own `hale agent` process (joined with the server's agent token)
+   * instead of embedded in `hale server`, so that its memory and CPU can be read alone.
+   */
+  separateAgent?: boolean;
+  /** Script to run instead of bin/hale.js (see buildPrivateBundle). */
+  entry?: string;
+  /** --network-mode for the agent (default: Hale's default, auto). */
+  networkMode?: 'auto' | 'isolated' | 'host';
+}
+
+/**
+ * Users run the esbuild bundle (bin/hale.js prefers it once `npm install` built it); it needs
+ * tens of MB less memory than the sources through tsx. bin/hale.js falls back to tsx whenever
+ * a source file is newer than dist/, so build a private bundle of the current sources (inside
+ * the repository, so that its imports resolve in node_modules; removed at exit).
+ */
+export async function buildPrivateBundle(): Promise<string> {
+  const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
+  process.env.HALE_ROOT ??= repoRoot;
+  const { build } = await import('esbuild');
+  const outDir = join(repoRoot, 'dist', `bench-${process.pid}`);
+  mkdirSync(outDir, { recursive: true });
+  const entry = join(outDir, 'hale.mjs');
+  await build({
+    entryPoints: [join(repoRoot, 'src/cli/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+    outfile: entry,
+  });
+  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  return entry;
+}
+
+/**
+ * Address ranges of this benchmark's own: pods get isolated networks (a bridge and a route
+ * per cluster) by default, and two clusters on one machine with the same ranges collide
+ * (the second cannot route its pod range). Derived from the pid, away from the defaults.
+ */
+const clusterCidr = `10.${128 + (process.pid % 64)}.0.0/16`;
+const serviceCidr = `10.${192 + (process.pid % 64)}.0.0/16`;
+const networkArgs = ['--cluster-cidr', clusterCidr, '--service-cidr', serviceCidr];
+
+/** A `hale agent` process joined to `server`, with its data under the server's data dir. */
+function spawnSeparateAgent(
+  server: HaleProcess,
+  nodeFlags: string[],
+  entry: string,
+  modeArgs: string[],
+): { pid: number; stop(): Promise<void> } {
+  const token = readFileSync(join(server.dataDir, 'agent-token'), 'utf8').trim();
+  const args = [...nodeFlags, entry, 'agent', '--server', server.url, '--token', token, '--ca-file', join(server.dataDir, 'tls/ca.crt')];
+  args.push('--node-name', benchNodeName, '--data-dir', join(server.dataDir, 'agent'), '--agent-port', '0', '--log-level', 'warn');
+  args.push(...networkArgs, ...modeArgs);
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: server.dataDir } });
+  let output = '';
+  proc.stderr.on('data', (d: Buffer) => {
+    output = (output + d).slice(-4000);
+  });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  separateAgents.add(proc);
+  void exited.then(() => {
+    separateAgents.delete(proc);
+    if (output.trim()) process.stderr.write(`[bench] hale agent output:\n${output}\n`);
+  });
+  return {
+    pid: proc.pid!,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Starts `hale server` with its agent (embedded or separate) and waits until its Node is Ready. */
+export async function startAgentServer(opts: AgentServerOptions = {}): Promise<AgentServer> {
+  const nodeFlags = opts.nodeFlags ?? [];
+  const entry = opts.entry;
+  const modeArgs = opts.networkMode ? ['--network-mode', opts.networkMode] : [];
+  const server = opts.separateAgent
+    ? await startHaleProcess({ withAgent: false, entry, extraArgs: networkArgs })
+    : await startHaleProcess({ withAgent: true, nodeFlags, entry, extraArgs: ['--node-name', benchNodeName, ...networkArgs, ...modeArgs] });
   dataDirsToSweep.add(server.dataDir);
+  const agent = opts.separateAgent ? spawnSeparateAgent(server, [...nodeFlags], entry ?? haleBin, modeArgs) : undefined;
   const http = new BenchHttpClient({ baseUrl: server.url, token: server.token, caPem: server.caPem, maxSockets: 16 });
   const deadline = performance.now() + 30_000;
   for (;;) {
@@ -100,11 +197,13 @@ export async function startAgentServer(nodeFlags: string[] = []): Promise<AgentS
   return {
     server,
     http,
+    agentPid: agent?.pid ?? server.pid,
     async shutdown(namespace: string) {
       try {
         await deleteAllPods(http, namespace);
       } finally {
         http.close();
+        await agent?.stop();
         await server.stop();
         sweepPodProcesses(server.dataDir);
         dataDirsToSweep.delete(server.dataDir);

@@ -41,3 +41,23 @@ test('readHostInfo describes this machine', () => {
   assert.equal(info.architecture, goArchitecture());
   assert.ok(info.osImage.length > 0);
 });
+
+test("the isolated pod network's bridges are never the node's address", () => {
+  const bridge = {
+    address: '10.42.0.1',
+    netmask: '255.255.255.0',
+    family: 'IPv4',
+    mac: 'aa:bb:cc:dd:ee:01',
+    internal: false,
+    cidr: null,
+  } as const;
+  const wlan = {
+    address: '192.168.1.5',
+    netmask: '255.255.255.0',
+    family: 'IPv4',
+    mac: 'aa:bb:cc:dd:ee:02',
+    internal: false,
+    cidr: null,
+  } as const;
+  assert.equal(firstInternalIPv4({ hale0123abcd: [bridge], wlan0: [wlan] }), '192.168.1.5');
+});

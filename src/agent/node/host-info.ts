@@ -61,9 +61,12 @@ export function goOperatingSystem(platform: string = process.platform): string {
   return platform === 'win32' ? 'windows' : platform;
 }
 
-/** The first non-internal IPv4 address of the machine, else 127.0.0.1. */
+/** The first non-internal IPv4 address of the machine (pod bridges aside), else 127.0.0.1. */
 export function firstInternalIPv4(interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string {
+  // hale<hex>: the isolated pod network's bridges (src/agent/network/names.ts) hold pod gateways.
+  const podBridge = /^hale[0-9a-f]{8}$/;
   for (const name of Object.keys(interfaces).sort()) {
+    if (podBridge.test(name)) continue;
     for (const addr of interfaces[name] ?? []) {
       if (addr.family === 'IPv4' && !addr.internal) return addr.address;
     }

@@ -18,7 +18,7 @@ function newestFirst(a: ContainerStatus, b: ContainerStatus): number {
 }
 
 export async function readPodRuntimeState(runtime: Runtime, podUid: string, allSandboxes?: PodSandboxStatus[]): Promise<PodRuntimeState> {
-  const sandboxes = (allSandboxes ?? (await runtime.listPodSandboxes()))
+  const sandboxes = (allSandboxes ?? (await runtime.listPodSandboxes({ podUid })))
     .filter((s) => s.podUid === podUid)
     .sort((a, b) => b.attempt - a.attempt || b.createdAt.getTime() - a.createdAt.getTime());
   const containers = new Map<string, ContainerStatus[]>();

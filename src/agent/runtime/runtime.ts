@@ -19,6 +19,13 @@ export interface PodSandboxConfig {
   logDirectory: string;
   labels: KeyValueMap;
   annotations: KeyValueMap;
+  /** spec.hostNetwork: the pod shares the node's network (no namespace; its IP is the node's). */
+  hostNetwork?: boolean;
+  /** spec.subdomain and spec.hostAliases, for the pod's /etc/hosts. */
+  subdomain?: string;
+  hostAliases?: { ip: string; hostnames?: string[] }[];
+  /** The pod's /etc/resolv.conf content (from the agent's DNS settings); default: the node's. */
+  resolvConf?: string;
 }
 
 export interface PodSandboxStatus {
@@ -134,7 +141,8 @@ export interface Runtime {
   stopPodSandbox(sandboxId: string): Promise<void>;
   removePodSandbox(sandboxId: string): Promise<void>;
   podSandboxStatus(sandboxId: string): Promise<PodSandboxStatus | undefined>;
-  listPodSandboxes(): Promise<PodSandboxStatus[]>;
+  /** With a filter, only the sandboxes of that pod (callers must not rely on it: filter again). */
+  listPodSandboxes(filter?: { podUid?: string }): Promise<PodSandboxStatus[]>;
 
   createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
   startContainer(containerId: string): Promise<void>;

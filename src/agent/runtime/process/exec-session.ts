@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { ExecOptions, ExecResult, StreamSession } from '../runtime.ts';
+import { spawner } from './spawner.ts';
 
 export interface ExecContext {
   shimPath: string;
@@ -13,6 +14,8 @@ export interface ExecContext {
   cgroups: string[];
   /** The pid whose mount namespace to enter, when the container has its own. */
   mountNamespacePid?: number;
+  /** The pod's network namespace, in isolated network mode. */
+  netnsPath?: string;
   env: Record<string, string>;
 }
 
@@ -26,6 +29,7 @@ export function execShimArgs(ctx: ExecContext, argv: string[], tty: boolean): st
   if (tty) args.push('--tty');
   for (const c of ctx.cgroups) args.push('--cgroup', c);
   if (ctx.mountNamespacePid) args.push('--mountns-pid', String(ctx.mountNamespacePid));
+  if (ctx.netnsPath) args.push('--netns', ctx.netnsPath);
   args.push('--', ...argv);
   return args;
 }
@@ -125,30 +129,14 @@ export function startExecSession(ctx: ExecContext, opts: ExecOptions): Promise<S
   });
 }
 
-export async function execSync(ctx: ExecContext, argv: string[], timeoutMs: number): Promise<ExecResult> {
-  const child = spawnExec(ctx, argv, { tty: false, stdin: false, stdout: true, stderr: true });
-  const collect = (stream: NodeJS.ReadableStream | null) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream?.on('data', (chunk: Buffer) => {
-      if (size >= EXEC_SYNC_MAX_OUTPUT) return;
-      chunks.push(chunk);
-      size += chunk.length;
-    });
-    return () => Buffer.concat(chunks).subarray(0, EXEC_SYNC_MAX_OUTPUT).toString('utf8');
-  };
-  const stdout = collect(child.stdout);
-  const stderr = collect(child.stderr);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child, 'SIGKILL');
-  }, timeoutMs);
-  try {
-    const exitCode = await whenDone(child);
-    return { exitCode, stdout: stdout(), stderr: stderr(), timedOut };
-  } finally {
-    // Background processes it started keep running (a postStart hook may start a daemon).
-    clearTimeout(timer);
-  }
+/** Runs a command to completion (probes, hooks); the fork happens on the spawning worker thread. */
+export function execSync(ctx: ExecContext, argv: string[], timeoutMs: number): Promise<ExecResult> {
+  return spawner.collect({
+    file: ctx.shimPath,
+    args: execShimArgs(ctx, argv, false),
+    env: ctx.env,
+    timeoutMs,
+    maxOutput: EXEC_SYNC_MAX_OUTPUT,
+    outputGraceMs: OUTPUT_GRACE_MS,
+  });
 }

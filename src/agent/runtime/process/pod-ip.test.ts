@@ -37,3 +37,10 @@ test('released addresses are reused only after the rest of the range (next-fit),
   assert.equal(ips.allocate('three'), '127.9.1.1');
   assert.throws(() => ips.allocate('four'), /no free pod IP/);
 });
+
+test('isolated mode: any private range, the reserved gateway address is never handed out', () => {
+  assert.deepEqual(cidrRange('10.42.3.0/24', { loopback: false }), { first: parseIpv4('10.42.3.1'), last: parseIpv4('10.42.3.254') });
+  const ips = new PodIpAllocator(join(dir, 'isolated.json'), '10.42.3.0/30', { loopback: false, reserved: ['10.42.3.1'] });
+  assert.equal(ips.allocate('a'), '10.42.3.2');
+  assert.throws(() => ips.allocate('b'), /no free pod IP/);
+});

@@ -1,5 +1,6 @@
-// Pod IPs for the process runtime: until pods get network namespaces, each pod gets its own
-// loopback address (Linux routes all of 127.0.0.0/8 to lo, so no interface setup is needed).
+// Pod IPs for the process runtime. In host network mode each pod gets its own loopback address
+// (Linux routes all of 127.0.0.0/8 to lo, so no interface setup is needed); in isolated mode
+// addresses come from the node's podCIDR, less the bridge's (gateway) address.
 // Allocations are persisted so a restarted agent hands out the same address to the same pod,
 // and allocation is next-fit so a released address is not reused at once.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -25,27 +26,40 @@ export function formatIpv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** The usable host addresses of a CIDR (without its network and broadcast addresses). */
-export function cidrRange(cidr: string): { first: number; last: number } {
+/**
+ * The usable host addresses of a CIDR (without its network and broadcast addresses). By
+ * default the CIDR must be loopback (host network mode); isolated mode passes loopback=false.
+ */
+export function cidrRange(cidr: string, opts: { loopback?: boolean } = {}): { first: number; last: number } {
   const [ip, bitsText] = cidr.split('/');
   const bits = Number(bitsText);
   if (!Number.isInteger(bits) || bits < 8 || bits > 30) throw new Error(`pod CIDR "${cidr}" must have a prefix length between 8 and 30`);
   const mask = (0xffffffff << (32 - bits)) >>> 0;
   const network = (parseIpv4(ip) & mask) >>> 0;
-  if (network >>> 24 !== 127) throw new Error(`pod CIDR "${cidr}" must be inside 127.0.0.0/8 (loopback)`);
+  if ((opts.loopback ?? true) && network >>> 24 !== 127) throw new Error(`pod CIDR "${cidr}" must be inside 127.0.0.0/8 (loopback)`);
   const broadcast = (network | ~mask) >>> 0;
   return { first: network + 1, last: broadcast - 1 };
 }
 
+export interface PodIpAllocatorOptions {
+  /** Only 127.0.0.0/8 ranges are accepted (default true: host network mode). */
+  loopback?: boolean;
+  /** Addresses never handed out (e.g. the bridge's own address). */
+  reserved?: string[];
+}
+
 export class PodIpAllocator {
   private readonly range: { first: number; last: number };
+  private readonly reserved: Set<string>;
   private state: PersistedAllocations;
 
   constructor(
     private readonly file: string,
     readonly cidr: string = DEFAULT_POD_CIDR,
+    opts: PodIpAllocatorOptions = {},
   ) {
-    this.range = cidrRange(cidr);
+    this.range = cidrRange(cidr, { loopback: opts.loopback });
+    this.reserved = new Set(opts.reserved ?? []);
     this.state = this.load();
   }
 
@@ -58,7 +72,7 @@ export class PodIpAllocator {
     for (let i = 0; i < size; i++) {
       candidate = candidate >= this.range.last || candidate < this.range.first ? this.range.first : candidate + 1;
       const ip = formatIpv4(candidate);
-      if (this.state.owners[ip] === undefined) {
+      if (this.state.owners[ip] === undefined && !this.reserved.has(ip)) {
         this.state.owners[ip] = owner;
         this.state.last = candidate;
         this.save();

@@ -3,10 +3,12 @@
 //
 // How pod features map onto host processes:
 // - Pod sandbox: a record on disk, a pod cgroup and a pod IP. There is no pause process.
-// - Pod IP: a distinct loopback address per pod (127.100.0.0/16 by default, persisted in
-//   <rootDir>/pod-ips.json), passed to containers as $POD_IP. There is no network namespace:
-//   apps must bind to $POD_IP (or 0.0.0.0) and ports are shared with the host, so two pods
-//   cannot both listen on 0.0.0.0:8080. Port-forward connects to POD_IP:port.
+// - Pod IP, from the pod network (src/agent/network/), passed to containers as $POD_IP.
+//   Host mode: a distinct loopback address per pod (127.100.0.0/16 by default, persisted in
+//   <rootDir>/pod-ips.json) and no network namespace: apps must bind to $POD_IP (or 0.0.0.0)
+//   and ports are shared with the host. Isolated mode: the pod's own network namespace on
+//   the node's bridge, which every container (and exec) joins, with its own /etc/hosts and
+//   /etc/resolv.conf bind-mounted. Port-forward connects to POD_IP:port.
 // - Containers: the shim forks the workload in its own process group, joins its cgroups,
 //   writes container.json (pid + start time + boot id) and exit.json, and copies output into
 //   the CRI-format log file with rotation. A new ProcessRuntime instance re-adopts running
@@ -30,6 +32,10 @@ import { accessSync, constants, type FSWatcher, mkdirSync, statSync, watch } fro
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { HostPodNetwork } from '../../network/host-network.ts';
+import { hostResolvConf, hostsFileContent, removePodFiles, writePodFiles } from '../../network/pod-files.ts';
+import type { PodNetwork } from '../../network/pod-network.ts';
+import { firstInternalIPv4 } from '../../node/host-info.ts';
 import type {
   ContainerConfig,
   ContainerStats,
@@ -75,6 +81,10 @@ export interface ProcessRuntimeOptions {
   /** A prepared cgroup manager, or false to run without cgroups. */
   cgroups?: CgroupManager | false;
   podIps?: PodIpAllocator;
+  /** The pod network (default: host mode with `podIps`/`podCidr`). */
+  network?: PodNetwork;
+  /** --cluster-domain, for the pods' /etc/hosts (default cluster.local). */
+  clusterDomain?: string;
   /** Loopback range for pod IPs when no allocator is given (default 127.100.0.0/16). */
   podCidr?: string;
   /** Bind-mount volumes in a private mount namespace (default: when running as root). */
@@ -102,7 +112,8 @@ export class ProcessRuntime implements Runtime {
 
   private readonly store: StateStore;
   private readonly cgroups?: CgroupManager;
-  private readonly podIps: PodIpAllocator;
+  readonly network: PodNetwork;
+  private readonly clusterDomain: string;
   private readonly shimPath: string;
   private readonly logMaxSizeBytes: number;
   private readonly logMaxFiles: number;
@@ -132,7 +143,9 @@ export class ProcessRuntime implements Runtime {
     if (!this.features.cgroups) {
       this.logger.warn({ reason: this.features.cgroupsReason }, 'running containers without resource limits (no usable cgroups)');
     }
-    this.podIps = options.podIps ?? new PodIpAllocator(join(options.rootDir, 'pod-ips.json'), options.podCidr);
+    this.network =
+      options.network ?? new HostPodNetwork(options.podIps ?? new PodIpAllocator(join(options.rootDir, 'pod-ips.json'), options.podCidr));
+    this.clusterDomain = options.clusterDomain ?? 'cluster.local';
 
     this.exitPoller = setInterval(() => this.pollExits(), options.exitPollMs ?? 1000);
     this.exitPoller.unref();
@@ -155,10 +168,11 @@ export class ProcessRuntime implements Runtime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const id = randomBytes(32).toString('hex');
-    const ip = this.podIps.allocate(id);
+    const { ip, netnsPath } = config.hostNetwork ? { ip: firstInternalIPv4(), netnsPath: undefined } : await this.network.attach(id);
     this.cgroups?.create(podCgroup(id));
     mkdirSync(config.logDirectory, { recursive: true });
-    const record: SandboxRecord = { id, config, createdAt: new Date().toISOString(), state: 'ready', ip };
+    const record: SandboxRecord = { id, config, createdAt: new Date().toISOString(), state: 'ready', ip, netnsPath };
+    if (netnsPath && this.features.mountNamespaces) record.podFilesDir = this.writePodFiles(id, config, ip);
     this.store.saveSandbox(record);
     this.sandboxes.set(id, record);
     return id;
@@ -177,10 +191,12 @@ export class ProcessRuntime implements Runtime {
   }
 
   async removePodSandbox(sandboxId: string): Promise<void> {
+    const sandbox = this.sandboxes.get(sandboxId);
     await this.stopPodSandbox(sandboxId);
     for (const c of [...this.containers.values()]) if (c.sandboxId === sandboxId) await this.removeContainer(c.id);
     await this.cgroups?.remove(podCgroup(sandboxId)).catch((err) => this.logger.warn({ err, sandboxId }, 'cannot remove pod cgroup'));
-    this.podIps.release(sandboxId);
+    await this.network.detach(sandboxId);
+    if (sandbox?.podFilesDir) removePodFiles(sandbox.podFilesDir);
     this.store.deleteSandbox(sandboxId);
     this.sandboxes.delete(sandboxId);
   }
@@ -190,8 +206,9 @@ export class ProcessRuntime implements Runtime {
     return sandbox && sandboxStatus(sandbox);
   }
 
-  async listPodSandboxes(): Promise<PodSandboxStatus[]> {
-    return [...this.sandboxes.values()].map(sandboxStatus);
+  async listPodSandboxes(filter?: { podUid?: string }): Promise<PodSandboxStatus[]> {
+    const all = [...this.sandboxes.values()];
+    return (filter?.podUid ? all.filter((s) => s.config.podUid === filter.podUid) : all).map(sandboxStatus);
   }
 
   // ---------- containers ----------
@@ -231,7 +248,7 @@ export class ProcessRuntime implements Runtime {
       this.cgroups.create(c.cgroup, c.config.resources);
       cgroupDirs = this.cgroups.dirs(c.cgroup);
     }
-    const mounts = sortMounts(c.config.mounts);
+    const mounts = sortMounts([...c.config.mounts, ...this.podFileMounts(c.sandboxId)]);
     let shimMounts: Mount[] = [];
     if (mounts.length > 0 && this.features.mountNamespaces) {
       c.mountNamespace = true;
@@ -252,6 +269,7 @@ export class ProcessRuntime implements Runtime {
       cwd: c.config.workingDir || '/',
       cgroups: cgroupDirs,
       mounts: shimMounts,
+      netnsPath: this.sandboxes.get(c.sandboxId)?.netnsPath,
       tty: c.config.tty,
       stdin: c.config.stdin,
       stdinOnce: c.config.stdinOnce,
@@ -493,12 +511,37 @@ export class ProcessRuntime implements Runtime {
     }
   }
 
+  /** The pod's own hosts and resolv.conf, written next to the sandbox records. */
+  private writePodFiles(sandboxId: string, config: PodSandboxConfig, ip: string): string {
+    const dir = join(this.store.rootDir, 'pod-files', sandboxId);
+    const hosts = hostsFileContent({
+      podIp: ip,
+      hostname: config.hostname,
+      subdomain: config.subdomain,
+      namespace: config.namespace,
+      clusterDomain: this.clusterDomain,
+      hostAliases: config.hostAliases,
+    });
+    writePodFiles(dir, hosts, config.resolvConf ?? hostResolvConf());
+    return dir;
+  }
+
+  private podFileMounts(sandboxId: string): Mount[] {
+    const dir = this.sandboxes.get(sandboxId)?.podFilesDir;
+    if (!dir) return [];
+    return [
+      { hostPath: join(dir, 'hosts'), containerPath: '/etc/hosts', readOnly: false },
+      { hostPath: join(dir, 'resolv.conf'), containerPath: '/etc/resolv.conf', readOnly: false },
+    ];
+  }
+
   private execContext(c: ContainerRecord): ExecContext {
     return {
       shimPath: this.shimPath,
       cwd: c.config.workingDir || '/',
       cgroups: c.cgroup && this.cgroups ? this.cgroups.dirs(c.cgroup) : [],
       mountNamespacePid: c.mountNamespace ? c.pid : undefined,
+      netnsPath: this.sandboxes.get(c.sandboxId)?.netnsPath,
       env: c.env,
     };
   }

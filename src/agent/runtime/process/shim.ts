@@ -1,9 +1,10 @@
 // Talking to hale-shim (native/hale-shim.c): where the binary is, how to start the
 // per-container supervisor, and the files it leaves in the container's directory.
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ShimSpawnResult, spawner } from './spawner.ts';
 
 // HALE_ROOT is set by bin/hale.js (the bundled build lives elsewhere than this file).
 const REPO_ROOT = process.env.HALE_ROOT ?? fileURLToPath(new URL('../../../../', import.meta.url));
@@ -40,6 +41,9 @@ export interface ShimExitInfo {
 }
 
 function readJson<T>(file: string): T | undefined {
+  // Checked first: the exit poll asks about every running container each second, and a
+  // failed read (an exception) costs far more than a stat.
+  if (!existsSync(file)) return undefined;
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch {
@@ -64,6 +68,8 @@ export interface RunShimOptions {
   cwd: string;
   cgroups: string[];
   mounts: { hostPath: string; containerPath: string; readOnly: boolean }[];
+  /** The pod's network namespace to run in (isolated network mode). */
+  netnsPath?: string;
   tty: boolean;
   stdin: boolean;
   stdinOnce: boolean;
@@ -76,6 +82,7 @@ export function runShimArgs(o: RunShimOptions): string[] {
   args.push('--log-max-size', String(o.logMaxSizeBytes), '--log-max-files', String(o.logMaxFiles), '--cwd', o.cwd);
   for (const c of o.cgroups) args.push('--cgroup', c);
   for (const m of o.mounts) args.push('--mount', `${m.hostPath}:${m.containerPath}:${m.readOnly ? 'ro' : 'rw'}`);
+  if (o.netnsPath) args.push('--netns', o.netnsPath);
   if (o.tty) args.push('--tty');
   if (o.stdin) args.push(o.stdinOnce ? '--stdin-once' : '--stdin');
   args.push('--', ...o.argv);
@@ -87,64 +94,33 @@ export type ShimStartResult =
   | { started: false; shimPid?: number; exit?: ShimExitInfo; error: string };
 
 /**
- * Starts the detached supervisor and waits for its one status line ("started PID" or
- * "failed"). The shim outlives us; its exit event is still reported while we run.
+ * Starts the detached supervisor (forked on the spawning worker thread) and waits for its one
+ * status line ("started PID" or "failed"). The shim outlives us; its exit is still reported
+ * while we run.
  */
-export function startShim(o: RunShimOptions): Promise<ShimStartResult> {
-  const shimLog = openSync(join(o.stateDir, 'shim.log'), 'a', 0o600);
-  const child = spawn(o.shimPath, runShimArgs(o), {
-    detached: true,
-    stdio: ['ignore', 'pipe', shimLog],
-    env: o.env,
-    cwd: o.stateDir,
-  });
-  closeSync(shimLog);
-  return new Promise((resolve) => {
-    let line = '';
-    let settled = false;
-    const settle = (result: ShimStartResult) => {
-      if (settled) return;
-      settled = true;
-      child.stdout?.destroy();
-      child.unref();
-      resolve(result);
-    };
-    const shimError = () => readFileSafe(join(o.stateDir, 'shim.log')).trim().split('\n').pop() || 'hale-shim exited without a status';
-    child.on('error', (err) =>
-      settle({
-        started: false,
-        error: `cannot start hale-shim (${o.shimPath}): ${err.message}; build it with \`bash scripts/build-native.sh\``,
-      }),
-    );
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      line += chunk;
-      if (!line.includes('\n')) return;
-      const status = line.slice(0, line.indexOf('\n'));
-      if (status.startsWith('started ')) {
-        const info = readContainerInfo(o.stateDir);
-        if (info) {
-          settle({
-            started: true,
-            shimPid: child.pid!,
-            info,
-            onShimExit: (listener) => {
-              if (child.exitCode !== null || child.signalCode !== null) listener();
-              else child.once('exit', listener);
-            },
-          });
-          return;
-        }
-      }
-      const exit = readExitInfo(o.stateDir);
-      settle({ started: false, shimPid: child.pid, exit, error: exit?.message || shimError() });
+export async function startShim(o: RunShimOptions): Promise<ShimStartResult> {
+  let spawned: ShimSpawnResult;
+  try {
+    spawned = await spawner.shim({
+      file: o.shimPath,
+      args: runShimArgs(o),
+      env: o.env,
+      cwd: o.stateDir,
+      stderrPath: join(o.stateDir, 'shim.log'),
     });
-    child.stdout?.on('end', () => {
-      // The pipe closed without a status line: the shim itself failed (bad options, no permission, …).
-      const exit = readExitInfo(o.stateDir);
-      settle({ started: false, shimPid: child.pid, exit, error: exit?.message || shimError() });
-    });
-  });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { started: false, error: `cannot start hale-shim (${o.shimPath}): ${message}; build it with \`bash scripts/build-native.sh\`` };
+  }
+  const shimPid = spawned.pid;
+  if (shimPid !== undefined && spawned.statusLine?.startsWith('started ')) {
+    const info = readContainerInfo(o.stateDir);
+    if (info) return { started: true, shimPid, info, onShimExit: spawned.onExit };
+  }
+  // No status line: the shim itself failed (bad options, no permission, …).
+  const exit = readExitInfo(o.stateDir);
+  const shimError = readFileSafe(join(o.stateDir, 'shim.log')).trim().split('\n').pop() || 'hale-shim exited without a status';
+  return { started: false, shimPid, exit, error: exit?.message || shimError };
 }
 
 function readFileSafe(file: string): string {

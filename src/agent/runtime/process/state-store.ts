@@ -13,6 +13,10 @@ export interface SandboxRecord {
   createdAt: string;
   state: 'ready' | 'notready';
   ip: string;
+  /** The pod's network namespace (isolated network mode). */
+  netnsPath?: string;
+  /** Directory holding the pod's own hosts and resolv.conf, bind-mounted into its containers. */
+  podFilesDir?: string;
 }
 
 export interface ContainerRecord {

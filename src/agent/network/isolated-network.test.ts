@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+import { ip, ipWorks } from './ip-command.ts';
+import { IsolatedPodNetwork } from './isolated-network.ts';
+import { nodeNetworkKey } from './names.ts';
+
+const execFileAsync = promisify(execFile);
+const skip = process.getuid?.() !== 0 || !(await ipWorks()) ? 'needs root and iproute2' : false;
+const dir = mkdtempSync(join(tmpdir(), 'hale-isolated-net-'));
+// A cluster CIDR of our own (10.2xx.0.0/16) so tests running side by side never clash.
+const clusterCidr = `10.${200 + (process.pid % 50)}.0.0/16`;
+const [a, b] = ['a', 'b'].map((n) => nodeNetworkKey(`${n}-${process.pid}`, dir));
+const netA = new IsolatedPodNetwork({ key: a, stateFile: join(dir, 'a.json'), clusterCidr, readyWaitMs: 100 });
+const netB = new IsolatedPodNetwork({ key: b, stateFile: join(dir, 'b.json'), clusterCidr, readyWaitMs: 100 });
+const ids = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
+const sandbox = (n: number) => ids[n % 3];
+
+after(async () => {
+  if (!skip) {
+    await netA.cleanUp(new Set(), { removeBridgeWhenEmpty: true }).catch(() => {});
+    await netB.cleanUp(new Set(), { removeBridgeWhenEmpty: true }).catch(() => {});
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Opens a TCP connection from inside a namespace and returns what the server sent. */
+const fetchFrom = async (netnsPath: string, host: string, port: number) =>
+  (
+    await execFileAsync(
+      'nsenter',
+      [
+        `--net=${netnsPath}`,
+        process.execPath,
+        '-e',
+        `require('net').connect(${port}, '${host}').on('data', (d) => { process.stdout.write(d); process.exit(0); }).on('error', (e) => { console.error(e.message); process.exit(1); })`,
+      ],
+      { encoding: 'utf8', timeout: 10_000 },
+    )
+  ).stdout;
+
+/** A TCP server in a namespace that answers "pong from NAME" (killed when the test ends). */
+async function serveIn(netnsPath: string, name: string, port: number): Promise<ChildProcess> {
+  const child = spawn('nsenter', [
+    `--net=${netnsPath}`,
+    process.execPath,
+    '-e',
+    `require('net').createServer((s) => s.end('pong from ${name}')).listen(${port}, '0.0.0.0', () => console.log('up'))`,
+  ]);
+  await new Promise((resolve, reject) => {
+    child.stdout.once('data', resolve);
+    child.once('exit', reject);
+  });
+  return child;
+}
+
+test('pods on two bridges reach each other and the host; nothing is left after clean-up', { skip, timeout: 60_000 }, async () => {
+  await assert.rejects(netA.attach(sandbox(9)), /no spec.podCIDR/);
+  const base = clusterCidr.split('.').slice(0, 2).join('.');
+  await netA.configure(`${base}.1.0/24`);
+  await netB.configure(`${base}.2.0/24`);
+  // A second cluster here with the same range is refused instead of breaking both.
+  const clash = new IsolatedPodNetwork({ key: nodeNetworkKey(`c-${process.pid}`, dir), stateFile: join(dir, 'c.json'), clusterCidr });
+  await assert.rejects(clash.configure(`${base}.1.0/24`), /already routed here/);
+  const p1 = await netA.attach(sandbox(1));
+  const p2 = await netB.attach(sandbox(2));
+  assert.equal(p1.ip, `${base}.1.2`);
+  assert.equal(p2.ip, `${base}.2.2`);
+  const server = await serveIn(p2.netnsPath!, 'p2', 8080);
+  const host = createServer((s) => s.end('pong from host')).listen(0, '0.0.0.0');
+  await once(host, 'listening');
+  try {
+    assert.equal(await fetchFrom(p1.netnsPath!, p2.ip, 8080), 'pong from p2');
+    assert.equal(await fetchFrom(p1.netnsPath!, `${base}.1.1`, (host.address() as AddressInfo).port), 'pong from host');
+  } finally {
+    server.kill('SIGKILL');
+    host.close();
+  }
+  // A pod range no bridge serves is unreachable, not sent to the default route.
+  assert.match(await ip(['route', 'get', `${base}.99.9`]).catch((e) => String(e)), /unreachable|No route/);
+
+  // A crash left sandbox 1's namespace behind: clean-up with only sandbox 2 alive removes it.
+  await netA.cleanUp(new Set());
+  await netB.cleanUp(new Set([sandbox(2)]));
+  const left = await ip(['netns', 'list']);
+  assert.ok(!left.includes(p1.netnsPath!.split('/').pop()!));
+  assert.ok(left.includes(p2.netnsPath!.split('/').pop()!));
+  await netB.detach(sandbox(2));
+  await netA.cleanUp(new Set(), { removeBridgeWhenEmpty: true });
+  await netB.cleanUp(new Set(), { removeBridgeWhenEmpty: true });
+  const links = await ip(['-o', 'link', 'show']);
+  assert.ok(!links.includes(netA.bridge) && !links.includes(netB.bridge));
+  assert.ok(!(await ip(['route', 'show'])).includes(clusterCidr));
+  assert.ok(!(await ip(['rule', 'show'])).includes(netA.bridge));
+});
