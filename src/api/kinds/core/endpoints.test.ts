@@ -32,8 +32,8 @@ describe('endpoints', () => {
     assert.deepEqual(messages(ep([{ ports: [{ port: 80, protocol: 'TCP' }] }])), [
       'subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`',
     ]);
-    assert.deepEqual(messages(ep([{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port: 0, protocol: 'TCP' }] }])), [
-      'subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
+    assert.deepEqual(messages(ep([{ addresses: [{ ip: '0.0.0.0' }], ports: [{ port: 0, protocol: 'TCP' }] }])), [
+      'subsets[0].addresses[0].ip: Invalid value: "0.0.0.0": may not be unspecified (0.0.0.0)',
       'subsets[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
     ]);
   });

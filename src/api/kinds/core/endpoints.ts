@@ -17,10 +17,13 @@ function defaults(ep: KubeObject): void {
   }
 }
 
-/** validateNonSpecialIP: endpoints may not point at unspecified, loopback or link-local addresses. */
+/**
+ * validateNonSpecialIP: endpoints may not point at unspecified or link-local addresses.
+ * Unlike Kubernetes, loopback is accepted: host-mode pods (and a loopback-bound API server)
+ * have 127.x addresses, as EndpointSlices already allow.
+ */
 function specialIPErrors(ip: string): string[] {
   if (ip === '0.0.0.0' || ip === '::') return ['may not be unspecified (0.0.0.0)'];
-  if (ip.startsWith('127.') || ip === '::1') return ['may not be in the loopback range (127.0.0.0/8, ::1/128)'];
   if (ip.startsWith('169.254.') || /^fe[89ab][0-9a-f]:/i.test(ip))
     return ['may not be in the link-local range (169.254.0.0/16, fe80::/10)'];
   if (ip.startsWith('224.0.0.') || /^ff02:/i.test(ip)) {

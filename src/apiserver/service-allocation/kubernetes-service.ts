@@ -1,0 +1,79 @@
+// The `default/kubernetes` Service, as kube-apiserver keeps it: the first address of the
+// service CIDR, port 443 (named https), and Endpoints plus an EndpointSlice naming this API
+// server's address and port. With several API servers on one store the last one started
+// wins (Kubernetes keeps all of them through leases; Hale documents the difference).
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { KubeObject } from '../../api/resource-type.ts';
+import type { ApiRegistry } from '../api-registry.ts';
+import { StatusError } from '../errors.ts';
+import type { ResourceStore } from '../storage/resource-store.ts';
+
+export interface KubernetesServiceOptions {
+  clusterIP: string;
+  /** Address clients in pods reach the API server on. */
+  address: string;
+  port: number;
+}
+
+/** The address to advertise for a bind address: itself, or for 0.0.0.0 (or a name) the host's first external IPv4. */
+export function advertiseAddress(bind: string): string {
+  if (bind === 'localhost') return '127.0.0.1';
+  if (isIP(bind) && bind !== '0.0.0.0' && bind !== '::') return bind;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export async function ensureKubernetesService(registry: ApiRegistry, opts: KubernetesServiceOptions): Promise<void> {
+  const services = store(registry, '', 'services');
+  const endpoints = store(registry, '', 'endpoints');
+  const slices = store(registry, 'discovery.k8s.io', 'endpointslices');
+  const labels = { component: 'apiserver', provider: 'kubernetes' };
+  const port = { name: 'https', port: opts.port, protocol: 'TCP' };
+  await createOrUpdate(services, {
+    metadata: { name: 'kubernetes', namespace: 'default', labels },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: opts.clusterIP,
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: opts.port }],
+      sessionAffinity: 'None',
+    },
+  });
+  await createOrUpdate(endpoints, {
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: opts.address }], ports: [port] }],
+  });
+  await createOrUpdate(slices, {
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    addressType: isIP(opts.address) === 6 ? 'IPv6' : 'IPv4',
+    endpoints: [{ addresses: [opts.address], conditions: { ready: true } }],
+    ports: [port],
+  });
+}
+
+function store(registry: ApiRegistry, group: string, plural: string): ResourceStore {
+  const rs = registry.lookup(group, group ? 'v1' : 'v1', plural);
+  if (!rs) throw new Error(`the ${plural} resource is not registered`);
+  return rs;
+}
+
+/** Create `wanted`, or bring the stored object's spec/subsets/endpoints/ports to it. */
+async function createOrUpdate(rs: ResourceStore, wanted: KubeObject): Promise<void> {
+  const { namespace, name } = wanted.metadata ?? {};
+  try {
+    await rs.create(namespace, wanted);
+    return;
+  } catch (err) {
+    if (!(err instanceof StatusError && err.reason === 'AlreadyExists')) throw err;
+  }
+  await rs.guaranteedUpdate(namespace, name, {}, undefined, (current) => {
+    const next = structuredClone(current);
+    next.metadata = { ...next.metadata, labels: { ...(next.metadata?.labels ?? {}), ...wanted.metadata?.labels } };
+    for (const field of ['subsets', 'endpoints', 'ports', 'addressType']) if (field in wanted) next[field] = wanted[field];
+    // The Service keeps its allocated IP; only its ports follow this server.
+    if (wanted.spec) next.spec = { ...next.spec, ports: wanted.spec.ports };
+    return next;
+  });
+}

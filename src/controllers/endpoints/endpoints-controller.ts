@@ -1,0 +1,116 @@
+// The endpoints controller (Kubernetes' pkg/controller/endpoint): keeps one core/v1
+// Endpoints per Service with a selector, listing the Service's pods (desired-endpoints.ts).
+// `kubectl get endpoints` and older clients read these; Hale's proxy and DNS follow the
+// EndpointSlices instead. Services without a selector are left alone, so manually written
+// Endpoints stay as written.
+import type { Logger } from 'pino';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { isNotFound } from '../../client/api-error.ts';
+import { keyOf, objectKey } from '../../client/indexer.ts';
+import { clone, type Informer } from '../../client/informer.ts';
+import type { InformerFactory } from '../../client/informer-factory.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+import { Controller, type ReconcileResult } from '../framework/controller.ts';
+import { EventRecorder } from '../framework/event-recorder.ts';
+import { sameContent } from '../job/api-object.ts';
+import { OwnWrites } from '../job/own-writes.ts';
+import { desiredEndpoints, OVER_CAPACITY_ANNOTATION } from './desired-endpoints.ts';
+import { inheritedLabels, managesEndpoints, selectedPods, servicesSelecting } from './service-pods.ts';
+
+export class EndpointsController extends Controller {
+  private readonly services: Informer;
+  private readonly pods: Informer;
+  private readonly endpoints: Informer;
+  private readonly recorder: EventRecorder;
+  private readonly written = new OwnWrites();
+
+  constructor(
+    private readonly client: RestClient,
+    informers: InformerFactory,
+    logger: Logger,
+  ) {
+    super('endpoint', logger);
+    this.recorder = new EventRecorder(client, 'endpoint-controller', logger);
+    this.services = informers.informerFor(resources.services);
+    this.pods = informers.informerFor(resources.pods);
+    this.endpoints = informers.informerFor(resources.endpoints);
+    const enqueueObject = (obj: KubeObject) => this.enqueue(objectKey(obj));
+    this.services.addEventHandler({ onAdd: enqueueObject, onUpdate: (_o, svc) => enqueueObject(svc), onDelete: enqueueObject });
+    const enqueueFor = (pod: KubeObject) => {
+      for (const svc of servicesSelecting(this.services, pod)) enqueueObject(svc);
+    };
+    this.pods.addEventHandler({
+      onAdd: enqueueFor,
+      onUpdate: (old, pod) => {
+        enqueueFor(pod);
+        if (!sameContent(old.metadata?.labels, pod.metadata?.labels)) enqueueFor(old);
+      },
+      onDelete: enqueueFor,
+    });
+    // Someone else changed or removed an Endpoints we manage: put it back. Endpoints of
+    // Services that do not exist (or have no selector) are not ours to touch.
+    const enqueueIfManaged = (ep: KubeObject) => {
+      const svc = this.services.get(ep.metadata?.namespace, ep.metadata?.name);
+      if (svc && managesEndpoints(svc)) enqueueObject(ep);
+    };
+    this.endpoints.addEventHandler({ onUpdate: (_o, ep) => enqueueIfManaged(ep), onDelete: enqueueIfManaged });
+  }
+
+  protected async reconcile(key: string): Promise<ReconcileResult | undefined> {
+    if (!this.services.hasSynced() || !this.pods.hasSynced() || !this.endpoints.hasSynced()) return { requeueAfterMs: 100 };
+    const [namespace, name] = key.split('/');
+    const svc = this.services.get(namespace, name);
+    const cached = this.endpoints.get(namespace, name);
+    if (!svc) {
+      if (cached) await this.deleteEndpoints(namespace, name);
+      return undefined;
+    }
+    if (!managesEndpoints(svc)) return undefined;
+    const { subsets, truncated } = desiredEndpoints(svc, selectedPods(this.pods, svc));
+    const current = cached ? this.written.freshest(key, cached) : undefined;
+    const labels = inheritedLabels(svc);
+    const annotations: Record<string, string> = { ...(current?.metadata?.annotations ?? {}) };
+    if (truncated) annotations[OVER_CAPACITY_ANNOTATION] = 'truncated';
+    else delete annotations[OVER_CAPACITY_ANNOTATION];
+    if (
+      current &&
+      sameContent(current.subsets ?? [], subsets) &&
+      sameContent(current.metadata?.labels ?? {}, labels) &&
+      sameContent(current.metadata?.annotations ?? {}, annotations)
+    ) {
+      return undefined;
+    }
+    try {
+      const written = current
+        ? await this.client.update(resources.endpoints, {
+            ...clone(current),
+            metadata: { ...clone(current.metadata), labels, annotations },
+            subsets,
+          })
+        : await this.client.create(resources.endpoints, namespace, {
+            metadata: { name, namespace, labels, ...(truncated ? { annotations } : {}) },
+            subsets,
+          });
+      this.written.remember(key, written);
+    } catch (err) {
+      const verb = current ? 'update' : 'create';
+      this.recorder.warning(
+        svc,
+        current ? 'FailedToUpdateEndpoint' : 'FailedToCreateEndpoint',
+        `Failed to ${verb} endpoint ${keyOf(namespace, name)}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      throw err;
+    }
+    return undefined;
+  }
+
+  private async deleteEndpoints(namespace: string, name: string): Promise<void> {
+    try {
+      await this.client.delete(resources.endpoints, namespace, name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.written.forget(keyOf(namespace, name));
+  }
+}

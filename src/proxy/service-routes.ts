@@ -1,0 +1,105 @@
+// Keeps service virtual IPs on this machine: a `local` route for the service CIDR (and for
+// any ClusterIP outside it) sends every packet for a ClusterIP to the loopback device, so
+// the userspace proxy can bind ClusterIPs and the nftables rules can DNAT them, and traffic
+// to a ClusterIP without a rule is refused here instead of leaving through the default route.
+//
+// Every proxy on a host (agents of one or several clusters) needs the same routes, so they
+// are shared: each running proxy registers its pid under REGISTRY_DIR, and the routes
+// (tagged with ROUTE_PROTO so nothing else is touched) go away when the last one stops.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from './nft.ts';
+
+export const ROUTE_PROTO = '152';
+const REGISTRY_DIR = '/run/hale-proxy';
+const REFRESH_MS = 10_000;
+
+export class ServiceRoutes {
+  private readonly installed = new Set<string>();
+  private refreshedAt = Date.now();
+  private readonly registration: string;
+
+  constructor(
+    private readonly serviceCidr: string,
+    private readonly logger: { warn(obj: object, msg: string): void },
+  ) {
+    this.registration = join(REGISTRY_DIR, `${process.pid}.${randomBytes(4).toString('hex')}`);
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(REGISTRY_DIR, { recursive: true });
+    // Routes left by proxies that crashed are removed when no proxy is alive any more.
+    if (livePeers(this.registration).length === 0) await flushOurRoutes();
+    writeFileSync(this.registration, '');
+    await this.ensure(this.serviceCidr);
+  }
+
+  /**
+   * Adds /32 routes for ClusterIPs the CIDR route does not cover (custom --service-cidr).
+   * Every REFRESH_MS the routes are written again: a proxy elsewhere on the host that
+   * started or stopped at the same moment may have flushed them (start/stop are not locked).
+   */
+  async sync(clusterIPs: Iterable<string>): Promise<void> {
+    if (Date.now() - this.refreshedAt > REFRESH_MS) {
+      this.refreshedAt = Date.now();
+      this.installed.clear();
+      await this.ensure(this.serviceCidr);
+    }
+    for (const ip of clusterIPs) if (!inCidr(ip, this.serviceCidr)) await this.ensure(`${ip}/32`);
+  }
+
+  async stop(): Promise<void> {
+    rmSync(this.registration, { force: true });
+    if (livePeers(this.registration).length === 0) await flushOurRoutes();
+  }
+
+  private async ensure(prefix: string): Promise<void> {
+    if (this.installed.has(prefix)) return;
+    try {
+      await run('ip', ['route', 'replace', 'local', prefix, 'dev', 'lo', 'table', 'local', 'proto', ROUTE_PROTO]);
+      this.installed.add(prefix);
+    } catch (err) {
+      this.logger.warn({ prefix, err: (err as Error).message }, 'cannot install the local route for service IPs');
+    }
+  }
+}
+
+function livePeers(self: string): string[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(REGISTRY_DIR);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => {
+    const path = join(REGISTRY_DIR, name);
+    if (path === self) return false;
+    const pid = Number(name.split('.')[0]);
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return true;
+    rmSync(path, { force: true });
+    return false;
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function flushOurRoutes(): Promise<void> {
+  await run('ip', ['route', 'flush', 'table', 'local', 'proto', ROUTE_PROTO]).catch(() => undefined);
+}
+
+export function inCidr(ip: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  const bits = Number(bitsText ?? 32);
+  const toInt = (a: string) => a.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (toInt(ip) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
+}
