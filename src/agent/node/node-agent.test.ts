@@ -2,6 +2,7 @@
 // adoption on restart, the Lease heartbeat, condition transitions from injected readings
 // and the rules that keep status writes rare.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import type { HostInfo } from './host-info.ts';
 import type { NodeReadings } from './host-readings.ts';
 import { type NodeAgent, type NodeAgentOptions, RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION, startNodeAgent } from './node-agent.ts';
 import { NODE_LEASE_NAMESPACE } from './node-lease.ts';
+import { AGENT_ID_ANNOTATION, NodeNameInUseError } from './node-registrar.ts';
 
 const GiB = 1024 ** 3;
 const HOUR = 3_600_000;
@@ -370,4 +372,30 @@ test('conditions overwritten by the control plane are restored at once, and a de
   });
   assert.equal(condition(again, 'Ready').status, 'True');
   assert.equal(agent.node.metadata?.uid, again.metadata?.uid);
+});
+
+test("a second agent (another data dir) is refused the name while the first one's lease is live, and accepted once it expired", async () => {
+  const live = { clock: realClock, leaseDurationSeconds: 1 };
+  const first = await start(live);
+  await first.renewLease();
+  const otherDir = await mkdtemp(path.join(tmpdir(), 'hale-node-test-other-'));
+  try {
+    await assert.rejects(start({ ...live, dataDir: otherDir }), (err: Error) => {
+      assert.ok(err instanceof NodeNameInUseError);
+      assert.match(err.message, new RegExp(`node "${nodeName}" is already registered by another live agent`));
+      return true;
+    });
+    // The same agent (same data dir) restarting is accepted at once.
+    await stopAgent(first);
+    const again = await start(live);
+    await again.renewLease();
+    await stopAgent(again);
+    await new Promise((r) => setTimeout(r, 1200));
+    const taker = await start({ ...live, dataDir: otherDir });
+    assert.equal(taker.node.metadata?.annotations?.[AGENT_ID_ANNOTATION], readFileSync(path.join(otherDir, 'agent-id'), 'utf8').trim());
+  } finally {
+    for (const agent of running) await agent.stop();
+    running = [];
+    await rm(otherDir, { recursive: true, force: true });
+  }
 });

@@ -8,7 +8,9 @@
 //   statusUpdateIntervalMs 10 000, statusReportIntervalMs 300 000   (as Kubernetes)
 //   maxPods 110; eviction thresholds memory.available 100Mi, nodefs.available 10%,
 //   pid.available 5%; pressure transition period 5 min (as Kubernetes).
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { type Clock, realClock } from '../../client/clock.ts';
@@ -17,6 +19,7 @@ import type { Lease } from '../../client/leader-election.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
 import { EventRecorder } from '../../controllers/framework/event-recorder.ts';
+import { type FencingOptions, NodeFence } from './fencing.ts';
 import { type HostInfo, readHostInfo } from './host-info.ts';
 import { type NodeReadings, systemReadings } from './host-readings.ts';
 import { nodeStatusEventMessage } from './node-conditions.ts';
@@ -28,7 +31,25 @@ import {
   type EvictionThresholds,
   type Reservations,
 } from './node-object.ts';
+import { AGENT_ID_ANNOTATION } from './node-registrar.ts';
 import { NodeStatusReporter, type NodeStatusStats } from './node-status-reporter.ts';
+
+/** Set on the Node: seconds without a Lease renewal after which the agent kills its pods. */
+export const FENCING_TIMEOUT_ANNOTATION = 'hale.dev/fencing-timeout-seconds';
+
+/** This data dir's agent identity: the same agent restarting keeps its node name. */
+function agentId(dataDir: string): string {
+  const file = join(dataDir, 'agent-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (id) return id;
+  } catch {
+    // first start
+  }
+  const id = randomUUID();
+  writeFileSync(file, `${id}\n`, { mode: 0o600 });
+  return id;
+}
 
 /** Present on the Node (with the reason) when the runtime cannot enforce CPU/memory/pids limits. */
 export const RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION = 'hale.dev/resource-limits-not-enforced';
@@ -63,6 +84,8 @@ export interface NodeAgentOptions {
   readings?: NodeReadings;
   events?: EventRecorder;
   clock?: Clock;
+  /** Self-fencing (fencing.ts); off when not given. */
+  fencing?: Pick<FencingOptions, 'timeoutMs' | 'containersDir' | 'onFence' | 'watchdog'>;
 }
 
 export interface NodeAgent {
@@ -77,6 +100,8 @@ export interface NodeAgent {
   /** Renews the Lease now. */
   renewLease(): Promise<Lease>;
   readonly stats: NodeStatusStats & { leaseRenewals: number };
+  /** The fence, when fencing is on: the pod workers ask it before running a pod. */
+  readonly fence?: NodeFence;
 }
 
 export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions): Promise<NodeAgent> {
@@ -91,7 +116,10 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
   recorder.normal(nodeRef, 'Starting', 'Starting kubelet.');
 
   let readyWarning: string | undefined;
-  const annotations: Record<string, string> = {};
+  const annotations: Record<string, string> = { [AGENT_ID_ANNOTATION]: agentId(opts.dataDir) };
+  const staleAnnotations: string[] = [];
+  if (opts.fencing) annotations[FENCING_TIMEOUT_ANNOTATION] = String(opts.fencing.timeoutMs / 1000);
+  else staleAnnotations.push(FENCING_TIMEOUT_ANNOTATION);
   if (!opts.cgroupsEnforced) {
     const why = opts.cgroupsReason || 'cgroups are not available';
     readyWarning = `resource limits are not enforced: ${why}`;
@@ -117,7 +145,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
       nodeName,
       labels: { ...(opts.labels ?? {}), ...defaultNodeLabels(nodeName, host) },
       annotations,
-      staleAnnotations: opts.cgroupsEnforced ? [RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION] : [],
+      staleAnnotations: [...staleAnnotations, ...(opts.cgroupsEnforced ? [RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION] : [])],
     },
     readyWarning,
     initiallyReady: opts.ready ?? true,
@@ -126,6 +154,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     recordEvent: (reason) => recorder.normal(nodeRef, reason, nodeStatusEventMessage(nodeName, reason)),
   });
 
+  const fence = opts.fencing ? new NodeFence({ client, nodeName, dataDir: opts.dataDir, logger, ...opts.fencing }) : undefined;
   let leaseRenewals = 0;
   const lease = new NodeLeaseHeartbeat(client, {
     nodeName,
@@ -134,10 +163,14 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     nodeUid: () => reporter.node?.metadata?.uid,
     clock,
     logger,
-    onRenew: () => leaseRenewals++,
+    onRenew: (_lease, sentAt) => {
+      leaseRenewals++;
+      fence?.renewed(sentAt);
+    },
   });
 
   await reporter.register();
+  fence?.start();
   lease.start();
   reporter.start();
 
@@ -158,6 +191,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     },
     async stop() {
       await informer.stop();
+      fence?.stop();
       await lease.stop();
       await reporter.stop();
     },
@@ -167,5 +201,6 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     get stats() {
       return { ...reporter.stats, leaseRenewals };
     },
+    fence,
   };
 }

@@ -25,8 +25,8 @@ export interface NodeLeaseOptions {
   nodeUid?: () => string | undefined;
   clock?: Clock;
   logger?: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
-  /** Called after every successful renewal (tests, metrics). */
-  onRenew?: (lease: Lease) => void;
+  /** Called after every successful renewal with the time the request was sent (fencing, tests, metrics). */
+  onRenew?: (lease: Lease, sentAt: number) => void;
 }
 
 const FIRST_RETRY_MS = 200;
@@ -62,12 +62,13 @@ export class NodeLeaseHeartbeat {
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(Math.max(this.durationSeconds * 1000, 1000))]);
     for (let attempt = 0; ; attempt++) {
       const current = this.latest ?? (await this.read(signal));
+      const sentAt = this.clock.now();
       try {
         const lease = current
           ? await this.client.update<Lease>(resources.leases, this.renewed(current), { signal })
           : await this.client.create<Lease>(resources.leases, NODE_LEASE_NAMESPACE, this.renewed(undefined), { signal });
         this.latest = lease;
-        this.opts.onRenew?.(lease);
+        this.opts.onRenew?.(lease, sentAt);
         return lease;
       } catch (err) {
         this.latest = undefined;

@@ -4,7 +4,7 @@
 // owns are brought up to date, as the kubelet does on re-registration.
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { isAlreadyExists, isConflict } from '../../client/api-error.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.ts';
 import { type Clock, realClock, sleep } from '../../client/clock.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
@@ -29,6 +29,43 @@ export interface RegistrationResult {
 
 const MAX_CONFLICT_RETRIES = 5;
 
+/** Set by the agent on its Node: which agent (data dir) holds the name. */
+export const AGENT_ID_ANNOTATION = 'hale.dev/agent-id';
+
+/** Another agent, still renewing the node's Lease, already holds this node name. */
+export class NodeNameInUseError extends Error {}
+
+/**
+ * Refuses to adopt a Node held by a different agent whose Lease is still live: two agents
+ * under one name would fight over the node's pods. The same agent restarting (same data dir,
+ * same id) and a node whose agent is gone (Lease expired) are adopted.
+ */
+async function checkNotHeldByAnotherAgent(
+  client: RestClient,
+  existing: KubeObject,
+  reg: NodeRegistration,
+  signal?: AbortSignal,
+): Promise<void> {
+  const ours = reg.annotations[AGENT_ID_ANNOTATION];
+  const theirs = existing.metadata?.annotations?.[AGENT_ID_ANNOTATION];
+  if (!ours || !theirs || ours === theirs) return;
+  let lease: KubeObject;
+  try {
+    lease = await client.get(resources.leases, 'kube-node-lease', reg.nodeName, { signal });
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+  const renewed = Date.parse(lease.spec?.renewTime ?? '');
+  const durationMs = Number(lease.spec?.leaseDurationSeconds ?? 40) * 1000;
+  const ageMs = Date.now() - renewed;
+  if (Number.isNaN(renewed) || ageMs > durationMs) return;
+  throw new NodeNameInUseError(
+    `node "${reg.nodeName}" is already registered by another live agent (its lease was renewed ${(Math.max(ageMs, 0) / 1000).toFixed(1)}s ago); ` +
+      'stop that agent, wait for its lease to expire, or choose another --node-name',
+  );
+}
+
 /** Creates the Node, or adopts and reconciles the existing one. */
 export async function registerNode(client: RestClient, reg: NodeRegistration, signal?: AbortSignal): Promise<RegistrationResult> {
   const fresh: KubeObject = {
@@ -46,6 +83,7 @@ export async function registerNode(client: RestClient, reg: NodeRegistration, si
   }
   for (let attempt = 0; ; attempt++) {
     const existing = await client.get(resources.nodes, undefined, reg.nodeName, { signal });
+    if (attempt === 0) await checkNotHeldByAnotherAgent(client, existing, reg, signal);
     const reconciled = reconcileOwnedMetadata(existing, reg);
     if (!reconciled) return { node: existing, created: false };
     try {
@@ -85,7 +123,7 @@ export async function registerNodeWithRetry(
     try {
       return await registerNode(client, reg, opts.signal);
     } catch (err) {
-      if (opts.signal?.aborted) throw err;
+      if (opts.signal?.aborted || err instanceof NodeNameInUseError) throw err;
       opts.onError?.(err);
     }
     await sleep(clock, waitMs, opts.signal);

@@ -1,0 +1,126 @@
+// The failover flags of `hale server` and `hale agent` (docs/failover.md), kept out of main.ts
+// so that file stays a list of commands. Durations accept Kubernetes' forms: "500ms", "5s",
+// "1m", "1m30s"; a bare number is seconds.
+import { type Command, InvalidArgumentError } from 'commander';
+import type { FailoverOptions } from '../controllers/nodelifecycle/failover-options.ts';
+
+/** Milliseconds from "500ms", "4s", "1m30s" or "4" (seconds). */
+export function parseDurationMs(value: string): number {
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = text;
+  while (rest.length > 0) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (!m) throw new InvalidArgumentError('must be a duration such as 500ms, 5s or 1m30s');
+    total += Number(m[1]) * units[m[2]];
+    rest = rest.slice(m[0].length);
+  }
+  return Math.round(total);
+}
+
+/** The option parser for durations; typed to accept the defaults' text ("4s"). */
+const duration = (value: string): number | string => parseDurationMs(value);
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
+  return n;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('must be a number in (0, 1]');
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of seconds ≥ 0');
+  return n;
+}
+
+/** Flags of every node agent (`hale agent`, and the one embedded in `hale server`). */
+export function addAgentFailoverFlags(cmd: Command): Command {
+  return cmd
+    .option('--node-lease-duration <duration>', "the node Lease's leaseDurationSeconds (Kubernetes: 40s)", duration, '4s')
+    .option('--node-lease-renew-interval <duration>', 'how often the node Lease is renewed (Kubernetes: 10s)', duration, '1s')
+    .option(
+      '--fencing-timeout <duration>',
+      "kill this node's pods after this long without renewing the Lease (0 turns fencing off)",
+      duration,
+      '20s',
+    );
+}
+
+/** Flags of the control plane's failover (node-lifecycle controller, default tolerations). */
+export function addServerFailoverFlags(cmd: Command): Command {
+  return addAgentFailoverFlags(cmd)
+    .option(
+      '--node-monitor-grace-period <duration>',
+      'a node silent this long is Unknown whatever the detector says (Kubernetes: 40s)',
+      duration,
+      '5s',
+    )
+    .option('--node-failure-min-grace-period <duration>', 'a node silent for less than this is never suspected', duration, '2s')
+    .option('--node-failure-phi-threshold <phi>', 'φ-accrual threshold at which a silent node is suspected', nonNegative, 8)
+    .option('--node-monitor-period <duration>', 'how often every node is judged (Kubernetes: 5s)', duration, '200ms')
+    .option(
+      '--default-not-ready-toleration-seconds <n>',
+      'tolerationSeconds added to pods for the not-ready taint (Kubernetes: 300)',
+      seconds,
+      2,
+    )
+    .option(
+      '--default-unreachable-toleration-seconds <n>',
+      'tolerationSeconds added to pods for the unreachable taint (Kubernetes: 300)',
+      seconds,
+      2,
+    )
+    .option('--node-eviction-rate <n>', 'nodes per second whose pods may be evicted in a healthy zone (Kubernetes: 0.1)', nonNegative, 1)
+    .option('--secondary-node-eviction-rate <n>', 'nodes per second in a partially disrupted large zone', nonNegative, 0.01)
+    .option('--unhealthy-zone-threshold <f>', 'fraction of not-ready nodes that makes a zone partially disrupted', fraction, 0.55)
+    .option('--large-cluster-size-threshold <n>', 'zones up to this size stop evicting when partially disrupted', seconds, 50);
+}
+
+/** A duration option: parsed when given, the default's text otherwise (so --help shows "4s"). */
+const ms = (v: number | string): number => (typeof v === 'number' ? v : parseDurationMs(v));
+
+/** What the agent flags ask of runNodeAgent. */
+export function agentFailoverOptions(opts: Record<string, any>): {
+  leaseDurationSeconds: number;
+  leaseRenewIntervalMs: number;
+  fencingTimeoutMs: number;
+} {
+  return {
+    leaseDurationSeconds: Math.max(1, Math.round(ms(opts.nodeLeaseDuration) / 1000)),
+    leaseRenewIntervalMs: ms(opts.nodeLeaseRenewInterval),
+    fencingTimeoutMs: ms(opts.fencingTimeout),
+  };
+}
+
+export function serverFailoverOptions(opts: Record<string, any>): FailoverOptions {
+  const agent = agentFailoverOptions(opts);
+  return {
+    nodeLeaseDurationSeconds: agent.leaseDurationSeconds,
+    nodeLeaseRenewIntervalMs: agent.leaseRenewIntervalMs,
+    fencingTimeoutMs: agent.fencingTimeoutMs,
+    defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
+    defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
+    nodeLifecycle: {
+      nodeMonitorPeriodMs: ms(opts.nodeMonitorPeriod),
+      detector: {
+        gracePeriodMs: ms(opts.nodeMonitorGracePeriod),
+        minGracePeriodMs: ms(opts.nodeFailureMinGracePeriod),
+        phiThreshold: opts.nodeFailurePhiThreshold,
+      },
+      eviction: {
+        nodeEvictionRate: opts.nodeEvictionRate,
+        secondaryNodeEvictionRate: opts.secondaryNodeEvictionRate,
+        unhealthyZoneThreshold: opts.unhealthyZoneThreshold,
+        largeClusterSizeThreshold: opts.largeClusterSizeThreshold,
+      },
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// What the node-lifecycle controller concludes from a node's Lease renewals, and what it
+// writes because of it: the conditions it marks Unknown and the taints that follow the Ready
+// condition (Kubernetes' node_lifecycle_controller: tryUpdateNodeHealth, TaintNodesByCondition
+// and the NoExecute taints of the taint-based evictions).
+import type { KubeObject } from '../../api/resource-type.ts';
+import type { PhiAccrualDetector } from './phi-accrual.ts';
+
+export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
+export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
+
+/** The conditions the agent owns; all go Unknown when it stops reporting. */
+export const AGENT_CONDITION_TYPES = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  timeAdded?: string;
+}
+
+export interface DetectorSettings {
+  /** φ at or above which a silent node is suspected (default 8). */
+  phiThreshold: number;
+  /** Never suspect a node silent for less than this (default 2 s): the floor. */
+  minGracePeriodMs: number;
+  /** Always suspect a node silent for this long, whatever φ says (node-monitor-grace-period, default 5 s). */
+  gracePeriodMs: number;
+}
+
+export interface Judgement {
+  suspect: boolean;
+  silentMs: number;
+  phi: number;
+}
+
+/** Is the node silent long enough, and improbably enough, to be suspected? */
+export function judge(detector: PhiAccrualDetector, now: number, s: DetectorSettings): Judgement {
+  const last = detector.lastHeartbeatAt;
+  if (last === undefined) return { suspect: false, silentMs: 0, phi: 0 };
+  const silentMs = now - last;
+  const phi = detector.phi(now);
+  const suspect = silentMs >= s.gracePeriodMs || (silentMs >= s.minGracePeriodMs && phi >= s.phiThreshold);
+  return { suspect, silentMs, phi };
+}
+
+export function condition(node: KubeObject | undefined, type: string): Record<string, any> | undefined {
+  return (node?.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
+}
+
+/** 'True' | 'False' | 'Unknown', or undefined before the agent first reported. */
+export function readyStatus(node: KubeObject | undefined): string | undefined {
+  return condition(node, 'Ready')?.status;
+}
+
+/**
+ * The node's conditions with every agent-owned one Unknown, as Kubernetes writes them when
+ * the kubelet stops posting status; undefined when they already are.
+ */
+export function unknownConditions(conditions: Record<string, any>[], nowIso: string): Record<string, any>[] | undefined {
+  let changed = false;
+  const next = conditions.map((c) => ({ ...c }));
+  for (const type of AGENT_CONDITION_TYPES) {
+    const existing = next.find((c) => c.type === type);
+    if (!existing) {
+      next.push({
+        type,
+        status: 'Unknown',
+        reason: 'NodeStatusNeverUpdated',
+        message: 'Kubelet never posted node status.',
+        lastHeartbeatTime: nowIso,
+        lastTransitionTime: nowIso,
+      });
+      changed = true;
+    } else if (existing.status !== 'Unknown') {
+      Object.assign(existing, {
+        status: 'Unknown',
+        reason: 'NodeStatusUnknown',
+        message: 'Kubelet stopped posting node status.',
+        lastTransitionTime: nowIso,
+      });
+      changed = true;
+    }
+  }
+  return changed ? next : undefined;
+}
+
+/** The taint key that matches the Ready condition's status, if any. */
+export function conditionTaintKey(ready: string | undefined): string | undefined {
+  if (ready === 'Unknown') return TAINT_UNREACHABLE;
+  if (ready === 'False') return TAINT_NOT_READY;
+  return undefined;
+}
+
+const ours = (t: Taint) => t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY;
+
+/**
+ * The node's taints with ours brought in line with `ready`. `noExecute` says whether the
+ * NoExecute taint may be there (the eviction rate limiter and the disruption mode decide);
+ * other taints are kept, and a taint already present keeps its timeAdded.
+ */
+export function desiredTaints(current: Taint[], ready: string | undefined, noExecute: boolean, nowIso: string): Taint[] {
+  const key = conditionTaintKey(ready);
+  const wanted: Taint[] = [];
+  if (key) {
+    wanted.push({ key, effect: 'NoSchedule' });
+    if (noExecute) wanted.push({ key, effect: 'NoExecute' });
+  }
+  const keep = (w: Taint) => current.find((t) => t.key === w.key && t.effect === w.effect);
+  return [
+    ...current.filter((t) => !ours(t)),
+    ...wanted.map((w) => keep(w) ?? (w.effect === 'NoExecute' ? { ...w, timeAdded: nowIso } : w)),
+  ];
+}
+
+export function hasNoExecuteTaint(taints: Taint[]): boolean {
+  return taints.some((t) => ours(t) && t.effect === 'NoExecute');
+}
+
+export function sameTaints(a: Taint[], b: Taint[]): boolean {
+  const norm = (ts: Taint[]) =>
+    ts
+      .map((t) => `${t.key}=${t.value ?? ''}:${t.effect}@${t.timeAdded ?? ''}`)
+      .sort()
+      .join('|');
+  return norm(a) === norm(b);
+}

@@ -1,0 +1,173 @@
+// The node-lifecycle and taint-eviction controllers against a real in-process API server,
+// with short timings: a node whose Lease stops being renewed goes Unknown, is tainted, its
+// pods leave readiness and are evicted by their tolerations; a StatefulSet pod waits for
+// the fencing window; the node's return lifts the taints.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { InformerFactory } from '../../client/informer-factory.ts';
+import { microTime } from '../../client/leader-election.ts';
+import { resources } from '../../client/resources.ts';
+import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
+import { NodeLifecycleController } from './node-lifecycle-controller.ts';
+import { FENCING_TIMEOUT_ANNOTATION } from './pod-safety.ts';
+
+let cluster: InProcessCluster;
+let factory: InformerFactory;
+let controller: NodeLifecycleController;
+const renewing = new Map<string, NodeJS.Timeout>();
+
+before(async () => {
+  cluster = await startInProcessCluster();
+  factory = new InformerFactory(cluster.client);
+  controller = new NodeLifecycleController(cluster.client, factory, cluster.logger, {
+    detector: { minGracePeriodMs: 300, gracePeriodMs: 800, phiThreshold: 8 },
+    nodeMonitorPeriodMs: 50,
+    eviction: { nodeEvictionRate: 100 },
+  });
+  factory.start();
+  controller.run(1);
+  // A healthy node throughout: with every node silent, nothing would be evicted (full disruption).
+  await addNode('healthy');
+});
+
+after(async () => {
+  for (const t of renewing.values()) clearInterval(t);
+  await controller.stop();
+  await factory.stop();
+  await cluster.stop();
+});
+
+const readyCondition = (status: string) => ({ type: 'Ready', status, reason: 'KubeletReady', message: 'ready' });
+
+async function addNode(name: string, fencingSeconds?: number): Promise<void> {
+  const node = await cluster.client.create(resources.nodes, undefined, {
+    metadata: { name, ...(fencingSeconds ? { annotations: { [FENCING_TIMEOUT_ANNOTATION]: String(fencingSeconds) } } : {}) },
+  });
+  await cluster.client.updateStatus(resources.nodes, { ...node, status: { conditions: [readyCondition('True')] } });
+  await cluster.client.create(resources.leases, 'kube-node-lease', {
+    metadata: { name },
+    spec: { holderIdentity: name, leaseDurationSeconds: 1, renewTime: microTime(Date.now()) },
+  });
+  startRenewing(name);
+}
+
+function startRenewing(name: string): void {
+  const renew = async () => {
+    const lease = await cluster.client.get(resources.leases, 'kube-node-lease', name);
+    lease.spec.renewTime = microTime(Date.now());
+    await cluster.client.update(resources.leases, lease).catch(() => undefined);
+  };
+  renewing.set(
+    name,
+    setInterval(() => void renew(), 100),
+  );
+}
+
+function stopRenewing(name: string): void {
+  clearInterval(renewing.get(name));
+  renewing.delete(name);
+}
+
+async function addPod(name: string, nodeName: string, extra: Record<string, any> = {}): Promise<KubeObject> {
+  const pod = await cluster.client.create(resources.pods, 'default', {
+    metadata: { name, ...(extra.metadata ?? {}) },
+    spec: { nodeName, containers: [{ name: 'c', image: 'x', command: ['true'] }], ...(extra.spec ?? {}) },
+  });
+  return cluster.client.updateStatus(resources.pods, { ...pod, status: { phase: 'Running', conditions: [readyCondition('True')] } });
+}
+
+const node = (name: string) => cluster.client.get(resources.nodes, undefined, name);
+const taintKeys = (n: KubeObject) => (n.spec?.taints ?? []).map((t: { key: string; effect: string }) => `${t.key}:${t.effect}`).sort();
+
+test('a silent node goes Unknown and tainted; its pods not ready, then evicted by their tolerations; it recovers', async () => {
+  await addNode('quiet');
+  await addPod('plain', 'quiet');
+  await addPod('patient', 'quiet', {
+    spec: { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3600 }] },
+  });
+  await new Promise((r) => setTimeout(r, 600)); // a rhythm for the detector
+  stopRenewing('quiet');
+
+  const unknown = await eventually('node Unknown', async () => {
+    const n = await node('quiet');
+    return n.status.conditions.find((c: { type: string }) => c.type === 'Ready').status === 'Unknown' && n;
+  });
+  const ready = unknown.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+  assert.deepEqual([ready.reason, ready.message], ['NodeStatusUnknown', 'Kubelet stopped posting node status.']);
+  await eventually('taints', async () => taintKeys(await node('quiet')).length === 2);
+  assert.deepEqual(taintKeys(await node('quiet')), [
+    'node.kubernetes.io/unreachable:NoExecute',
+    'node.kubernetes.io/unreachable:NoSchedule',
+  ]);
+
+  // No toleration: evicted (graceful: the node is silent and the pod may run twice).
+  await eventually('plain evicted', async () => {
+    const p = await cluster.tryGet(resources.pods, 'default', 'plain');
+    return !p || Boolean(p.metadata?.deletionTimestamp);
+  });
+  const patient = await cluster.client.get(resources.pods, 'default', 'patient');
+  assert.equal(patient.metadata?.deletionTimestamp, undefined, 'tolerates for an hour');
+  assert.equal(patient.status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'False');
+  const events = (await cluster.client.list(resources.events, 'default')).items;
+  assert.ok(events.some((e) => e.reason === 'TaintManagerEviction' && e.involvedObject?.name === 'plain'));
+  assert.ok(events.some((e) => e.reason === 'NodeNotReady' && e.involvedObject?.name === 'quiet'));
+
+  // The agent returns: renewals, then Ready=True from the agent; the taints go.
+  startRenewing('quiet');
+  await eventually('taints lifted', async () => {
+    // As the agent does: report Ready=True whenever it finds its condition changed by others.
+    const back = await node('quiet');
+    if (back.status.conditions.find((c: { type: string }) => c.type === 'Ready').status !== 'True') {
+      await cluster.client
+        .updateStatus(resources.nodes, { ...back, status: { conditions: [readyCondition('True')] } })
+        .catch(() => undefined);
+    }
+    return taintKeys(await node('quiet')).length === 0;
+  });
+});
+
+test('with every node silent (a control-plane or network fault) nothing is evicted', async () => {
+  await addNode('lonely-a');
+  // With Hale's default toleration (2 s): the controller sees every node silent within it.
+  await addPod('stays', 'lonely-a', {
+    spec: { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }] },
+  });
+  await new Promise((r) => setTimeout(r, 600));
+  for (const name of [...renewing.keys()]) stopRenewing(name);
+  await eventually('lonely-a Unknown', async () => {
+    const n = await node('lonely-a');
+    return n.status.conditions.find((c: { type: string }) => c.type === 'Ready').status === 'Unknown';
+  });
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.ok(!taintKeys(await node('lonely-a')).some((t: string) => t.endsWith(':NoExecute')));
+  const pod = await cluster.client.get(resources.pods, 'default', 'stays');
+  assert.equal(pod.metadata?.deletionTimestamp, undefined);
+  // Every agent returns and reports Ready again.
+  for (const name of ['healthy', 'quiet', 'lonely-a']) startRenewing(name);
+  await new Promise((r) => setTimeout(r, 300));
+  for (const name of ['healthy', 'quiet', 'lonely-a']) {
+    await eventually(`${name} Ready`, async () => {
+      const n = await node(name);
+      if (n.status.conditions.find((c: { type: string }) => c.type === 'Ready').status === 'True') return !n.spec?.taints?.length;
+      await cluster.client.updateStatus(resources.nodes, { ...n, status: { conditions: [readyCondition('True')] } }).catch(() => undefined);
+      return false;
+    });
+  }
+});
+
+test('a StatefulSet pod on a silent node is force-deleted only after lease + fencing timeout', async () => {
+  await addNode('fenced', 1);
+  const owner = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'sts-uid', controller: true };
+  await addPod('db-0', 'fenced', { metadata: { ownerReferences: [owner] } });
+  await new Promise((r) => setTimeout(r, 600));
+  stopRenewing('fenced');
+  const silentSince = Date.now();
+  await eventually('tainted', async () => taintKeys(await node('fenced')).includes('node.kubernetes.io/unreachable:NoExecute'));
+  // Its toleration (none) ran out at once, but the old copy may still run: the object stays.
+  const early = await cluster.client.get(resources.pods, 'default', 'db-0');
+  assert.equal(early.metadata?.deletionTimestamp, undefined);
+  await eventually('db-0 force-deleted', async () => !(await cluster.tryGet(resources.pods, 'default', 'db-0')), 10_000);
+  // lease duration 1 s + fencing timeout 1 s after the last renewal.
+  assert.ok(Date.now() - silentSince >= 1900, 'not before the fencing window');
+});
