@@ -15,6 +15,7 @@ import { EventRecorder } from '../controllers/framework/event-recorder.ts';
 import type { HookRunner } from './lifecycle/types.ts';
 import { resolveBasicEnv } from './pods/basic-env.ts';
 import { type BackoffSettings, CrashBackoff, defaultBackoffSettings } from './pods/crash-backoff.ts';
+import type { EndpointDrain } from './pods/endpoint-drain.ts';
 import { expandArgvLocal } from './pods/expand-vars.ts';
 import { type ExpandArgs, PodSyncer, type ResolveEnv } from './pods/pod-sync.ts';
 import { PodWorkers } from './pods/pod-workers.ts';
@@ -48,6 +49,12 @@ export interface AgentOptions {
   /** Periodic re-sync of every pod (also refreshes configMap/secret volumes). Default 10 s. */
   resyncMs?: number;
   events?: EventRecorder;
+  /** Zero-drop termination (pods/endpoint-drain.ts); without it SIGTERM follows preStop at once. */
+  endpointDrain?: EndpointDrain;
+  /** Self-fencing: asked before each pod sync (see node/fencing.ts). */
+  fence?: { mayRun(pod: KubeObject): Promise<boolean> };
+  /** Each pod's /etc/resolv.conf (agent/dns/pod-resolv-conf.ts); without it the runtime uses the host's. */
+  resolvConf?: (pod: KubeObject) => string;
 }
 
 export interface Agent {
@@ -65,9 +72,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const recorder = opts.events ?? new EventRecorder(client, 'kubelet', logger, nodeName);
   const statusWriter = new PodStatusWriter(client, logger);
 
-  let nodeCache: { at: number; node?: KubeObject; hostIP?: string } | undefined;
-  const nodeInfo = async () => {
-    if (nodeCache && Date.now() - nodeCache.at < NODE_INFO_TTL_MS) return nodeCache;
+  type NodeInfo = { at: number; node?: KubeObject; hostIP?: string };
+  let nodeCache: NodeInfo | undefined;
+  // One read at a time: a burst of pod syncs all missing the cache would each read the node.
+  let nodeReading: Promise<NodeInfo> | undefined;
+  const readNodeInfo = async (): Promise<NodeInfo> => {
     let node: KubeObject | undefined;
     try {
       node = await client.get(resources.nodes, undefined, nodeName);
@@ -78,6 +87,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     const hostIP = opts.hostIP ?? addresses.find((a) => a.type === 'InternalIP')?.address;
     nodeCache = { at: Date.now(), node, hostIP };
     return nodeCache;
+  };
+  const nodeInfo = (): Promise<NodeInfo> => {
+    if (nodeCache && Date.now() - nodeCache.at < NODE_INFO_TTL_MS) return Promise.resolve(nodeCache);
+    nodeReading ??= readNodeInfo().finally(() => {
+      nodeReading = undefined;
+    });
+    return nodeReading;
   };
 
   let workers: PodWorkers | undefined;
@@ -102,6 +118,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     retryMs: opts.retryMs ?? 2000,
     resyncMs: opts.resyncMs ?? 10_000,
     volumeRefreshMs: opts.resyncMs ?? 10_000,
+    endpointDrain: opts.endpointDrain,
+    fence: opts.fence,
+    resolvConf: opts.resolvConf,
   });
   workers = new PodWorkers(syncer.sync, logger, opts.retryMs ?? 2000);
   const podWorkers = workers;

@@ -5,18 +5,32 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import { EventRecorder } from '../controllers/framework/event-recorder.ts';
+import { clusterDnsIPFor } from '../dns/cluster-dns-ip.ts';
+import type { ProxyMode } from '../proxy/proxy-mode.ts';
+import { startServiceProxy } from '../proxy/service-proxy.ts';
 import { startAgent } from './agent.ts';
+import { podResolvConfSource } from './dns/pod-resolv-conf.ts';
 import { containerEnvResolver } from './env/container-env.ts';
 import { expandArgs } from './env/expansion.ts';
 import { createHookRunner } from './lifecycle/hooks.ts';
+import { withConcurrencyLimit } from './limited-client.ts';
+import type { NetworkModeSetting } from './network/network-mode.ts';
+import { createNodePodNetwork } from './network/node-pod-network.ts';
 import { startNodeAgent } from './node/node-agent.ts';
+import { EndpointDrain } from './pods/endpoint-drain.ts';
 import { ProbeManager } from './probes/prober.ts';
 import { ProcessRuntime } from './runtime/process/process-runtime.ts';
 import { startAgentServer } from './server/agent-server.ts';
 import { ConfigObjects } from './volumes/config-objects.ts';
 import { NodeVolumeManager } from './volumes/volume-manager.ts';
+
+/** API requests the agent's pod work may have in flight at once (watches not counted). */
+const POD_CLIENT_CONCURRENCY = 16;
+/** Event writes the agent may have in flight at once. */
+const EVENT_CLIENT_CONCURRENCY = 4;
 
 export interface NodeAgentRunOptions {
   client: RestClient;
@@ -32,9 +46,22 @@ export interface NodeAgentRunOptions {
   logger: Logger;
   /** Loopback range for pod IPs (default: a /24 under 127.0.0.0/8 derived from the data dir). */
   podCidr?: string;
+  /** --network-mode: auto (isolated when root on Linux and `ip` works), isolated, host. */
+  networkMode?: NetworkModeSetting;
+  /** --cluster-cidr: all pod ranges (isolated mode routes it; default 10.42.0.0/16). */
+  clusterCidr?: string;
   /** Node lease timing (Hale defaults: renew every 1 s, 4 s duration). */
   leaseDurationSeconds?: number;
   leaseRenewIntervalMs?: number;
+  /** --fencing-timeout: no Lease renewal for this long → the node's pods are killed (default 20 s; 0 = off). */
+  fencingTimeoutMs?: number;
+  /** --proxy-mode: auto (= userspace, which retries refused backends), userspace, nftables. */
+  proxyMode?: ProxyMode;
+  /** The cluster's service CIDR, routed to this host's loopback for the proxy. */
+  serviceCidr?: string;
+  /** --cluster-dns and --cluster-domain: what pods' resolv.conf points at (src/agent/dns/resolv-conf.ts). */
+  clusterDns?: string;
+  clusterDomain?: string;
 }
 
 export interface RunningNodeAgent {
@@ -53,14 +80,39 @@ export function loopbackPodCidr(dataDir: string): string {
   return `127.${1 + (digest[0] % 254)}.${digest[1]}.0/24`;
 }
 
+/** Hale's default --fencing-timeout (Kubernetes has no equivalent: its kubelet never fences). */
+export const DEFAULT_FENCING_TIMEOUT_MS = 20_000;
+
+/** Self-fencing settings for the node agent: stop every container of the process runtime. */
+function fencingFor(runtime: ProcessRuntime, dataDir: string, timeoutMs: number) {
+  if (!(timeoutMs > 0)) return {};
+  const onFence = async () => {
+    for (const c of await runtime.listContainers()) if (c.state === 'running') await runtime.stopContainer(c.id, 0).catch(() => undefined);
+  };
+  return { fencing: { timeoutMs, containersDir: join(dataDir, 'runtime', 'process', 'containers'), onFence } };
+}
+
 export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNodeAgent> {
   const { client, nodeName, dataDir } = opts;
   const logger = opts.logger.child({ node: nodeName });
+  const podNetwork = await createNodePodNetwork({
+    mode: opts.networkMode,
+    nodeName,
+    dataDir,
+    runtimeDir: join(dataDir, 'runtime', 'process'),
+    loopbackPodCidr: opts.podCidr || process.env.HALE_POD_CIDR || loopbackPodCidr(dataDir),
+    clusterCidr: opts.clusterCidr,
+    serviceCidr: opts.serviceCidr,
+    logger,
+  });
   const runtime = new ProcessRuntime({
     rootDir: join(dataDir, 'runtime', 'process'),
     logger: logger.child({ component: 'runtime' }),
-    podCidr: opts.podCidr || process.env.HALE_POD_CIDR || loopbackPodCidr(dataDir),
+    network: podNetwork.network,
+    clusterDomain: opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
   });
+  const sandboxIds = async () => new Set((await runtime.listPodSandboxes()).map((s) => s.id));
+  await podNetwork.cleanUpLeftovers(await sandboxIds());
   const server = await startAgentServer({
     runtime,
     token: opts.agentToken,
@@ -69,7 +121,12 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     dataDir,
     logger,
   });
-  const events = new EventRecorder(client, 'kubelet', logger, nodeName);
+  // Pod work (events, status writes, config objects) shares a bounded set of connections;
+  // the node's lease and status keep the unbounded client so that a burst never delays them.
+  const podClient = withConcurrencyLimit(client, POD_CLIENT_CONCURRENCY);
+  // Events have a lane of their own, so that a burst of them (three per started container)
+  // does not hold back the status writes that show pods Running and Ready.
+  const events = new EventRecorder(withConcurrencyLimit(client, EVENT_CLIENT_CONCURRENCY), 'kubelet', logger, nodeName);
   const node = await startNodeAgent(client, {
     nodeName,
     dataDir,
@@ -80,31 +137,54 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     events,
     ...(opts.leaseDurationSeconds ? { leaseDurationSeconds: opts.leaseDurationSeconds } : {}),
     ...(opts.leaseRenewIntervalMs ? { leaseRenewIntervalMs: opts.leaseRenewIntervalMs } : {}),
+    ...fencingFor(runtime, dataDir, opts.fencingTimeoutMs ?? DEFAULT_FENCING_TIMEOUT_MS),
   });
+  podNetwork.followNode(client);
   const prober = new ProbeManager({ runtime, events, logger: logger.child({ component: 'prober' }) });
-  const objects = new ConfigObjects(client);
+  const objects = new ConfigObjects(podClient);
+  const endpointDrain = new EndpointDrain(client, { logger });
   const agent = await startAgent({
-    client,
+    fence: node.fence,
+    endpointDrain,
+    client: podClient,
     nodeName,
     runtime,
     prober,
-    volumes: new NodeVolumeManager({ client, dataDir, nodeName, logger, objects }),
+    volumes: new NodeVolumeManager({ client: podClient, dataDir, nodeName, logger, objects }),
     hooks: createHookRunner({ runtime, logger }),
-    resolveEnv: containerEnvResolver(client, { recorder: events, objects }),
+    resolveEnv: containerEnvResolver(podClient, { recorder: events, objects }),
+    resolvConf: podResolvConfSource({
+      dnsIp: opts.clusterDns ?? clusterDnsIPFor(opts.serviceCidr),
+      domain: opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+      warn: (pod, reason, message) => events.warning(pod, reason, message),
+    }),
     expandArgs,
     dataDir,
     logger,
     events,
   });
+  // The service proxy (Hale's kube-proxy) runs beside the kubelet on every node.
+  const proxy = await startServiceProxy({
+    client,
+    nodeName,
+    dataDir,
+    mode: opts.proxyMode,
+    serviceCidr: opts.serviceCidr,
+    logger: logger.child({ component: 'proxy' }),
+    events: new EventRecorder(podClient, 'hale-proxy', logger, nodeName),
+  });
   logger.info({ agentPort: server.port, logs: join(dataDir, 'pods') }, 'node agent started');
   return {
     agentPort: server.port,
     async stop() {
+      await proxy.stop();
       await agent.stop();
+      await endpointDrain.stop();
       prober.stop();
       await node.stop();
       await server.stop();
       runtime.close();
+      await podNetwork.stop(await sandboxIds());
     },
   };
 }

@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
+import type { NetworkModeSetting } from '../agent/network/network-mode.ts';
 import { runNodeAgent } from '../agent/run-node-agent.ts';
 import { RestClient } from '../client/rest-client.ts';
+import type { ProxyMode } from '../proxy/proxy-mode.ts';
 
 export interface AgentCommandOptions {
   server: string;
@@ -14,7 +16,16 @@ export interface AgentCommandOptions {
   dataDir: string;
   agentPort: number;
   podCidr?: string;
+  clusterCidr?: string;
+  networkMode?: NetworkModeSetting;
   logLevel?: string;
+  proxyMode?: ProxyMode;
+  serviceCidr?: string;
+  /** --cluster-dns and --cluster-domain, for pods' resolv.conf. */
+  clusterDns?: string;
+  clusterDomain?: string;
+  /** Node lease timing and self-fencing (--node-lease-duration, --node-lease-renew-interval, --fencing-timeout). */
+  failover?: { leaseDurationSeconds?: number; leaseRenewIntervalMs?: number; fencingTimeoutMs?: number };
 }
 
 export async function runAgentCommand(opts: AgentCommandOptions): Promise<() => Promise<void>> {
@@ -36,6 +47,13 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<() => 
     agentToken: opts.token,
     agentPort: opts.agentPort,
     podCidr: opts.podCidr,
+    clusterCidr: opts.clusterCidr,
+    networkMode: opts.networkMode,
+    proxyMode: opts.proxyMode,
+    serviceCidr: opts.serviceCidr,
+    clusterDns: opts.clusterDns,
+    clusterDomain: opts.clusterDomain,
+    ...opts.failover,
     logger,
   });
   process.stdout.write(`Hale agent for node ${nodeName} joined ${opts.server} (agent server on port ${agent.agentPort})\n`);

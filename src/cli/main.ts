@@ -1,12 +1,27 @@
 // The `hale` command.
 import { Command, InvalidArgumentError } from 'commander';
+import { NETWORK_MODES, type NetworkModeSetting } from '../agent/network/network-mode.ts';
+import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
+import { DEFAULT_DNS_LISTEN } from '../dns/start-cluster-dns.ts';
+import { PROXY_MODES, type ProxyMode } from '../proxy/proxy-mode.ts';
 import { startServer } from '../server/start-server.ts';
 import { runAgentCommand } from './agent-command.ts';
+import { addAgentFailoverFlags, addServerFailoverFlags, agentFailoverOptions, serverFailoverOptions } from './failover-flags.ts';
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
   return n;
+}
+
+function proxyMode(value: string): ProxyMode {
+  if (!(PROXY_MODES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${PROXY_MODES.join(', ')}`);
+  return value as ProxyMode;
+}
+
+function networkMode(value: string): NetworkModeSetting {
+  if (!(NETWORK_MODES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${NETWORK_MODES.join(', ')}`);
+  return value as NetworkModeSetting;
 }
 
 const program = new Command('hale').description('A Kubernetes-compatible orchestrator for failover and self-healing').showHelpAfterError();
@@ -23,10 +38,29 @@ program
   .option('--token <token>', 'the secret agents use to join (default: generated, in DATA_DIR/agent-token)')
   .option('--insecure-http', 'serve plain HTTP instead of HTTPS (development only)')
   .option('--agent-port <n>', "port of the embedded agent's server (0 picks a free one)", port, 0)
-  .option('--pod-cidr <cidr>', 'loopback range for pod IPs, inside 127.0.0.0/8 (default: a /24 derived from the data dir)')
+  .option(
+    '--pod-cidr <cidr>',
+    'host network mode: loopback range for pod IPs, inside 127.0.0.0/8 (default: a /24 derived from the data dir)',
+  )
+  .option('--network-mode <mode>', 'pod network: auto (isolated when root on Linux and `ip` works), isolated, host', networkMode, 'auto')
+  .option('--cluster-cidr <cidr>', 'pod addresses in isolated mode; each node gets a /24 of it', '10.42.0.0/16')
+  .option('--service-cidr <cidr>', 'range Service ClusterIPs are allocated from', '10.43.0.0/16')
+  .option('--service-node-port-range <range>', 'range NodePort and LoadBalancer Services get node ports from', '30000-32767')
+  .option('--proxy-mode <mode>', 'service proxy: auto (= userspace, see docs/services.md), userspace, nftables', proxyMode, 'auto')
+  .option('--cluster-dns <ip>', 'ClusterIP of the cluster DNS Service kube-system/kube-dns (default: the 10th address of --service-cidr)')
+  .option('--cluster-domain <domain>', 'the domain the cluster DNS serves (Services: NAME.NAMESPACE.svc.DOMAIN)', DEFAULT_CLUSTER_DOMAIN)
+  .option(
+    '--cluster-dns-listen <ip:port>',
+    'where the cluster DNS server listens (port 53 taken → a free port; see docs/services.md)',
+    DEFAULT_DNS_LISTEN,
+  )
+  .option('--disable-cluster-dns', 'do not run the cluster DNS server')
   .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
   .action(async (opts) => {
     const server = await startServer({
+      serviceCidr: opts.serviceCidr,
+      proxyMode: opts.proxyMode,
+      serviceNodePortRange: opts.serviceNodePortRange,
       dataDir: opts.dataDir,
       port: opts.port,
       bind: opts.bind,
@@ -38,6 +72,13 @@ program
       logLevel: opts.logLevel,
       agentPort: opts.agentPort,
       podCidr: opts.podCidr,
+      clusterCidr: opts.clusterCidr,
+      networkMode: opts.networkMode,
+      failover: serverFailoverOptions(opts),
+      clusterDns: opts.clusterDns,
+      clusterDomain: opts.clusterDomain,
+      clusterDnsListen: opts.clusterDnsListen,
+      disableClusterDns: Boolean(opts.disableClusterDns),
     });
     const stop = async (signal: string) => {
       process.stdout.write(`received ${signal}, shutting down\n`);
@@ -57,7 +98,16 @@ program
   .option('--node-name <name>', 'name of this node (default: the host name)')
   .option('--data-dir <dir>', 'where runtime state and container logs live', `${process.env.HOME ?? '.'}/.hale-agent`)
   .option('--agent-port <n>', 'port of the agent server the API server connects to (0 picks a free one)', port, 10250)
-  .option('--pod-cidr <cidr>', 'loopback range for pod IPs, inside 127.0.0.0/8 (default: a /24 derived from the data dir)')
+  .option('--proxy-mode <mode>', 'service proxy: auto (= userspace, see docs/services.md), userspace, nftables', proxyMode, 'auto')
+  .option('--cluster-dns <ip>', "the cluster DNS Service's IP written into pods' resolv.conf (default: the 10th address of --service-cidr)")
+  .option('--cluster-domain <domain>', "the cluster DNS domain, for pods' search path", DEFAULT_CLUSTER_DOMAIN)
+  .option('--service-cidr <cidr>', "the cluster's Service ClusterIP range, routed to this host's loopback", '10.43.0.0/16')
+  .option(
+    '--pod-cidr <cidr>',
+    'host network mode: loopback range for pod IPs, inside 127.0.0.0/8 (default: a /24 derived from the data dir)',
+  )
+  .option('--network-mode <mode>', 'pod network: auto (isolated when root on Linux and `ip` works), isolated, host', networkMode, 'auto')
+  .option('--cluster-cidr <cidr>', 'pod addresses in isolated mode; each node gets a /24 of it', '10.42.0.0/16')
   .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
   .action(async (opts) => {
     const stopAgent = await runAgentCommand({
@@ -68,7 +118,14 @@ program
       dataDir: opts.dataDir,
       agentPort: opts.agentPort,
       podCidr: opts.podCidr,
+      clusterCidr: opts.clusterCidr,
+      networkMode: opts.networkMode,
       logLevel: opts.logLevel,
+      proxyMode: opts.proxyMode,
+      serviceCidr: opts.serviceCidr,
+      failover: agentFailoverOptions(opts),
+      clusterDns: opts.clusterDns,
+      clusterDomain: opts.clusterDomain,
     });
     const stop = async () => {
       await stopAgent();
@@ -77,6 +134,10 @@ program
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
   });
+
+// Failover flags (docs/failover.md), defined in failover-flags.ts.
+addServerFailoverFlags(program.commands.find((c) => c.name() === 'server')!);
+addAgentFailoverFlags(program.commands.find((c) => c.name() === 'agent')!);
 
 program.parseAsync(process.argv).catch((err) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

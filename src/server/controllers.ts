@@ -14,12 +14,18 @@ import { CronJobController } from '../controllers/cronjob/cronjob-controller.ts'
 import { DaemonSetController } from '../controllers/daemonset/daemonset-controller.ts';
 import { DeploymentController } from '../controllers/deployment/deployment-controller.ts';
 import { DisruptionController } from '../controllers/disruption/disruption-controller.ts';
+import { EndpointsController } from '../controllers/endpoints/endpoints-controller.ts';
+import { EndpointSliceController } from '../controllers/endpointslice/endpointslice-controller.ts';
+import { EndpointSliceMirroringController } from '../controllers/endpointslice/endpointslice-mirroring-controller.ts';
 import type { Controller } from '../controllers/framework/controller.ts';
 import { GarbageCollector, type GarbageCollectorOptions } from '../controllers/garbage-collector.ts';
 import { JobController } from '../controllers/job/job-controller.ts';
 import { NamespaceController, type NamespaceControllerOptions } from '../controllers/namespace-controller.ts';
+import { NodeIpamController, type NodeIpamOptions } from '../controllers/nodeipam/node-ipam-controller.ts';
+import { NodeLifecycleController, type NodeLifecycleOptions } from '../controllers/nodelifecycle/node-lifecycle-controller.ts';
 import { PodGarbageCollector } from '../controllers/podgc/pod-gc-controller.ts';
 import { ReplicaSetController, ReplicationManager } from '../controllers/replicaset/replica-set-controller.ts';
+import { ServiceLBController } from '../controllers/servicelb/servicelb-controller.ts';
 import { StatefulSetController } from '../controllers/statefulset/statefulset-controller.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 
@@ -32,6 +38,10 @@ export interface ControllerManagerOptions {
   syncTimeoutMs?: number;
   namespace?: NamespaceControllerOptions;
   garbageCollector?: GarbageCollectorOptions;
+  /** Node pod ranges (--cluster-cidr, a /24 per node by default). */
+  nodeIpam?: NodeIpamOptions;
+  /** Node failure detection and taint eviction (docs/failover.md). */
+  nodeLifecycle?: NodeLifecycleOptions;
   /** Leader election timing (defaults: lease 15 s, renew deadline 10 s, retry 2 s, as Kubernetes). */
   leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number; identity?: string };
 }
@@ -73,6 +83,12 @@ class ControllerSet {
       controller(new CronJobController(client, factory, child('cronjob')), 1),
       controller(new DisruptionController(client, factory, child('disruption')), 1),
       controller(new PodGarbageCollector(client, factory, child('pod-garbage-collector')), 1),
+      controller(new NodeLifecycleController(client, factory, child('node-lifecycle'), opts.nodeLifecycle), 1),
+      controller(new EndpointSliceController(client, factory, child('endpointslice')), 4),
+      controller(new EndpointsController(client, factory, child('endpoint')), 2),
+      controller(new EndpointSliceMirroringController(client, factory, child('endpointslicemirroring')), 1),
+      controller(new ServiceLBController(client, factory, child('servicelb')), 1),
+      controller(new NodeIpamController(client, factory, child('node-ipam'), opts.nodeIpam), 1),
       new Scheduler(client, factory, logger.child({ component: 'scheduler' })),
     ];
     // Every informer listens on this signal while waiting for its sync.

@@ -5,13 +5,22 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
+import type { NetworkModeSetting } from '../agent/network/network-mode.ts';
 import { type RunningNodeAgent, runNodeAgent } from '../agent/run-node-agent.ts';
+import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
 import { builtinResources } from '../api/resources.ts';
+import { DEFAULT_TOLERATION_SECONDS, defaultTolerationSecondsAdmission } from '../apiserver/admission/default-toleration-seconds.ts';
 import { TokenAuthenticator } from '../apiserver/auth.ts';
 import { ensureCredentials } from '../apiserver/credentials.ts';
 import { ApiServer } from '../apiserver/server.ts';
+import { installServiceAllocation } from '../apiserver/service-allocation/install.ts';
+import { advertiseAddress } from '../apiserver/service-allocation/kubernetes-service.ts';
 import { writeKubeconfig } from '../cli/kubeconfig-file.ts';
 import { RestClient } from '../client/rest-client.ts';
+import type { FailoverOptions } from '../controllers/nodelifecycle/failover-options.ts';
+import { clusterDnsIPFor } from '../dns/cluster-dns-ip.ts';
+import { DEFAULT_DNS_LISTEN, type RunningClusterDns, startClusterDns } from '../dns/start-cluster-dns.ts';
+import type { ProxyMode } from '../proxy/proxy-mode.ts';
 import { Compactor } from '../storage/compactor.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/store.ts';
@@ -31,9 +40,24 @@ export interface ServerOptions {
   agentPort?: number;
   /** Loopback range for the embedded agent's pod IPs. */
   podCidr?: string;
+  /** --cluster-cidr (node pod ranges) and --network-mode of the embedded agent. */
+  clusterCidr?: string;
+  networkMode?: NetworkModeSetting;
   logLevel?: string;
+  /** --service-cidr and --service-node-port-range (defaults in src/api/cluster-network.ts). */
+  serviceCidr?: string;
+  serviceNodePortRange?: string;
+  /** --proxy-mode of the embedded agent's service proxy. */
+  proxyMode?: ProxyMode;
   /** Write startup lines here (default: process.stdout). */
   out?: NodeJS.WritableStream;
+  /** Node failover settings (docs/failover.md). */
+  failover?: FailoverOptions;
+  /** --cluster-dns (kube-dns ClusterIP), --cluster-domain, --cluster-dns-listen, --disable-cluster-dns (docs/services.md). */
+  clusterDns?: string;
+  clusterDomain?: string;
+  clusterDnsListen?: string;
+  disableClusterDns?: boolean;
 }
 
 export interface RunningServer {
@@ -67,12 +91,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     logger,
     agentToken,
   });
+  api.resources.createAdmission.push(
+    defaultTolerationSecondsAdmission({
+      notReadySeconds: opts.failover?.defaultNotReadyTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
+      unreachableSeconds: opts.failover?.defaultUnreachableTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
+    }),
+  );
   const address = await api.listen(opts.port, opts.bind);
   const scheme = opts.insecureHttp ? 'http' : 'https';
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 
   await ensureSystemNamespaces(api.registry);
+  const serviceAllocation = await installServiceAllocation(api.registry, store, {
+    serviceCidr: opts.serviceCidr,
+    nodePortRange: opts.serviceNodePortRange,
+    apiServer: { address: advertiseAddress(opts.bind), port: address.port },
+    logger,
+  });
   const compactor = new Compactor(store);
   compactor.start();
 
@@ -83,7 +119,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     { server: url, caPem: opts.insecureHttp ? undefined : creds.caPem, token: creds.adminToken },
     { userAgent: 'hale-controller-manager' },
   );
-  const controllers = await startControllers(client, logger.child({ component: 'controller-manager' }));
+  const controllers = await startControllers(client, logger.child({ component: 'controller-manager' }), {
+    nodeLifecycle: opts.failover?.nodeLifecycle,
+    nodeIpam: { clusterCidr: opts.clusterCidr },
+  });
+  const clusterDns = opts.clusterDns ?? clusterDnsIPFor(opts.serviceCidr);
+  const clusterDomain = opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+  let dns: RunningClusterDns | undefined;
+  if (!opts.disableClusterDns) {
+    dns = await startClusterDns({
+      client: new RestClient(
+        { server: url, caPem: opts.insecureHttp ? undefined : creds.caPem, token: creds.adminToken },
+        { userAgent: 'hale-cluster-dns' },
+      ),
+      clusterIP: clusterDns,
+      domain: clusterDomain,
+      listen: opts.clusterDnsListen ?? DEFAULT_DNS_LISTEN,
+      allowedCidrs: [opts.clusterCidr, opts.serviceCidr].filter((c): c is string => Boolean(c)),
+      nodeName: opts.disableAgent ? undefined : (opts.nodeName ?? hostname().toLowerCase()),
+      metricsRegistry: api.metrics.registry,
+      logger: logger.child({ component: 'cluster-dns' }),
+    });
+  }
   let agent: RunningNodeAgent | undefined;
   if (!opts.disableAgent) {
     const agentClient = new RestClient(
@@ -97,6 +154,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       agentToken,
       agentPort: opts.agentPort ?? 0,
       podCidr: opts.podCidr,
+      clusterCidr: opts.clusterCidr,
+      networkMode: opts.networkMode,
+      leaseDurationSeconds: opts.failover?.nodeLeaseDurationSeconds,
+      leaseRenewIntervalMs: opts.failover?.nodeLeaseRenewIntervalMs,
+      fencingTimeoutMs: opts.failover?.fencingTimeoutMs,
+      proxyMode: opts.proxyMode,
+      serviceCidr: opts.serviceCidr,
+      clusterDns,
+      clusterDomain,
       logger: logger.child({ component: 'agent' }),
     });
   }
@@ -119,8 +185,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     api,
     async stop() {
       await agent?.stop();
+      await dns?.stop();
       await controllers.stop();
       compactor.stop();
+      serviceAllocation.stop();
       await api.close();
       await store.close();
     },

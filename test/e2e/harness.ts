@@ -54,8 +54,17 @@ export interface StartOptions {
   withAgent?: boolean;
 }
 
+/**
+ * Tests run side by side on one machine, where isolated pod networks of separate clusters
+ * would share the default cluster CIDR: host network mode unless a test picks a mode (and then
+ * its own --cluster-cidr).
+ */
+function withNetworkMode(args: string[]): string[] {
+  return args.includes('--network-mode') ? args : [...args, '--network-mode', 'host'];
+}
+
 async function launch(dataDir: string, args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [haleBin, 'server', '--data-dir', dataDir, '--bind', '127.0.0.1', ...args], {
+  const proc = spawn(process.execPath, [haleBin, 'server', '--data-dir', dataDir, '--bind', '127.0.0.1', ...withNetworkMode(args)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HOME: dataDir },
   });
@@ -184,8 +193,12 @@ export interface HaleAgent {
 }
 
 /** Start `hale agent` joining `server` as node `nodeName`, with its own temp data dir. */
-export async function startAgent(server: HaleServer, nodeName: string, opts: { podCidr?: string } = {}): Promise<HaleAgent> {
-  const dataDir = mkdtempSync(join(tmpdir(), `hale-e2e-agent-${nodeName}-`));
+export async function startAgent(
+  server: HaleServer,
+  nodeName: string,
+  opts: { podCidr?: string; extraArgs?: string[]; dataDir?: string } = {},
+): Promise<HaleAgent> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `hale-e2e-agent-${nodeName}-`));
   const agentToken = readFileSync(join(server.dataDir, 'agent-token'), 'utf8').trim();
   const proc = spawn(
     process.execPath,
@@ -204,6 +217,7 @@ export async function startAgent(server: HaleServer, nodeName: string, opts: { p
       dataDir,
       '--agent-port',
       '0',
+      ...withNetworkMode(opts.extraArgs ?? []),
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,7 @@ import type { ContainerStatus, PodSandboxStatus, Runtime } from '../runtime/runt
 import { VolumeError, type VolumeManager } from '../volumes/types.ts';
 import { buildContainerConfig, ContainerConfigError, podDirectory } from './container-config.ts';
 import { type BackoffSettings, backoffSettingsFor, type CrashBackoff, formatDuration } from './crash-backoff.ts';
+import type { EndpointDrain } from './endpoint-drain.ts';
 import type { EnvVar } from './expand-vars.ts';
 import { generatePodStatus, isSidecar, rfc3339 } from './pod-status.ts';
 import type { PodWorkerState } from './pod-workers.ts';
@@ -57,6 +58,12 @@ export interface PodSyncDeps {
   retryMs: number;
   resyncMs: number;
   volumeRefreshMs: number;
+  /** Self-fencing (node/fencing.ts): while it says no, the pod's containers are not (re)started. */
+  fence?: { mayRun(pod: KubeObject): Promise<boolean> };
+  /** Zero-drop termination: holds SIGTERM until the pod left its Services' ready endpoints. */
+  endpointDrain?: EndpointDrain;
+  /** The pod's /etc/resolv.conf (agent/dns/pod-resolv-conf.ts); the runtime mounts it where it can. */
+  resolvConf?: (pod: KubeObject) => string;
 }
 
 /** "web-0_default(uid)", the kubelet's format.Pod. */
@@ -84,6 +91,7 @@ export class PodSyncer {
     const pod = w.pod;
     if (w.deleted || pod.metadata?.deletionTimestamp) return this.terminate(w);
     if (w.finished) return undefined;
+    if (this.deps.fence && !(await this.deps.fence.mayRun(pod))) return this.deps.retryMs;
     let state = await readPodRuntimeState(this.deps.runtime, w.uid);
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
@@ -147,6 +155,10 @@ export class PodSyncer {
         logDirectory: podDirectory(this.deps.dataDir, pod),
         labels: { ...(meta.labels ?? {}), ...podLabels(pod) },
         annotations: { ...(meta.annotations ?? {}) },
+        hostNetwork: pod.spec?.hostNetwork === true,
+        subdomain: pod.spec?.subdomain,
+        hostAliases: pod.spec?.hostAliases,
+        resolvConf: this.deps.resolvConf?.(pod),
       });
       const status = await runtime.podSandboxStatus(id);
       if (!status) throw new Error(`sandbox ${id} vanished right after creation`);
@@ -467,6 +479,12 @@ export class PodSyncer {
         logger.info({ pod: podDescription(pod), container: cs.name, message: result.message }, 'preStop hook failed');
         recorder.warning(pod, 'FailedPreStopHook', 'PreStopHook failed');
       }
+      grace -= Math.floor((Date.now() - started) / 1000);
+    }
+    if (pod.metadata?.deletionTimestamp && this.deps.endpointDrain && grace > 1) {
+      // After preStop, within the grace period, keeping one second for SIGTERM.
+      const started = Date.now();
+      await this.deps.endpointDrain.waitUntilDrained(pod, (grace - 1) * 1000);
       grace -= Math.floor((Date.now() - started) / 1000);
     }
     prober.removeContainer(cs.id);
