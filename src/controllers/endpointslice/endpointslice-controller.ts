@@ -43,11 +43,7 @@ export class EndpointSliceController extends Controller {
   private readonly recorder: EventRecorder;
   private readonly writer: SliceWriter;
 
-  constructor(
-    client: RestClient,
-    informers: InformerFactory,
-    logger: Logger,
-  ) {
+  constructor(client: RestClient, informers: InformerFactory, logger: Logger) {
     super('endpointslice', logger);
     this.recorder = new EventRecorder(client, 'endpoint-slice-controller', logger);
     this.writer = new SliceWriter(client, new SliceTracker());
