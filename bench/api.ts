@@ -13,7 +13,7 @@
 //                                     sources: the TypeScript through tsx, as in development)
 //        [--entry FILE]   run this prebuilt server script instead (A/B runs of two builds)
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { type HaleProcess, makeTempDir, removeTempDir, startHaleProcess } from './lib/hale-process.ts';
 import { BenchHttpClient } from './lib/http.ts';
 import { type LoadResult, runClosedLoop, runOpenLoop } from './lib/load.ts';
+import { buildPrivateBundle } from './lib/private-bundle.ts';
 import { readProcessCpuMs, readProcessMemory, toMiB } from './lib/process-rss.ts';
 import { type LatencySummary, perSecond, roundSummary, summarize } from './lib/stats.ts';
 import { type Cell, renderTable } from './lib/table.ts';
@@ -481,23 +482,7 @@ async function serverEntry(): Promise<{ entry: string; nodeFlags: string[] }> {
   process.env.HALE_ROOT ??= repoRoot;
   if (args.entry) return { entry: resolve(args.entry), nodeFlags: [] };
   if (args.server === 'sources') return { entry: join(repoRoot, 'src/cli/main.ts'), nodeFlags: ['--import', 'tsx'] };
-  const { build } = await import('esbuild');
-  // Inside the repository (dist/ is ignored by git), so the bundle's imports resolve in node_modules.
-  const outDir = join(repoRoot, 'dist', `bench-${process.pid}`);
-  mkdirSync(outDir, { recursive: true });
-  const entry = join(outDir, 'hale.mjs');
-  await build({
-    entryPoints: [join(repoRoot, 'src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-    outfile: entry,
-  });
-  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  return { entry, nodeFlags: [] };
+  return { entry: await buildPrivateBundle(), nodeFlags: [] };
 }
 
 async function main() {

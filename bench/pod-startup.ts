@@ -25,7 +25,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   benchNodeName,
-  buildPrivateBundle,
   createPod,
   isPodReady,
   type PodJson,
@@ -35,6 +34,7 @@ import {
   startAgentServer,
 } from './lib/agent-pods.ts';
 import { removeTempDir } from './lib/hale-process.ts';
+import { buildPrivateBundle } from './lib/private-bundle.ts';
 import { readProcessCpuMs, readProcessMemory, toMiB } from './lib/process-rss.ts';
 import { type LatencySummary, roundSummary, summarize } from './lib/stats.ts';
 import { renderTable } from './lib/table.ts';

@@ -24,7 +24,6 @@ import { parseArgs } from 'node:util';
 import {
   type AgentServer,
   benchNodeName,
-  buildPrivateBundle,
   createPod,
   deletePodAndWait,
   isPodReady,
@@ -35,6 +34,7 @@ import {
   waitForPod,
 } from './lib/agent-pods.ts';
 import { makeTempDir, removeTempDir } from './lib/hale-process.ts';
+import { buildPrivateBundle } from './lib/private-bundle.ts';
 import { percentileOfSorted } from './lib/stats.ts';
 import { type Cell, renderTable } from './lib/table.ts';
 

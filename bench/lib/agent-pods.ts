@@ -3,7 +3,7 @@
 // Pods outlive the server (each container runs under a detached shim), so every exit path
 // must delete the pods or kill their processes by the pid files the runtime keeps.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,33 +101,6 @@ export interface AgentServerOptions {
   entry?: string;
   /** --network-mode for the agent (default: Hale's default, auto). */
   networkMode?: 'auto' | 'isolated' | 'host';
-}
-
-/**
- * Users run the esbuild bundle (bin/hale.js prefers it once `npm install` built it); it needs
- * tens of MB less memory than the sources through tsx. bin/hale.js falls back to tsx whenever
- * a source file is newer than dist/, so build a private bundle of the current sources (inside
- * the repository, so that its imports resolve in node_modules; removed at exit).
- */
-export async function buildPrivateBundle(): Promise<string> {
-  const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-  process.env.HALE_ROOT ??= repoRoot;
-  const { build } = await import('esbuild');
-  const outDir = join(repoRoot, 'dist', `bench-${process.pid}`);
-  mkdirSync(outDir, { recursive: true });
-  const entry = join(outDir, 'hale.mjs');
-  await build({
-    entryPoints: [join(repoRoot, 'src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-    outfile: entry,
-  });
-  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  return entry;
 }
 
 /**

@@ -16,7 +16,7 @@ import { EventRecorder } from '../framework/event-recorder.ts';
 import { sameContent } from '../job/api-object.ts';
 import { OwnWrites } from '../job/own-writes.ts';
 import { desiredEndpoints, OVER_CAPACITY_ANNOTATION } from './desired-endpoints.ts';
-import { inheritedLabels, managesEndpoints, selectedPods, servicesSelecting } from './service-pods.ts';
+import { enqueueServicesOnChange, inheritedLabels, managesEndpoints, selectedPods } from './service-pods.ts';
 
 export class EndpointsController extends Controller {
   private readonly services: Informer;
@@ -36,18 +36,7 @@ export class EndpointsController extends Controller {
     this.pods = informers.informerFor(resources.pods);
     this.endpoints = informers.informerFor(resources.endpoints);
     const enqueueObject = (obj: KubeObject) => this.enqueue(objectKey(obj));
-    this.services.addEventHandler({ onAdd: enqueueObject, onUpdate: (_o, svc) => enqueueObject(svc), onDelete: enqueueObject });
-    const enqueueFor = (pod: KubeObject) => {
-      for (const svc of servicesSelecting(this.services, pod)) enqueueObject(svc);
-    };
-    this.pods.addEventHandler({
-      onAdd: enqueueFor,
-      onUpdate: (old, pod) => {
-        enqueueFor(pod);
-        if (!sameContent(old.metadata?.labels, pod.metadata?.labels)) enqueueFor(old);
-      },
-      onDelete: enqueueFor,
-    });
+    enqueueServicesOnChange(this.services, this.pods, enqueueObject);
     // Someone else changed or removed an Endpoints we manage: put it back. Endpoints of
     // Services that do not exist (or have no selector) are not ours to touch.
     const enqueueIfManaged = (ep: KubeObject) => {

@@ -4,6 +4,7 @@
 import type { KubeObject } from '../../api/resource-type.ts';
 import { labelSelectorFromSet } from '../../api/selectors/label-selector.ts';
 import type { Informer } from '../../client/informer.ts';
+import { sameContent } from '../job/api-object.ts';
 
 /** Services the controllers manage: with a selector, and not ExternalName. */
 export function managesEndpoints(svc: KubeObject): boolean {
@@ -71,4 +72,23 @@ export function inheritedLabels(svc: KubeObject): Record<string, string> {
   const labels: Record<string, string> = { ...(svc.metadata?.labels ?? {}) };
   if (svc.spec?.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
   return labels;
+}
+
+/**
+ * Routes Service and pod events to the Service's key: a Service itself, and every Service
+ * selecting a pod that came, changed or went (also the Services its old labels selected).
+ */
+export function enqueueServicesOnChange(services: Informer, pods: Informer, enqueue: (svc: KubeObject) => void): void {
+  services.addEventHandler({ onAdd: enqueue, onUpdate: (_o, svc) => enqueue(svc), onDelete: enqueue });
+  const enqueueFor = (pod: KubeObject) => {
+    for (const svc of servicesSelecting(services, pod)) enqueue(svc);
+  };
+  pods.addEventHandler({
+    onAdd: enqueueFor,
+    onUpdate: (old, pod) => {
+      enqueueFor(pod);
+      if (!sameContent(old.metadata?.labels, pod.metadata?.labels)) enqueueFor(old);
+    },
+    onDelete: enqueueFor,
+  });
 }

@@ -10,10 +10,9 @@ import type { Informer } from '../../client/informer.ts';
 import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
-import { managesEndpoints, selectedPods, servicesSelecting } from '../endpoints/service-pods.ts';
+import { enqueueServicesOnChange, managesEndpoints, selectedPods, servicesSelecting } from '../endpoints/service-pods.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import { EventRecorder } from '../framework/event-recorder.ts';
-import { sameContent } from '../job/api-object.ts';
 import {
   CONTROLLER_NAME,
   desiredEndpointGroups,
@@ -52,18 +51,7 @@ export class EndpointSliceController extends Controller {
     this.nodes = informers.informerFor(resources.nodes);
     this.slices = informers.informerFor(resources.endpointSlices, { indexers: { [SERVICE_INDEX]: serviceIndex } });
     const enqueueObject = (obj: KubeObject) => this.enqueue(objectKey(obj));
-    this.services.addEventHandler({ onAdd: enqueueObject, onUpdate: (_o, svc) => enqueueObject(svc), onDelete: enqueueObject });
-    const enqueueFor = (pod: KubeObject) => {
-      for (const svc of servicesSelecting(this.services, pod)) enqueueObject(svc);
-    };
-    this.pods.addEventHandler({
-      onAdd: enqueueFor,
-      onUpdate: (old, pod) => {
-        enqueueFor(pod);
-        if (!sameContent(old.metadata?.labels, pod.metadata?.labels)) enqueueFor(old);
-      },
-      onDelete: enqueueFor,
-    });
+    enqueueServicesOnChange(this.services, this.pods, enqueueObject);
     // A managed slice changed or removed by someone else is put back.
     const enqueueOwner = (slice: KubeObject) => {
       for (const key of serviceIndex(slice)) this.enqueue(key);
@@ -73,7 +61,10 @@ export class EndpointSliceController extends Controller {
     this.nodes.addEventHandler({
       onUpdate: (old, node) => {
         if (old.metadata?.labels?.[ZONE_LABEL] === node.metadata?.labels?.[ZONE_LABEL]) return;
-        for (const pod of this.pods.list()) if (pod.spec?.nodeName === node.metadata?.name) enqueueFor(pod);
+        for (const pod of this.pods.list()) {
+          if (pod.spec?.nodeName !== node.metadata?.name) continue;
+          for (const svc of servicesSelecting(this.services, pod)) enqueueObject(svc);
+        }
       },
     });
   }
