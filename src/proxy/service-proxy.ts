@@ -14,7 +14,8 @@ import { NftablesProxy, nftTableName } from './nftables-proxy.ts';
 import { type ConcreteProxyMode, type ProxyMode, resolveProxyMode } from './proxy-mode.ts';
 import { ServiceRoutes } from './service-routes.ts';
 import { buildServiceTable, type ProxyServicePort, podLabelsFrom } from './service-table.ts';
-import { type ProxyLogger, UserspaceProxy } from './userspace-proxy.ts';
+import type { ProxyLogger } from './userspace-proxy.ts';
+import { UserspaceProxyThread } from './userspace-proxy-thread.ts';
 
 export interface ServiceProxyOptions {
   client: Pick<RestClient, 'listAll' | 'watch'>;
@@ -59,7 +60,8 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
     await nft.start();
     backend = nft;
   } else {
-    backend = new UserspaceProxy({ logger });
+    // The data path runs on its own thread, away from this busy event loop.
+    backend = new UserspaceProxyThread({ logger });
   }
   await routes?.start();
 
