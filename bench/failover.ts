@@ -254,19 +254,14 @@ async function trial(c: Cluster, boundMs: number): Promise<Trial> {
     }
     await sleep(50);
   }
-  // The node returns on its data dir; its agent stops the replaced pods. Wait until it is
-  // Ready, none of the victim's pods is left and six replicas are Ready.
+  // The node returns on its data dir; its agent stops the pods replaced elsewhere. Wait until
+  // it is Ready and untainted and exactly six replicas are Ready (with Kubernetes' values the
+  // victim's pods are not evicted within the bound and simply run on when it returns).
   c.agents.set(victim, await startAgent(c, victim, agent.dataDir));
   await until(async () => {
     const node = await c.client.get(resources.nodes, undefined, victim);
     const now = await webPods(c.client);
-    return (
-      readyOf(node) === 'True' &&
-      !node.spec?.taints?.length &&
-      now.length === REPLICAS &&
-      now.filter(podReady).length === REPLICAS &&
-      now.every((p) => !victimPods.has(p.metadata?.uid))
-    );
+    return readyOf(node) === 'True' && !node.spec?.taints?.length && now.length === REPLICAS && now.filter(podReady).length === REPLICAS;
   }, 120_000);
   return t;
 }
