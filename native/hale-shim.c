@@ -580,6 +580,24 @@ static int open_fifo(const char *dir, const char *name, char *path, size_t size)
   return fd;
 }
 
+/* Reads the exec-error pipe to its end (closed by a successful exec, or carrying why the
+ * child failed) into a NUL-terminated buffer, closes it and returns the message length. */
+static size_t read_exec_failure(int fd, char *out, size_t size) {
+  size_t len = 0;
+  for (;;) {
+    ssize_t n = read(fd, out + len, size - 1 - len);
+    if (n > 0) {
+      len += (size_t)n;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;
+  }
+  close(fd);
+  out[len] = '\0';
+  return len;
+}
+
 static int cmd_run(int argc, char **argv) {
   struct options o;
   parse_options(argc, argv, 2, &o);
@@ -642,18 +660,7 @@ static int cmd_run(int argc, char **argv) {
 
   /* The exec-error pipe closes on a successful exec, or carries the reason it failed. */
   char failure[1024];
-  size_t flen = 0;
-  for (;;) {
-    ssize_t n = read(exec_err[0], failure + flen, sizeof failure - 1 - flen);
-    if (n > 0) {
-      flen += (size_t)n;
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    break;
-  }
-  close(exec_err[0]);
-  failure[flen] = '\0';
+  size_t flen = read_exec_failure(exec_err[0], failure, sizeof failure);
 
   if (flen > 0) {
     int status;
@@ -854,18 +861,7 @@ static int cmd_exec(int argc, char **argv) {
   close(exec_err[1]);
   if (slave >= 0) close(slave);
   char failure[1024];
-  size_t flen = 0;
-  for (;;) {
-    ssize_t n = read(exec_err[0], failure + flen, sizeof failure - 1 - flen);
-    if (n > 0) {
-      flen += (size_t)n;
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    break;
-  }
-  close(exec_err[0]);
-  failure[flen] = '\0';
+  size_t flen = read_exec_failure(exec_err[0], failure, sizeof failure);
   if (flen > 0) {
     int st;
     while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
