@@ -598,6 +598,21 @@ static size_t read_exec_failure(int fd, char *out, size_t size) {
   return len;
 }
 
+/* The exit code for a failed start: "N exec: ..." = not found (127), "X exec: ..." = not
+ * executable (126), anything else `fallback`. `msg` is the text to show without the tag. */
+static int exec_failure_code(const char *failure, int fallback, const char **msg) {
+  *msg = failure;
+  if (strncmp(failure, "N exec: ", 8) == 0) {
+    *msg = failure + 2;
+    return 127;
+  }
+  if (strncmp(failure, "X exec: ", 8) == 0) {
+    *msg = failure + 2;
+    return 126;
+  }
+  return fallback;
+}
+
 static int cmd_run(int argc, char **argv) {
   struct options o;
   parse_options(argc, argv, 2, &o);
@@ -666,11 +681,8 @@ static int cmd_run(int argc, char **argv) {
     int status;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    /* "N exec: ..." = not found (127), "X exec: ..." = not executable (126), else setup failure (128). */
-    int code = 128;
-    const char *msg = failure;
-    if (strncmp(failure, "N exec: ", 8) == 0) code = 127, msg = failure + 2;
-    if (strncmp(failure, "X exec: ", 8) == 0) code = 126, msg = failure + 2;
+    const char *msg;
+    int code = exec_failure_code(failure, 128, &msg);
     log_record(&log, "stderr", 'F', msg, strlen(msg));
     char ts[48], esc[2048];
     format_time(ts, sizeof ts);
@@ -866,10 +878,8 @@ static int cmd_exec(int argc, char **argv) {
     int st;
     while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
     }
-    int code = 126;
-    const char *msg = failure;
-    if (strncmp(failure, "N exec: ", 8) == 0) code = 127, msg = failure + 2;
-    if (strncmp(failure, "X exec: ", 8) == 0) msg = failure + 2;
+    const char *msg;
+    int code = exec_failure_code(failure, 126, &msg);
     /* With a tty the message must reach the user through the same channel as the output. */
     dprintf(o.tty ? 1 : 2, "%s\r\n", msg);
     return code;

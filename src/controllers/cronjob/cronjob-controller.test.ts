@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { InformerFactory } from '../../client/informer-factory.ts';
+import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
-import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
+import { startControllerUnderTest, stopControllerUnderTest } from '../../testing/controller-under-test.ts';
+import { eventually, type InProcessCluster } from '../../testing/in-process-cluster.ts';
 import type { ApiObject } from '../job/api-object.ts';
 import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, CronJobController, jobNameFor } from './cronjob-controller.ts';
 
@@ -13,19 +14,13 @@ let controller: CronJobController;
 let fakeNow = Date.now();
 
 before(async () => {
-  cluster = await startInProcessCluster();
-  factory = new InformerFactory(cluster.client);
-  controller = new CronJobController(cluster.client, factory, cluster.logger, { now: () => new Date(fakeNow) });
-  factory.start();
-  assert.ok(await factory.waitForSync());
-  controller.run(2);
+  ({ cluster, factory, controller } = await startControllerUnderTest(
+    (c, f) => new CronJobController(c.client, f, c.logger, { now: () => new Date(fakeNow) }),
+    2,
+  ));
 });
 
-after(async () => {
-  await controller.stop();
-  await factory.stop();
-  await cluster.stop();
-});
+after(() => stopControllerUnderTest({ cluster, factory, controller }));
 
 let nsCounter = 0;
 async function freshNamespace(): Promise<string> {

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { InformerFactory } from '../../client/informer-factory.ts';
+import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
-import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
+import { startControllerUnderTest, stopControllerUnderTest } from '../../testing/controller-under-test.ts';
+import { eventually, type InProcessCluster } from '../../testing/in-process-cluster.ts';
 import { DaemonSetController } from './daemonset-controller.ts';
 import { targetNodeName } from './node-eligibility.ts';
 
@@ -16,18 +17,10 @@ let factory: InformerFactory;
 let controller: DaemonSetController;
 
 before(async () => {
-  cluster = await startInProcessCluster();
-  factory = new InformerFactory(cluster.client);
-  controller = new DaemonSetController(cluster.client, factory, cluster.logger);
-  factory.start();
-  controller.run(2);
+  ({ cluster, factory, controller } = await startControllerUnderTest((c, f) => new DaemonSetController(c.client, f, c.logger), 2));
 });
 
-after(async () => {
-  await controller.stop();
-  await factory.stop();
-  await cluster.stop();
-});
+after(() => stopControllerUnderTest({ cluster, factory, controller }));
 
 // ---- helpers ----------------------------------------------------------------------
 

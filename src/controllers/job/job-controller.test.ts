@@ -2,9 +2,10 @@
 // it, moving pods to Running/Succeeded/Failed through the status subresource.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { InformerFactory } from '../../client/informer-factory.ts';
+import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
-import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
+import { startControllerUnderTest, stopControllerUnderTest } from '../../testing/controller-under-test.ts';
+import { eventually, type InProcessCluster } from '../../testing/in-process-cluster.ts';
 import type { ApiObject } from './api-object.ts';
 import { JOB_COMPLETION_INDEX_ANNOTATION } from './indexed-completion.ts';
 import { JOB_TRACKING_FINALIZER, JobController } from './job-controller.ts';
@@ -16,23 +17,18 @@ let controller: JobController;
 let clockSkewMs = 0;
 
 before(async () => {
-  cluster = await startInProcessCluster();
-  factory = new InformerFactory(cluster.client);
-  controller = new JobController(cluster.client, factory, cluster.logger, {
-    now: () => new Date(Date.now() + clockSkewMs),
-    podFailureBackoffMs: 20,
-    maxPodFailureBackoffMs: 100,
-  });
-  factory.start();
-  assert.ok(await factory.waitForSync());
-  controller.run(4);
+  ({ cluster, factory, controller } = await startControllerUnderTest(
+    (c, f) =>
+      new JobController(c.client, f, c.logger, {
+        now: () => new Date(Date.now() + clockSkewMs),
+        podFailureBackoffMs: 20,
+        maxPodFailureBackoffMs: 100,
+      }),
+    4,
+  ));
 });
 
-after(async () => {
-  await controller.stop();
-  await factory.stop();
-  await cluster.stop();
-});
+after(() => stopControllerUnderTest({ cluster, factory, controller }));
 
 let nsCounter = 0;
 async function freshNamespace(): Promise<string> {
