@@ -1,6 +1,7 @@
 // The pod network of one node agent: picks the mode, builds the PodNetwork the runtime uses,
 // and in isolated mode follows the Node's spec.podCIDR (set by the node IPAM controller) to
-// set up the bridge. Also does the clean-ups around the agent's life: leftovers of sandboxes
+// set up the bridge, then routes to the pod ranges of nodes on other hosts of the LAN
+// (node-routes.ts). Also does the clean-ups around the agent's life: leftovers of sandboxes
 // that no longer exist at start, and the bridge at stop once no sandbox is left.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -11,6 +12,8 @@ import { HostPodNetwork } from './host-network.ts';
 import { IsolatedPodNetwork } from './isolated-network.ts';
 import { nodeNetworkKey } from './names.ts';
 import { type NetworkModeSetting, resolveNetworkMode } from './network-mode.ts';
+import { NodeRoutes } from './node-routes.ts';
+import { type NodeRoutesWatch, watchNodeRoutes } from './node-routes-watch.ts';
 import type { PodNetwork } from './pod-network.ts';
 
 const POD_CIDR_POLL_MS = 500;
@@ -33,9 +36,15 @@ export interface NodePodNetwork {
   readonly network: PodNetwork;
   /** Removes what sandboxes that no longer exist left behind (after a crash). */
   cleanUpLeftovers(liveSandboxIds: Set<string>): Promise<void>;
-  /** Isolated mode: waits (in the background) for the Node's podCIDR and sets up the bridge. */
+  /**
+   * Isolated mode: waits (in the background) for the Node's podCIDR and sets up the bridge,
+   * then follows the other Nodes to route their pod ranges (nodes on other hosts of the LAN).
+   */
   followNode(client: RestClient): void;
-  /** Stops following; removes the bridge when no sandbox is left (pods outlive the agent otherwise). */
+  /**
+   * Stops following; removes the bridge, and the routes to other nodes, when no sandbox is
+   * left (pods outlive the agent otherwise).
+   */
   stop(liveSandboxIds: Set<string>): Promise<void>;
 }
 
@@ -59,8 +68,10 @@ export async function createNodePodNetwork(opts: NodePodNetworkOptions): Promise
     serviceCidr: opts.serviceCidr,
     logger,
   });
+  const clusterCidr = opts.clusterCidr ?? DEFAULT_CLUSTER_CIDR;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let routes: NodeRoutesWatch | undefined;
   return {
     network,
     cleanUpLeftovers: (live) => network.cleanUp(live),
@@ -72,6 +83,16 @@ export async function createNodePodNetwork(opts: NodePodNetworkOptions): Promise
           const podCidr: string | undefined = node.spec?.podCIDR;
           if (podCidr) {
             await network.configure(podCidr);
+            if (!stopped) {
+              const nodeRoutes = new NodeRoutes({
+                nodeName: opts.nodeName,
+                bridge: network.bridge,
+                podCidr: network.podCidr ?? podCidr,
+                clusterCidr,
+                logger,
+              });
+              routes = watchNodeRoutes(client, nodeRoutes, { logger });
+            }
             return;
           }
         } catch (err) {
@@ -86,6 +107,10 @@ export async function createNodePodNetwork(opts: NodePodNetworkOptions): Promise
     async stop(live) {
       stopped = true;
       clearTimeout(timer);
+      // Before the bridge goes: the routes' clean-up asks whether other bridges of the cluster remain.
+      await routes?.stop({ removeRoutes: live.size === 0 }).catch((err) => {
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot remove the routes to other nodes');
+      });
       await network.cleanUp(live, { removeBridgeWhenEmpty: true });
     },
   };
