@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ip, ipWorks } from './ip-command.ts';
 import { IsolatedPodNetwork } from './isolated-network.ts';
-import { nodeNetworkKey } from './names.ts';
+import { netnsName, nodeNetworkKey, vethName } from './names.ts';
 
 const execFileAsync = promisify(execFile);
 const skip = process.getuid?.() !== 0 || !(await ipWorks()) ? 'needs root and iproute2' : false;
@@ -99,4 +99,43 @@ test('pods on two bridges reach each other and the host; nothing is left after c
   assert.ok(!links.includes(netA.bridge) && !links.includes(netB.bridge));
   assert.ok(!(await ip(['route', 'show'])).includes(clusterCidr));
   assert.ok(!(await ip(['rule', 'show'])).includes(netA.bridge));
+});
+
+test('attach starts from a clean slate after a crash and cleans up after itself when it fails', { skip, timeout: 60_000 }, async () => {
+  const netD = new IsolatedPodNetwork({ key: nodeNetworkKey(`d-${process.pid}`, dir), stateFile: join(dir, 'd.json'), clusterCidr });
+  const base = clusterCidr.split('.').slice(0, 2).join('.');
+  const id = randomBytes(32).toString('hex');
+  const veth = vethName(id);
+  const ns = netnsName(nodeNetworkKey(`d-${process.pid}`, dir), id);
+  let holder: ChildProcess | undefined;
+  try {
+    await netD.configure(`${base}.4.0/24`);
+    const first = await netD.attach(id);
+    // Attached again as if the agent had crashed before recording the sandbox: same result.
+    const again = await netD.attach(id);
+    assert.equal(again.netnsPath, first.netnsPath);
+    assert.match(await ip(['-n', ns, '-o', '-4', 'addr', 'show', 'dev', 'eth0']), new RegExp(` ${again.ip.replaceAll('.', '\\.')}/24 `));
+    // The namespace's name is gone but a process still holds it: the host end stays behind.
+    holder = spawn('nsenter', [`--net=${again.netnsPath}`, 'sleep', '60']);
+    await ip(['netns', 'delete', ns]);
+    assert.match(await ip(['-o', 'link', 'show']), new RegExp(`${veth}@`));
+    await netD.attach(id);
+    assert.match(await ip(['-n', ns, 'route', 'show', 'default']), new RegExp(`via ${base}\\.4\\.1 dev eth0`));
+    await netD.detach(id);
+    await netD.detach(id); // idempotent, and runs no `ip` for what is not there
+    assert.ok(!(await ip(['netns', 'list'])).includes(ns));
+
+    // Without its bridge the host side fails at the command that needs it; nothing is left.
+    await ip(['link', 'delete', netD.bridge]);
+    // (ip exits on a bad argument without naming the line: the error lists the batch.)
+    await assert.rejects(
+      netD.attach(id),
+      (err: Error) => err.message.includes(`; link set ${veth} master ${netD.bridge} up): `) && /Device does not exist/.test(err.message),
+    );
+    assert.ok(!(await ip(['netns', 'list'])).includes(ns));
+    assert.ok(!(await ip(['-o', 'link', 'show'])).includes(veth));
+  } finally {
+    holder?.kill('SIGKILL');
+    await netD.cleanUp(new Set(), { removeBridgeWhenEmpty: true }).catch(() => {});
+  }
 });

@@ -8,24 +8,28 @@
 //   goes away with the bridge.
 // - Policy rules for traffic arriving on the bridge: to the cluster or service CIDR it is
 //   routed normally (other nodes' bridges on this machine, the proxy), anything else is
-//   unreachable, so pod traffic is never forwarded off the machine. Traffic to the host's
-//   own addresses is delivered locally before these rules are consulted.
+//   unreachable, so pod traffic is never forwarded off the machine except to peer nodes
+//   (node-routes.ts adds those routes and rules). Traffic to the host's own addresses is
+//   delivered locally before these rules are consulted.
 // - An `unreachable` route for the whole cluster CIDR, so pod ranges not served by a bridge
-//   on this machine never leave it. It is shared by the agents of this machine and removed
+//   on this machine (or routed to a peer node) never leave it. It is shared by the agents of this machine and removed
 //   by the last one whose bridge goes.
 // - One netns (/run/netns/hale-<key>-<sandbox>) and veth pair per sandbox, removed with the
 //   sandbox; cleanUp() removes those of sandboxes that no longer exist (after a crash).
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR } from '../../api/cluster-network.ts';
 import { formatIpv4, PodIpAllocator, parseIpv4 } from '../runtime/process/pod-ip.ts';
-import { ip, ipAllowing } from './ip-command.ts';
+import { IpBatchQueue } from './ip-batch-queue.ts';
+import { ip, ipAllowing, ipBatch } from './ip-command.ts';
 import { bridgeName, netnsName, netnsPrefix, vethName } from './names.ts';
 import type { PodNetwork, PodNetworkAttachment } from './pod-network.ts';
 
 /** Priority of the policy rules for traffic from the pod bridges (before main at 32766). */
 export const POD_RULE_PRIORITY = 5200;
 const DEFAULT_READY_WAIT_MS = 15_000;
-const NOT_FOUND = /Cannot find device|No such file|No such process|does not exist|not found|Invalid argument/i;
+const NOT_FOUND = /Cannot find device|No such (file|process|device)|does not exist|not found|Invalid argument/i;
+/** Where `ip netns` keeps its named namespaces. */
+const NETNS_DIR = '/run/netns';
 
 export interface IsolatedNetworkLogger {
   info(obj: object, msg?: string): void;
@@ -60,6 +64,12 @@ export class IsolatedPodNetwork implements PodNetwork {
   private configured?: Configured;
   private configuring?: Promise<void>;
   private readonly waiters: (() => void)[] = [];
+  /**
+   * The host-side commands of sandboxes attaching at the same time share one `ip` run (saves
+   * ~1.3 ms of agent CPU per pod). Not for deletes: a namespace delete waits for an RCU grace
+   * period, and one process deleting 20 in a row took 10 times as long as 20 processes.
+   */
+  private readonly hostSetUp = new IpBatchQueue();
 
   constructor(private readonly opts: IsolatedPodNetworkOptions) {
     this.bridge = bridgeName(opts.key);
@@ -120,40 +130,66 @@ export class IsolatedPodNetwork implements PodNetwork {
     const veth = vethName(sandboxId);
     const podIp = net.ips.allocate(sandboxId);
     // A crash mid-way may have left this sandbox's objects: start from a clean slate.
-    await ipAllowing(NOT_FOUND, ['netns', 'delete', ns]);
-    await ipAllowing(NOT_FOUND, ['link', 'delete', veth]);
+    await Promise.all([net.ips.persisted(), this.removeSandboxObjects(ns, veth)]);
+    // Two `ip` runs, not one per command (the forks cost the agent more than the commands):
+    // the host side, shared with sandboxes attaching meanwhile, then the pod side inside its
+    // namespace (a batch line cannot switch namespaces).
     try {
-      await ip(['netns', 'add', ns]);
-      await ip(['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-      await ip(['link', 'set', veth, 'master', this.bridge, 'up']);
-      await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
-      await ip(['-n', ns, 'addr', 'add', `${podIp}/${net.prefix}`, 'dev', 'eth0']);
-      await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
-      await ip(['-n', ns, 'route', 'add', 'default', 'via', net.gateway, 'dev', 'eth0']);
+      await this.hostSetUp.run([
+        ['netns', 'add', ns],
+        ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns],
+        ['link', 'set', veth, 'master', this.bridge, 'up'],
+      ]);
+      await ipBatch(
+        [
+          ['link', 'set', 'lo', 'up'],
+          ['addr', 'add', `${podIp}/${net.prefix}`, 'dev', 'eth0'],
+          ['link', 'set', 'eth0', 'up'],
+          ['route', 'add', 'default', 'via', net.gateway, 'dev', 'eth0'],
+        ],
+        { netns: ns },
+      );
     } catch (err) {
       await this.detach(sandboxId).catch(() => {});
       throw err;
     }
-    return { ip: podIp, netnsPath: `/run/netns/${ns}` };
+    return { ip: podIp, netnsPath: `${NETNS_DIR}/${ns}` };
   }
 
   async detach(sandboxId: string): Promise<void> {
-    // Deleting the namespace destroys eth0 and with it the host end of the pair.
-    await ipAllowing(NOT_FOUND, ['netns', 'delete', netnsName(this.opts.key, sandboxId)]);
-    await ipAllowing(NOT_FOUND, ['link', 'delete', vethName(sandboxId)]);
+    await this.removeSandboxObjects(netnsName(this.opts.key, sandboxId), vethName(sandboxId));
     (this.configured?.ips ?? this.allocationsOnly()).release(sandboxId);
+  }
+
+  /** Deletes a sandbox's namespace and veth pair in one `ip` run, or runs nothing when neither exists. */
+  private async removeSandboxObjects(ns: string, veth: string): Promise<void> {
+    if (!existsSync(`${NETNS_DIR}/${ns}`) && !hasInterface(veth)) return;
+    // Deleting the namespace destroys eth0 and with it the host end of the pair, unless a
+    // process still holds the namespace: then the veth goes by itself.
+    await ipBatch(
+      [
+        ['netns', 'delete', ns],
+        ['link', 'delete', veth],
+      ],
+      { allowing: NOT_FOUND },
+    );
   }
 
   async cleanUp(liveSandboxIds: Set<string>, opts: { removeBridgeWhenEmpty?: boolean } = {}): Promise<void> {
     const prefix = netnsPrefix(this.opts.key);
     const live = [...liveSandboxIds];
-    for (const ns of await listNetns()) {
-      if (!ns.startsWith(prefix)) continue;
-      const idPart = ns.slice(prefix.length);
-      if (live.some((id) => id.startsWith(idPart))) continue;
-      this.logger?.info({ netns: ns }, 'removing the network namespace of a sandbox that no longer exists');
-      await ipAllowing(NOT_FOUND, ['netns', 'delete', ns]);
-    }
+    const stale = (await listNetns()).filter((ns) => ns.startsWith(prefix) && !live.some((id) => id.startsWith(ns.slice(prefix.length))));
+    for (const ns of stale) this.logger?.info({ netns: ns }, 'removing the network namespace of a sandbox that no longer exists');
+    // A few deletes per `ip` run, the runs side by side: each delete waits for a grace period.
+    const chunks = Array.from({ length: Math.ceil(stale.length / 8) }, (_, i) => stale.slice(i * 8, i * 8 + 8));
+    await Promise.all(
+      chunks.map((chunk) =>
+        ipBatch(
+          chunk.map((ns) => ['netns', 'delete', ns]),
+          { allowing: NOT_FOUND },
+        ),
+      ),
+    );
     const ips = this.configured?.ips ?? this.allocationsOnly();
     for (const owner of Object.values(ips.allocated())) if (!liveSandboxIds.has(owner)) ips.release(owner);
     if (opts.removeBridgeWhenEmpty && liveSandboxIds.size === 0) await this.removeBridge();
@@ -178,25 +214,32 @@ export class IsolatedPodNetwork implements PodNetwork {
       `${POD_RULE_PRIORITY}:\tfrom all to ${this.serviceCidr} iif ${this.bridge} lookup main`,
       `${POD_RULE_PRIORITY + 1}:\tfrom all iif ${this.bridge} unreachable`,
     ];
-    const present = (await ip(['rule', 'show']))
-      .split('\n')
-      .filter((line) => line.includes(` iif ${this.bridge} `) || line.endsWith(` iif ${this.bridge}`));
-    if (present.length === wanted.length && wanted.every((rule) => present.includes(rule))) return;
+    // Only these three are ours: node-routes.ts adds `iif <bridge> to <peer node>` rules of its own.
+    const present = (await ip(['rule', 'show'])).split('\n').map((line) => line.trimEnd());
+    if (wanted.every((rule) => present.filter((line) => line === rule).length === 1)) return;
     await this.removeRules();
-    await ip(['rule', 'add', 'pref', String(POD_RULE_PRIORITY), 'iif', this.bridge, 'to', this.clusterCidr, 'lookup', 'main']);
-    await ip(['rule', 'add', 'pref', String(POD_RULE_PRIORITY), 'iif', this.bridge, 'to', this.serviceCidr, 'lookup', 'main']);
-    await ip(['rule', 'add', 'pref', String(POD_RULE_PRIORITY + 1), 'iif', this.bridge, 'unreachable']);
+    for (const rule of this.ownRules()) await ip(['rule', 'add', ...rule]);
   }
 
   private async removeRules(): Promise<void> {
     // `ip rule del` removes one matching rule per call.
-    for (let i = 0; i < 16; i++) {
-      try {
-        await ip(['rule', 'del', 'iif', this.bridge]);
-      } catch {
-        return;
+    for (const rule of this.ownRules()) {
+      for (let i = 0; i < 16; i++) {
+        try {
+          await ip(['rule', 'del', ...rule]);
+        } catch {
+          break;
+        }
       }
     }
+  }
+
+  private ownRules(): string[][] {
+    return [
+      ['pref', String(POD_RULE_PRIORITY), 'iif', this.bridge, 'to', this.clusterCidr, 'lookup', 'main'],
+      ['pref', String(POD_RULE_PRIORITY), 'iif', this.bridge, 'to', this.serviceCidr, 'lookup', 'main'],
+      ['pref', String(POD_RULE_PRIORITY + 1), 'iif', this.bridge, 'unreachable'],
+    ];
   }
 
   /** The persisted allocations before the podCIDR is known (for releasing only; any range will do). */
@@ -219,6 +262,15 @@ export class IsolatedPodNetwork implements PodNetwork {
       this.waiters.push(wake);
     });
   }
+}
+
+/**
+ * Whether this process's network namespace has the interface. /proc/sys/net shows the
+ * namespace of the process reading it (/sys shows the one of whoever mounted it), and holds
+ * an IPv4 conf entry for every interface with an MTU of at least 68 (veths: 1500).
+ */
+function hasInterface(name: string): boolean {
+  return existsSync(`/proc/sys/net/ipv4/conf/${name}`);
 }
 
 async function listNetns(): Promise<string[]> {
