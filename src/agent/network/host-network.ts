@@ -14,7 +14,9 @@ export class HostPodNetwork implements PodNetwork {
   }
 
   async attach(sandboxId: string): Promise<PodNetworkAttachment> {
-    return { ip: this.ips.allocate(sandboxId) };
+    const ip = this.ips.allocate(sandboxId);
+    await this.ips.persisted();
+    return { ip };
   }
 
   async detach(sandboxId: string): Promise<void> {

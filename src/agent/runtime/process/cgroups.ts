@@ -5,6 +5,7 @@
 // When cgroups cannot be used (no controllers, not permitted) `enabled` is false with a reason,
 // and the runtime runs containers without limits.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerResources } from '../runtime.ts';
@@ -137,12 +138,15 @@ export class CgroupManager {
     return [...seen];
   }
 
-  /** Creates the cgroup `rel` in every hierarchy and applies `resources`. */
-  create(rel: string, resources: ContainerResources = {}): void {
+  /**
+   * Creates the cgroup `rel` in every hierarchy and applies `resources`. The directories are
+   * made off the event loop: a mkdir in cgroupfs is slow, and a burst of pods makes hundreds.
+   */
+  async create(rel: string, resources: ContainerResources = {}): Promise<void> {
     if (!this.enabled) return;
     const parent = rel.split('/').slice(0, -1).join('/');
     this.enableV2Controllers(parent);
-    for (const dir of this.dirs(rel)) mkdirSync(dir, { recursive: true });
+    await Promise.all(this.dirs(rel).map((dir) => mkdir(dir, { recursive: true })));
     this.applyLimits(rel, resources);
   }
 

@@ -15,7 +15,7 @@ test('IPv4 parsing and formatting round-trip', () => {
   assert.throws(() => cidrRange('10.0.0.0/16'), /loopback/);
 });
 
-test('each pod gets its own address, the same one again, and it survives a restart', () => {
+test('each pod gets its own address, the same one again, and it survives a restart', async () => {
   const file = join(dir, 'a.json');
   const ips = new PodIpAllocator(file, '127.9.0.0/24');
   const a = ips.allocate('pod-a');
@@ -23,6 +23,7 @@ test('each pod gets its own address, the same one again, and it survives a resta
   assert.equal(a, '127.9.0.1');
   assert.equal(b, '127.9.0.2');
   assert.equal(ips.allocate('pod-a'), a);
+  await ips.persisted();
   const reloaded = new PodIpAllocator(file, '127.9.0.0/24');
   assert.equal(reloaded.lookup('pod-b'), b);
   assert.equal(reloaded.allocate('pod-c'), '127.9.0.3');

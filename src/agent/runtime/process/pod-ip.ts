@@ -2,9 +2,11 @@
 // (Linux routes all of 127.0.0.0/8 to lo, so no interface setup is needed); in isolated mode
 // addresses come from the node's podCIDR, less the bridge's (gateway) address.
 // Allocations are persisted so a restarted agent hands out the same address to the same pod,
-// and allocation is next-fit so a released address is not reused at once.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// and allocation is next-fit so a released address is not reused at once. The file is written
+// off the event loop, one write for a burst of changes (see persisted()).
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { CoalescedWrites } from './coalesced-writes.ts';
 
 export const DEFAULT_POD_CIDR = '127.100.0.0/16';
 
@@ -52,6 +54,10 @@ export class PodIpAllocator {
   private readonly range: { first: number; last: number };
   private readonly reserved: Set<string>;
   private state: PersistedAllocations;
+  /** owner → ip, the reverse of state.owners (lookups happen on every attach). */
+  private readonly byOwner = new Map<string, string>();
+  private readonly writes = new CoalescedWrites(0o644);
+  private lastSave: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly file: string,
@@ -61,6 +67,8 @@ export class PodIpAllocator {
     this.range = cidrRange(cidr, { loopback: opts.loopback });
     this.reserved = new Set(opts.reserved ?? []);
     this.state = this.load();
+    for (const [ip, owner] of Object.entries(this.state.owners)) this.byOwner.set(owner, ip);
+    mkdirSync(dirname(file), { recursive: true });
   }
 
   /** The address of `owner`, allocating one if it has none. */
@@ -74,6 +82,7 @@ export class PodIpAllocator {
       const ip = formatIpv4(candidate);
       if (this.state.owners[ip] === undefined && !this.reserved.has(ip)) {
         this.state.owners[ip] = owner;
+        this.byOwner.set(owner, ip);
         this.state.last = candidate;
         this.save();
         return ip;
@@ -83,13 +92,14 @@ export class PodIpAllocator {
   }
 
   lookup(owner: string): string | undefined {
-    return Object.keys(this.state.owners).find((ip) => this.state.owners[ip] === owner);
+    return this.byOwner.get(owner);
   }
 
   release(owner: string): void {
     const ip = this.lookup(owner);
     if (!ip) return;
     delete this.state.owners[ip];
+    this.byOwner.delete(owner);
     this.save();
   }
 
@@ -107,10 +117,17 @@ export class PodIpAllocator {
     }
   }
 
+  /**
+   * Resolves once every change so far is on disk. A network awaits it before it hands an
+   * address to a pod, so that a restarted agent never gives that address to another pod.
+   */
+  persisted(): Promise<void> {
+    return this.lastSave;
+  }
+
   private save(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state));
-    renameSync(tmp, this.file);
+    const save = this.writes.save(this.file, () => JSON.stringify(this.state));
+    save.catch(() => {}); // reported to whoever awaits persisted()
+    this.lastSave = save;
   }
 }

@@ -28,7 +28,8 @@
 //   the container's env. The working directory defaults to "/".
 // - Image: recorded only; imageRef is process://<resolved argv[0]>.
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, type FSWatcher, mkdirSync, statSync, watch } from 'node:fs';
+import { accessSync, constants, type FSWatcher, statSync, watch } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -159,6 +160,7 @@ export class ProcessRuntime implements Runtime {
   /** Stops watching (containers keep running; a new instance re-adopts them). */
   close(): void {
     this.closed = true;
+    this.store.close();
     clearInterval(this.exitPoller);
     for (const w of this.exitWatchers.values()) w.close();
     this.exitWatchers.clear();
@@ -169,12 +171,12 @@ export class ProcessRuntime implements Runtime {
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const id = randomBytes(32).toString('hex');
     const { ip, netnsPath } = config.hostNetwork ? { ip: firstInternalIPv4(), netnsPath: undefined } : await this.network.attach(id);
-    this.cgroups?.create(podCgroup(id));
-    mkdirSync(config.logDirectory, { recursive: true });
+    await Promise.all([this.cgroups?.create(podCgroup(id)), mkdir(config.logDirectory, { recursive: true })]);
     const record: SandboxRecord = { id, config, createdAt: new Date().toISOString(), state: 'ready', ip, netnsPath };
     if (netnsPath && this.features.mountNamespaces) record.podFilesDir = this.writePodFiles(id, config, ip);
-    this.store.saveSandbox(record);
     this.sandboxes.set(id, record);
+    // On disk before any of its containers runs, so that a restarted agent knows the sandbox.
+    await this.store.saveSandbox(record);
     return id;
   }
 
@@ -186,7 +188,7 @@ export class ProcessRuntime implements Runtime {
     await this.cgroups?.signal(podCgroup(sandboxId), 'SIGKILL');
     if (sandbox.state !== 'notready') {
       sandbox.state = 'notready';
-      this.store.saveSandbox(sandbox);
+      await this.store.saveSandbox(sandbox);
     }
   }
 
@@ -197,8 +199,8 @@ export class ProcessRuntime implements Runtime {
     await this.cgroups?.remove(podCgroup(sandboxId)).catch((err) => this.logger.warn({ err, sandboxId }, 'cannot remove pod cgroup'));
     await this.network.detach(sandboxId);
     if (sandbox?.podFilesDir) removePodFiles(sandbox.podFilesDir);
-    this.store.deleteSandbox(sandboxId);
     this.sandboxes.delete(sandboxId);
+    await this.store.deleteSandbox(sandboxId);
   }
 
   async podSandboxStatus(sandboxId: string): Promise<PodSandboxStatus | undefined> {
@@ -232,7 +234,7 @@ export class ProcessRuntime implements Runtime {
       env,
       mountNamespace: false,
     };
-    this.store.saveContainer(record);
+    // Kept in memory only until it starts: a container that never ran needs no record.
     this.containers.set(id, record);
     return id;
   }
@@ -240,14 +242,14 @@ export class ProcessRuntime implements Runtime {
   async startContainer(containerId: string): Promise<void> {
     const c = this.mustGet(containerId);
     if (c.state !== 'created') throw new Error(`container "${containerId}" is ${c.state}; only a created container can be started`);
-    const stateDir = this.store.containerDir(c.id);
-    mkdirSync(dirname(c.config.logPath), { recursive: true });
     let cgroupDirs: string[] = [];
-    if (this.cgroups) {
-      c.cgroup = `${podCgroup(c.sandboxId)}/${c.id}`;
-      this.cgroups.create(c.cgroup, c.config.resources);
-      cgroupDirs = this.cgroups.dirs(c.cgroup);
-    }
+    if (this.cgroups) c.cgroup = `${podCgroup(c.sandboxId)}/${c.id}`;
+    const [stateDir] = await Promise.all([
+      this.store.createContainerDir(c.id),
+      mkdir(dirname(c.config.logPath), { recursive: true }),
+      c.cgroup ? this.cgroups?.create(c.cgroup, c.config.resources) : undefined,
+    ]);
+    if (c.cgroup && this.cgroups) cgroupDirs = this.cgroups.dirs(c.cgroup);
     const mounts = sortMounts([...c.config.mounts, ...this.podFileMounts(c.sandboxId)]);
     let shimMounts: Mount[] = [];
     if (mounts.length > 0 && this.features.mountNamespaces) {
@@ -258,7 +260,8 @@ export class ProcessRuntime implements Runtime {
       c.mountLinks = links.created;
       for (const s of links.skipped) this.logger.warn({ container: c.config.name, ...s }, 'volume is not visible at its mountPath');
     }
-    this.store.saveContainer(c);
+    // On disk before the workload runs: a restarted agent must find (and adopt) it.
+    await this.store.saveContainer(c);
 
     const result = await startShim({
       shimPath: this.shimPath,
@@ -289,7 +292,9 @@ export class ProcessRuntime implements Runtime {
       bootId: result.info.bootId,
       startedAt: result.info.startedAt,
     });
-    this.store.saveContainer(c);
+    // Not waited for: until it lands, a restarted agent adopts the container from the shim's
+    // container.json (see adopt).
+    this.persist(this.store.saveContainer(c));
     this.watchForExit(c);
     result.onShimExit(() => this.checkExit(c));
     this.checkExit(c);
@@ -312,8 +317,8 @@ export class ProcessRuntime implements Runtime {
     this.unwatch(c.id);
     if (c.cgroup) await this.cgroups?.remove(c.cgroup).catch((err) => this.logger.warn({ err, containerId }, 'cannot remove cgroup'));
     if (c.mountLinks) removeMountLinks(c.mountLinks);
-    this.store.deleteContainer(c.id);
     this.containers.delete(c.id);
+    await this.store.deleteContainer(c.id);
   }
 
   async containerStatus(containerId: string): Promise<ContainerStatus | undefined> {
@@ -457,7 +462,8 @@ export class ProcessRuntime implements Runtime {
       c.reason = oomKilled ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error';
       c.message = exit.message || undefined;
     }
-    this.store.saveContainer(c);
+    // Not waited for: until it lands, a restarted agent learns the exit from the shim's exit.json.
+    this.persist(this.store.saveContainer(c));
     this.unwatch(c.id);
     // Like a container's pid namespace ending: nothing it started outlives it.
     if (c.cgroup) void this.cgroups?.signal(c.cgroup, 'SIGKILL').catch(() => {});
@@ -546,6 +552,11 @@ export class ProcessRuntime implements Runtime {
     };
   }
 
+  /** A write-behind save: failures are logged (the shim's own files still tell the truth). */
+  private persist(save: Promise<void>): void {
+    save.catch((err) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot save a runtime record'));
+  }
+
   private mustGet(containerId: string): ContainerRecord {
     const c = this.containers.get(containerId);
     if (!c) throw new Error(`container "${containerId}" not found`);
@@ -625,9 +636,28 @@ function sortMounts(mounts: Mount[]): Mount[] {
   return [...mounts].sort((a, b) => depth(a.containerPath) - depth(b.containerPath));
 }
 
-/** argv[0] as execvp would find it (for imageRef); unchanged if not found. */
+/** Recent PATH lookups: a burst of pods runs the same few commands (see resolveExecutable). */
+const executableCache = new Map<string, { path: string; at: number }>();
+const EXECUTABLE_CACHE_MS = 10_000;
+const EXECUTABLE_CACHE_SIZE = 256;
+
+/**
+ * argv[0] as execvp would find it (for imageRef); unchanged if not found. PATH lookups are
+ * remembered for a few seconds: imageRef is informational, and each lookup costs a stat of
+ * every PATH directory.
+ */
 export function resolveExecutable(command: string, searchPath: string | undefined, workingDir: string | undefined): string {
   if (command.includes('/')) return resolve(workingDir || '/', command);
+  const key = `${searchPath}\0${command}`;
+  const cached = executableCache.get(key);
+  if (cached && Date.now() - cached.at < EXECUTABLE_CACHE_MS) return cached.path;
+  const path = searchExecutable(command, searchPath);
+  if (executableCache.size >= EXECUTABLE_CACHE_SIZE) executableCache.clear();
+  executableCache.set(key, { path, at: Date.now() });
+  return path;
+}
+
+function searchExecutable(command: string, searchPath: string | undefined): string {
   for (const dir of (searchPath || DEFAULT_PATH).split(':')) {
     const candidate = join(dir || '.', command);
     try {

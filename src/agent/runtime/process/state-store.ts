@@ -3,9 +3,16 @@
 //   <root>/sandboxes/<id>.json
 //   <root>/containers/<id>/record.json   (+ the shim's own files in the same directory)
 // Files are written whole (tmp + rename) and readable only by the owner: env may hold secrets.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+//
+// Writes are asynchronous and coalesced (coalesced-writes.ts): a burst of 100 pods made
+// hundreds of synchronous writes, renames and mkdirs on the event loop. Callers await a save
+// only where a crash must find the record (before a workload starts); the shim's own files
+// (container.json, exit.json) cover the rest.
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerConfig, ContainerState, PodSandboxConfig } from '../runtime.ts';
+import { CoalescedWrites } from './coalesced-writes.ts';
 
 export interface SandboxRecord {
   id: string;
@@ -47,12 +54,6 @@ export interface ContainerRecord {
   message?: string;
 }
 
-function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value), { mode: 0o600 });
-  renameSync(tmp, file);
-}
-
 function readJson<T>(file: string): T | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -64,6 +65,7 @@ function readJson<T>(file: string): T | undefined {
 export class StateStore {
   private readonly sandboxDir: string;
   private readonly containerRoot: string;
+  private readonly writes = new CoalescedWrites();
 
   constructor(readonly rootDir: string) {
     this.sandboxDir = join(rootDir, 'sandboxes');
@@ -84,12 +86,14 @@ export class StateStore {
       .filter((r): r is SandboxRecord => r !== undefined);
   }
 
-  saveSandbox(record: SandboxRecord): void {
-    writeJsonAtomic(join(this.sandboxDir, `${record.id}.json`), record);
+  saveSandbox(record: SandboxRecord): Promise<void> {
+    return this.writes.save(join(this.sandboxDir, `${record.id}.json`), () => JSON.stringify(record));
   }
 
-  deleteSandbox(id: string): void {
-    rmSync(join(this.sandboxDir, `${id}.json`), { force: true });
+  async deleteSandbox(id: string): Promise<void> {
+    const file = join(this.sandboxDir, `${id}.json`);
+    await this.writes.forget(file);
+    await rm(file, { force: true });
   }
 
   loadContainers(): ContainerRecord[] {
@@ -98,13 +102,26 @@ export class StateStore {
       .filter((r): r is ContainerRecord => r !== undefined);
   }
 
-  saveContainer(record: ContainerRecord): void {
-    const dir = this.containerDir(record.id);
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeJsonAtomic(join(dir, 'record.json'), record);
+  /** Saves nothing more (the runtime instance is closing; a successor takes over the files). */
+  close(): void {
+    this.writes.close();
   }
 
-  deleteContainer(id: string): void {
-    rmSync(this.containerDir(id), { recursive: true, force: true });
+  /** Makes the container's directory (before its first save and before the shim runs). */
+  async createContainerDir(id: string): Promise<string> {
+    const dir = this.containerDir(id);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
+  /** Saves the record; its directory must exist (createContainerDir). */
+  saveContainer(record: ContainerRecord): Promise<void> {
+    return this.writes.save(join(this.containerDir(record.id), 'record.json'), () => JSON.stringify(record));
+  }
+
+  async deleteContainer(id: string): Promise<void> {
+    const file = join(this.containerDir(id), 'record.json');
+    await this.writes.forget(file);
+    await rm(this.containerDir(id), { recursive: true, force: true });
   }
 }
