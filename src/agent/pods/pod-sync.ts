@@ -21,6 +21,7 @@ import { generatePodStatus, isSidecar, rfc3339 } from './pod-status.ts';
 import type { PodWorkerState } from './pod-workers.ts';
 import { CONTAINER_KIND_ANNOTATION, type ContainerKind, podLabels } from './runtime-labels.ts';
 import { latestOf, type PodRuntimeState, readPodRuntimeState } from './runtime-state.ts';
+import { StartGate } from './start-gate.ts';
 import type { PodStatusWriter } from './status-writer.ts';
 import { terminationMessage } from './termination-message.ts';
 
@@ -64,7 +65,16 @@ export interface PodSyncDeps {
   endpointDrain?: EndpointDrain;
   /** The pod's /etc/resolv.conf (agent/dns/pod-resolv-conf.ts); the runtime mounts it where it can. */
   resolvConf?: (pod: KubeObject) => string;
+  /** How many sandbox/container starts run at once (default START_CONCURRENCY). */
+  startConcurrency?: number;
 }
+
+/**
+ * Starts in flight at once (see start-gate.ts). Measured with a burst of 100 pods on 2 CPUs:
+ * 8 kept the best order (first pod Running after ~0.3 s) but lost throughput (more CPU, a
+ * later p99); no bound kept the lock-step; 32 got most of the order at the lowest CPU.
+ */
+const START_CONCURRENCY = 32;
 
 /** "web-0_default(uid)", the kubelet's format.Pod. */
 export function podDescription(pod: KubeObject): string {
@@ -85,7 +95,11 @@ class NextWake {
 }
 
 export class PodSyncer {
-  constructor(private readonly deps: PodSyncDeps) {}
+  private readonly startGate: StartGate;
+
+  constructor(private readonly deps: PodSyncDeps) {
+    this.startGate = new StartGate(deps.startConcurrency ?? START_CONCURRENCY);
+  }
 
   sync = async (w: PodWorkerState): Promise<number | undefined> => {
     const pod = w.pod;
@@ -146,20 +160,22 @@ export class PodSyncer {
     }
     const meta = pod.metadata ?? {};
     try {
-      const id = await runtime.runPodSandbox({
-        podUid: w.uid,
-        name: meta.name,
-        namespace: meta.namespace,
-        attempt: state.sandboxes.length > 0 ? state.sandboxes[0].attempt + 1 : 0,
-        hostname: pod.spec?.hostname || String(meta.name).slice(0, 63),
-        logDirectory: podDirectory(this.deps.dataDir, pod),
-        labels: { ...(meta.labels ?? {}), ...podLabels(pod) },
-        annotations: { ...(meta.annotations ?? {}) },
-        hostNetwork: pod.spec?.hostNetwork === true,
-        subdomain: pod.spec?.subdomain,
-        hostAliases: pod.spec?.hostAliases,
-        resolvConf: this.deps.resolvConf?.(pod),
-      });
+      const id = await this.startGate.run('sandbox', () =>
+        runtime.runPodSandbox({
+          podUid: w.uid,
+          name: meta.name,
+          namespace: meta.namespace,
+          attempt: state.sandboxes.length > 0 ? state.sandboxes[0].attempt + 1 : 0,
+          hostname: pod.spec?.hostname || String(meta.name).slice(0, 63),
+          logDirectory: podDirectory(this.deps.dataDir, pod),
+          labels: { ...(meta.labels ?? {}), ...podLabels(pod) },
+          annotations: { ...(meta.annotations ?? {}) },
+          hostNetwork: pod.spec?.hostNetwork === true,
+          subdomain: pod.spec?.subdomain,
+          hostAliases: pod.spec?.hostAliases,
+          resolvConf: this.deps.resolvConf?.(pod),
+        }),
+      );
       const status = await runtime.podSandboxStatus(id);
       if (!status) throw new Error(`sandbox ${id} vanished right after creation`);
       return status;
@@ -219,7 +235,12 @@ export class PodSyncer {
         }
         if (!latest) await this.startContainer(w, sandbox, c, 'init', 0, volumePaths, next);
         else await this.restart(w, sandbox, c, 'init', latest, volumePaths, next);
-        if (!initializedBefore) return false;
+        if (!initializedBefore) {
+          // Started (not waiting in back-off or on an error): once the prober says so (at once
+          // without a startup probe), the next containers follow.
+          if (!w.waiting.has(c.name)) next.at(0);
+          return false;
+        }
         continue;
       }
       if (initializedBefore) continue;
@@ -378,7 +399,7 @@ export class PodSyncer {
     }
     recorder.normal(pod, 'Created', `Created container: ${c.name}`);
     try {
-      await runtime.startContainer(id);
+      await this.startGate.run('container', () => runtime.startContainer(id));
     } catch (err) {
       return this.failStart(w, c, 'RunContainerError', errorText(err), next);
     }
@@ -386,6 +407,8 @@ export class PodSyncer {
     w.waiting.delete(c.name);
     const status = await runtime.containerStatus(id);
     if (status) this.track(w, status, c, sandbox);
+    // Ended already (no exit watch was set up): the next sync restarts it or shows the back-off.
+    if (status?.state !== 'running') next.at(0);
 
     const postStart = c.lifecycle?.postStart;
     if (postStart && status?.state === 'running') {

@@ -74,8 +74,12 @@ export class PodWorkers {
     private readonly errorRetryMs = 2000,
   ) {}
 
-  /** A pod was added or changed: remember the newest object and sync it. */
-  update(pod: KubeObject): void {
+  /**
+   * A pod was added or changed: remember the newest object and sync it. With `sync: false`
+   * (the echo of the agent's own status write, which tells it nothing new) a known pod's
+   * object is only replaced.
+   */
+  update(pod: KubeObject, opts: { sync?: boolean } = {}): void {
     const uid = pod.metadata?.uid;
     if (!uid || this.stopped) return;
     let worker = this.workers.get(uid);
@@ -84,6 +88,7 @@ export class PodWorkers {
       this.workers.set(uid, worker);
     } else {
       worker.state.pod = pod;
+      if (opts.sync === false) return;
     }
     this.wake(uid);
   }
