@@ -59,16 +59,21 @@ export function decodeManagedFields(obj: KubeObject | undefined): Ownership[] {
     .map((entry) => ({ entry, fields: FieldSet.fromFieldsV1(entry.fieldsV1) }));
 }
 
-/** The managedFields list to store: entries that still own something, in their original order. */
-export function encodeManagedFields(owners: Ownership[]): ManagedFieldsEntry[] {
+/**
+ * The managedFields list to store: entries that still own something, in their original order.
+ * Owners in `unchanged` keep their entry's fieldsV1 as it is (it must be this encoder's output,
+ * i.e. read from storage): re-encoding a big, untouched field set is most of an update's cost.
+ */
+export function encodeManagedFields(owners: Ownership[], unchanged?: Set<Ownership>): ManagedFieldsEntry[] {
   return owners
     .filter((o) => o.fields.size > 0)
-    .map(({ entry, fields }) => {
+    .map((owner) => {
+      const { entry, fields } = owner;
       const out: ManagedFieldsEntry = { manager: entry.manager, operation: entry.operation };
       if (entry.apiVersion) out.apiVersion = entry.apiVersion;
       if (entry.time) out.time = entry.time;
       out.fieldsType = 'FieldsV1';
-      out.fieldsV1 = fields.toFieldsV1();
+      out.fieldsV1 = unchanged?.has(owner) && entry.fieldsV1 ? entry.fieldsV1 : fields.toFieldsV1();
       if (entry.subresource) out.subresource = entry.subresource;
       return out;
     });
@@ -118,17 +123,34 @@ export function managedFieldsAfterUpdate(
   opts: ManagedFieldsOptions = {},
 ): ManagedFieldsEntry[] {
   const schema: NodeSchema = opts.defName ? rootSchema(opts.defName) : undefined;
-  const owners = decodeManagedFields(baseManagedFields(old, updated));
+  const base = baseManagedFields(old, updated);
+  const owners = decodeManagedFields(base);
   const { changed, removed } = fieldsChangedBy(old, updated, schema);
 
   const mine = ownershipFor(owners, { manager, operation: 'Update', apiVersion, subresource: opts.subresource });
   const time = managedTime(opts.now);
+  // Entries read from storage whose fields stay as they were need no new encoding.
+  const unchanged = new Set<Ownership>();
   for (const owner of owners) {
     const before = owner.fields;
-    owner.fields = owner === mine ? before.union(changed).difference(removed) : before.difference(changed).difference(removed);
-    if (owner === mine && !owner.fields.equals(before)) owner.entry = { ...owner.entry, time };
+    if (owner === mine) {
+      owner.fields = before.union(changed).difference(removed);
+      if (!owner.fields.equals(before)) owner.entry = { ...owner.entry, time };
+      else if (base === old) unchanged.add(owner);
+    } else if (overlaps(before, changed) || overlaps(before, removed)) {
+      owner.fields = before.difference(changed).difference(removed);
+    } else if (base === old) {
+      unchanged.add(owner);
+    }
   }
-  return encodeManagedFields(owners);
+  return encodeManagedFields(owners, unchanged);
+}
+
+/** Whether the sets share a member (walks the smaller one). */
+function overlaps(a: FieldSet, b: FieldSet): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const member of small.encodedMembers()) if (large.hasEncoded(member)) return true;
+  return false;
 }
 
 /** Fields `updated` added or changed compared with `old`, and fields it no longer has. */
@@ -137,6 +159,7 @@ export function fieldsChangedBy(
   updated: KubeObject,
   schema: NodeSchema,
 ): { changed: FieldSet; removed: FieldSet } {
+  if (old) [old, updated] = withoutEqualMembers(old, updated);
   const oldFields = old ? fieldValuesOf(old, schema) : undefined;
   const newFields = fieldValuesOf(updated, schema);
   const changed =
@@ -145,6 +168,19 @@ export function fieldsChangedBy(
       : changedFields(oldFields, newFields);
   const removed = oldFields ? oldFields.set.difference(newFields.set) : new FieldSet();
   return { changed, removed };
+}
+
+/**
+ * Both objects without the top-level members they hold equal (a status write leaves spec and
+ * metadata as they were): an equal subtree adds nothing to `changed` or `removed`, and
+ * comparing it costs far less than walking its fields twice.
+ */
+function withoutEqualMembers(old: KubeObject, updated: KubeObject): [KubeObject, KubeObject] {
+  const oldPart: KubeObject = {};
+  const updatedPart: KubeObject = {};
+  for (const key of Object.keys(old)) if (!jsonEqual(old[key], updated[key])) oldPart[key] = old[key];
+  for (const key of Object.keys(updated)) if (!Object.hasOwn(old, key) || Object.hasOwn(oldPart, key)) updatedPart[key] = updated[key];
+  return [oldPart, updatedPart];
 }
 
 /**

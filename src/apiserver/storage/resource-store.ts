@@ -237,15 +237,23 @@ export class ResourceStore {
     if (input.metadata?.name && input.metadata.name !== name) {
       throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
     }
-    return this.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {
-      if (wanted && wanted !== current.metadata?.resourceVersion) throw objectModified(this.rt.group, this.rt.plural, name);
-      return structuredClone(input);
-    });
+    return this.guaranteedUpdate(
+      namespace,
+      name,
+      ctx,
+      subresource,
+      (current) => {
+        if (wanted && wanted !== current.metadata?.resourceVersion) throw objectModified(this.rt.group, this.rt.plural, name);
+        return structuredClone(input);
+      },
+      { mutateOnlyReads: true },
+    );
   }
 
   /**
-   * Read-modify-write with retries on conflict: `mutate` gets the current object (a copy)
-   * and returns the desired one. It may throw a StatusError to stop.
+   * Read-modify-write with retries on conflict: `mutate` gets the current object (a copy,
+   * unless `mutateOnlyReads` promises it changes nothing) and returns the desired one. It may
+   * throw a StatusError to stop.
    */
   async guaranteedUpdate(
     namespace: string | undefined,
@@ -253,13 +261,14 @@ export class ResourceStore {
     ctx: WriteContext,
     subresource: WriteSubresource | undefined,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    opts: { mutateOnlyReads?: boolean } = {},
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(this.key(namespace, name));
       if (!kv) throw notFound(this.rt.group, this.rt.plural, name);
       const current = this.decode(kv);
       // mutate gets its own copy; parsing the stored text again is cheaper than structuredClone.
-      const desired = await mutate(this.decode(kv));
+      const desired = await mutate(opts.mutateOnlyReads ? current : this.decode(kv));
       const next = this.prepareUpdate(current, desired, ctx, subresource);
       if (next === current) return next;
       const hook = subresource === undefined ? await this.writeHooks?.beforeWrite(current, next) : undefined;
@@ -297,7 +306,8 @@ export class ResourceStore {
     if (subresource === 'status') {
       // Status writes change status, and annotations as in Kubernetes (controllers record
       // e.g. deployment.kubernetes.io/revision together with status); nothing else.
-      obj = structuredClone(current);
+      // A shallow copy: only status and metadata change, and nothing below alters the rest.
+      obj = { ...current, metadata: { ...(current.metadata ?? {}) } };
       if (input.status === undefined) delete obj.status;
       else obj.status = input.status;
       if (input.metadata?.annotations !== undefined) obj.metadata!.annotations = input.metadata.annotations;
