@@ -13,12 +13,14 @@ import { resources } from '../client/resources.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import { EventRecorder } from '../controllers/framework/event-recorder.ts';
 import type { HookRunner } from './lifecycle/types.ts';
+import { AGENT_INFORMER_BACKOFF } from './node/node-agent.ts';
 import { resolveBasicEnv } from './pods/basic-env.ts';
 import { type BackoffSettings, CrashBackoff, defaultBackoffSettings } from './pods/crash-backoff.ts';
 import type { EndpointDrain } from './pods/endpoint-drain.ts';
 import { expandArgvLocal } from './pods/expand-vars.ts';
 import { type ExpandArgs, PodSyncer, type ResolveEnv } from './pods/pod-sync.ts';
 import { PodWorkers } from './pods/pod-workers.ts';
+import { isOwnStatusEcho } from './pods/status-echo.ts';
 import { PodStatusWriter } from './pods/status-writer.ts';
 import type { Prober } from './probes/types.ts';
 import type { Runtime } from './runtime/runtime.ts';
@@ -82,6 +84,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       node = await client.get(resources.nodes, undefined, nodeName);
     } catch (err) {
       if (!isNotFound(err)) logger.debug({ err: String(err) }, 'reading the node failed');
+      // Unreachable API: keep what we knew rather than forgetting the node.
+      if (!isNotFound(err)) node = nodeCache?.node;
     }
     const addresses: { type: string; address: string }[] = node?.status?.addresses ?? [];
     const hostIP = opts.hostIP ?? addresses.find((a) => a.type === 'InternalIP')?.address;
@@ -93,7 +97,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     nodeReading ??= readNodeInfo().finally(() => {
       nodeReading = undefined;
     });
-    return nodeReading;
+    // A stale copy serves while it is refreshed: an API outage must not hold container restarts.
+    return nodeCache ? Promise.resolve(nodeCache) : nodeReading;
   };
 
   let workers: PodWorkers | undefined;
@@ -134,7 +139,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     podWorkers.wake(t.podUid);
   });
 
-  const informer = new Informer(client, resources.pods, { fieldSelector: `spec.nodeName=${nodeName}`, logger });
+  const informer = new Informer(client, resources.pods, {
+    fieldSelector: `spec.nodeName=${nodeName}`,
+    logger,
+    backoff: AGENT_INFORMER_BACKOFF,
+  });
   informer.addEventHandler({
     onAdd: (pod) => {
       statusWriter.observe(pod);
@@ -142,8 +151,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     },
     onUpdate: (old, pod) => {
       if (old.metadata?.uid !== pod.metadata?.uid) podWorkers.markDeleted(old);
+      // Our own status write coming back: the sync that wrote it already knew all of it.
+      const echo = isOwnStatusEcho(old, pod, statusWriter.latest(pod.metadata?.uid));
       statusWriter.observe(pod);
-      podWorkers.update(pod);
+      podWorkers.update(pod, { sync: !echo });
     },
     onDelete: (pod) => podWorkers.markDeleted(pod),
   });

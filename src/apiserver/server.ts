@@ -22,6 +22,7 @@ import { handlePodUpgrade, PodProxy, podStreamingSubresources } from './pod-prox
 import { parseRequestInfo } from './request-info.ts';
 import { ResourceHandler } from './resource-handler.ts';
 import { selfSubjectAccessReview } from './self-subject-access-review.ts';
+import { listenOnUnixSocket, type UnixSocketListener } from './unix-socket-listener.ts';
 
 export interface ApiServerOptions {
   store: Store;
@@ -55,6 +56,7 @@ export class ApiServer {
   private readonly server: Server;
   private ready = false;
   private podProxy?: PodProxy;
+  private unixSocket?: UnixSocketListener;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = new ApiRegistry(opts.resources, opts.store);
@@ -76,15 +78,20 @@ export class ApiServer {
     }
     this.discovery = new DiscoveryHandler(this.registry, [...builtinSubresources, ...(opts.extraSubresources ?? [])]);
     this.openapi = new OpenApiHandler(this.registry);
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
-    this.server = opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler) : createHttpServer(handler);
+    this.server = this.withApiHandlers(opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }) : createHttpServer());
+  }
+
+  /** Routes a server's requests and upgrades here; shared by the TCP port and the Unix socket. */
+  private withApiHandlers(server: Server): Server {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
     const proxy = this.podProxy;
     // exec, attach and port-forward arrive as WebSocket or SPDY upgrades.
-    if (proxy) this.server.on('upgrade', (req, socket, head) => void handlePodUpgrade(req, socket, head, proxy));
+    if (proxy) server.on('upgrade', (req, socket, head) => void handlePodUpgrade(req, socket, head, proxy));
     // Watches are long-lived; Node's default timeouts must not cut them.
-    this.server.requestTimeout = 0;
-    this.server.headersTimeout = 60_000;
-    this.server.keepAliveTimeout = 65_000;
+    server.requestTimeout = 0;
+    server.headersTimeout = 60_000;
+    server.keepAliveTimeout = 65_000;
+    return server;
   }
 
   get httpServer(): Server {
@@ -102,11 +109,19 @@ export class ApiServer {
     });
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+  /** Also serves plain HTTP on a Unix socket, for clients in this process (unix-socket-listener.ts). */
+  async listenUnixSocket(path: string): Promise<void> {
+    this.unixSocket = await listenOnUnixSocket(this.withApiHandlers(createHttpServer()), path);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([
+      new Promise<void>((resolve) => {
+        this.server.close(() => resolve());
+        this.server.closeAllConnections();
+      }),
+      this.unixSocket?.close(),
+    ]);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -8,6 +8,9 @@ import { runNodeAgent } from '../agent/run-node-agent.ts';
 import { RestClient } from '../client/rest-client.ts';
 import type { ProxyMode } from '../proxy/proxy-mode.ts';
 
+/** Time limit of the agent's API requests (the client's default is 60 s). */
+const AGENT_REQUEST_TIMEOUT_MS = 10_000;
+
 export interface AgentCommandOptions {
   server: string;
   token: string;
@@ -36,7 +39,8 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<() => 
   }
   const client = new RestClient(
     { server: opts.server, caPem, token: opts.token, insecureSkipTLSVerify: !caPem },
-    { userAgent: 'hale-agent' },
+    // Short request timeouts: in a partition requests hang, and the agent must notice soon.
+    { userAgent: 'hale-agent', requestTimeoutMs: AGENT_REQUEST_TIMEOUT_MS },
   );
   const nodeName = opts.nodeName ?? hostname().toLowerCase();
   const dataDir = resolve(opts.dataDir);

@@ -1,11 +1,21 @@
 // The one HTTP client every component uses to talk to the API server, in-process or
 // remote: JSON over HTTP(S) with a bearer token and a keep-alive connection pool.
 // Failures come back as ApiError carrying the server's Status; 429s are retried.
+//
+// Dead connections: a network partition does not close sockets, it silences them, so every
+// request has a time limit, a watch must get its response headers within that limit, and a
+// watch may be given an idle limit. A request that times out is taken as a sign that the
+// path to the server broke: the idle keep-alive sockets are destroyed (the next requests open
+// fresh connections) and every open watch that has received nothing since that request was
+// sent is failed, so its informer re-watches on a new connection instead of waiting for ever.
+// When a later request is answered, the path works again: requests still waiting that were
+// sent since the first timeout (into the dead path) are abandoned at once with an error the
+// caller retries, rather than each waiting out its own time limit.
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { KubeObject } from '../api/resource-type.ts';
-import { apiErrorFromResponse } from './api-error.ts';
+import { ApiError, apiErrorFromResponse } from './api-error.ts';
 import { type Clock, realClock, sleep } from './clock.ts';
 import { type ClientConfig, loadKubeconfig } from './kubeconfig.ts';
 import { type ResourceDescriptor, resourcePath } from './resource-path.ts';
@@ -27,13 +37,23 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** A per-request time limit (ms) instead of the client's requestTimeoutMs. */
+interface TimeLimit {
+  timeoutMs?: number;
+}
+
 export interface RestClientOptions {
   userAgent?: string;
   /** How often a 429 (or a 5xx carrying Retry-After) is retried before giving up. */
   maxRetries?: number;
-  /** Time limit for ordinary requests (not watches). Default 60 s. */
+  /** Time limit for ordinary requests, and for a watch to be answered. Default 60 s. */
   requestTimeoutMs?: number;
   clock?: Clock;
+  /**
+   * Reach the server through this Unix socket (plain HTTP) instead of dialing config.server,
+   * which stays the advertised URL: for clients inside the API server's own process.
+   */
+  socketPath?: string;
 }
 
 export interface ListOptions {
@@ -44,6 +64,7 @@ export interface ListOptions {
   resourceVersion?: string;
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
   signal?: AbortSignal;
+  timeoutMs?: number;
 }
 
 export interface ObjectList<T extends KubeObject = KubeObject> {
@@ -62,9 +83,15 @@ export interface WatchOptions {
   /** Asks the server to end the stream after this long. */
   timeoutSeconds?: number;
   signal?: AbortSignal;
+  /**
+   * Fail the stream when nothing (not even a bookmark) arrived for this long: the connection
+   * is presumed dead. Only useful with allowWatchBookmarks and a longer value than the server's
+   * bookmark interval. Default: off.
+   */
+  idleTimeoutMs?: number;
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends TimeLimit {
   dryRun?: boolean;
   fieldManager?: string;
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
@@ -86,7 +113,7 @@ export interface PatchOptions extends WriteOptions {
   force?: boolean;
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends TimeLimit {
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -102,13 +129,25 @@ export class RestClient {
   private readonly maxRetries: number;
   private readonly requestTimeoutMs: number;
   private readonly clock: Clock;
+  /** Open watches, so that a timed-out request can fail the silent ones (see the top of the file). */
+  private readonly openWatches = new Set<WatchStream>();
+  /** Requests (and watches) sent and not answered yet. */
+  private readonly waiting = new Set<WaitingRequest>();
+  /** Since when requests may have gone into a dead path (the first timed-out request's send time). */
+  private suspectSince?: number;
+  private lastTimeoutAt = 0;
+  readonly connectionStats = { requestTimeouts: 0, idleSocketsDestroyed: 0, silentWatchesFailed: 0, abandonedRequests: 0 };
+  private readonly socketPath?: string;
 
   constructor(config: ClientConfig, opts: RestClientOptions = {}) {
     this.config = config;
     this.baseUrl = new URL(config.server);
     const secure = this.baseUrl.protocol === 'https:';
     if (!secure && this.baseUrl.protocol !== 'http:') throw new Error(`unsupported server URL ${config.server}`);
-    this.agent = secure
+    this.socketPath = opts.socketPath;
+    // The socket speaks plain HTTP, whatever the advertised URL's scheme.
+    const useTls = secure && !this.socketPath;
+    this.agent = useTls
       ? new https.Agent({
           keepAlive: true,
           // One context for every connection: building it per connection (parsing the CA and
@@ -130,27 +169,86 @@ export class RestClient {
   /** Sends one request and returns the parsed body (or text); throws ApiError on a non-2xx answer. */
   async request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
-    const signals = [opts.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter((s) => s !== undefined);
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    const { res } = await this.send(method, path, { ...opts, signal });
-    const text = await readBody(res);
+    const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    const waiting = this.startWaiting();
+    const signals = [opts.signal, timeout, waiting.abandon.signal].filter((s) => s !== undefined);
+    const signal = AbortSignal.any(signals);
+    let text: string;
+    try {
+      const { res } = await this.send(method, path, { ...opts, signal });
+      this.answered(waiting);
+      text = await readBody(res);
+    } catch (err) {
+      if (err instanceof ApiError) this.answered(waiting);
+      if (opts.signal?.aborted) throw err;
+      if (timeout?.aborted) throw this.timedOut(`${method} ${path}`, timeoutMs, waiting.sentAt, err);
+      if (waiting.abandon.signal.aborted) throw abandoned(`${method} ${path}`, err);
+      throw err;
+    } finally {
+      this.waiting.delete(waiting);
+    }
     if (opts.responseType === 'text') return text as T;
     return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  private startWaiting(): WaitingRequest {
+    const waiting = { sentAt: Date.now(), abandon: new AbortController() };
+    this.waiting.add(waiting);
+    return waiting;
+  }
+
+  /** A request got an answer: if it was sent after the last timeout, the path works again. */
+  private answered(waiting: WaitingRequest): void {
+    this.waiting.delete(waiting);
+    const since = this.suspectSince;
+    if (since === undefined || waiting.sentAt <= this.lastTimeoutAt) return;
+    this.suspectSince = undefined;
+    for (const other of this.waiting) {
+      if (other.sentAt >= since && other.sentAt < waiting.sentAt) {
+        other.abandon.abort();
+        this.connectionStats.abandonedRequests++;
+      }
+    }
+  }
+
+  /** The error for a request sent at `sentAt` that got no answer in time (see connectionsSuspect). */
+  private timedOut(what: string, timeoutMs: number, sentAt: number, cause: unknown): Error {
+    this.connectionsSuspect(sentAt);
+    return Object.assign(new Error(`${what}: no answer from the API server within ${timeoutMs} ms`), { code: 'ETIMEDOUT', cause });
+  }
+
+  /**
+   * A request sent at `since` got no answer in time: the network path may be dead while its
+   * sockets look open. Destroys the idle pooled sockets and fails every watch silent since then.
+   */
+  private connectionsSuspect(since: number): void {
+    this.connectionStats.requestTimeouts++;
+    this.suspectSince = Math.min(this.suspectSince ?? since, since);
+    this.lastTimeoutAt = Date.now();
+    for (const sockets of Object.values(this.agent.freeSockets)) {
+      for (const socket of sockets ?? []) {
+        socket.destroy();
+        this.connectionStats.idleSocketsDestroyed++;
+      }
+    }
+    for (const stream of this.openWatches) {
+      if (stream.failIfSilentSince(since)) this.connectionStats.silentWatchesFailed++;
+    }
   }
 
   get<T extends KubeObject = KubeObject>(
     res: ResourceDescriptor,
     namespace: string | undefined,
     name: string,
-    opts: { subresource?: string; signal?: AbortSignal } = {},
+    opts: { subresource?: string; signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<T> {
-    return this.request('GET', resourcePath(res, namespace, name, opts.subresource), { signal: opts.signal });
+    return this.request('GET', resourcePath(res, namespace, name, opts.subresource), { signal: opts.signal, timeoutMs: opts.timeoutMs });
   }
 
   /** One page of a list; pass `continue` from the previous page's metadata for the next. */
   list<T extends KubeObject = KubeObject>(res: ResourceDescriptor, namespace?: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    const { signal, ...query } = opts;
-    return this.request('GET', resourcePath(res, namespace), { query: { ...query }, signal });
+    const { signal, timeoutMs, ...query } = opts;
+    return this.request('GET', resourcePath(res, namespace), { query: { ...query }, signal, timeoutMs });
   }
 
   /**
@@ -184,17 +282,32 @@ export class RestClient {
     obj: NoInfer<T>,
     opts: WriteOptions = {},
   ): Promise<T> {
-    return this.request('POST', resourcePath(res, namespace), { body: obj, query: writeQuery(opts), signal: opts.signal });
+    return this.request('POST', resourcePath(res, namespace), {
+      body: obj,
+      query: writeQuery(opts),
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   /** PUT of the whole object; its metadata.resourceVersion makes the write conditional (409 Conflict when stale). */
   update<T extends KubeObject = KubeObject>(res: ResourceDescriptor, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
-    return this.request('PUT', objectPath(res, obj), { body: obj, query: writeQuery(opts), signal: opts.signal });
+    return this.request('PUT', objectPath(res, obj), {
+      body: obj,
+      query: writeQuery(opts),
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   /** PUT to the status subresource: only status changes are kept. */
   updateStatus<T extends KubeObject = KubeObject>(res: ResourceDescriptor, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
-    return this.request('PUT', objectPath(res, obj, 'status'), { body: obj, query: writeQuery(opts), signal: opts.signal });
+    return this.request('PUT', objectPath(res, obj, 'status'), {
+      body: obj,
+      query: writeQuery(opts),
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   /** `patchType` is json, merge, strategic or apply, or a full Content-Type. */
@@ -214,6 +327,7 @@ export class RestClient {
       contentType,
       query,
       signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
     });
   }
 
@@ -223,6 +337,7 @@ export class RestClient {
       body: deleteBody(opts),
       query: opts.dryRun ? { dryRun: 'All' } : {},
       signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
     });
   }
 
@@ -233,7 +348,12 @@ export class RestClient {
   ): Promise<KubeObject> {
     const query: Record<string, QueryValue> = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
     if (opts.dryRun) query.dryRun = 'All';
-    return this.request('DELETE', resourcePath(res, namespace), { body: deleteBody(opts), query, signal: opts.signal });
+    return this.request('DELETE', resourcePath(res, namespace), {
+      body: deleteBody(opts),
+      query,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   /**
@@ -245,10 +365,34 @@ export class RestClient {
     namespace?: string,
     opts: WatchOptions = {},
   ): Promise<WatchStream<T>> {
-    const { signal, ...rest } = opts;
+    const { signal, idleTimeoutMs, ...rest } = opts;
     const query: Record<string, QueryValue> = { watch: true, ...rest };
-    const { req, res: response } = await this.send('GET', resourcePath(res, namespace), { query, signal });
-    const stream = new WatchStream<T>(req, response);
+    // The answer (headers) must come within the request timeout; the stream may then last.
+    const answered = new AbortController();
+    const timer = this.requestTimeoutMs > 0 ? setTimeout(() => answered.abort(), this.requestTimeoutMs) : undefined;
+    const waiting = this.startWaiting();
+    const what = `watch ${resourcePath(res, namespace)}`;
+    let req: http.ClientRequest;
+    let response: http.IncomingMessage;
+    try {
+      ({ req, res: response } = await this.send('GET', resourcePath(res, namespace), {
+        query,
+        signal: AbortSignal.any([signal, answered.signal, waiting.abandon.signal].filter((s) => s !== undefined)),
+      }));
+      this.answered(waiting);
+    } catch (err) {
+      if (err instanceof ApiError) this.answered(waiting);
+      if (signal?.aborted) throw err;
+      if (answered.signal.aborted) throw this.timedOut(what, this.requestTimeoutMs, waiting.sentAt, err);
+      if (waiting.abandon.signal.aborted) throw abandoned(what, err);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      this.waiting.delete(waiting);
+    }
+    const stream = new WatchStream<T>(req, response, { idleTimeoutMs });
+    this.openWatches.add(stream as WatchStream);
+    response.once('close', () => this.openWatches.delete(stream as WatchStream));
     if (signal) {
       const onAbort = () => stream.close();
       if (signal.aborted) onAbort();
@@ -289,8 +433,10 @@ export class RestClient {
 
   private sendOnce(method: string, url: URL, headers: Record<string, string>, body: Buffer | undefined, signal?: AbortSignal) {
     return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage }>((resolve, reject) => {
-      const transport = url.protocol === 'https:' ? https : http;
-      const req = transport.request(url, { method, headers, agent: this.agent, signal });
+      const transport = url.protocol === 'https:' && !this.socketPath ? https : http;
+      // Over the socket the URL still names the advertised server (its Host header), spoken in plain HTTP.
+      const viaSocket = this.socketPath ? { socketPath: this.socketPath, protocol: 'http:' } : {};
+      const req = transport.request(url, { method, headers, agent: this.agent, signal, ...viaSocket });
       req.once('response', (res) => resolve({ req, res }));
       req.once('error', reject);
       req.end(body);
@@ -305,6 +451,19 @@ export class RestClient {
     }
     return url;
   }
+}
+
+interface WaitingRequest {
+  sentAt: number;
+  /** Aborted when the request is abandoned (sent into a path found dead). */
+  abandon: AbortController;
+}
+
+function abandoned(what: string, cause: unknown): Error {
+  return Object.assign(new Error(`${what}: abandoned, sent while the connection to the API server was down; retry`), {
+    code: 'ECONNRESET',
+    cause,
+  });
 }
 
 function objectPath(res: ResourceDescriptor, obj: KubeObject, subresource?: string): string {

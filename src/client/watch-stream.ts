@@ -1,5 +1,8 @@
 // One open watch: the chunked NDJSON body of a `?watch=true` response, consumed as an
 // async iterable of events. Closing it (or breaking out of `for await`) ends the request.
+// A partition leaves the socket open and silent, so the stream notes when bytes last came:
+// with an idle limit it fails itself after that long without data (bookmarks count), and the
+// client fails it when another request to the same server timed out meanwhile.
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { KubeObject } from '../api/resource-type.ts';
 import { NdjsonDecoder } from './ndjson.ts';
@@ -16,6 +19,11 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
 const HIGH_WATER = 1000;
 const LOW_WATER = 100;
 
+export interface WatchStreamOptions {
+  /** Fail with an error when no bytes arrived for this long (while the consumer keeps up). */
+  idleTimeoutMs?: number;
+}
+
 export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIterable<WatchEvent<T>> {
   private readonly decoder = new NdjsonDecoder();
   private readonly queue: WatchEvent<T>[] = [];
@@ -23,12 +31,19 @@ export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIter
   private ended = false;
   private closedByUs = false;
   private failure?: Error;
+  /** When bytes last arrived (or the stream opened), in Date.now() ms. */
+  private lastDataAt = Date.now();
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly req: ClientRequest,
     private readonly res: IncomingMessage,
+    opts: WatchStreamOptions = {},
   ) {
-    res.on('data', (chunk: Buffer) => this.take(() => this.decoder.push(chunk)));
+    res.on('data', (chunk: Buffer) => {
+      this.lastDataAt = Date.now();
+      this.take(() => this.decoder.push(chunk));
+    });
     res.on('end', () => {
       this.take(() => this.decoder.end());
       this.finish();
@@ -36,6 +51,41 @@ export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIter
     res.on('error', (err) => this.finish(err));
     req.on('error', (err) => this.finish(err));
     res.on('close', () => this.finish(res.complete ? undefined : new Error('watch connection closed before the stream ended')));
+    if (opts.idleTimeoutMs && opts.idleTimeoutMs > 0) this.armIdleTimer(opts.idleTimeoutMs);
+  }
+
+  /**
+   * Fails the stream (the consumer sees an error, the connection is destroyed) when no bytes
+   * arrived since `since`; true when it did. The client calls it when a request sent at
+   * `since` timed out: a connection that has said nothing since then is presumed dead too.
+   */
+  failIfSilentSince(since: number): boolean {
+    if (this.ended || this.lastDataAt >= since || this.res.isPaused()) return false;
+    this.fail(new Error('watch connection presumed dead: silent while a request to the same server timed out'));
+    return true;
+  }
+
+  /** Checks at most once per idle period whether data came; re-arms for the rest of the period. */
+  private armIdleTimer(idleMs: number): void {
+    const check = () => {
+      if (this.ended) return;
+      const silentFor = Date.now() - this.lastDataAt;
+      // A consumer that paused the socket is the reason for the silence, not the network.
+      if (this.res.isPaused()) this.lastDataAt = Date.now();
+      else if (silentFor >= idleMs) {
+        this.fail(new Error(`watch connection presumed dead: nothing received for ${silentFor} ms`));
+        return;
+      }
+      this.idleTimer = setTimeout(check, Math.max(idleMs - (Date.now() - this.lastDataAt), 10));
+      this.idleTimer.unref();
+    };
+    this.idleTimer = setTimeout(check, idleMs);
+    this.idleTimer.unref();
+  }
+
+  private fail(err: Error): void {
+    this.finish(err);
+    this.req.destroy();
   }
 
   /** Ends the watch; pending and later next() calls report the end of the stream. */
@@ -105,6 +155,7 @@ export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIter
   private finish(err?: Error): void {
     if (this.ended) return;
     this.ended = true;
+    clearTimeout(this.idleTimer);
     if (err && !this.closedByUs) this.failure = err;
     this.wake();
   }

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { NetworkModeSetting } from '../agent/network/network-mode.ts';
 import { type RunningNodeAgent, runNodeAgent } from '../agent/run-node-agent.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
@@ -101,6 +101,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const scheme = opts.insecureHttp ? 'http' : 'https';
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  // In-process clients skip TLS and TCP through a Unix socket; without it they use `url`.
+  const socketPath = await listenForInProcessClients(api, join(dataDir, 'apiserver.sock'), logger);
 
   await ensureSystemNamespaces(api.registry);
   const serviceAllocation = await installServiceAllocation(api.registry, store, {
@@ -117,7 +119,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const client = new RestClient(
     { server: url, caPem: opts.insecureHttp ? undefined : creds.caPem, token: creds.adminToken },
-    { userAgent: 'hale-controller-manager' },
+    { userAgent: 'hale-controller-manager', socketPath },
   );
   const controllers = await startControllers(client, logger.child({ component: 'controller-manager' }), {
     nodeLifecycle: opts.failover?.nodeLifecycle,
@@ -130,7 +132,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     dns = await startClusterDns({
       client: new RestClient(
         { server: url, caPem: opts.insecureHttp ? undefined : creds.caPem, token: creds.adminToken },
-        { userAgent: 'hale-cluster-dns' },
+        { userAgent: 'hale-cluster-dns', socketPath },
       ),
       clusterIP: clusterDns,
       domain: clusterDomain,
@@ -145,7 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (!opts.disableAgent) {
     const agentClient = new RestClient(
       { server: url, caPem: opts.insecureHttp ? undefined : creds.caPem, token: agentToken },
-      { userAgent: 'hale-agent' },
+      { userAgent: 'hale-agent', socketPath },
     );
     agent = await runNodeAgent({
       client: agentClient,
@@ -193,4 +195,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await store.close();
     },
   };
+}
+
+async function listenForInProcessClients(api: ApiServer, path: string, logger: Logger): Promise<string | undefined> {
+  try {
+    await api.listenUnixSocket(path);
+    return path;
+  } catch (err) {
+    logger.warn({ err, path }, 'in-process clients use the TCP port: cannot listen on the Unix socket');
+    return undefined;
+  }
 }

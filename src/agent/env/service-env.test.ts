@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { serviceEnvVars, servicesForPod } from './service-env.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+import { ServiceEnvSource, serviceEnvVars, servicesForPod } from './service-env.ts';
 
 const svc = (namespace: string, name: string, spec: KubeObject): KubeObject => ({ metadata: { namespace, name }, spec });
 const master = svc('default', 'kubernetes', { clusterIP: '10.43.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] });
@@ -73,5 +74,28 @@ describe('servicesForPod', () => {
       chosen.map((s) => s.spec?.clusterIP),
       ['10.43.0.99'],
     );
+  });
+});
+
+describe('ServiceEnvSource', () => {
+  it('falls back to the last answer when the API server cannot be reached (containers still restart)', async () => {
+    const svc = {
+      metadata: { name: 'db', namespace: 'default' },
+      spec: { clusterIP: '10.43.0.7', ports: [{ port: 5432, protocol: 'TCP' }] },
+    };
+    let reachable = true;
+    const unreachable = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    const client = {
+      get: () => (reachable ? Promise.resolve({ metadata: { name: 'kubernetes' }, spec: {} }) : unreachable()),
+      listAll: () => (reachable ? Promise.resolve({ items: [svc], resourceVersion: '1' }) : unreachable()),
+    } as unknown as RestClient;
+    const source = new ServiceEnvSource(client, 0);
+    const pod = { metadata: { name: 'p', namespace: 'default' }, spec: {} };
+    const first = await source.envFor(pod);
+    assert.ok(first.some((e) => e.name === 'DB_SERVICE_HOST' && e.value === '10.43.0.7'));
+    reachable = false;
+    assert.deepEqual(await source.envFor(pod), first);
+    // Never answered before: the error is reported.
+    await assert.rejects(source.envFor({ metadata: { name: 'q', namespace: 'other' }, spec: {} }), /failed to list services/);
   });
 });

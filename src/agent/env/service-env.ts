@@ -66,9 +66,14 @@ export function servicesForPod(
   return [...byName.values()].sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
 }
 
+/** How long a container start waits for a fresh Service list when an older one is known. */
+const STALE_FALLBACK_MS = 2000;
+
 /** Lists the Services a pod's environment needs, reusing answers for `ttlMs` across pods. */
 export class ServiceEnvSource {
   private readonly cache = new Map<string, { at: number; value: Promise<KubeObject[]> }>();
+  /** The last answer per key: used when the API does not answer (a partition must not stop container restarts). */
+  private readonly lastGood = new Map<string, KubeObject[]>();
 
   constructor(
     private readonly client: RestClient,
@@ -94,13 +99,31 @@ export class ServiceEnvSource {
   }
 
   private cached(key: string, load: () => Promise<KubeObject[]>): Promise<KubeObject[]> {
+    const stale = this.lastGood.get(key);
+    const fresh = this.fresh(key, load);
+    if (!stale) return fresh;
+    // Known before: a slow or failing API falls back to the last answer, as the kubelet's
+    // informer-backed lister would, so containers restart during an API outage.
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(stale), STALE_FALLBACK_MS);
+      fresh.then(resolve, () => resolve(stale)).finally(() => clearTimeout(timer));
+    });
+  }
+
+  private fresh(key: string, load: () => Promise<KubeObject[]>): Promise<KubeObject[]> {
     const now = Date.now();
     const hit = this.cache.get(key);
     if (hit && now - hit.at <= this.ttlMs) return hit.value;
-    const value = load().catch((err) => {
-      this.cache.delete(key);
-      throw new Error(`failed to list services when setting up env vars: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    const value = load().then(
+      (items) => {
+        this.lastGood.set(key, items);
+        return items;
+      },
+      (err) => {
+        this.cache.delete(key);
+        throw new Error(`failed to list services when setting up env vars: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
     this.cache.set(key, { at: now, value });
     return value;
   }

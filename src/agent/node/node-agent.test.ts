@@ -399,3 +399,47 @@ test("a second agent (another data dir) is refused the name while the first one'
     await rm(otherDir, { recursive: true, force: true });
   }
 });
+
+test('after an outage the agent reads its Node again and writes the truth, even without a working watch', async () => {
+  // A client whose watches never answer (the informer sees only its first list) and whose
+  // Lease writes fail while `outage` is set.
+  let outage = false;
+  const client = Object.create(cluster.client) as typeof cluster.client;
+  client.watch = (_res, _ns, opts) =>
+    new Promise((_resolve, reject) => opts?.signal?.addEventListener('abort', () => reject(opts.signal?.reason), { once: true }));
+  client.update = (res, obj, opts) =>
+    outage && res === resources.leases ? Promise.reject(new Error('connect ETIMEDOUT')) : cluster.client.update(res, obj, opts);
+  const agent = await startNodeAgent(client, {
+    nodeName,
+    dataDir,
+    agentPort: 10250,
+    cgroupsEnforced: true,
+    logger: pino({ level: 'silent' }),
+    host,
+    readings,
+    clock,
+    leaseRenewIntervalMs: 20,
+    statusUpdateIntervalMs: HOUR,
+    statusReportIntervalMs: HOUR,
+    pressureTransitionPeriodMs: 0,
+  });
+  running.push(agent);
+  await eventually('a renewal', async () => agent.stats.leaseRenewals > 0);
+
+  // The node-lifecycle controller marks the silent node Unknown; the agent does not see it.
+  outage = true;
+  const node = await getNode();
+  node.status.conditions = node.status.conditions.map((c: KubeObject) =>
+    c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown' } : c,
+  );
+  await cluster.client.updateStatus(resources.nodes, node);
+  // Its own copy says Ready: comparing with it, a sync writes nothing.
+  await agent.syncStatus();
+  assert.equal(condition(await getNode(), 'Ready').status, 'Unknown');
+
+  const renewals = agent.stats.leaseRenewals;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(agent.stats.leaseRenewals, renewals, 'no renewal during the outage');
+  outage = false;
+  await eventually('Ready written again', async () => condition(await getNode(), 'Ready').status === 'True');
+});

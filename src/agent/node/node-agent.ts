@@ -34,6 +34,13 @@ import {
 import { AGENT_ID_ANNOTATION } from './node-registrar.ts';
 import { NodeStatusReporter, type NodeStatusStats } from './node-status-reporter.ts';
 
+/**
+ * Re-list/re-watch back-off of the agent's informers: a node that lost the API server must
+ * catch up within seconds of its return (client-go's 800 ms doubling to 30 s could leave it
+ * blind for a minute after a long outage). Jitter still spreads the agents of a cluster.
+ */
+export const AGENT_INFORMER_BACKOFF = { initialMs: 200, maxMs: 4000 };
+
 /** Set on the Node: seconds without a Lease renewal after which the agent kills its pods. */
 export const FENCING_TIMEOUT_ANNOTATION = 'hale.dev/fencing-timeout-seconds';
 
@@ -156,6 +163,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
 
   const fence = opts.fencing ? new NodeFence({ client, nodeName, dataDir: opts.dataDir, logger, ...opts.fencing }) : undefined;
   let leaseRenewals = 0;
+  let leaseFailing = false;
   const lease = new NodeLeaseHeartbeat(client, {
     nodeName,
     leaseDurationSeconds: opts.leaseDurationSeconds,
@@ -166,6 +174,14 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     onRenew: (_lease, sentAt) => {
       leaseRenewals++;
       fence?.renewed(sentAt);
+      if (leaseFailing) {
+        leaseFailing = false;
+        // Back after an outage: the control plane may have marked the node Unknown meanwhile.
+        void reporter.resyncAfterOutage();
+      }
+    },
+    onRenewFailed: () => {
+      leaseFailing = true;
     },
   });
 
@@ -176,7 +192,11 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
 
   // Watch our own Node so changes by others (the node-lifecycle controller marking it
   // Unknown, a deletion) are answered at once rather than at the next status interval.
-  const informer = new Informer(client, resources.nodes, { fieldSelector: `metadata.name=${nodeName}`, logger });
+  const informer = new Informer(client, resources.nodes, {
+    fieldSelector: `metadata.name=${nodeName}`,
+    logger,
+    backoff: AGENT_INFORMER_BACKOFF,
+  });
   informer.addEventHandler({
     onAdd: (node) => reporter.observe(node),
     onUpdate: (_old, node) => reporter.observe(node),

@@ -6,6 +6,11 @@
 // node is noticed within seconds; both are flags. Writes are conditional on the
 // resourceVersion; a conflict re-reads the Lease and tries again at once, and other failures
 // retry with a short back-off instead of waiting a whole interval.
+//
+// Each request has its own short time limit (half the lease duration, at least 500 ms): in a
+// partition a request hangs rather than fails, and a renewal stuck for the whole duration
+// would let the Lease expire although the next attempt, on a fresh connection, might get
+// through. A timeout also makes the client drop its idle connections and silent watches.
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.ts';
 import { type Clock, realClock, sleep } from '../../client/clock.ts';
@@ -27,15 +32,19 @@ export interface NodeLeaseOptions {
   logger?: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
   /** Called after every successful renewal with the time the request was sent (fencing, tests, metrics). */
   onRenew?: (lease: Lease, sentAt: number) => void;
+  /** Called when a renewal attempt failed (timed out, refused, unreachable). */
+  onRenewFailed?: (err: unknown) => void;
 }
 
 const FIRST_RETRY_MS = 200;
+const MIN_REQUEST_TIMEOUT_MS = 500;
 
 export class NodeLeaseHeartbeat {
   private readonly abort = new AbortController();
   private readonly clock: Clock;
   private readonly durationSeconds: number;
   private readonly intervalMs: number;
+  private readonly requestTimeoutMs: number;
   private latest?: Lease;
   private loop?: Promise<void>;
 
@@ -46,6 +55,7 @@ export class NodeLeaseHeartbeat {
     this.clock = opts.clock ?? realClock;
     this.durationSeconds = opts.leaseDurationSeconds ?? 4;
     this.intervalMs = opts.renewIntervalMs ?? 1000;
+    this.requestTimeoutMs = Math.max((this.durationSeconds * 1000) / 2, MIN_REQUEST_TIMEOUT_MS);
   }
 
   start(): void {
@@ -64,9 +74,10 @@ export class NodeLeaseHeartbeat {
       const current = this.latest ?? (await this.read(signal));
       const sentAt = this.clock.now();
       try {
+        const timeoutMs = this.requestTimeoutMs;
         const lease = current
-          ? await this.client.update<Lease>(resources.leases, this.renewed(current), { signal })
-          : await this.client.create<Lease>(resources.leases, NODE_LEASE_NAMESPACE, this.renewed(undefined), { signal });
+          ? await this.client.update<Lease>(resources.leases, this.renewed(current), { signal, timeoutMs })
+          : await this.client.create<Lease>(resources.leases, NODE_LEASE_NAMESPACE, this.renewed(undefined), { signal, timeoutMs });
         this.latest = lease;
         this.opts.onRenew?.(lease, sentAt);
         return lease;
@@ -81,7 +92,10 @@ export class NodeLeaseHeartbeat {
 
   private async read(signal: AbortSignal): Promise<Lease | undefined> {
     try {
-      return await this.client.get<Lease>(resources.leases, NODE_LEASE_NAMESPACE, this.opts.nodeName, { signal });
+      return await this.client.get<Lease>(resources.leases, NODE_LEASE_NAMESPACE, this.opts.nodeName, {
+        signal,
+        timeoutMs: this.requestTimeoutMs,
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -118,6 +132,7 @@ export class NodeLeaseHeartbeat {
         retryMs = FIRST_RETRY_MS;
       } catch (err) {
         if (this.abort.signal.aborted) return;
+        this.opts.onRenewFailed?.(err);
         this.opts.logger?.warn(
           { err: err instanceof Error ? err.message : String(err), node: this.opts.nodeName },
           'failed to renew the node lease',

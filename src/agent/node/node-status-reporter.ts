@@ -7,6 +7,10 @@
 // them Unknown), but written only when something other than heartbeat times changed, or
 // when `statusReportIntervalMs` has passed since the last write; the Lease is the frequent
 // liveness signal. Requests that arrive while a sync runs collapse into one follow-up sync.
+// After a failed write, or when the agent regains the API server after an outage, the Node
+// is read again before comparing: the copy in hand may predate changes others made meanwhile
+// (the node-lifecycle controller marking it Unknown), and comparing with it would skip the
+// write that sets the truth back.
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
@@ -77,6 +81,8 @@ export class NodeStatusReporter {
   private tickTimer?: TimerHandle;
   private retryTimer?: TimerHandle;
   private failures = 0;
+  /** The Node in hand may differ from the API server's: read it before the next comparison. */
+  private stale = false;
 
   constructor(private readonly opts: NodeStatusReporterOptions) {
     this.ready = opts.initiallyReady;
@@ -145,6 +151,12 @@ export class NodeStatusReporter {
     return this.requestSync();
   }
 
+  /** The API server was unreachable for a while: read the Node again and write the truth. */
+  resyncAfterOutage(): Promise<void> {
+    this.stale = true;
+    return this.requestSync();
+  }
+
   /** The Node as the API server now has it (from a watch): resync when others changed our conditions. */
   observe(node: KubeObject | undefined): void {
     if (this.stopped) return;
@@ -172,6 +184,7 @@ export class NodeStatusReporter {
             this.failures = 0;
           } catch (err) {
             if (this.stopped) return;
+            this.stale = true;
             this.failures++;
             const delay = Math.min(500 * 2 ** (this.failures - 1), this.opts.statusUpdateIntervalMs);
             this.opts.logger.warn({ err: errorText(err), retryInMs: delay }, 'unable to update the node status');
@@ -191,10 +204,11 @@ export class NodeStatusReporter {
     const signal = this.abort.signal;
     for (let attempt = 0; ; attempt++) {
       this.stats.syncs++;
-      let node = attempt === 0 ? this.current : undefined;
+      let node = attempt === 0 && !this.stale ? this.current : undefined;
       if (!node) {
         try {
           node = await client.get(resources.nodes, undefined, nodeName, { signal });
+          this.stale = false;
         } catch (err) {
           if (!isNotFound(err)) throw err;
           // Deleted while this agent runs: the agent is still here, so the node comes back.

@@ -67,6 +67,38 @@ test('a conflict is retried on a fresh copy, keeping fields written by others', 
   await writer.stop();
 });
 
+test('after a failed write the pod is read again: a change made meanwhile by others is not mistaken for ours', async () => {
+  const pod = await newPod('outage');
+  const ready = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+  const writer = new PodStatusWriter(cluster.client, undefined, { retryDelayMs: 10 });
+  writer.set(pod, ready);
+  await writer.flush(pod.metadata!.uid);
+
+  // The API becomes unreachable for one write; meanwhile the node-lifecycle controller marks
+  // the pod not ready, and the agent's own view returns to Ready before the retry.
+  let failed = false;
+  const client = Object.create(cluster.client) as RestClient;
+  client.updateStatus = async (res, obj, opts) => {
+    if (failed) return cluster.client.updateStatus(res, obj, opts);
+    failed = true;
+    const current = await cluster.client.get(resources.pods, 'default', 'outage');
+    await cluster.client.updateStatus(resources.pods, {
+      ...current,
+      status: { ...current.status, conditions: [{ type: 'Ready', status: 'False', reason: 'NodeNotReady' }] },
+    });
+    flaky.set(pod, ready);
+    throw new Error('connect ETIMEDOUT');
+  };
+  const flaky = new PodStatusWriter(client, undefined, { retryDelayMs: 10 });
+  flaky.observe(writer.latest(pod.metadata!.uid)!);
+  flaky.set(writer.latest(pod.metadata!.uid)!, { ...ready, message: 'briefly different' });
+  await flaky.flush(pod.metadata!.uid);
+  const stored = await cluster.client.get(resources.pods, 'default', 'outage');
+  assert.equal(stored.status.conditions.find((c: any) => c.type === 'Ready').status, 'True');
+  await writer.stop();
+  await flaky.stop();
+});
+
 test('merging keeps the transition time of a condition whose status did not change', () => {
   const old = {
     conditions: [

@@ -2,6 +2,9 @@
 // manager: per pod at most one write in flight; changes arriving meanwhile replace the pending
 // status and go out in one write right after; a status equal to what the API has is skipped.
 // Writes go through the status subresource and are retried on conflict with a fresh read.
+// After a failed write (API unreachable, timed out) the pod is read again before the retry:
+// the copy in hand may no longer be what the API server has (the node-lifecycle controller
+// marks pods not ready while their node is silent), and comparing with it could skip the write.
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isConflict, isNotFound } from '../../client/api-error.ts';
@@ -70,6 +73,8 @@ interface Entry {
   desired?: Json;
   inflight?: Promise<void>;
   dirty: boolean;
+  /** The last write failed: read the pod before comparing again. */
+  stale?: boolean;
 }
 
 export interface StatusWriterOptions {
@@ -143,6 +148,7 @@ export class PodStatusWriter {
         });
         if (!ok && !this.stopped && this.entries.get(entry.uid) === entry) {
           entry.dirty = true;
+          entry.stale = true;
           await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 1000));
         }
       }
@@ -151,11 +157,32 @@ export class PodStatusWriter {
     }
   }
 
+  /** Replaces the entry's base with the API server's copy; false (and forgotten) when the pod is gone. */
+  private async reread(entry: Entry): Promise<boolean> {
+    try {
+      const fresh = await this.client.get(resources.pods, entry.namespace, entry.name);
+      if (fresh.metadata?.uid !== entry.uid) {
+        this.entries.delete(entry.uid);
+        return false;
+      }
+      entry.base = fresh;
+      entry.stale = false;
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) {
+        this.entries.delete(entry.uid);
+        return false;
+      }
+      throw err;
+    }
+  }
+
   /** One write with conflict retries; false when it failed in a way worth retrying later. */
   private async writeOnce(entry: Entry): Promise<boolean> {
     const desired = entry.desired;
     if (!desired) return true;
     const maxRetries = this.opts.maxConflictRetries ?? 5;
+    if (entry.stale && !(await this.reread(entry))) return true;
     for (let attempt = 0; ; attempt++) {
       const base = entry.base;
       if (!base) return true;
@@ -171,20 +198,7 @@ export class PodStatusWriter {
           return true;
         }
         if (isConflict(err) && attempt < maxRetries) {
-          try {
-            const fresh = await this.client.get(resources.pods, entry.namespace, entry.name);
-            if (fresh.metadata?.uid !== entry.uid) {
-              this.entries.delete(entry.uid);
-              return true;
-            }
-            entry.base = fresh;
-          } catch (getErr) {
-            if (isNotFound(getErr)) {
-              this.entries.delete(entry.uid);
-              return true;
-            }
-            throw getErr;
-          }
+          if (!(await this.reread(entry))) return true;
           continue;
         }
         this.logger?.warn(

@@ -1,0 +1,69 @@
+// A second door to the API server for the clients that run in its own process (controller
+// manager, scheduler, cluster DNS, the embedded agent): plain HTTP on a Unix domain socket in
+// the data dir. It serves the same request handler as the HTTPS port, so every request is
+// still authenticated by its bearer token; the socket only saves TLS records and TCP on a
+// path that never leaves the process's machine. The file is 0600, owned by the server's user.
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { connect } from 'node:net';
+
+/** Linux's sun_path holds 108 bytes including the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+export interface UnixSocketListener {
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on `path` with `server` (already carrying the API handler). A socket file left by a
+ * server that is gone is replaced; one that still answers is not taken over (throws).
+ */
+export async function listenOnUnixSocket(server: Server, path: string): Promise<UnixSocketListener> {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(`socket path ${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes`);
+  }
+  await removeStaleSocket(path);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // The data dir is 0700 already; this keeps the socket private even when it is not.
+  chmodSync(path, 0o600);
+  return {
+    path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // net.Server removes its socket file when it closes.
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (!isSocket) throw new Error(`${path} exists and is not a socket`);
+  if (await answers(path)) throw new Error(`another process is serving on ${path}`);
+  unlinkSync(path);
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
