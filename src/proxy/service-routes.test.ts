@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { inCidr } from './service-routes.ts';
+import { fileURLToPath } from 'node:url';
+import { inCidr, registryDirForThisNetns } from './service-routes.ts';
 
 test('inCidr decides which ClusterIPs the service CIDR route already covers', () => {
   assert.equal(inCidr('10.43.0.1', '10.43.0.0/16'), true);
@@ -10,4 +15,67 @@ test('inCidr decides which ClusterIPs the service CIDR route already covers', ()
   assert.equal(inCidr('192.168.1.7', '192.168.1.7/32'), true);
   assert.equal(inCidr('192.168.1.8', '192.168.1.7/32'), false);
   assert.equal(inCidr('1.2.3.4', '0.0.0.0/0'), true);
+});
+
+test('the registry folder is named after this network namespace', () => {
+  assert.equal(registryDirForThisNetns('/x'), `/x/net-${statSync('/proc/self/ns/net').ino}`);
+});
+
+const canUnshare = (() => {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    execFileSync('unshare', ['--net', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+// Runs ServiceRoutes.start() and stop() in a fresh network namespace and reports what it saw.
+const serviceRoutesModule = resolve(fileURLToPath(import.meta.url), '../service-routes.ts');
+const inFreshNetns = (root: string, cidr: string) => `
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { ServiceRoutes, registryDirForThisNetns } from ${JSON.stringify(serviceRoutesModule)};
+const ip = (...a) => execFileSync('ip', a, { encoding: 'utf8' });
+ip('link', 'set', 'lo', 'up');
+const routes = new ServiceRoutes(${JSON.stringify(cidr)}, { warn: (o, m) => console.error(m, o) }, { registryRoot: ${JSON.stringify(root)} });
+const dir = registryDirForThisNetns(${JSON.stringify(root)});
+await routes.start();
+const registered = readdirSync(dir);
+const routesWhileRunning = ip('route', 'show', 'table', 'local', 'proto', '152');
+await routes.stop();
+const routesAfterStop = ip('route', 'show', 'table', 'local', 'proto', '152');
+console.log(JSON.stringify({ dir, registered, routesWhileRunning, routesAfterStop, folders: readdirSync(${JSON.stringify(root)}) }));
+`;
+
+test("a proxy in another network namespace neither keeps this namespace's routes alive nor shares its registry", {
+  skip: canUnshare ? false : 'needs root and unshare',
+}, () => {
+  const root = mkdtempSync(join(tmpdir(), 'hale-proxy-registry-'));
+  try {
+    // A live proxy registered in the host's namespace (this test process).
+    const hostDir = registryDirForThisNetns(root);
+    mkdirSync(hostDir, { recursive: true });
+    const hostRegistration = join(hostDir, `${process.pid}.cafe0001`);
+    writeFileSync(hostRegistration, '');
+
+    const cidr = `10.${200 + (process.pid % 50)}.0.0/16`;
+    const out = execFileSync(
+      'unshare',
+      ['--net', process.execPath, '--import', 'tsx', '--input-type=module', '-e', inFreshNetns(root, cidr)],
+      { encoding: 'utf8', cwd: resolve(serviceRoutesModule, '../../..') },
+    );
+    const seen = JSON.parse(out.trim().split('\n').at(-1)!);
+    assert.notEqual(seen.dir, hostDir, 'each namespace has its own registry folder');
+    assert.equal(seen.registered.length, 1);
+    assert.ok(seen.routesWhileRunning.includes(`local ${cidr} dev lo`), seen.routesWhileRunning);
+    // With one registry for all namespaces, the live proxy above would have kept them.
+    assert.equal(seen.routesAfterStop.trim(), '', 'the last proxy of its namespace removed its routes');
+    assert.deepEqual(seen.folders, [`net-${statSync('/proc/self/ns/net').ino}`], 'the empty folder of the namespace is removed');
+    assert.ok(existsSync(hostRegistration), "the host namespace's registration is untouched");
+    assert.deepEqual(readdirSync(hostDir), [`${process.pid}.cafe0001`]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

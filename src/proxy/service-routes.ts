@@ -3,42 +3,53 @@
 // the userspace proxy can bind ClusterIPs and the nftables rules can DNAT them, and traffic
 // to a ClusterIP without a rule is refused here instead of leaving through the default route.
 //
-// Every proxy on a host (agents of one or several clusters) needs the same routes, so they
-// are shared: each running proxy registers its pid under REGISTRY_DIR, and the routes
-// (tagged with ROUTE_PROTO so nothing else is touched) go away when the last one stops.
+// Every proxy in a network namespace (agents of one or several clusters) needs the same
+// routes, so they are shared: each running proxy registers its pid in its namespace's folder
+// under REGISTRY_ROOT, and the routes (tagged with ROUTE_PROTO so nothing else is touched) go
+// away when the last proxy of that namespace stops. Routes belong to a network namespace, so
+// the registry does too: a proxy in another namespace (an agent in its own node netns) must
+// neither keep this namespace's routes alive nor flush them.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './nft.ts';
 
 export const ROUTE_PROTO = '152';
-const REGISTRY_DIR = '/run/hale-proxy';
+const REGISTRY_ROOT = '/run/hale-proxy';
 const REFRESH_MS = 10_000;
+
+/** The registry folder of this process's network namespace: ROOT/net-<inode of /proc/self/ns/net>. */
+export function registryDirForThisNetns(root: string = REGISTRY_ROOT): string {
+  return join(root, `net-${statSync('/proc/self/ns/net').ino}`);
+}
 
 export class ServiceRoutes {
   private readonly installed = new Set<string>();
   private refreshedAt = Date.now();
+  private readonly registryDir: string;
   private readonly registration: string;
 
   constructor(
     private readonly serviceCidr: string,
     private readonly logger: { warn(obj: object, msg: string): void },
+    opts: { registryRoot?: string } = {},
   ) {
-    this.registration = join(REGISTRY_DIR, `${process.pid}.${randomBytes(4).toString('hex')}`);
+    this.registryDir = registryDirForThisNetns(opts.registryRoot);
+    this.registration = join(this.registryDir, `${process.pid}.${randomBytes(4).toString('hex')}`);
   }
 
   async start(): Promise<void> {
-    mkdirSync(REGISTRY_DIR, { recursive: true });
+    mkdirSync(this.registryDir, { recursive: true });
     // Routes left by proxies that crashed are removed when no proxy is alive any more.
-    if (livePeers(this.registration).length === 0) await flushOurRoutes();
-    writeFileSync(this.registration, '');
+    if (livePeers(this.registryDir, this.registration).length === 0) await flushOurRoutes();
+    this.register();
     await this.ensure(this.serviceCidr);
   }
 
   /**
    * Adds /32 routes for ClusterIPs the CIDR route does not cover (custom --service-cidr).
-   * Every REFRESH_MS the routes are written again: a proxy elsewhere on the host that
+   * Every REFRESH_MS the routes are written again: another proxy in this namespace that
    * started or stopped at the same moment may have flushed them (start/stop are not locked).
    */
   async sync(clusterIPs: Iterable<string>): Promise<void> {
@@ -52,7 +63,24 @@ export class ServiceRoutes {
 
   async stop(): Promise<void> {
     rmSync(this.registration, { force: true });
-    if (livePeers(this.registration).length === 0) await flushOurRoutes();
+    if (livePeers(this.registryDir, this.registration).length > 0) return;
+    await flushOurRoutes();
+    // Namespaces come and go (node netns in tests): drop the empty folder of this one.
+    try {
+      rmdirSync(this.registryDir);
+    } catch {
+      // a proxy of this namespace registered meanwhile
+    }
+  }
+
+  private register(): void {
+    try {
+      writeFileSync(this.registration, '');
+    } catch {
+      // The last proxy of this namespace removed the folder between our mkdir and write.
+      mkdirSync(this.registryDir, { recursive: true });
+      writeFileSync(this.registration, '');
+    }
   }
 
   private async ensure(prefix: string): Promise<void> {
@@ -66,15 +94,15 @@ export class ServiceRoutes {
   }
 }
 
-function livePeers(self: string): string[] {
+function livePeers(dir: string, self: string): string[] {
   let names: string[] = [];
   try {
-    names = readdirSync(REGISTRY_DIR);
+    names = readdirSync(dir);
   } catch {
     return [];
   }
   return names.filter((name) => {
-    const path = join(REGISTRY_DIR, name);
+    const path = join(dir, name);
     if (path === self) return false;
     const pid = Number(name.split('.')[0]);
     if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return true;

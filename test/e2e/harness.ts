@@ -190,19 +190,28 @@ export interface HaleAgent {
   process: ChildProcess;
   /** SIGTERM and wait for exit (pods it started keep running: delete them first). */
   stop(): Promise<void>;
+  /** The agent's stderr (its structured log, last 50–100 kB), for failure messages. */
+  stderr(): string;
 }
 
-/** Start `hale agent` joining `server` as node `nodeName`, with its own temp data dir. */
+/**
+ * Start `hale agent` joining `server` as node `nodeName`, with its own temp data dir. With
+ * `netns` it runs in that network namespace (/run/netns/NAME) through `nsenter --net`, which
+ * execs the agent (same pid) and, unlike `ip netns exec`, keeps the host's mount namespace,
+ * so the pod namespaces the agent mounts under /run/netns stay visible to the host.
+ */
 export async function startAgent(
   server: HaleServer,
   nodeName: string,
-  opts: { podCidr?: string; extraArgs?: string[]; dataDir?: string } = {},
+  opts: { podCidr?: string; extraArgs?: string[]; dataDir?: string; netns?: string } = {},
 ): Promise<HaleAgent> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `hale-e2e-agent-${nodeName}-`));
   const agentToken = readFileSync(join(server.dataDir, 'agent-token'), 'utf8').trim();
+  const [command, prefix] = opts.netns ? ['nsenter', [`--net=/run/netns/${opts.netns}`, process.execPath]] : [process.execPath, []];
   const proc = spawn(
-    process.execPath,
+    command,
     [
+      ...prefix,
       haleBin,
       'agent',
       '--server',
@@ -254,5 +263,6 @@ export async function startAgent(
       proc.kill('SIGTERM');
       await waitExit(proc);
     },
+    stderr: () => errors,
   };
 }
