@@ -45,7 +45,7 @@ interface KubeEvent {
   reason: string;
   message: string;
   type: string;
-  involvedObject: { name: string };
+  involvedObject: { name: string; fieldPath?: string };
 }
 
 function condition(pod: Pod, type: string): string | undefined {
@@ -227,6 +227,9 @@ spec:
       assert.match(unhealthy.message, /^Liveness probe failed: HTTP probe failed with statuscode: 500$/);
       const killing = await waitEvent('liveness', (e) => e.reason === 'Killing');
       assert.match(killing.message, /^Container app failed liveness probe, will be restarted$/);
+      // The kubelet names the container (kubectl get events -o wide: SUBOBJECT).
+      assert.equal(unhealthy.involvedObject.fieldPath, 'spec.containers{app}');
+      assert.equal(killing.involvedObject.fieldPath, 'spec.containers{app}');
       // The new process is healthy again.
       assert.equal(await eventually(() => httpGet(`http://${pod.status.podIP}:8080/healthz`)), 'ok');
     });

@@ -14,6 +14,7 @@ import type { Prober } from '../probes/types.ts';
 import type { ContainerStatus, PodSandboxStatus, Runtime } from '../runtime/runtime.ts';
 import { VolumeError, type VolumeManager } from '../volumes/types.ts';
 import { buildContainerConfig, ContainerConfigError, podDirectory } from './container-config.ts';
+import { containerFieldPath } from './container-field-path.ts';
 import { type BackoffSettings, backoffSettingsFor, type CrashBackoff, formatDuration } from './crash-backoff.ts';
 import type { EndpointDrain } from './endpoint-drain.ts';
 import type { EnvVar } from './expand-vars.ts';
@@ -338,7 +339,12 @@ export class PodSyncer {
       w.waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${delay} restarting failed container=${c.name} pod=${pod}` });
       if (!w.backoffReported.has(latest.id)) {
         w.backoffReported.add(latest.id);
-        recorder.warning(w.pod, 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod}`);
+        recorder.warning(
+          w.pod,
+          'BackOff',
+          `Back-off restarting failed container ${c.name} in pod ${pod}`,
+          containerFieldPath(w.pod, c.name),
+        );
       }
       next.at(remaining);
       return;
@@ -390,20 +396,21 @@ export class PodSyncer {
       if (!(err instanceof ContainerConfigError)) logger.debug({ err: errorText(err) }, 'container config failed');
       return this.failStart(w, c, 'CreateContainerConfigError', errorText(err), next);
     }
-    recorder.normal(pod, 'Pulled', `Container image "${c.image}" already present on machine`);
+    const fieldPath = containerFieldPath(pod, c.name);
+    recorder.normal(pod, 'Pulled', `Container image "${c.image}" already present on machine`, fieldPath);
     let id: string;
     try {
       id = await runtime.createContainer(sandbox.id, config);
     } catch (err) {
       return this.failStart(w, c, 'CreateContainerError', errorText(err), next);
     }
-    recorder.normal(pod, 'Created', `Created container: ${c.name}`);
+    recorder.normal(pod, 'Created', `Created container: ${c.name}`, fieldPath);
     try {
       await this.startGate.run('container', () => runtime.startContainer(id));
     } catch (err) {
       return this.failStart(w, c, 'RunContainerError', errorText(err), next);
     }
-    recorder.normal(pod, 'Started', `Started container ${c.name}`);
+    recorder.normal(pod, 'Started', `Started container ${c.name}`, fieldPath);
     w.waiting.delete(c.name);
     const status = await runtime.containerStatus(id);
     if (status) this.track(w, status, c, sandbox);
@@ -420,7 +427,7 @@ export class PodSyncer {
       if (!result.ok) {
         logger.info({ pod: podDescription(pod), container: c.name, message: result.message }, 'postStart hook failed');
         // Like the kubelet, the event does not carry the hook's output (it may hold secrets).
-        recorder.warning(pod, 'FailedPostStartHook', 'PostStartHook failed');
+        recorder.warning(pod, 'FailedPostStartHook', 'PostStartHook failed', fieldPath);
         await this.killContainer(w, c, status, 'FailedPostStartHook', this.podGraceSeconds(pod));
         w.waiting.set(c.name, { reason: 'PostStartHookError', message: result.message });
         return false;
@@ -431,7 +438,7 @@ export class PodSyncer {
 
   private failStart(w: PodWorkerState, c: Json, reason: string, message: string, next: NextWake): false {
     w.waiting.set(c.name, { reason, message });
-    this.deps.recorder.warning(w.pod, 'Failed', `Error: ${message}`);
+    this.deps.recorder.warning(w.pod, 'Failed', `Error: ${message}`, containerFieldPath(w.pod, c.name));
     next.at(this.deps.retryMs);
     return false;
   }
@@ -481,7 +488,8 @@ export class PodSyncer {
     const { recorder, hooks, prober, runtime, logger } = this.deps;
     const pod = w.pod;
     const haveSpec = pod.spec !== undefined;
-    if (haveSpec) recorder.normal(pod, 'Killing', message ?? `Stopping container ${cs.name}`);
+    const fieldPath = containerFieldPath(pod, cs.name);
+    if (haveSpec) recorder.normal(pod, 'Killing', message ?? `Stopping container ${cs.name}`, fieldPath);
     let grace = graceSeconds;
     const preStop = spec?.lifecycle?.preStop;
     if (preStop && grace > 0 && cs.state === 'running') {
@@ -500,7 +508,7 @@ export class PodSyncer {
       clearTimeout(timer);
       if (result && !result.ok) {
         logger.info({ pod: podDescription(pod), container: cs.name, message: result.message }, 'preStop hook failed');
-        recorder.warning(pod, 'FailedPreStopHook', 'PreStopHook failed');
+        recorder.warning(pod, 'FailedPreStopHook', 'PreStopHook failed', fieldPath);
       }
       grace -= Math.floor((Date.now() - started) / 1000);
     }

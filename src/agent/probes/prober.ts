@@ -21,6 +21,7 @@
 // period so that a restarted agent does not probe every container at the same instant.
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
+import { containerFieldPath } from '../pods/container-field-path.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { type Clock, realClock } from './clock.ts';
 import { errorMessage } from './go-format.ts';
@@ -30,7 +31,7 @@ import type { ProbeKind, Prober, ProbeTarget, ProbeTransition } from './types.ts
 
 /** What the prober needs of an event recorder (EventRecorder fits). */
 export interface ProbeEventSink {
-  warning(obj: KubeObject, reason: string, message: string): void;
+  warning(obj: KubeObject, reason: string, message: string, fieldPath?: string): void;
 }
 
 export type ProbeCheck = (attempt: ProbeAttempt, timeoutMs: number, kind: ProbeKind) => Promise<ProbeOutcome>;
@@ -199,7 +200,8 @@ export class ProbeManager implements Prober {
         settle: (result, output) => this.settle(entry, kind, result, output, spec),
         event: (reason, message) => {
           this.opts.logger?.debug({ pod: target.pod?.metadata?.name, container: target.container?.name, reason, message }, 'probe event');
-          this.opts.events?.warning(target.pod, reason, message);
+          const name = target.container?.name;
+          this.opts.events?.warning(target.pod, reason, message, name ? containerFieldPath(target.pod, name) : undefined);
         },
       },
       this.opts.warmupFirstRetryMs ?? 25,

@@ -36,12 +36,15 @@ export class EventRecorder {
     private readonly host?: string,
   ) {}
 
-  /** Record an event about `obj`; returns when written (callers may ignore the promise). */
-  async event(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  /**
+   * Record an event about `obj` (or the part of it `fieldPath` names, e.g. the kubelet's
+   * `spec.containers{app}`); returns when written (callers may ignore the promise).
+   */
+  async event(obj: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): Promise<void> {
     const meta = obj.metadata ?? {};
     // Events of cluster-scoped objects live in "default", as in Kubernetes.
     const namespace = meta.namespace || 'default';
-    const key = `${meta.uid}|${type}|${reason}|${message}`;
+    const key = `${meta.uid}|${fieldPath ?? ''}|${type}|${reason}|${message}`;
     const now = new Date();
     const previous = this.recent.get(key);
     try {
@@ -68,6 +71,7 @@ export class EventRecorder {
           uid: meta.uid,
           apiVersion: obj.apiVersion,
           resourceVersion: meta.resourceVersion,
+          ...(fieldPath ? { fieldPath } : {}),
         },
         reason,
         message,
@@ -87,12 +91,12 @@ export class EventRecorder {
     }
   }
 
-  normal(obj: KubeObject, reason: string, message: string): void {
-    void this.event(obj, 'Normal', reason, message);
+  normal(obj: KubeObject, reason: string, message: string, fieldPath?: string): void {
+    void this.event(obj, 'Normal', reason, message, fieldPath);
   }
 
-  warning(obj: KubeObject, reason: string, message: string): void {
-    void this.event(obj, 'Warning', reason, message);
+  warning(obj: KubeObject, reason: string, message: string, fieldPath?: string): void {
+    void this.event(obj, 'Warning', reason, message, fieldPath);
   }
 
   private remember(key: string, rec: Recorded): void {
