@@ -281,6 +281,15 @@ spec:
       const last = container(after)!.lastState.terminated;
       assert.equal(last?.reason, 'OOMKilled', JSON.stringify(container(after)));
       assert.equal(last?.exitCode, 137);
+      // As node-problem-detector reports it: a Warning on the Node.
+      const oomEvent = await eventually(async () => {
+        const r = await k(['get', 'events', '--field-selector', 'reason=OOMKilling', '-o', 'json']);
+        const items = (JSON.parse(r.stdout) as { items: (KubeEvent & { involvedObject: { kind: string } })[] }).items;
+        return items.find((e) => e.message.includes(`container app of pod default/oom`));
+      });
+      assert.equal(oomEvent.type, 'Warning');
+      assert.equal(oomEvent.involvedObject.kind, 'Node');
+      assert.match(oomEvent.message, /^Memory cgroup out of memory: killed container app of pod default\/oom \(memory limit 64Mi\)$/);
     });
   });
 

@@ -97,9 +97,33 @@ class NextWake {
 
 export class PodSyncer {
   private readonly startGate: StartGate;
+  /** Container exits before this were seen by an earlier agent process. */
+  private readonly createdAt = Date.now();
 
   constructor(private readonly deps: PodSyncDeps) {
     this.startGate = new StartGate(deps.startConcurrency ?? START_CONCURRENCY);
+  }
+
+  /**
+   * node-problem-detector's `OOMKilling` Warning on the Node, once per container the kernel
+   * killed at its memory limit (exits seen by an earlier agent process were its to report).
+   */
+  private reportOomKills(w: PodWorkerState, state: PodRuntimeState): void {
+    const nodeName: string | undefined = w.pod.spec?.nodeName;
+    for (const list of state.containers.values()) {
+      for (const cs of list) {
+        if (cs.reason !== 'OOMKilled' || w.oomReported.has(cs.id)) continue;
+        w.oomReported.add(cs.id);
+        if (!nodeName || (cs.finishedAt?.getTime() ?? 0) < this.createdAt) continue;
+        const limit = this.specOf(w.pod, cs.name)?.resources?.limits?.memory;
+        const node: KubeObject = { kind: 'Node', apiVersion: 'v1', metadata: { name: nodeName, uid: nodeName } };
+        this.deps.recorder.warning(
+          node,
+          'OOMKilling',
+          `Memory cgroup out of memory: killed container ${cs.name} of pod ${w.pod.metadata?.namespace}/${w.pod.metadata?.name}${limit ? ` (memory limit ${limit})` : ''}`,
+        );
+      }
+    }
   }
 
   sync = async (w: PodWorkerState): Promise<number | undefined> => {
@@ -108,6 +132,7 @@ export class PodSyncer {
     if (w.finished) return undefined;
     if (this.deps.fence && !(await this.deps.fence.mayRun(pod))) return this.deps.retryMs;
     let state = await readPodRuntimeState(this.deps.runtime, w.uid);
+    this.reportOomKills(w, state);
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
       await this.windDown(w, state);
@@ -609,6 +634,7 @@ export class PodSyncer {
         await this.deps.runtime.removeContainer(cs.id).catch(() => undefined);
         w.messages.delete(cs.id);
         w.backoffReported.delete(cs.id);
+        w.oomReported.delete(cs.id);
         w.watched.delete(cs.id);
       }
     }

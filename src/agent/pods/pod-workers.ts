@@ -30,6 +30,8 @@ export interface PodWorkerState {
   messages: Map<string, string>;
   /** Exited container ids a BackOff event was already recorded for. */
   backoffReported: Set<string>;
+  /** Exited container ids an OOMKilling event was already recorded for (or skipped). */
+  oomReported: Set<string>;
   lastPodIP?: string;
   lastVolumeRefresh: number;
   lastMountError?: string;
@@ -49,6 +51,7 @@ export function newPodWorkerState(pod: KubeObject): PodWorkerState {
     probed: new Set(),
     messages: new Map(),
     backoffReported: new Set(),
+    oomReported: new Set(),
     lastVolumeRefresh: 0,
   };
 }
