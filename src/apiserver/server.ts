@@ -111,6 +111,7 @@ export class ApiServer {
 
   /** Also serves plain HTTP on a Unix socket, for clients in this process (unix-socket-listener.ts). */
   async listenUnixSocket(path: string): Promise<void> {
+    if (this.unixSocket) throw new Error(`the API server already listens on a Unix socket`);
     this.unixSocket = await listenOnUnixSocket(this.withApiHandlers(createHttpServer()), path);
   }
 

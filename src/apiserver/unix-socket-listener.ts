@@ -26,12 +26,18 @@ export async function listenOnUnixSocket(server: Server, path: string): Promise<
   await removeStaleSocket(path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
+    // The socket is created 0600 (bind happens inside listen(), synchronously): no moment
+    // with the umask's wider mode. The chmod below makes sure of it.
+    const previousUmask = process.umask(0o177);
+    try {
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(previousUmask);
+    }
   });
-  // The data dir is 0700 already; this keeps the socket private even when it is not.
   chmodSync(path, 0o600);
   return {
     path,
@@ -57,9 +63,14 @@ async function removeStaleSocket(path: string): Promise<void> {
   unlinkSync(path);
 }
 
+/** Whether a process accepts connections on the socket (a stopped one counts as gone after 1 s). */
 function answers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = connect(path);
+    probe.setTimeout(1000, () => {
+      probe.destroy();
+      resolve(false);
+    });
     probe.once('connect', () => {
       probe.destroy();
       resolve(true);

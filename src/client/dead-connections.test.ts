@@ -79,7 +79,8 @@ test('a timed-out request fails the watches silent since it was sent, and keeps 
     const silent = await client.watch(resources.pods, 'default', {});
     const talking = await client.watch(resources.pods, 'kube-system', {});
     const talkingRes = watches.at(-1)!;
-    const hung = client.get(resources.pods, 'default', 'hang', { timeoutMs: 300 }).catch((e) => e);
+    // A wide margin between the talking watch's data (at ~100 ms) and the timeout, for loaded machines.
+    const hung = client.get(resources.pods, 'default', 'hang', { timeoutMs: 1500 }).catch((e) => e);
     await new Promise((r) => setTimeout(r, 100));
     talkingRes.write(`${JSON.stringify({ type: 'ADDED', object: { kind: 'Pod', metadata: { name: 'p' } } })}\n`);
     assert.equal((await hung).code, 'ETIMEDOUT');
@@ -134,6 +135,10 @@ test('once a request is answered again, requests sent into the dead path are aba
     // Sent while the path is suspect: it would wait its full 5 s.
     const stuck = client.get(resources.pods, 'default', 'hang').catch((e) => e);
     const stuckWatch = client.watch(resources.nodes).catch((e) => e);
+    // A patch may have been applied: it is not abandoned, it ends by its own time limit.
+    const stuckPatch = client
+      .patch(resources.pods, 'default', 'hang', { metadata: { labels: { a: 'b' } } }, 'merge', { timeoutMs: 400 })
+      .catch((e) => e);
     await new Promise((r) => setTimeout(r, 50));
     await client.get(resources.pods, 'default', 'ok');
     const err = await stuck;
@@ -141,6 +146,9 @@ test('once a request is answered again, requests sent into the dead path are aba
     assert.match(err.message, /abandoned, sent while the connection to the API server was down/);
     assert.match((await stuckWatch).message, /^watch \/api\/v1\/nodes: abandoned/);
     assert.equal(client.connectionStats.abandonedRequests, 2);
+    assert.equal((await stuckPatch).code, 'ETIMEDOUT');
+    // Its timeout made the path suspect again; an answer clears that.
+    await client.get(resources.pods, 'default', 'ok');
 
     // With the path healthy, a slow request is left alone: it ends by its own time limit.
     const slow = client.get(resources.pods, 'default', 'hang', { timeoutMs: 300 }).catch((e) => e);

@@ -8,9 +8,10 @@
 // path to the server broke: the idle keep-alive sockets are destroyed (the next requests open
 // fresh connections) and every open watch that has received nothing since that request was
 // sent is failed, so its informer re-watches on a new connection instead of waiting for ever.
-// When a later request is answered, the path works again: requests still waiting that were
-// sent since the first timeout (into the dead path) are abandoned at once with an error the
-// caller retries, rather than each waiting out its own time limit.
+// When a later request is answered, the path works again: reads, PUTs and watches still
+// waiting that were sent since the first timeout (into the dead path) are abandoned at once
+// with an error the caller retries, rather than each waiting out its own time limit. POSTs and
+// PATCHes are not: the server may have applied one, and a retry could apply it twice.
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -170,7 +171,11 @@ export class RestClient {
   async request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
-    const waiting = this.startWaiting();
+    // Only requests that may be sent twice are abandoned: reads, and PUTs (a whole object,
+    // conditional on its resourceVersion when it has one). A POST or PATCH sent into a path that
+    // looked dead may have been applied, and a retry could apply it twice (a generateName create,
+    // an Event, a JSON patch that appends).
+    const waiting = this.startWaiting(method === 'GET' || method === 'PUT');
     const signals = [opts.signal, timeout, waiting.abandon.signal].filter((s) => s !== undefined);
     const signal = AbortSignal.any(signals);
     let text: string;
@@ -191,8 +196,8 @@ export class RestClient {
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
-  private startWaiting(): WaitingRequest {
-    const waiting = { sentAt: Date.now(), abandon: new AbortController() };
+  private startWaiting(abandonable: boolean): WaitingRequest {
+    const waiting = { sentAt: performance.now(), abandonable, abandon: new AbortController() };
     this.waiting.add(waiting);
     return waiting;
   }
@@ -204,7 +209,7 @@ export class RestClient {
     if (since === undefined || waiting.sentAt <= this.lastTimeoutAt) return;
     this.suspectSince = undefined;
     for (const other of this.waiting) {
-      if (other.sentAt >= since && other.sentAt < waiting.sentAt) {
+      if (other.abandonable && other.sentAt >= since && other.sentAt < waiting.sentAt) {
         other.abandon.abort();
         this.connectionStats.abandonedRequests++;
       }
@@ -224,7 +229,7 @@ export class RestClient {
   private connectionsSuspect(since: number): void {
     this.connectionStats.requestTimeouts++;
     this.suspectSince = Math.min(this.suspectSince ?? since, since);
-    this.lastTimeoutAt = Date.now();
+    this.lastTimeoutAt = performance.now();
     for (const sockets of Object.values(this.agent.freeSockets)) {
       for (const socket of sockets ?? []) {
         socket.destroy();
@@ -370,7 +375,7 @@ export class RestClient {
     // The answer (headers) must come within the request timeout; the stream may then last.
     const answered = new AbortController();
     const timer = this.requestTimeoutMs > 0 ? setTimeout(() => answered.abort(), this.requestTimeoutMs) : undefined;
-    const waiting = this.startWaiting();
+    const waiting = this.startWaiting(true);
     const what = `watch ${resourcePath(res, namespace)}`;
     let req: http.ClientRequest;
     let response: http.IncomingMessage;
@@ -455,6 +460,8 @@ export class RestClient {
 
 interface WaitingRequest {
   sentAt: number;
+  /** Reads, PUTs and watches; POSTs and PATCHes run to their own time limit. */
+  abandonable: boolean;
   /** Aborted when the request is abandoned (sent into a path found dead). */
   abandon: AbortController;
 }

@@ -31,8 +31,8 @@ export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIter
   private ended = false;
   private closedByUs = false;
   private failure?: Error;
-  /** When bytes last arrived (or the stream opened), in Date.now() ms. */
-  private lastDataAt = Date.now();
+  /** When bytes last arrived (or the stream opened), in performance.now() ms (monotonic, like the client's request times). */
+  private lastDataAt = performance.now();
   private idleTimer?: NodeJS.Timeout;
 
   constructor(
@@ -41,7 +41,7 @@ export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIter
     opts: WatchStreamOptions = {},
   ) {
     res.on('data', (chunk: Buffer) => {
-      this.lastDataAt = Date.now();
+      this.lastDataAt = performance.now();
       this.take(() => this.decoder.push(chunk));
     });
     res.on('end', () => {
@@ -69,14 +69,14 @@ export class WatchStream<T extends KubeObject = KubeObject> implements AsyncIter
   private armIdleTimer(idleMs: number): void {
     const check = () => {
       if (this.ended) return;
-      const silentFor = Date.now() - this.lastDataAt;
+      const silentFor = performance.now() - this.lastDataAt;
       // A consumer that paused the socket is the reason for the silence, not the network.
-      if (this.res.isPaused()) this.lastDataAt = Date.now();
+      if (this.res.isPaused()) this.lastDataAt = performance.now();
       else if (silentFor >= idleMs) {
-        this.fail(new Error(`watch connection presumed dead: nothing received for ${silentFor} ms`));
+        this.fail(new Error(`watch connection presumed dead: nothing received for ${Math.round(silentFor)} ms`));
         return;
       }
-      this.idleTimer = setTimeout(check, Math.max(idleMs - (Date.now() - this.lastDataAt), 10));
+      this.idleTimer = setTimeout(check, Math.max(idleMs - (performance.now() - this.lastDataAt), 10));
       this.idleTimer.unref();
     };
     this.idleTimer = setTimeout(check, idleMs);

@@ -15,7 +15,12 @@ export class HostPodNetwork implements PodNetwork {
 
   async attach(sandboxId: string): Promise<PodNetworkAttachment> {
     const ip = this.ips.allocate(sandboxId);
-    await this.ips.persisted();
+    try {
+      await this.ips.persisted();
+    } catch (err) {
+      this.ips.release(sandboxId);
+      throw err;
+    }
     return { ip };
   }
 

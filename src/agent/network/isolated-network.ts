@@ -129,12 +129,12 @@ export class IsolatedPodNetwork implements PodNetwork {
     const ns = netnsName(this.opts.key, sandboxId);
     const veth = vethName(sandboxId);
     const podIp = net.ips.allocate(sandboxId);
-    // A crash mid-way may have left this sandbox's objects: start from a clean slate.
-    await Promise.all([net.ips.persisted(), this.removeSandboxObjects(ns, veth)]);
     // Two `ip` runs, not one per command (the forks cost the agent more than the commands):
     // the host side, shared with sandboxes attaching meanwhile, then the pod side inside its
     // namespace (a batch line cannot switch namespaces).
     try {
+      // A crash mid-way may have left this sandbox's objects: start from a clean slate.
+      await Promise.all([net.ips.persisted(), this.removeSandboxObjects(ns, veth)]);
       await this.hostSetUp.run([
         ['netns', 'add', ns],
         ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns],

@@ -440,7 +440,7 @@ export class PodSyncer {
     const status = await runtime.containerStatus(id);
     if (status) this.track(w, status, c, sandbox);
     // Ended already (no exit watch was set up): the next sync restarts it or shows the back-off.
-    if (status?.state !== 'running') next.at(0);
+    if (status && status.state !== 'running') next.at(0);
 
     const postStart = c.lifecycle?.postStart;
     if (postStart && status?.state === 'running') {

@@ -61,3 +61,21 @@ test('after close nothing more is written', async () => {
   await Promise.all([first, queued, writes.save(file, () => 'after close')]);
   assert.equal(readFileSync(file, 'utf8'), 'first', 'the write in flight lands, the later ones do not');
 });
+
+test('a save made as a write ends, before its follow-up starts, joins the follow-up (one writer per file)', async () => {
+  const writes = new CoalescedWrites();
+  const file = join(dir, 'race.json');
+  let serialized = 0;
+  const content = (v: number) => () => {
+    serialized++;
+    return JSON.stringify({ v });
+  };
+  const first = writes.save(file, content(1));
+  // Registered before the follow-up exists, so it runs when the first write has ended and
+  // before the follow-up starts.
+  const inTheGap = first.then(() => writes.save(file, content(3)));
+  const followUp = writes.save(file, content(2));
+  await Promise.all([first, followUp, inTheGap]);
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { v: 3 });
+  assert.equal(serialized, 2, 'the save in the gap went with the follow-up, not in a write of its own');
+});

@@ -30,6 +30,10 @@ export class CoalescedWrites {
     }
     w.content = content;
     w.dropped = false;
+    // A follow-up already queued takes the newest content when it starts: join it. (Between a
+    // write's end and the follow-up's start `inflight` is already clear: starting a write
+    // there would race the follow-up on the same tmp file.)
+    if (w.queued) return w.queued;
     const inflight = w.inflight;
     if (!inflight) return this.start(file, w);
     const current = w;
@@ -38,7 +42,7 @@ export class CoalescedWrites {
       return this.start(file, current);
     };
     // After the write in flight, whether it worked or not (its callers hear of its failure).
-    current.queued ??= inflight.then(next, next);
+    current.queued = inflight.then(next, next);
     return current.queued;
   }
 
