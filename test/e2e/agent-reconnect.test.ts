@@ -192,6 +192,18 @@ describe('an agent through API-server restarts and network loss', () => {
     });
     await eventually(async () => nodeReady(await node())?.status === 'True', 30_000, 250);
   };
+  /** Waits until the API shows what happened meanwhile: `killed` restarted once and Ready, `unready` not Ready. */
+  const theTruth = (killed: Pod, unready: Pod) =>
+    eventually(
+      async () => {
+        const now = await pods();
+        const a = now.find((p) => p.metadata.name === killed.metadata.name);
+        const b = now.find((p) => p.metadata.name === unready.metadata.name);
+        return now.length === 2 && a && b && restarts(a) === 1 && ready(a) === 'True' && ready(b) === 'False' && now;
+      },
+      60_000,
+      250,
+    );
   /** The two pods, both Ready with their container running. */
   const twoReady = () =>
     eventually(
@@ -248,16 +260,7 @@ describe('an agent through API-server restarts and network loss', () => {
     await hale.restart();
     const restartedAt = Date.now();
 
-    const after = await eventually(
-      async () => {
-        const now = await pods();
-        const a = now.find((p) => p.metadata.name === killed.metadata.name);
-        const b = now.find((p) => p.metadata.name === unready.metadata.name);
-        return now.length === 2 && a && b && restarts(a) === 1 && ready(a) === 'True' && ready(b) === 'False' && now;
-      },
-      60_000,
-      250,
-    );
+    const after = await theTruth(killed, unready);
     t.diagnostic(`the API showed the truth ${Date.now() - restartedAt} ms after the server restarted`);
     // Same pods (no eviction, no replacement), the untouched container kept its process.
     assert.deepEqual(after.map((p) => p.metadata.uid).sort(), before.map((p) => p.metadata.uid).sort());
@@ -298,16 +301,7 @@ describe('an agent through API-server restarts and network loss', () => {
     await eventually(async () => nodeReady(await node())?.status === 'True', 60_000, 250);
     t.diagnostic(`node Ready ${Date.now() - resumedAt} ms after the network came back`);
     await eventually(async () => new Date(await leaseRenewTime()) > cutAt, 30_000, 250);
-    const after = await eventually(
-      async () => {
-        const now = await pods();
-        const a = now.find((p) => p.metadata.name === killed.metadata.name);
-        const b = now.find((p) => p.metadata.name === unready.metadata.name);
-        return now.length === 2 && a && b && restarts(a) === 1 && ready(a) === 'True' && ready(b) === 'False' && now;
-      },
-      60_000,
-      250,
-    );
+    const after = await theTruth(killed, unready);
     t.diagnostic(`the API showed the truth ${Date.now() - resumedAt} ms after the network came back`);
     assert.deepEqual(after.map((p) => p.metadata.uid).sort(), before.map((p) => p.metadata.uid).sort());
     assert.ok(after.every((p) => !p.metadata.deletionTimestamp));
