@@ -79,8 +79,8 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function start(extra: Partial<NodeAgentOptions> = {}): Promise<NodeAgent> {
-  const agent = await startNodeAgent(cluster.client, {
+async function start(extra: Partial<NodeAgentOptions> = {}, client = cluster.client): Promise<NodeAgent> {
+  const agent = await startNodeAgent(client, {
     nodeName,
     dataDir,
     agentPort: 10250,
@@ -409,21 +409,7 @@ test('after an outage the agent reads its Node again and writes the truth, even 
     new Promise((_resolve, reject) => opts?.signal?.addEventListener('abort', () => reject(opts.signal?.reason), { once: true }));
   client.update = (res, obj, opts) =>
     outage && res === resources.leases ? Promise.reject(new Error('connect ETIMEDOUT')) : cluster.client.update(res, obj, opts);
-  const agent = await startNodeAgent(client, {
-    nodeName,
-    dataDir,
-    agentPort: 10250,
-    cgroupsEnforced: true,
-    logger: pino({ level: 'silent' }),
-    host,
-    readings,
-    clock,
-    leaseRenewIntervalMs: 20,
-    statusUpdateIntervalMs: HOUR,
-    statusReportIntervalMs: HOUR,
-    pressureTransitionPeriodMs: 0,
-  });
-  running.push(agent);
+  const agent = await start({ leaseRenewIntervalMs: 20 }, client);
   await eventually('a renewal', async () => agent.stats.leaseRenewals > 0);
 
   // The node-lifecycle controller marks the silent node Unknown; the agent does not see it.
