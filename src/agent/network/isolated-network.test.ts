@@ -116,7 +116,12 @@ test('attach starts from a clean slate after a crash and cleans up after itself 
     assert.equal(again.netnsPath, first.netnsPath);
     assert.match(await ip(['-n', ns, '-o', '-4', 'addr', 'show', 'dev', 'eth0']), new RegExp(` ${again.ip.replaceAll('.', '\\.')}/24 `));
     // The namespace's name is gone but a process still holds it: the host end stays behind.
-    holder = spawn('nsenter', [`--net=${again.netnsPath}`, 'sleep', '60']);
+    holder = spawn('nsenter', [`--net=${again.netnsPath}`, 'sh', '-c', 'echo in; exec sleep 60']);
+    // Only once it is inside: deleting the name first would destroy the namespace with its veth.
+    await new Promise((resolve, reject) => {
+      holder!.stdout!.once('data', resolve);
+      holder!.once('error', reject);
+    });
     await ip(['netns', 'delete', ns]);
     assert.match(await ip(['-o', 'link', 'show']), new RegExp(`${veth}@`));
     await netD.attach(id);
