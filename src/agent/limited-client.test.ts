@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RestClient } from '../client/rest-client.ts';
-import { withConcurrencyLimit } from './limited-client.ts';
+import { backgroundClient, foregroundClient, inRequestSlot, RequestGate, withConcurrencyLimit } from './limited-client.ts';
 
 /** A RestClient whose requests wait until released, recording how many run at once. */
 function fakeClient() {
@@ -53,4 +53,61 @@ test('the verbs go through the limit too, and a failed request frees its slot', 
   );
   await assert.rejects(limited.request('GET', '/x'), /boom/);
   assert.equal(calls, 2);
+});
+
+test('background requests wait while foreground work runs or waits, then go in order', async () => {
+  const fake = fakeClient();
+  const gate = new RequestGate(1, { limit: 2, maxDelayMs: 60_000 });
+  const fg = foregroundClient(fake.client, gate);
+  const bg = backgroundClient(fake.client, gate);
+  const tick = () => new Promise((r) => setImmediate(r));
+  const all = [fg.request('PUT', '/status1'), bg.request('POST', '/event1'), fg.request('PUT', '/status2'), bg.request('POST', '/event2')];
+  const third = bg.request('POST', '/event3');
+  await tick();
+  assert.deepEqual(fake.seen, ['PUT /status1']);
+  fake.waiting.shift()?.();
+  await tick();
+  assert.deepEqual(fake.seen, ['PUT /status1', 'PUT /status2'], 'the queued foreground request goes before any event');
+  fake.waiting.shift()?.();
+  await tick();
+  assert.deepEqual(fake.seen.slice(2), ['POST /event1', 'POST /event2'], 'then the events, at most the lane limit at once');
+  fake.waiting.shift()?.();
+  await tick();
+  assert.deepEqual(fake.seen.slice(4), ['POST /event3']);
+  while (fake.waiting.length) fake.waiting.shift()?.();
+  await Promise.all([...all, third]);
+});
+
+test('a background request that waited maxDelayMs goes even while foreground work goes on', async () => {
+  const fake = fakeClient();
+  const gate = new RequestGate(1, { limit: 1, maxDelayMs: 30 });
+  const fg = foregroundClient(fake.client, gate);
+  const bg = backgroundClient(fake.client, gate);
+  const status = fg.request('PUT', '/status');
+  const event = bg.request('POST', '/event');
+  await new Promise((r) => setTimeout(r, 80));
+  assert.deepEqual(fake.seen, ['PUT /status', 'POST /event']);
+  while (fake.waiting.length) fake.waiting.shift()?.();
+  await Promise.all([status, event]);
+});
+
+test('inRequestSlot runs its task in a slot of the view, with the client behind it', async () => {
+  const fake = fakeClient();
+  const view = withConcurrencyLimit(fake.client, 1);
+  const first = view.request('GET', '/a');
+  let direct: unknown;
+  const inSlot = inRequestSlot(view, async (c) => {
+    direct = c;
+    return c.request('PUT', '/b');
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(direct, undefined, 'the task waits for the slot');
+  fake.waiting.shift()?.();
+  await first;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(direct, fake.client);
+  assert.deepEqual(fake.seen, ['GET /a', 'PUT /b'], 'the request inside the slot does not wait for a second slot');
+  fake.waiting.shift()?.();
+  assert.deepEqual(await inSlot, { path: '/b' });
+  assert.equal(await inRequestSlot(fake.client, async (c) => c === fake.client), true, 'without a gate the task runs at once');
 });

@@ -1,16 +1,38 @@
-// A view of a RestClient that sends at most `limit` requests at a time (watches excepted),
+// Views of a RestClient that share one bound on the requests in flight (watches excepted),
 // queueing the rest in order. A burst of pods makes the agent fire hundreds of writes at once
 // (three events and a few status writes per pod); without a bound each one opened its own
-// TLS connection, and the handshakes on both ends cost more CPU than the requests. With a
-// bound the keep-alive pool stays small and warm. (The kubelet throttles its API client too,
-// with a QPS limit.)
+// connection, and the handshakes on both ends cost more CPU than the requests. With a bound the
+// keep-alive pool stays small and warm. (The kubelet throttles its API client too, with a QPS
+// limit.)
+//
+// Two lanes share the gate. Foreground requests (pod status writes, config objects) run up to
+// `limit` at once. Background requests (Events) run only while no foreground request is in
+// flight or waiting, or once one has waited `maxDelayMs`: during a burst the status writes that
+// show pods Running and Ready go first, and the Events follow. Like the kubelet's event
+// broadcaster, which queues events and sends them asynchronously, an Event may reach the API
+// a little after what it reports; its timestamps are taken when it is recorded.
 import type { RestClient } from '../client/rest-client.ts';
 
-class Gate {
+export interface BackgroundLane {
+  /** Background requests in flight at once. */
+  limit: number;
+  /** A background request waits for an idle foreground at most this long. */
+  maxDelayMs: number;
+}
+
+export class RequestGate {
   private running = 0;
   private readonly queue: (() => void)[] = [];
+  private backgroundRunning = 0;
+  private readonly backgroundQueue: { start: () => void; since: number }[] = [];
+  private agingTimer?: NodeJS.Timeout;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly background: BackgroundLane = { limit: 4, maxDelayMs: 2_000 },
+  ) {
+    this.limit = Math.max(1, Math.floor(limit));
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
@@ -21,19 +43,94 @@ class Gate {
       // Hand the slot straight to the next waiter, or free it.
       const next = this.queue.shift();
       if (next) next();
-      else this.running--;
+      else {
+        this.running--;
+        this.startBackground();
+      }
     }
   }
+
+  async runInBackground<T>(task: () => Promise<T>): Promise<T> {
+    // Queued in order; startBackground starts the head at once when it may.
+    await new Promise<void>((start) => {
+      this.backgroundQueue.push({ start, since: performance.now() });
+      this.startBackground();
+    });
+    try {
+      return await task();
+    } finally {
+      this.backgroundRunning--;
+      this.startBackground();
+    }
+  }
+
+  private backgroundMayStart(now: number, waitingSince: number): boolean {
+    if (this.backgroundRunning >= this.background.limit) return false;
+    const foregroundIdle = this.running === 0 && this.queue.length === 0;
+    return foregroundIdle || now - waitingSince >= this.background.maxDelayMs;
+  }
+
+  private startBackground(): void {
+    const now = performance.now();
+    while (this.backgroundQueue.length > 0 && this.backgroundMayStart(now, this.backgroundQueue[0].since)) {
+      this.backgroundRunning++;
+      this.backgroundQueue.shift()?.start();
+    }
+    this.armAgingTimer();
+  }
+
+  /** Wakes the oldest background request when it has waited long enough, busy foreground or not. */
+  private armAgingTimer(): void {
+    if (this.agingTimer || this.backgroundQueue.length === 0) return;
+    const dueIn = this.backgroundQueue[0].since + this.background.maxDelayMs - performance.now();
+    this.agingTimer = setTimeout(
+      () => {
+        this.agingTimer = undefined;
+        this.startBackground();
+      },
+      Math.max(0, dueIn),
+    );
+    this.agingTimer.unref();
+  }
 }
+
+const directSlot = Symbol('hale.directSlot');
+type SlotRunner = <T>(task: (direct: RestClient) => Promise<T>) => Promise<T>;
 
 /**
  * Every verb of RestClient (get, list, create, update, patch, delete, …) goes through
  * `request`; the view overrides only that and inherits the rest, so `watch` streams are not
  * counted (they stay open for minutes).
  */
-export function withConcurrencyLimit(client: RestClient, limit: number): RestClient {
-  const gate = new Gate(Math.max(1, Math.floor(limit)));
+function gatedView(client: RestClient, run: <T>(task: () => Promise<T>) => Promise<T>): RestClient {
   const view = Object.create(client) as RestClient;
-  view.request = (method, path, opts) => gate.run(() => client.request(method, path, opts));
+  view.request = (method, path, opts) => run(() => client.request(method, path, opts));
+  const slot: SlotRunner = (task) => run(() => task(client));
+  Object.defineProperty(view, directSlot, { value: slot });
   return view;
+}
+
+/** A view whose requests are foreground requests of `gate`. */
+export function foregroundClient(client: RestClient, gate: RequestGate): RestClient {
+  return gatedView(client, (task) => gate.run(task));
+}
+
+/** A view whose requests are background requests of `gate` (see RequestGate). */
+export function backgroundClient(client: RestClient, gate: RequestGate): RestClient {
+  return gatedView(client, (task) => gate.runInBackground(task));
+}
+
+/** A view that sends at most `limit` requests at a time, in a gate of its own. */
+export function withConcurrencyLimit(client: RestClient, limit: number): RestClient {
+  return foregroundClient(client, new RequestGate(limit));
+}
+
+/**
+ * Runs `task` in one slot of the view's gate, with the client behind the view: work that must
+ * be computed just before it is sent (a status merged from the newest state) waits for the
+ * slot first. On a client without a gate, `task` runs at once with that client.
+ */
+export function inRequestSlot<T>(client: RestClient, task: (direct: RestClient) => Promise<T>): Promise<T> {
+  const slot = (client as unknown as { [directSlot]?: SlotRunner })[directSlot];
+  return slot ? slot(task) : task(client);
 }

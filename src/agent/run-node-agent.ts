@@ -16,7 +16,7 @@ import { podResolvConfSource } from './dns/pod-resolv-conf.ts';
 import { containerEnvResolver } from './env/container-env.ts';
 import { expandArgs } from './env/expansion.ts';
 import { createHookRunner } from './lifecycle/hooks.ts';
-import { withConcurrencyLimit } from './limited-client.ts';
+import { backgroundClient, foregroundClient, RequestGate } from './limited-client.ts';
 import type { NetworkModeSetting } from './network/network-mode.ts';
 import { createNodePodNetwork } from './network/node-pod-network.ts';
 import { startNodeAgent } from './node/node-agent.ts';
@@ -29,8 +29,8 @@ import { NodeVolumeManager } from './volumes/volume-manager.ts';
 
 /** API requests the agent's pod work may have in flight at once (watches not counted). */
 const POD_CLIENT_CONCURRENCY = 16;
-/** Event writes the agent may have in flight at once. */
-const EVENT_CLIENT_CONCURRENCY = 4;
+/** Event writes the agent may have in flight at once, and how long one may wait for idle pod work. */
+const EVENT_LANE = { limit: 4, maxDelayMs: 2_000 };
 
 export interface NodeAgentRunOptions {
   client: RestClient;
@@ -123,10 +123,11 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
   });
   // Pod work (events, status writes, config objects) shares a bounded set of connections;
   // the node's lease and status keep the unbounded client so that a burst never delays them.
-  const podClient = withConcurrencyLimit(client, POD_CLIENT_CONCURRENCY);
-  // Events have a lane of their own, so that a burst of them (three per started container)
-  // does not hold back the status writes that show pods Running and Ready.
-  const events = new EventRecorder(withConcurrencyLimit(client, EVENT_CLIENT_CONCURRENCY), 'kubelet', logger, nodeName);
+  const podRequests = new RequestGate(POD_CLIENT_CONCURRENCY, EVENT_LANE);
+  const podClient = foregroundClient(client, podRequests);
+  // Events go in the gate's background lane, so that a burst of them (three per started
+  // container) does not hold back the status writes that show pods Running and Ready.
+  const events = new EventRecorder(backgroundClient(client, podRequests), 'kubelet', logger, nodeName);
   const node = await startNodeAgent(client, {
     nodeName,
     dataDir,

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
 import { type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
+import { inRequestSlot, withConcurrencyLimit } from '../limited-client.ts';
 import { mergePodStatus, PodStatusWriter } from './status-writer.ts';
 
 let cluster: InProcessCluster;
@@ -45,6 +46,26 @@ test('rapid status changes are coalesced: one write in flight, then the newest s
   writer.set(pod, { phase: 'Pending', message: 'step 19' });
   await writer.flush(pod.metadata!.uid);
   assert.equal(writes(), 2);
+  await writer.stop();
+});
+
+test('a status asked for while the write waits for a request slot goes out in the same write', async () => {
+  const pod = await newPod('slot');
+  const { client, writes } = countingClient();
+  const gated = withConcurrencyLimit(client, 1);
+  let release!: () => void;
+  const busy = inRequestSlot(gated, () => new Promise<void>((resolve) => (release = resolve)));
+  const writer = new PodStatusWriter(gated);
+  writer.set(pod, { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] });
+  writer.set(pod, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(writes(), 0, 'the write waits for the slot');
+  release();
+  await busy;
+  await writer.flush(pod.metadata!.uid);
+  assert.equal(writes(), 1);
+  const stored = await cluster.client.get(resources.pods, 'default', 'slot');
+  assert.equal(stored.status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'True');
   await writer.stop();
 });
 

@@ -10,6 +10,7 @@ import type { KubeObject } from '../../api/resource-type.ts';
 import { isConflict, isNotFound } from '../../client/api-error.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
+import { inRequestSlot } from '../limited-client.ts';
 import { KUBELET_CONDITIONS, rfc3339 } from './pod-status.ts';
 
 type Json = Record<string, any>;
@@ -186,11 +187,18 @@ export class PodStatusWriter {
     for (let attempt = 0; ; attempt++) {
       const base = entry.base;
       if (!base) return true;
-      const merged = mergePodStatus(base.status, desired, this.opts.now?.() ?? new Date());
-      if (sameStatus(base.status, merged)) return true;
       try {
-        const written = await this.client.updateStatus(resources.pods, { ...base, status: merged });
-        entry.base = newerOf(written, entry.base);
+        // Merged once a request slot is ours, from the newest status asked for: in a burst a
+        // write waits for its slot, and a pod that became Ready meanwhile goes out Running and
+        // Ready in one write.
+        await inRequestSlot(this.client, async (direct) => {
+          const current = entry.base ?? base;
+          const merged = mergePodStatus(current.status, entry.desired ?? desired, this.opts.now?.() ?? new Date());
+          entry.dirty = false;
+          if (sameStatus(current.status, merged)) return;
+          const written = await direct.updateStatus(resources.pods, { ...current, status: merged });
+          entry.base = newerOf(written, entry.base);
+        });
         return true;
       } catch (err) {
         if (isNotFound(err)) {
