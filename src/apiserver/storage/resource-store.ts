@@ -244,7 +244,9 @@ export class ResourceStore {
       subresource,
       (current) => {
         if (wanted && wanted !== current.metadata?.resourceVersion) throw objectModified(this.rt.group, this.rt.plural, name);
-        return structuredClone(input);
+        // prepareUpdate fills in an update's object in place, so each attempt gets a copy; a
+        // status write only takes input.status (and annotations) by reference, unchanged.
+        return subresource === 'status' ? input : structuredClone(input);
       },
       { mutateOnlyReads: true },
     );
