@@ -17,6 +17,10 @@
 //        [--separate-agent] (run the agent as its own `hale agent` process: its RSS and CPU alone)
 //        [--sources]        (run src/ through tsx instead of a private esbuild bundle of it)
 //        [--network host|isolated] (the agent's --network-mode; default Hale's own default)
+//        [--warm-up N]      (N unmeasured bursts of the same pods first, each deleted again: the
+//                            measured burst then runs on a server whose code paths are warm, as on
+//                            a server that has been running; without it the burst is the first
+//                            work of a fresh process, and V8 still interprets most of the code)
 
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -26,6 +30,7 @@ import { parseArgs } from 'node:util';
 import {
   benchNodeName,
   createPod,
+  deleteAllPods,
   isPodReady,
   type PodJson,
   PodWatch,
@@ -49,12 +54,15 @@ const { values: args } = parseArgs({
     'separate-agent': { type: 'boolean', default: false },
     sources: { type: 'boolean', default: false },
     network: { type: 'string' },
+    'warm-up': { type: 'string', default: '0' },
   },
 });
 const podCount = Number(args.pods ?? (args.quick ? 20 : 100));
 if (!Number.isInteger(podCount) || podCount <= 0) throw new Error('--pods must be a positive whole number');
 if (args.workload !== 'sleep' && args.workload !== 'http') throw new Error('--workload must be sleep or http');
 const workload = args.workload;
+const warmUpBursts = Number(args['warm-up']);
+if (!Number.isInteger(warmUpBursts) || warmUpBursts < 0) throw new Error('--warm-up must be a whole number');
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const appPath = join(repoRoot, 'test/apps/flaky-server.js');
@@ -84,6 +92,27 @@ function benchPod(name: string): PodJson {
     metadata: { name, labels: { app: 'pod-startup-bench' } },
     spec: { nodeName: benchNodeName, restartPolicy: 'Always', terminationGracePeriodSeconds: 0, containers: [container] },
   };
+}
+
+/** Creates the pods (named warmup-ROUND-i), waits until all are Ready, deletes them all. */
+async function warmUpBurst(http: Parameters<typeof createPod>[0], serverUrl: string, dataDir: string, round: number): Promise<void> {
+  const names = Array.from({ length: podCount }, (_, i) => `warmup-${round}-${i}`);
+  await Promise.all(names.map((name) => createPod(http, namespace, benchPod(name))));
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    const res = await http.request('GET', `/api/v1/namespaces/${namespace}/pods`);
+    const pods: PodJson[] = JSON.parse(res.body.toString('utf8')).items ?? [];
+    if (pods.filter(isPodReady).length >= podCount) break;
+    if (performance.now() > deadline) throw new Error(`warm-up burst ${round} on ${serverUrl}: pods not Ready after 120 s`);
+    await sleep(100);
+  }
+  await deleteAllPods(http, namespace);
+  // The agent stops the containers after the API forgot the pods: let that finish too.
+  while (podProcessPids(dataDir).shims.length > 0) {
+    if (performance.now() > deadline) throw new Error(`warm-up burst ${round}: containers still running after 120 s`);
+    await sleep(100);
+  }
+  await sleep(1_000);
 }
 
 function networkMode(value: string | undefined): 'host' | 'isolated' | undefined {
@@ -118,6 +147,10 @@ async function main() {
   let results: Record<string, unknown>;
   try {
     await sleep(1_000); // let start-up work (first lists, node status) settle
+    for (let round = 1; round <= warmUpBursts; round++) {
+      log(`warm-up burst ${round}/${warmUpBursts}: ${podCount} pods, then deleted`);
+      await warmUpBurst(http, server.url, server.dataDir, round);
+    }
     const idle = readProcessMemory(server.pid);
     const agentIdle = separateAgent ? readProcessMemory(agentPid) : undefined;
     await http.warmUp(16);
@@ -187,6 +220,7 @@ async function main() {
           agent: separateAgent ? 'separate' : 'embedded',
           code: args.sources ? 'sources (tsx)' : 'bundle',
           network: args.network ?? 'default',
+          warmUpBursts,
         },
         createSeconds: Math.round(createSeconds * 1000) / 1000,
         allReadySeconds: Math.round(allReadySeconds * 1000) / 1000,
@@ -233,7 +267,7 @@ function printTables(r: any): void {
     );
   }
   out.push(
-    `Hale pod start-up benchmark — ${r.config.mode} run, ${r.config.pods} pods (${r.config.workload}) on one node, agent ${r.config.agent}, ${r.config.code}, network ${r.config.network}, ${r.machine.cpus} CPUs, ${r.machine.node}, ${r.date}\n`,
+    `Hale pod start-up benchmark — ${r.config.mode} run, ${r.config.pods} pods (${r.config.workload}) on one node, agent ${r.config.agent}, ${r.config.code}, network ${r.config.network}, ${r.config.warmUpBursts ? `after ${r.config.warmUpBursts} warm-up burst(s)` : 'first burst of a fresh server'}, ${r.machine.cpus} CPUs, ${r.machine.node}, ${r.date}\n`,
   );
   const row = (label: string, s: LatencySummary) => [label, s.count, s.p50, s.p90, s.p99, s.max];
   out.push(
