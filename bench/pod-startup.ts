@@ -17,10 +17,11 @@
 //        [--separate-agent] (run the agent as its own `hale agent` process: its RSS and CPU alone)
 //        [--sources]        (run src/ through tsx instead of a private esbuild bundle of it)
 //        [--network host|isolated] (the agent's --network-mode; default Hale's own default)
-//        [--warm-up N]      (N unmeasured bursts of the same pods first, each deleted again: the
-//                            measured burst then runs on a server whose code paths are warm, as on
-//                            a server that has been running; without it the burst is the first
-//                            work of a fresh process, and V8 still interprets most of the code)
+//        [--bursts N]       (default 2: N bursts one after the other on the same server, each
+//                            deleted before the next. The first is the first work of a fresh
+//                            process, when V8 still interprets most of the code; later ones run
+//                            on warm code, as on a server that has been up for a while. The
+//                            top-level figures are the last burst's; all are in "bursts")
 
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -28,6 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  type AgentServer,
   benchNodeName,
   createPod,
   deleteAllPods,
@@ -54,15 +56,15 @@ const { values: args } = parseArgs({
     'separate-agent': { type: 'boolean', default: false },
     sources: { type: 'boolean', default: false },
     network: { type: 'string' },
-    'warm-up': { type: 'string', default: '0' },
+    bursts: { type: 'string', default: '2' },
   },
 });
 const podCount = Number(args.pods ?? (args.quick ? 20 : 100));
 if (!Number.isInteger(podCount) || podCount <= 0) throw new Error('--pods must be a positive whole number');
 if (args.workload !== 'sleep' && args.workload !== 'http') throw new Error('--workload must be sleep or http');
 const workload = args.workload;
-const warmUpBursts = Number(args['warm-up']);
-if (!Number.isInteger(warmUpBursts) || warmUpBursts < 0) throw new Error('--warm-up must be a whole number');
+const burstCount = Number(args.bursts);
+if (!Number.isInteger(burstCount) || burstCount <= 0) throw new Error('--bursts must be a positive whole number');
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const appPath = join(repoRoot, 'test/apps/flaky-server.js');
@@ -94,25 +96,85 @@ function benchPod(name: string): PodJson {
   };
 }
 
-/** Creates the pods (named warmup-ROUND-i), waits until all are Ready, deletes them all. */
-async function warmUpBurst(http: Parameters<typeof createPod>[0], serverUrl: string, dataDir: string, round: number): Promise<void> {
-  const names = Array.from({ length: podCount }, (_, i) => `warmup-${round}-${i}`);
-  await Promise.all(names.map((name) => createPod(http, namespace, benchPod(name))));
-  const deadline = performance.now() + 120_000;
-  for (;;) {
-    const res = await http.request('GET', `/api/v1/namespaces/${namespace}/pods`);
-    const pods: PodJson[] = JSON.parse(res.body.toString('utf8')).items ?? [];
-    if (pods.filter(isPodReady).length >= podCount) break;
-    if (performance.now() > deadline) throw new Error(`warm-up burst ${round} on ${serverUrl}: pods not Ready after 120 s`);
-    await sleep(100);
-  }
+/** Deletes the burst's pods and waits until the agent has stopped their containers too. */
+async function deleteBurst(http: AgentServer['http'], dataDir: string): Promise<void> {
   await deleteAllPods(http, namespace);
-  // The agent stops the containers after the API forgot the pods: let that finish too.
+  const deadline = performance.now() + 120_000;
   while (podProcessPids(dataDir).shims.length > 0) {
-    if (performance.now() > deadline) throw new Error(`warm-up burst ${round}: containers still running after 120 s`);
+    if (performance.now() > deadline) throw new Error('containers still running 120 s after their pods were deleted');
     await sleep(100);
   }
   await sleep(1_000);
+}
+
+interface BurstResult {
+  burst: number;
+  createSeconds: number;
+  allReadySeconds: number;
+  createdToRunningMs: LatencySummary;
+  createdToReadyMs: LatencySummary;
+  burstCpuMs: { server?: number; agent?: number };
+}
+
+/** Creates podCount pods at once and times each one's create ack → Running and → Ready watch events. */
+async function measuredBurst(agent: AgentServer, burst: number): Promise<BurstResult> {
+  const { http, server, agentPid } = agent;
+  const separateAgent = args['separate-agent'];
+  const createdAt = new Map<string, number>();
+  const runningAt = new Map<string, number>();
+  const readyAt = new Map<string, number>();
+  const watch = new PodWatch({
+    baseUrl: server.url,
+    token: server.token,
+    caPem: server.caPem,
+    namespace,
+    resourceVersion: await podListResourceVersion(http, namespace),
+    onEvent: (_type, pod, arrivedAt) => {
+      const name: string = pod.metadata.name;
+      if (pod.status?.phase === 'Running' && !runningAt.has(name)) runningAt.set(name, arrivedAt);
+      if (isPodReady(pod) && !readyAt.has(name)) readyAt.set(name, arrivedAt);
+    },
+  });
+  try {
+    await watch.opened;
+    log(`burst ${burst}: creating ${podCount} pods (${workload}) at once`);
+    const burstStarted = performance.now();
+    const cpuBefore = { server: readProcessCpuMs(server.pid), agent: separateAgent ? readProcessCpuMs(agentPid) : undefined };
+    await Promise.all(
+      Array.from({ length: podCount }, async (_, i) => {
+        const name = `startup-${burst}-${i}`;
+        await createPod(http, namespace, benchPod(name));
+        createdAt.set(name, performance.now());
+      }),
+    );
+    const createSeconds = (performance.now() - burstStarted) / 1000;
+    const deadline = performance.now() + 120_000;
+    while (readyAt.size < podCount) {
+      if (performance.now() > deadline) throw new Error(`only ${readyAt.size}/${podCount} pods Ready after 120 s`);
+      await sleep(20);
+    }
+    const allReadySeconds = (performance.now() - burstStarted) / 1000;
+    const cpuUsed = (pid: number, before: number | undefined) => {
+      const after = readProcessCpuMs(pid);
+      return after === undefined || before === undefined ? undefined : after - before;
+    };
+    log(`burst ${burst}: all ${podCount} pods Ready ${allReadySeconds.toFixed(2)} s after the first create`);
+    const latencies = (at: Map<string, number>) =>
+      [...createdAt].filter(([name]) => at.has(name)).map(([name, created]) => (at.get(name) as number) - created);
+    return {
+      burst,
+      createSeconds: Math.round(createSeconds * 1000) / 1000,
+      allReadySeconds: Math.round(allReadySeconds * 1000) / 1000,
+      createdToRunningMs: roundSummary(summarize(latencies(runningAt)), 1),
+      createdToReadyMs: roundSummary(summarize(latencies(readyAt)), 1),
+      burstCpuMs: {
+        server: cpuUsed(server.pid, cpuBefore.server),
+        ...(separateAgent ? { agent: cpuUsed(agentPid, cpuBefore.agent) } : {}),
+      },
+    };
+  } finally {
+    watch.close();
+  }
 }
 
 function networkMode(value: string | undefined): 'host' | 'isolated' | undefined {
@@ -141,111 +203,61 @@ async function main() {
     networkMode: networkMode(args.network),
   });
   const { http, server, agentPid } = agent;
-  const createdAt = new Map<string, number>();
-  const runningAt = new Map<string, number>();
-  const readyAt = new Map<string, number>();
   let results: Record<string, unknown>;
   try {
     await sleep(1_000); // let start-up work (first lists, node status) settle
-    for (let round = 1; round <= warmUpBursts; round++) {
-      log(`warm-up burst ${round}/${warmUpBursts}: ${podCount} pods, then deleted`);
-      await warmUpBurst(http, server.url, server.dataDir, round);
-    }
     const idle = readProcessMemory(server.pid);
     const agentIdle = separateAgent ? readProcessMemory(agentPid) : undefined;
     await http.warmUp(16);
-
-    const watch = new PodWatch({
-      baseUrl: server.url,
-      token: server.token,
-      caPem: server.caPem,
-      namespace,
-      resourceVersion: await podListResourceVersion(http, namespace),
-      onEvent: (_type, pod, arrivedAt) => {
-        const name: string = pod.metadata.name;
-        if (pod.status?.phase === 'Running' && !runningAt.has(name)) runningAt.set(name, arrivedAt);
-        if (isPodReady(pod) && !readyAt.has(name)) readyAt.set(name, arrivedAt);
-      },
-    });
-    try {
-      await watch.opened;
-      log(`creating ${podCount} pods (${workload}) at once`);
-      const burstStarted = performance.now();
-      const cpuBefore = { server: readProcessCpuMs(server.pid), agent: separateAgent ? readProcessCpuMs(agentPid) : undefined };
-      await Promise.all(
-        Array.from({ length: podCount }, async (_, i) => {
-          const name = `startup-${i}`;
-          await createPod(http, namespace, benchPod(name));
-          createdAt.set(name, performance.now());
-        }),
-      );
-      const createSeconds = (performance.now() - burstStarted) / 1000;
-      const deadline = performance.now() + 120_000;
-      while (readyAt.size < podCount) {
-        if (performance.now() > deadline) throw new Error(`only ${readyAt.size}/${podCount} pods Ready after 120 s`);
-        await sleep(20);
-      }
-      const allReadySeconds = (performance.now() - burstStarted) / 1000;
-      const cpuUsed = (pid: number, before: number | undefined) => {
-        const after = readProcessCpuMs(pid);
-        return after === undefined || before === undefined ? undefined : after - before;
-      };
-      const burstCpuMs = {
-        server: cpuUsed(server.pid, cpuBefore.server),
-        agent: separateAgent ? cpuUsed(agentPid, cpuBefore.agent) : undefined,
-      };
-      log(`all ${podCount} pods Ready ${allReadySeconds.toFixed(2)} s after the first create`);
-      await sleep(2_000); // memory with the pods running, not mid-burst
-      const loaded = readProcessMemory(server.pid);
-      const agentLoaded = separateAgent ? readProcessMemory(agentPid) : undefined;
-      const { shims, workloads } = podProcessPids(server.dataDir);
-
-      const latencies = (at: Map<string, number>) =>
-        [...createdAt].filter(([name]) => at.has(name)).map(([name, created]) => (at.get(name) as number) - created);
-      results = {
-        benchmark: 'pod-startup',
-        date: startedAt.toISOString(),
-        machine: {
-          cpus: cpus().length,
-          cpuModel: cpus()[0]?.model,
-          memoryGiB: Math.round(totalmem() / 2 ** 30),
-          node: process.version,
-          loadAverage1mAtStart: loadAtStart,
-        },
-        config: {
-          mode: args.quick ? 'quick' : 'full',
-          pods: podCount,
-          workload,
-          readinessPeriodSeconds: workload === 'sleep' ? 10 : 1,
-          agent: separateAgent ? 'separate' : 'embedded',
-          code: args.sources ? 'sources (tsx)' : 'bundle',
-          network: args.network ?? 'default',
-          warmUpBursts,
-        },
-        createSeconds: Math.round(createSeconds * 1000) / 1000,
-        allReadySeconds: Math.round(allReadySeconds * 1000) / 1000,
-        createdToRunningMs: roundSummary(summarize(latencies(runningAt)), 1),
-        createdToReadyMs: roundSummary(summarize(latencies(readyAt)), 1),
-        burstCpuMs,
-        memory: {
-          serverRssBeforeMiB: toMiB(idle?.rssBytes),
-          serverRssWithPodsMiB: toMiB(loaded?.rssBytes),
-          serverPeakRssMiB: toMiB(loaded?.peakRssBytes),
-          ...(separateAgent
-            ? {
-                agentRssBeforeMiB: toMiB(agentIdle?.rssBytes),
-                agentRssWithPodsMiB: toMiB(agentLoaded?.rssBytes),
-                agentPeakRssMiB: toMiB(agentLoaded?.peakRssBytes),
-              }
-            : {}),
-          shims: shims.length,
-          shimRssSumMiB: sumRssMiB(shims),
-          workloadRssSumMiB: sumRssMiB(workloads),
-        },
-      };
-    } finally {
-      watch.close();
+    const bursts: BurstResult[] = [];
+    for (let burst = 1; burst <= burstCount; burst++) {
+      if (burst > 1) await deleteBurst(http, server.dataDir);
+      bursts.push(await measuredBurst(agent, burst));
     }
+    await sleep(2_000); // memory with the pods running, not mid-burst
+    const loaded = readProcessMemory(server.pid);
+    const agentLoaded = separateAgent ? readProcessMemory(agentPid) : undefined;
+    const { shims, workloads } = podProcessPids(server.dataDir);
+    const { burst: _burst, ...last } = bursts[bursts.length - 1];
+    // The top-level figures are the last burst's (warm code when there are several).
+    results = {
+      benchmark: 'pod-startup',
+      date: startedAt.toISOString(),
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        loadAverage1mAtStart: loadAtStart,
+      },
+      config: {
+        mode: args.quick ? 'quick' : 'full',
+        pods: podCount,
+        workload,
+        readinessPeriodSeconds: workload === 'sleep' ? 10 : 1,
+        agent: separateAgent ? 'separate' : 'embedded',
+        code: args.sources ? 'sources (tsx)' : 'bundle',
+        network: args.network ?? 'default',
+        bursts: burstCount,
+      },
+      ...last,
+      bursts,
+      memory: {
+        serverRssBeforeMiB: toMiB(idle?.rssBytes),
+        serverRssWithPodsMiB: toMiB(loaded?.rssBytes),
+        serverPeakRssMiB: toMiB(loaded?.peakRssBytes),
+        ...(separateAgent
+          ? {
+              agentRssBeforeMiB: toMiB(agentIdle?.rssBytes),
+              agentRssWithPodsMiB: toMiB(agentLoaded?.rssBytes),
+              agentPeakRssMiB: toMiB(agentLoaded?.peakRssBytes),
+            }
+          : {}),
+        shims: shims.length,
+        shimRssSumMiB: sumRssMiB(shims),
+        workloadRssSumMiB: sumRssMiB(workloads),
+      },
+    };
     log(`deleting ${podCount} pods`);
   } finally {
     await agent.shutdown(namespace);
@@ -267,21 +279,40 @@ function printTables(r: any): void {
     );
   }
   out.push(
-    `Hale pod start-up benchmark — ${r.config.mode} run, ${r.config.pods} pods (${r.config.workload}) on one node, agent ${r.config.agent}, ${r.config.code}, network ${r.config.network}, ${r.config.warmUpBursts ? `after ${r.config.warmUpBursts} warm-up burst(s)` : 'first burst of a fresh server'}, ${r.machine.cpus} CPUs, ${r.machine.node}, ${r.date}\n`,
+    `Hale pod start-up benchmark — ${r.config.mode} run, ${r.config.bursts} burst(s) of ${r.config.pods} pods (${r.config.workload}) on one node, agent ${r.config.agent}, ${r.config.code}, network ${r.config.network}, ${r.machine.cpus} CPUs, ${r.machine.node}, ${r.date}\n`,
   );
   const row = (label: string, s: LatencySummary) => [label, s.count, s.p50, s.p90, s.p99, s.max];
+  const burstName = (b: BurstResult) => (b.burst === 1 ? 'burst 1 (fresh server)' : `burst ${b.burst} (warm)`);
   out.push(
     renderTable(
-      `Create acknowledged → watch event, ms (creates took ${r.createSeconds} s; all Ready after ${r.allReadySeconds} s)`,
-      ['measure', 'pods', 'p50', 'p90', 'p99', 'max'],
-      [row('→ Running', r.createdToRunningMs), row('→ Ready', r.createdToReadyMs)],
+      'Create acknowledged → watch event, ms',
+      ['burst', 'measure', 'pods', 'p50', 'p90', 'p99', 'max'],
+      r.bursts.flatMap((b: BurstResult) => [
+        [burstName(b), ...row('→ Running', b.createdToRunningMs)],
+        ['', ...row('→ Ready', b.createdToReadyMs)],
+      ]),
     ),
   );
-  const cpuRows: (string | number | undefined)[][] = [
-    [r.config.agent === 'separate' ? 'hale server (API + controllers)' : 'hale server (API + controllers + agent)', r.burstCpuMs.server],
-  ];
-  if (r.config.agent === 'separate') cpuRows.push(['hale agent', r.burstCpuMs.agent]);
-  out.push(renderTable('CPU time (user + system) used from the first create until all pods were Ready, ms', ['process', 'ms'], cpuRows));
+  const separate = r.config.agent === 'separate';
+  out.push(
+    renderTable(
+      'Each burst: creates took, all Ready after (s); CPU time (user + system) from the first create until all were Ready (ms)',
+      [
+        'burst',
+        'creates',
+        'all Ready',
+        separate ? 'hale server (API + controllers)' : 'hale server (API + controllers + agent)',
+        ...(separate ? ['hale agent'] : []),
+      ],
+      r.bursts.map((b: BurstResult) => [
+        burstName(b),
+        b.createSeconds,
+        b.allReadySeconds,
+        b.burstCpuMs.server,
+        ...(separate ? [b.burstCpuMs.agent] : []),
+      ]),
+    ),
+  );
   const m = r.memory;
   const serverLabel = r.config.agent === 'separate' ? 'hale server (API + controllers)' : 'hale server (API + controllers + agent)';
   const agentRows =
