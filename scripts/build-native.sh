@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Builds Hale's native helpers (today: the process runtime's supervisor, hale-shim) into
-# build/. Runs as npm's postinstall; does nothing when the binary is newer than its source.
+# Builds Hale's native helpers into build/: the process runtime's supervisor (hale-shim) and
+# the spawn server every Node process starts its children through (hale-spawner). Runs as
+# npm's postinstall; skips a binary that is newer than its source and this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=native/hale-shim.c
-out=build/hale-shim
-if [ -x "$out" ] && [ "$out" -nt "$src" ] && [ "$out" -nt "$0" ]; then
+names=(hale-shim hale-spawner)
+stale=()
+for name in "${names[@]}"; do
+  out=build/$name
+  if ! { [ -x "$out" ] && [ "$out" -nt "native/$name.c" ] && [ "$out" -nt "$0" ]; }; then
+    stale+=("$name")
+  fi
+done
+if [ ${#stale[@]} -eq 0 ]; then
   exit 0
 fi
 if [ "$(uname -s)" != Linux ]; then
-  echo "build-native: skipping hale-shim (the process runtime needs Linux)" >&2
+  echo "build-native: skipping ${stale[*]} (the process runtime needs Linux)" >&2
   exit 0
 fi
 cc="${CC:-}"
@@ -19,12 +26,15 @@ if [ -z "$cc" ]; then
   done
 fi
 if [ -z "$cc" ]; then
-  echo "build-native: no C compiler found (install gcc or clang, or set CC); the process runtime needs build/hale-shim" >&2
+  echo "build-native: no C compiler found (install gcc or clang, or set CC); the process runtime needs ${stale[*]/#/build/}" >&2
   exit 1
 fi
 mkdir -p build
-# Build to a temporary name, then rename: a running shim keeps its old inode.
-trap 'rm -f "$out.tmp.$$"' EXIT
-"$cc" -O2 -std=c11 -Wall -Wextra -o "$out.tmp.$$" "$src"
-mv -f "$out.tmp.$$" "$out"
-echo "build-native: built $out"
+# Build to a temporary name, then rename: a running binary keeps its old inode.
+trap 'rm -f build/*.tmp.$$' EXIT
+for name in "${stale[@]}"; do
+  out=build/$name
+  "$cc" -O2 -std=c11 -Wall -Wextra -o "$out.tmp.$$" "native/$name.c"
+  mv -f "$out.tmp.$$" "$out"
+  echo "build-native: built $out"
+done

@@ -1,17 +1,32 @@
-// Spawning processes off the agent's event loop. `child_process.spawn` forks the calling
-// process, and forking a 150+ MB Node.js process blocks its thread for milliseconds (copying
-// page tables). With a burst of pods (one shim per container, plus exec probes and hooks) the
-// forks alone kept the event loop busy for seconds. Here they happen on one shared worker
-// thread; the main thread only exchanges small messages with it.
+// Starting processes without forking this process. `child_process.spawn` forks the calling
+// process, and a fork of a 150+ MB Node.js process costs milliseconds of CPU: it copies the
+// page tables, write-protects the whole heap (every later write to a page faults) and holds
+// the mm lock. A burst of pods (a shim per container, exec probes, hooks, `ip` commands) spent
+// seconds of CPU there, even with the forks moved to a worker thread. So each Node process
+// (each thread that uses this module) forks once, at first use, a small C spawn server
+// (native/hale-spawner.c, build/hale-spawner) and asks it, over its stdin and stdout, to start
+// every other process: forking that ~1 MB process costs tens of microseconds.
 //
 // Two kinds of request:
 // - collect: run a command to completion, capture the start of its output, kill its process
-//   group after a timeout (exec probes and hooks);
+//   group after a timeout (exec probes and hooks, `ip`);
 // - shim: start a detached hale-shim and wait for its one status line; the shim's exit is
-//   reported later (while this process runs).
-// The worker is written in plain JavaScript (a string evaluated as CommonJS) so that it works
-// the same under tsx and in the esbuild bundle, without a separate file to ship.
-import { Worker } from 'node:worker_threads';
+//   reported later (the server is its parent and reaps it).
+// The server is restarted when it dies (requests in flight fail; shim exit watchers are told
+// to re-check). It never keeps this process alive while idle, and exits when this process
+// does, killing nothing: shims are detached and outlive the agent.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeRequest, RecordReader } from './spawn-protocol.ts';
+
+// HALE_ROOT is set by bin/hale.js (the bundled build lives elsewhere than this file).
+const REPO_ROOT = process.env.HALE_ROOT ?? fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** build/hale-spawner, built by scripts/build-native.sh (npm postinstall) beside hale-shim. */
+export const SPAWN_SERVER_PATH = join(REPO_ROOT, 'build', 'hale-spawner');
 
 export interface CollectRequest {
   file: string;
@@ -48,96 +63,9 @@ export interface ShimSpawnResult {
   onExit(listener: () => void): void;
 }
 
-const WORKER_SOURCE = String.raw`
-const { spawn } = require('node:child_process');
-const { openSync, closeSync } = require('node:fs');
-const { constants } = require('node:os');
-const { parentPort } = require('node:worker_threads');
-
-const exitCodeOf = (code, signal) => code !== null ? code : 128 + (signal ? (constants.signals[signal] || 0) : 0);
-const killGroup = (child, signal) => { try { if (child.pid) process.kill(-child.pid, signal); } catch {} };
-
-function collect(id, r) {
-  let child;
-  try {
-    child = spawn(r.file, r.args, { detached: true, env: r.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    parentPort.postMessage({ id, error: String(err && err.message || err) });
-    return;
-  }
-  const capture = (stream) => {
-    const chunks = []; let size = 0;
-    stream.on('data', (chunk) => { if (size < r.maxOutput) { chunks.push(chunk); size += chunk.length; } });
-    return () => Buffer.concat(chunks).subarray(0, r.maxOutput).toString('utf8');
-  };
-  const stdout = capture(child.stdout);
-  const stderr = capture(child.stderr);
-  let timedOut = false, code, grace, done = false;
-  const timer = setTimeout(() => { timedOut = true; killGroup(child, 'SIGKILL'); }, r.timeoutMs);
-  const finish = (exitCode) => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer); clearTimeout(grace);
-    parentPort.postMessage({ id, result: { exitCode, stdout: stdout(), stderr: stderr(), timedOut } });
-  };
-  child.once('error', (err) => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer); clearTimeout(grace);
-    parentPort.postMessage({ id, error: String(err && err.message || err) });
-  });
-  child.once('exit', (c, s) => { code = exitCodeOf(c, s); grace = setTimeout(() => finish(code), r.outputGraceMs); });
-  child.once('close', (c, s) => finish(code !== undefined ? code : exitCodeOf(c, s)));
-}
-
-function shim(id, r) {
-  let child;
-  try {
-    const stderrFd = openSync(r.stderrPath, 'a', 0o600);
-    try {
-      child = spawn(r.file, r.args, { detached: true, env: r.env, cwd: r.cwd, stdio: ['ignore', 'pipe', stderrFd] });
-    } finally {
-      closeSync(stderrFd);
-    }
-  } catch (err) {
-    parentPort.postMessage({ id, error: String(err && err.message || err) });
-    return;
-  }
-  let line = '', settled = false;
-  const settle = (statusLine) => {
-    if (settled) return;
-    settled = true;
-    child.stdout.destroy();
-    parentPort.postMessage({ id, result: { pid: child.pid, statusLine } });
-  };
-  child.once('error', (err) => {
-    if (settled) return;
-    settled = true;
-    parentPort.postMessage({ id, error: String(err && err.message || err) });
-  });
-  child.once('exit', () => parentPort.postMessage({ id, shimExited: true }));
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk) => {
-    line += chunk;
-    const end = line.indexOf('\n');
-    if (end >= 0) settle(line.slice(0, end));
-  });
-  child.stdout.on('end', () => settle(undefined));
-}
-
-parentPort.on('message', (m) => (m.kind === 'collect' ? collect : shim)(m.id, m.request));
-`;
-
 interface Pending {
   resolve(value: any): void;
   reject(err: Error): void;
-}
-
-interface WorkerMessage {
-  id: number;
-  result?: any;
-  error?: string;
-  shimExited?: boolean;
 }
 
 interface ShimExitWatch {
@@ -145,24 +73,56 @@ interface ShimExitWatch {
   listeners: (() => void)[];
 }
 
-/** The one spawning worker of this process, started on first use. */
+interface SpawnServer {
+  child: ChildProcess;
+  stdin: Socket;
+  stdout: Socket;
+}
+
+/**
+ * A request in flight keeps this process alive, as its child process would; an idle server
+ * does not. Both the answers' pipe and the process handle count: when the server dies, its
+ * 'close' (which fails what was in flight) needs the exit too.
+ */
+function keepAlive(server: SpawnServer, on: boolean): void {
+  if (on) {
+    server.child.ref();
+    server.stdout.ref();
+  } else {
+    server.child.unref();
+    server.stdout.unref();
+  }
+}
+
+/** This process's spawn server, started on first use. */
 class Spawner {
-  private worker?: Worker;
+  private server?: SpawnServer;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly shimExits = new Map<number, ShimExitWatch>();
 
-  collect(request: CollectRequest): Promise<CollectResult> {
-    return this.send('collect', request);
+  /** The server's pid while it runs (tests kill it). */
+  get serverPid(): number | undefined {
+    return this.server?.child.pid;
   }
 
-  async shim(request: ShimSpawnRequest): Promise<ShimSpawnResult> {
+  collect(r: CollectRequest): Promise<CollectResult> {
+    return this.send((id) =>
+      encodeRequest(
+        ['c', String(id), r.file, String(r.timeoutMs), String(r.maxOutput), String(r.outputGraceMs)],
+        [r.file, ...r.args],
+        r.env,
+      ),
+    );
+  }
+
+  async shim(r: ShimSpawnRequest): Promise<ShimSpawnResult> {
     const id = this.nextId++;
     const watch: ShimExitWatch = { exited: false, listeners: [] };
     this.shimExits.set(id, watch);
     let result: { pid?: number; statusLine?: string };
     try {
-      result = await this.send('shim', request, id);
+      result = await this.send(() => encodeRequest(['s', String(id), r.file, r.cwd, r.stderrPath], [r.file, ...r.args], r.env), id);
     } catch (err) {
       this.shimExits.delete(id);
       throw err;
@@ -176,39 +136,60 @@ class Spawner {
     };
   }
 
-  private send<T>(kind: 'collect' | 'shim', request: unknown, id = this.nextId++): Promise<T> {
-    const worker = this.ensureWorker();
+  private send<T>(encode: (id: number) => Buffer, id = this.nextId++): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const record = encode(id);
+      const server = this.ensureServer();
       this.pending.set(id, { resolve, reject });
-      // A request in flight keeps the process alive, as its child process would.
-      worker.ref();
-      worker.postMessage({ id, kind, request });
+      keepAlive(server, true);
+      server.stdin.write(record);
     });
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    // No --import tsx (or other loaders) in the worker: it is plain JavaScript and stays small.
-    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], stdout: false, stderr: false });
-    worker.unref();
-    worker.on('message', (m: WorkerMessage) => this.onMessage(m));
-    worker.on('error', (err) => this.onWorkerGone(worker, err));
-    worker.on('exit', (code) => this.onWorkerGone(worker, new Error(`the spawning worker exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
+  private ensureServer(): SpawnServer {
+    if (this.server) return this.server;
+    if (!existsSync(SPAWN_SERVER_PATH)) {
+      throw new Error(`the spawn server ${SPAWN_SERVER_PATH} is missing; build it with \`bash scripts/build-native.sh\``);
+    }
+    // The one fork of this process; stderr is ours, for the server's rare complaints.
+    const child = spawn(SPAWN_SERVER_PATH, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const server: SpawnServer = { child, stdin: child.stdin as Socket, stdout: child.stdout as Socket };
+    const reader = new RecordReader();
+    server.stdout.on('data', (chunk: Buffer) => {
+      for (const fields of reader.push(chunk)) this.onAnswer(fields);
+    });
+    // Errors surface through 'close' (or the child's 'error' when it could not start).
+    server.stdin.on('error', () => {});
+    server.stdout.on('error', () => {});
+    child.on('error', (err) => this.onServerGone(server, new Error(`the spawn server ${SPAWN_SERVER_PATH} failed: ${err.message}`)));
+    child.on('close', (code, signal) =>
+      this.onServerGone(server, new Error(`the spawn server exited (${signal ? `signal ${signal}` : `code ${code}`}) before answering`)),
+    );
+    server.stdin.unref();
+    keepAlive(server, false);
+    this.server = server;
+    return server;
   }
 
-  private onMessage(m: WorkerMessage): void {
-    if (m.shimExited) {
-      this.shimExited(m.id);
+  private onAnswer(fields: Buffer[]): void {
+    const kind = fields[0]?.toString('latin1');
+    const id = Number(fields[1]?.toString('latin1'));
+    if (kind === 'x') {
+      this.shimExited(id);
       return;
     }
-    const pending = this.pending.get(m.id);
+    const pending = this.pending.get(id);
     if (!pending) return;
-    this.pending.delete(m.id);
-    if (this.pending.size === 0) this.worker?.unref();
-    if (m.error !== undefined) pending.reject(new Error(m.error));
-    else pending.resolve(m.result);
+    this.pending.delete(id);
+    if (this.pending.size === 0 && this.server) keepAlive(this.server, false);
+    const text = (i: number) => fields[i]?.toString('utf8') ?? '';
+    if (kind === 'r') {
+      pending.resolve({ exitCode: Number(text(2)), stdout: text(4), stderr: text(5), timedOut: text(3) === '1' });
+    } else if (kind === 'p') {
+      pending.resolve({ pid: Number(text(2)), statusLine: text(3) === '1' ? text(4) : undefined });
+    } else {
+      pending.reject(new Error(kind === 'e' ? text(2) : `the spawn server answered '${kind}'`));
+    }
   }
 
   private shimExited(id: number): void {
@@ -219,10 +200,11 @@ class Spawner {
     for (const listener of watch.listeners) listener();
   }
 
-  /** The worker died: fail what is in flight, and let shim watchers re-check (they read the shim's files). */
-  private onWorkerGone(worker: Worker, err: Error): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
+  /** The server died: fail what is in flight, and let shim watchers re-check (they read the shim's files). */
+  private onServerGone(server: SpawnServer, err: Error): void {
+    if (this.server !== server) return;
+    this.server = undefined;
+    server.child.kill('SIGKILL');
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.reject(err);
