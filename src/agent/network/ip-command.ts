@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { type CollectResult, spawner } from '../runtime/process/spawner.ts';
 
 // `ip` needs only PATH to be found. A copy of the whole environment per run cost more main
-// thread time than the rest of a run (process.env is read key by key, then cloned to the worker).
+// thread time than the rest of a run (process.env is read key by key, then encoded for the
+// spawn server).
 let environment: Record<string, string> | undefined;
 const ipEnvironment = () => (environment ??= process.env.PATH ? { PATH: process.env.PATH } : {});
 
@@ -20,9 +21,9 @@ export class IpCommandError extends Error {
   }
 }
 
-// Forked on the runtime's spawning worker thread: `ip` runs forked from the agent's event
-// loop cost more CPU than everything else a burst of pods needed. Callers that run several
-// commands use ipBatch (one process for all of them).
+// Started by the runtime's spawn server (see spawner.ts): `ip` runs forked from the agent's
+// own process cost more CPU than everything else a burst of pods needed. Callers that run
+// several commands use ipBatch (one process for all of them).
 export async function ip(args: string[]): Promise<string> {
   let result: CollectResult;
   try {
