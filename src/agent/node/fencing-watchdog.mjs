@@ -8,7 +8,7 @@
 // HEARTBEAT_FILE holds the time (ms since the epoch) the last successful renewal was sent.
 // The watchdog exits when that file disappears (the data dir was removed), when a new agent
 // replaces it, or an hour after fencing with no agent back. Containers are found through the process runtime's records
-// (CONTAINERS_DIR/<id>/record.json): each workload's process group is killed when its pid
+// (CONTAINERS_DIR/<id>/record.json, and the shim's container.json): each workload's process group is killed when its pid
 // still names the same process (start time), and every process left in its cgroup after it.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,14 @@ function lastRenewal() {
     return Number(readFileSync(heartbeatFile, 'utf8').trim());
   } catch {
     return undefined;
+  }
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return {};
   }
 }
 
@@ -78,6 +86,8 @@ function fence() {
     } catch {
       continue;
     }
+    // A running container's record may predate its start: the shim's container.json has the pid.
+    if (!record.pid) record = { ...record, ...readJson(join(containersDir, id, 'container.json')) };
     if (record.pid && record.startTime !== undefined && startTimeOf(record.pid) === record.startTime) {
       kill(-record.pid);
       kill(record.pid);

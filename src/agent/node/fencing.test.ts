@@ -117,7 +117,9 @@ test('the watchdog kills the containers when the heartbeat is older than the tim
   assert.match(readFileSync(join(dir, 'fencing', 'fenced'), 'utf8'), /"containers":1/);
   // Still armed: a returning agent refreshes the heartbeat and a second failure fences again.
   const second = startWorkload();
-  writeFileSync(join(containers, 'c1', 'record.json'), JSON.stringify({ id: 'c1', pid: second.pid, startTime: startTimeOf(second.pid!) }));
+  // As the runtime leaves a running container: the record from before its start, the pid in the shim's container.json.
+  writeFileSync(join(containers, 'c1', 'record.json'), JSON.stringify({ id: 'c1' }));
+  writeFileSync(join(containers, 'c1', 'container.json'), JSON.stringify({ pid: second.pid, startTime: startTimeOf(second.pid!) }));
   writeFileSync(heartbeat, String(Date.now()));
   await exited(second);
   assert.equal(second.signalCode, 'SIGKILL');

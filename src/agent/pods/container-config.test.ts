@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { rotatedFiles } from '../logs/read-container-logs.ts';
 import { buildContainerConfig, ContainerConfigError, type ContainerConfigInput } from './container-config.ts';
 import { expandArgvLocal } from './expand-vars.ts';
 
@@ -54,6 +55,9 @@ test('argv, mounts, resources, log path and the termination-message file', async
   assert.ok((await stat(config.mounts[0].hostPath)).isDirectory(), 'the subPath was created');
   const message = config.mounts[1];
   assert.equal(message.containerPath, '/dev/termination-log');
+  // Beside the log (no directories of its own), and not taken for a rotated log file.
+  assert.equal(message.hostPath, path.join(dir, 'pods', 'default_web-0_u1', 'app', '3.termination-log'));
+  assert.deepEqual(await rotatedFiles(config.logPath), []);
   assert.equal(await readFile(message.hostPath, 'utf8'), '');
   assert.equal((await stat(message.hostPath)).mode & 0o777, 0o666);
   assert.equal(config.labels['io.kubernetes.pod.uid'], 'u1');

@@ -30,9 +30,12 @@ export function containerLogPath(dataDir: string, pod: KubeObject, containerName
   return path.join(podDirectory(dataDir, pod), containerName, `${restartCount}.log`);
 }
 
-/** The host file mounted at terminationMessagePath (dot directory: container names cannot start with "."). */
+/**
+ * The host file mounted at terminationMessagePath: beside the attempt's log, so that a start
+ * creates no directories of its own for it (log readers take only `N.log` and `N.log.M`).
+ */
 export function terminationMessageHostPath(dataDir: string, pod: KubeObject, containerName: string, restartCount: number): string {
-  return path.join(podDirectory(dataDir, pod), '.termination', containerName, String(restartCount));
+  return path.join(podDirectory(dataDir, pod), containerName, `${restartCount}.termination-log`);
 }
 
 export interface ContainerConfigInput {
@@ -106,11 +109,12 @@ export async function buildContainerConfig(input: ContainerConfigInput): Promise
   const mounts = await volumeMounts(input);
 
   const annotations: Record<string, string> = { [CONTAINER_KIND_ANNOTATION]: input.kind };
+  const logPath = containerLogPath(dataDir, pod, container.name, restartCount);
+  await mkdir(path.dirname(logPath), { recursive: true });
   const messagePath: string | undefined = container.terminationMessagePath || undefined;
   if (messagePath) {
     // Like the kubelet: a fresh, world-writable file per attempt, mounted at terminationMessagePath.
     const hostFile = terminationMessageHostPath(dataDir, pod, container.name, restartCount);
-    await mkdir(path.dirname(hostFile), { recursive: true });
     await writeFile(hostFile, '');
     await chmod(hostFile, 0o666);
     mounts.push({ containerPath: messagePath, hostPath: hostFile, readOnly: false });
@@ -119,8 +123,6 @@ export async function buildContainerConfig(input: ContainerConfigInput): Promise
   }
   annotations[TERMINATION_MESSAGE_POLICY_ANNOTATION] = container.terminationMessagePolicy ?? 'File';
 
-  const logPath = containerLogPath(dataDir, pod, container.name, restartCount);
-  await mkdir(path.dirname(logPath), { recursive: true });
   return {
     name: container.name,
     attempt: restartCount,

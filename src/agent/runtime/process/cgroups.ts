@@ -4,8 +4,8 @@
 // Layout under each hierarchy: <mount>/<root>/pod<sandbox>/<container> (like kubelet's kubepods).
 // When cgroups cannot be used (no controllers, not permitted) `enabled` is false with a reason,
 // and the runtime runs containers without limits.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerResources } from '../runtime.ts';
@@ -207,6 +207,9 @@ export class CgroupManager {
    */
   async signal(rel: string, signal: NodeJS.Signals, except?: (pid: number) => boolean): Promise<void> {
     if (!this.enabled) return;
+    // Usually nothing is left to signal (the workload and its group already got it, or ended):
+    // then there is nothing that could fork either, and no freeze/thaw round trip is needed.
+    if (this.pids(rel).every((pid) => except?.(pid))) return;
     const freezer = this.hierarchies.get('freezer');
     const dir = freezer && this.path('freezer', rel)!;
     if (!dir || !existsSync(dir)) {
@@ -268,8 +271,8 @@ export class CgroupManager {
   async remove(rel: string): Promise<void> {
     if (!this.enabled) return;
     for (let attempt = 0; ; attempt++) {
-      let busy = false;
-      for (const dir of this.dirs(rel)) busy = !removeTree(dir) || busy;
+      const removed = await Promise.all(this.dirs(rel).map(removeTree));
+      const busy = removed.includes(false);
       if (!busy) return;
       if (attempt >= 100) throw new Error(`cgroup ${this.rootName}/${rel} is still busy`);
       if (attempt === 0) await this.signal(rel, 'SIGKILL');
@@ -346,15 +349,22 @@ function subdirs(dir: string): string[] {
   }
 }
 
-/** rmdir children first; false if something is still busy. */
-function removeTree(dir: string): boolean {
-  if (!existsSync(dir)) return true;
-  let ok = true;
-  for (const child of subdirs(dir)) ok = removeTree(join(dir, child)) && ok;
+/**
+ * rmdir children first; false if something is still busy. Off the event loop: removing a
+ * cgroup is slow in the kernel, and a pod's removal makes ten of them.
+ */
+async function removeTree(dir: string): Promise<boolean> {
+  let children: string[];
   try {
-    rmdirSync(dir);
+    children = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ok = false;
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
   }
-  return ok;
+  const removed = await Promise.all(children.map((child) => removeTree(join(dir, child))));
+  try {
+    await rmdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+  }
+  return !removed.includes(false);
 }

@@ -27,9 +27,10 @@ test('each pod gets its own address, the same one again, and it survives a resta
   const reloaded = new PodIpAllocator(file, '127.9.0.0/24');
   assert.equal(reloaded.lookup('pod-b'), b);
   assert.equal(reloaded.allocate('pod-c'), '127.9.0.3');
+  await reloaded.persisted();
 });
 
-test('released addresses are reused only after the rest of the range (next-fit), and exhaustion is reported', () => {
+test('released addresses are reused only after the rest of the range (next-fit), and exhaustion is reported', async () => {
   const ips = new PodIpAllocator(join(dir, 'b.json'), '127.9.1.0/30');
   assert.equal(ips.allocate('one'), '127.9.1.1');
   ips.release('one');
@@ -37,11 +38,13 @@ test('released addresses are reused only after the rest of the range (next-fit),
   assert.equal(ips.allocate('two'), '127.9.1.2');
   assert.equal(ips.allocate('three'), '127.9.1.1');
   assert.throws(() => ips.allocate('four'), /no free pod IP/);
+  await ips.persisted(); // written in the background: not into a directory being removed
 });
 
-test('isolated mode: any private range, the reserved gateway address is never handed out', () => {
+test('isolated mode: any private range, the reserved gateway address is never handed out', async () => {
   assert.deepEqual(cidrRange('10.42.3.0/24', { loopback: false }), { first: parseIpv4('10.42.3.1'), last: parseIpv4('10.42.3.254') });
   const ips = new PodIpAllocator(join(dir, 'isolated.json'), '10.42.3.0/30', { loopback: false, reserved: ['10.42.3.1'] });
   assert.equal(ips.allocate('a'), '10.42.3.2');
   assert.throws(() => ips.allocate('b'), /no free pod IP/);
+  await ips.persisted();
 });

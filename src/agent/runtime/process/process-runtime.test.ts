@@ -212,6 +212,10 @@ describe('restart of the runtime', () => {
     const pid = first.containerPid(long.id);
     first.close();
     runtimes.splice(runtimes.indexOf(first), 1);
+    // One record write per start: on disk it is still "created"; the shim's files tell the rest.
+    const onDisk = JSON.parse(readFileSync(join(rootDir, 'containers', long.id, 'record.json'), 'utf8'));
+    assert.equal(onDisk.state, 'created');
+    assert.equal(onDisk.pid, undefined);
 
     writeFileSync(goFile, '');
     const exitFile = join(rootDir, 'containers', ending.id, 'exit.json');
@@ -231,6 +235,26 @@ describe('restart of the runtime', () => {
     assert.equal((await second.waitContainer(long.id)).exitCode, 137);
     await second.removePodSandbox(long.sandboxId);
     await second.removePodSandbox(ending.sandboxId);
+  });
+  test('after a restart, a container whose shim was killed runs on, and ends as Unknown (no exit code to learn)', async () => {
+    const rootDir = join(root, 'adopt-no-shim');
+    const first = newRuntime(rootDir);
+    const c = await run(['sleep', '1000'], {}, first);
+    const pid = first.containerPid(c.id)!;
+    const shimPid = Number(readFileSync(join(rootDir, 'containers', c.id, 'shim.pid'), 'utf8'));
+    first.close();
+    runtimes.splice(runtimes.indexOf(first), 1);
+    process.kill(shimPid, 'SIGKILL');
+    await until('the shim to be gone', () => !isAlive(shimPid));
+
+    const second = newRuntime(rootDir);
+    assert.equal((await second.containerStatus(c.id))?.state, 'running');
+    assert.equal(second.containerPid(c.id), pid);
+    process.kill(pid, 'SIGKILL');
+    const ended = await second.waitContainer(c.id);
+    assert.equal(ended.exitCode, 255);
+    assert.equal(ended.reason, 'Unknown');
+    await second.removePodSandbox(c.sandboxId);
   });
 });
 

@@ -55,7 +55,7 @@ import { type ExecContext, execSync, startExecSession } from './exec-session.ts'
 import { createMountLinks, removeMountLinks } from './mount-links.ts';
 import { PodIpAllocator } from './pod-ip.ts';
 import { bootId, isSameProcess, processGroupMembers, processTreeUsage, readProcStat, trySignal } from './proc.ts';
-import { DEFAULT_SHIM_PATH, readContainerInfo, readExitInfo, type ShimExitInfo, startShim } from './shim.ts';
+import { DEFAULT_SHIM_PATH, readContainerInfo, readExitInfo, readShimPid, type ShimExitInfo, startShim } from './shim.ts';
 import { type ContainerRecord, type SandboxRecord, StateStore } from './state-store.ts';
 
 export const DEFAULT_LOG_MAX_SIZE_BYTES = 10 * 1024 * 1024;
@@ -292,9 +292,10 @@ export class ProcessRuntime implements Runtime {
       bootId: result.info.bootId,
       startedAt: result.info.startedAt,
     });
-    // Not waited for: until it lands, a restarted agent adopts the container from the shim's
-    // container.json (see adopt).
-    this.persist(this.store.saveContainer(c));
+    // Not saved: the record on disk stays "created" until the exit, and a restarted agent
+    // learns the rest from the shim's container.json and shim.pid (see adopt). One record
+    // write per start: each write is a new inode, costly on some file systems (see
+    // docs/benchmarks-agent.md, "Fewer files per container start").
     this.watchForExit(c);
     result.onShimExit(() => this.checkExit(c));
     this.checkExit(c);
@@ -409,10 +410,21 @@ export class ProcessRuntime implements Runtime {
   /** On load: a running container is watched again, or its end is recorded. */
   private adopt(c: ContainerRecord): void {
     if (c.state === 'created') {
-      // The previous instance may have died between starting the shim and saving the record.
-      const info = readContainerInfo(this.store.containerDir(c.id));
+      // Saved before its shim started (the running state is not saved): the shim's own files
+      // say whether it did start, and which processes to watch.
+      const dir = this.store.containerDir(c.id);
+      const info = readContainerInfo(dir);
       if (!info) return;
-      Object.assign(c, { state: 'running', pid: info.pid, startTime: info.startTime, bootId: info.bootId, startedAt: info.startedAt });
+      const shimPid = readShimPid(dir);
+      Object.assign(c, {
+        state: 'running',
+        shimPid,
+        shimStartTime: supervisorStartTime(shimPid, info.startTime),
+        pid: info.pid,
+        startTime: info.startTime,
+        bootId: info.bootId,
+        startedAt: info.startedAt,
+      });
     }
     if (c.state !== 'running') return;
     if (this.checkExit(c)) return;
@@ -572,6 +584,15 @@ export class ProcessRuntime implements Runtime {
 
 function podCgroup(sandboxId: string): string {
   return `pod${sandboxId}`;
+}
+
+/**
+ * The start time of process `shimPid` if it can still be the workload's supervisor: the shim
+ * forked the workload, so a process under that pid that started later is another one.
+ */
+function supervisorStartTime(shimPid: number | undefined, workloadStartTime: number): number | undefined {
+  const stat = shimPid ? readProcStat(shimPid) : undefined;
+  return stat && stat.startTime <= workloadStartTime ? stat.startTime : undefined;
 }
 
 function startFailure(message: string): ShimExitInfo {

@@ -59,6 +59,12 @@ export function readExitInfo(stateDir: string): ShimExitInfo | undefined {
   return readJson(join(stateDir, 'exit.json'));
 }
 
+/** shim.pid: the supervisor's pid, written (tmp + rename) before it forks the workload. */
+export function readShimPid(stateDir: string): number | undefined {
+  const pid = Number(readFileSafe(join(stateDir, 'shim.pid')).trim());
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
 export interface RunShimOptions {
   shimPath: string;
   stateDir: string;
