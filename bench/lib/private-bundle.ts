@@ -18,8 +18,12 @@ export async function buildPrivateBundle(): Promise<string> {
   mkdirSync(outDir, { recursive: true });
   const entry = join(outDir, 'hale.mjs');
   await build({
-    // The same entry points as package.json "build": the userspace proxy's worker sits beside hale.mjs.
-    entryPoints: { hale: join(repoRoot, 'src/cli/main.ts'), 'hale-proxy-worker': join(repoRoot, 'src/proxy/userspace-proxy-worker.ts') },
+    // The same entry points as package.json "build": the workers (userspace proxy, embedded agent) sit beside hale.mjs.
+    entryPoints: {
+      hale: join(repoRoot, 'src/cli/main.ts'),
+      'hale-proxy-worker': join(repoRoot, 'src/proxy/userspace-proxy-worker.ts'),
+      'hale-agent-worker': join(repoRoot, 'src/agent/agent-worker.ts'),
+    },
     bundle: true,
     platform: 'node',
     format: 'esm',

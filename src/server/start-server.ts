@@ -5,8 +5,9 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { startNodeAgentThread } from '../agent/agent-thread.ts';
 import type { NetworkModeSetting } from '../agent/network/network-mode.ts';
-import { type RunningNodeAgent, runNodeAgent } from '../agent/run-node-agent.ts';
+import type { RunningNodeAgent } from '../agent/run-node-agent.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
 import { builtinResources } from '../api/resources.ts';
 import { DEFAULT_TOLERATION_SECONDS, defaultTolerationSecondsAdmission } from '../apiserver/admission/default-toleration-seconds.ts';
@@ -145,27 +146,34 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   let agent: RunningNodeAgent | undefined;
   if (!opts.disableAgent) {
-    const agentClient = new RestClient(
-      { server: url, caPem: opts.insecureHttp ? undefined : creds.caPem, token: agentToken },
-      { userAgent: 'hale-agent', socketPath },
-    );
-    agent = await runNodeAgent({
-      client: agentClient,
-      nodeName: opts.nodeName ?? hostname().toLowerCase(),
-      dataDir: join(dataDir, 'agent'),
-      agentToken,
-      agentPort: opts.agentPort ?? 0,
-      podCidr: opts.podCidr,
-      clusterCidr: opts.clusterCidr,
-      networkMode: opts.networkMode,
-      leaseDurationSeconds: opts.failover?.nodeLeaseDurationSeconds,
-      leaseRenewIntervalMs: opts.failover?.nodeLeaseRenewIntervalMs,
-      fencingTimeoutMs: opts.failover?.fencingTimeoutMs,
-      proxyMode: opts.proxyMode,
-      serviceCidr: opts.serviceCidr,
-      clusterDns,
-      clusterDomain,
-      logger: logger.child({ component: 'agent' }),
+    // The agent runs on a worker thread (src/agent/agent-thread.ts): its pod work and the
+    // API server's requests then use two cores. It builds its own client and logger from these.
+    const nodeName = opts.nodeName ?? hostname().toLowerCase();
+    agent = await startNodeAgentThread({
+      workerData: {
+        client: {
+          config: { server: url, caPem: opts.insecureHttp ? undefined : creds.caPem, token: agentToken },
+          options: { userAgent: 'hale-agent', socketPath },
+        },
+        logLevel: opts.logLevel ?? 'info',
+        agent: {
+          nodeName,
+          dataDir: join(dataDir, 'agent'),
+          agentToken,
+          agentPort: opts.agentPort ?? 0,
+          podCidr: opts.podCidr,
+          clusterCidr: opts.clusterCidr,
+          networkMode: opts.networkMode,
+          leaseDurationSeconds: opts.failover?.nodeLeaseDurationSeconds,
+          leaseRenewIntervalMs: opts.failover?.nodeLeaseRenewIntervalMs,
+          fencingTimeoutMs: opts.failover?.fencingTimeoutMs,
+          proxyMode: opts.proxyMode,
+          serviceCidr: opts.serviceCidr,
+          clusterDns,
+          clusterDomain,
+        },
+      },
+      logger: logger.child({ component: 'agent', node: nodeName }),
     });
   }
   api.setReady(true);
