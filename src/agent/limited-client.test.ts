@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { RestClient } from '../client/rest-client.ts';
 import { backgroundClient, foregroundClient, inRequestSlot, RequestGate, withConcurrencyLimit } from './limited-client.ts';
 
@@ -110,4 +111,27 @@ test('inRequestSlot runs its task in a slot of the view, with the client behind 
   fake.waiting.shift()?.();
   assert.deepEqual(await inSlot, { path: '/b' });
   assert.equal(await inRequestSlot(fake.client, async (c) => c === fake.client), true, 'without a gate the task runs at once');
+});
+
+test('a full background lane waits for a request to end, not on a busy timer', async (t) => {
+  const fake = fakeClient();
+  const gate = new RequestGate(2, { limit: 1, maxDelayMs: 10 });
+  const bg = backgroundClient(fake.client, gate);
+  const first = bg.request('POST', '/event1');
+  const second = bg.request('POST', '/event2');
+  const arms = t.mock.method(globalThis, 'setTimeout');
+  await new Promise((r) => setImmediate(r));
+  const before = arms.mock.callCount();
+  // Wait well past maxDelayMs while the lane (limit 1) is full: no timer may be armed over
+  // and over (node:timers/promises does not go through the mocked global).
+  await delay(60);
+  assert.ok(arms.mock.callCount() - before <= 1, `setTimeout called ${arms.mock.callCount() - before} times while the lane was full`);
+  arms.mock.restore();
+  assert.deepEqual(fake.seen, ['POST /event1']);
+  fake.waiting.shift()?.();
+  await first;
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(fake.seen, ['POST /event1', 'POST /event2'], 'the next one starts when the first ended');
+  fake.waiting.shift()?.();
+  await second;
 });

@@ -81,7 +81,8 @@ export class RequestGate {
 
   /** Wakes the oldest background request when it has waited long enough, busy foreground or not. */
   private armAgingTimer(): void {
-    if (this.agingTimer || this.backgroundQueue.length === 0) return;
+    // A full lane starts its next request when one ends (runInBackground's finally), not on a timer.
+    if (this.agingTimer || this.backgroundQueue.length === 0 || this.backgroundRunning >= this.background.limit) return;
     const dueIn = this.backgroundQueue[0].since + this.background.maxDelayMs - performance.now();
     this.agingTimer = setTimeout(
       () => {

@@ -172,7 +172,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     mode: opts.proxyMode,
     serviceCidr: opts.serviceCidr,
     logger: logger.child({ component: 'proxy' }),
-    events: new EventRecorder(podClient, 'hale-proxy', logger, nodeName),
+    events: new EventRecorder(backgroundClient(client, podRequests), 'hale-proxy', logger, nodeName),
   });
   logger.info({ agentPort: server.port, logs: join(dataDir, 'pods') }, 'node agent started');
   return {

@@ -203,7 +203,8 @@ export class RestClient {
       waiting.abortedBy ??= by;
       controller.abort();
     };
-    if (timeoutMs > 0) waiting.timer = setTimeout(() => abort('timeout'), timeoutMs);
+    // Unref'd like AbortSignal.timeout: a request's time limit alone keeps no process alive.
+    if (timeoutMs > 0) waiting.timer = setTimeout(() => abort('timeout'), timeoutMs).unref();
     if (callerSignal?.aborted) abort('caller');
     else if (callerSignal) {
       const onAbort = () => abort('caller');

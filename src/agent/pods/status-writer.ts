@@ -72,6 +72,8 @@ interface Entry {
   /** The newest copy of the pod seen (from the informer or a write's response). */
   base?: KubeObject;
   desired?: Json;
+  /** When `desired` was asked for: the time of the conditions it changes. */
+  desiredAt?: Date;
   inflight?: Promise<void>;
   dirty: boolean;
   /** The last write failed: read the pod before comparing again. */
@@ -112,6 +114,7 @@ export class PodStatusWriter {
     }
     entry.base = newerOf(pod, entry.base);
     entry.desired = status;
+    entry.desiredAt = this.opts.now?.() ?? new Date();
     entry.dirty = true;
     if (!entry.inflight) entry.inflight = this.drain(entry);
   }
@@ -193,7 +196,7 @@ export class PodStatusWriter {
         // Ready in one write.
         await inRequestSlot(this.client, async (direct) => {
           const current = entry.base ?? base;
-          const merged = mergePodStatus(current.status, entry.desired ?? desired, this.opts.now?.() ?? new Date());
+          const merged = mergePodStatus(current.status, entry.desired ?? desired, entry.desiredAt ?? new Date());
           entry.dirty = false;
           if (sameStatus(current.status, merged)) return;
           const written = await direct.updateStatus(resources.pods, { ...current, status: merged });

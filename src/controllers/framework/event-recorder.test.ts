@@ -28,3 +28,24 @@ test('events are written once and repeats raise the count', async () => {
   assert.equal(tested.source.component, 'test-controller');
   assert.equal(events.find((e) => e.reason === 'Failed')!.type, 'Warning');
 });
+
+test('a repeat recorded while the first Event is still being created counts on it', async () => {
+  const cm = await cluster.client.create(resources.configMaps, 'default', { metadata: { name: 'slow-events' } });
+  // A client whose creates wait until released, as Events do behind a busy request lane.
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const slow = Object.create(cluster.client) as typeof cluster.client;
+  const create = cluster.client.create.bind(cluster.client);
+  slow.create = (async (res, namespace, obj, opts) => {
+    await released;
+    return create(res, namespace, obj, opts);
+  }) as typeof create;
+  const recorder = new EventRecorder(slow, 'test-controller');
+  const writes = [recorder.event(cm, 'Warning', 'Unhealthy', 'probe failed'), recorder.event(cm, 'Warning', 'Unhealthy', 'probe failed')];
+  const third = recorder.event(cm, 'Warning', 'Unhealthy', 'probe failed');
+  release();
+  await Promise.all([...writes, third]);
+  const list = await cluster.client.list(resources.events, 'default', { fieldSelector: `involvedObject.uid=${cm.metadata!.uid}` });
+  assert.equal(list.items.length, 1, 'one Event, not one per repeat');
+  assert.equal(list.items[0].count, 3);
+});

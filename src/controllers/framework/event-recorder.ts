@@ -19,6 +19,8 @@ interface Recorded {
   count: number;
   firstTimestamp: string;
   at: number;
+  /** Settles once the Event exists (true) or could not be created (false). */
+  created: Promise<boolean>;
 }
 
 function timestamp(d = new Date()): string {
@@ -47,10 +49,13 @@ export class EventRecorder {
     const key = `${meta.uid}|${fieldPath ?? ''}|${type}|${reason}|${message}`;
     const now = new Date();
     const previous = this.recent.get(key);
-    try {
-      if (previous && now.getTime() - previous.at < aggregationWindowMs) {
-        previous.count++;
-        previous.at = now.getTime();
+    if (previous && now.getTime() - previous.at < aggregationWindowMs) {
+      previous.count++;
+      previous.at = now.getTime();
+      // The first one may still be on its way (writes can queue behind more urgent ones): a
+      // repeat counts on it rather than making an Event of its own.
+      if (!(await previous.created)) return this.event(obj, type, reason, message, fieldPath);
+      try {
         await this.client.patch(
           resources.events,
           previous.namespace,
@@ -58,10 +63,19 @@ export class EventRecorder {
           { count: previous.count, lastTimestamp: timestamp(now) },
           'merge',
         );
-        return;
+      } catch (err) {
+        // The Event may have been removed (TTL, namespace deletion): start a new one next time.
+        if (this.recent.get(key) === previous) this.recent.delete(key);
+        this.logger?.debug({ err: err instanceof Error ? err.message : String(err), reason }, 'could not record event');
       }
-      const name = `${meta.name}.${randomBytes(8).toString('hex')}`;
-      const ts = timestamp(now);
+      return;
+    }
+    const name = `${meta.name}.${randomBytes(8).toString('hex')}`;
+    const ts = timestamp(now);
+    let settle!: (created: boolean) => void;
+    const record: Recorded = { name, namespace, count: 1, firstTimestamp: ts, at: now.getTime(), created: new Promise((r) => (settle = r)) };
+    this.remember(key, record);
+    try {
       await this.client.create(resources.events, namespace, {
         metadata: { name, namespace },
         involvedObject: {
@@ -83,10 +97,10 @@ export class EventRecorder {
         reportingComponent: this.component,
         reportingInstance: this.host ?? '',
       });
-      this.remember(key, { name, namespace, count: 1, firstTimestamp: ts, at: now.getTime() });
+      settle(true);
     } catch (err) {
-      // The Event may have been removed (TTL, namespace deletion): start a new one next time.
-      this.recent.delete(key);
+      if (this.recent.get(key) === record) this.recent.delete(key);
+      settle(false);
       this.logger?.debug({ err: err instanceof Error ? err.message : String(err), reason }, 'could not record event');
     }
   }

@@ -209,11 +209,12 @@ export class CgroupManager {
     if (!this.enabled) return;
     // Usually nothing is left to signal (the workload and its group already got it, or ended):
     // then there is nothing that could fork either, and no freeze/thaw round trip is needed.
-    if (this.pids(rel).every((pid) => except?.(pid))) return;
+    const members = this.pids(rel);
+    if (members.every((pid) => except?.(pid))) return;
     const freezer = this.hierarchies.get('freezer');
     const dir = freezer && this.path('freezer', rel)!;
     if (!dir || !existsSync(dir)) {
-      for (const pid of this.pids(rel)) if (!except?.(pid)) trySignalPid(pid, signal);
+      for (const pid of members) if (!except?.(pid)) trySignalPid(pid, signal);
       return;
     }
     if (freezer.version === 2 && signal === 'SIGKILL' && !except && tryWriteControl(dir, 'cgroup.kill', '1')) return;

@@ -129,7 +129,7 @@ export function startExecSession(ctx: ExecContext, opts: ExecOptions): Promise<S
   });
 }
 
-/** Runs a command to completion (probes, hooks); the fork happens on the spawning worker thread. */
+/** Runs a command to completion (probes, hooks), started by the spawn server (spawner.ts). */
 export function execSync(ctx: ExecContext, argv: string[], timeoutMs: number): Promise<ExecResult> {
   return spawner.collect({
     file: ctx.shimPath,

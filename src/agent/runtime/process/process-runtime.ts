@@ -55,7 +55,7 @@ import { type ExecContext, execSync, startExecSession } from './exec-session.ts'
 import { createMountLinks, removeMountLinks } from './mount-links.ts';
 import { PodIpAllocator } from './pod-ip.ts';
 import { bootId, isSameProcess, processGroupMembers, processTreeUsage, readProcStat, trySignal } from './proc.ts';
-import { DEFAULT_SHIM_PATH, readContainerInfo, readExitInfo, readShimPid, type ShimExitInfo, startShim } from './shim.ts';
+import { DEFAULT_SHIM_PATH, readContainerInfo, readExitInfo, readShimPid, type ShimContainerInfo, type ShimExitInfo, startShim } from './shim.ts';
 import { type ContainerRecord, type SandboxRecord, StateStore } from './state-store.ts';
 
 export const DEFAULT_LOG_MAX_SIZE_BYTES = 10 * 1024 * 1024;
@@ -283,15 +283,7 @@ export class ProcessRuntime implements Runtime {
       this.finalize(c, result.exit ?? startFailure(result.error));
       throw new Error(result.error);
     }
-    Object.assign(c, {
-      state: 'running',
-      shimPid: result.shimPid,
-      shimStartTime: readProcStat(result.shimPid)?.startTime,
-      pid: result.info.pid,
-      startTime: result.info.startTime,
-      bootId: result.info.bootId,
-      startedAt: result.info.startedAt,
-    });
+    markRunning(c, result.shimPid, readProcStat(result.shimPid)?.startTime, result.info);
     // Not saved: the record on disk stays "created" until the exit, and a restarted agent
     // learns the rest from the shim's container.json and shim.pid (see adopt). One record
     // write per start: each write is a new inode, costly on some file systems (see
@@ -416,15 +408,7 @@ export class ProcessRuntime implements Runtime {
       const info = readContainerInfo(dir);
       if (!info) return;
       const shimPid = readShimPid(dir);
-      Object.assign(c, {
-        state: 'running',
-        shimPid,
-        shimStartTime: supervisorStartTime(shimPid, info.startTime),
-        pid: info.pid,
-        startTime: info.startTime,
-        bootId: info.bootId,
-        startedAt: info.startedAt,
-      });
+      markRunning(c, shimPid, supervisorStartTime(shimPid, info.startTime), info);
     }
     if (c.state !== 'running') return;
     if (this.checkExit(c)) return;
@@ -584,6 +568,19 @@ export class ProcessRuntime implements Runtime {
 
 function podCgroup(sandboxId: string): string {
   return `pod${sandboxId}`;
+}
+
+/** The record of a started container: its shim, and the workload the shim reported. */
+function markRunning(c: ContainerRecord, shimPid: number | undefined, shimStartTime: number | undefined, info: ShimContainerInfo): void {
+  Object.assign(c, {
+    state: 'running',
+    shimPid,
+    shimStartTime,
+    pid: info.pid,
+    startTime: info.startTime,
+    bootId: info.bootId,
+    startedAt: info.startedAt,
+  });
 }
 
 /**

@@ -100,7 +100,7 @@ export type ShimStartResult =
   | { started: false; shimPid?: number; exit?: ShimExitInfo; error: string };
 
 /**
- * Starts the detached supervisor (forked on the spawning worker thread) and waits for its one
+ * Starts the detached supervisor (through the spawn server, spawner.ts) and waits for its one
  * status line ("started PID" or "failed"). The shim outlives us; its exit is still reported
  * while we run.
  */

@@ -25,6 +25,9 @@ import { encodeRequest, RecordReader } from './spawn-protocol.ts';
 // HALE_ROOT is set by bin/hale.js (the bundled build lives elsewhere than this file).
 const REPO_ROOT = process.env.HALE_ROOT ?? fileURLToPath(new URL('../../../../', import.meta.url));
 
+/** The spawn server reads whole, non-negative numbers only. */
+const wholeNumber = (n: number) => String(Number.isFinite(n) ? Math.max(0, Math.ceil(n)) : 2 ** 31 - 1);
+
 /** build/hale-spawner, built by scripts/build-native.sh (npm postinstall) beside hale-shim. */
 export const SPAWN_SERVER_PATH = join(REPO_ROOT, 'build', 'hale-spawner');
 
@@ -109,7 +112,7 @@ class Spawner {
   collect(r: CollectRequest): Promise<CollectResult> {
     return this.send((id) =>
       encodeRequest(
-        ['c', String(id), r.file, String(r.timeoutMs), String(r.maxOutput), String(r.outputGraceMs)],
+        ['c', String(id), r.file, wholeNumber(r.timeoutMs), wholeNumber(r.maxOutput), wholeNumber(r.outputGraceMs)],
         [r.file, ...r.args],
         r.env,
       ),
