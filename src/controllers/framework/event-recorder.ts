@@ -73,7 +73,14 @@ export class EventRecorder {
     const name = `${meta.name}.${randomBytes(8).toString('hex')}`;
     const ts = timestamp(now);
     let settle!: (created: boolean) => void;
-    const record: Recorded = { name, namespace, count: 1, firstTimestamp: ts, at: now.getTime(), created: new Promise((r) => (settle = r)) };
+    const record: Recorded = {
+      name,
+      namespace,
+      count: 1,
+      firstTimestamp: ts,
+      at: now.getTime(),
+      created: new Promise((r) => (settle = r)),
+    };
     this.remember(key, record);
     try {
       await this.client.create(resources.events, namespace, {

@@ -55,7 +55,15 @@ import { type ExecContext, execSync, startExecSession } from './exec-session.ts'
 import { createMountLinks, removeMountLinks } from './mount-links.ts';
 import { PodIpAllocator } from './pod-ip.ts';
 import { bootId, isSameProcess, processGroupMembers, processTreeUsage, readProcStat, trySignal } from './proc.ts';
-import { DEFAULT_SHIM_PATH, readContainerInfo, readExitInfo, readShimPid, type ShimContainerInfo, type ShimExitInfo, startShim } from './shim.ts';
+import {
+  DEFAULT_SHIM_PATH,
+  readContainerInfo,
+  readExitInfo,
+  readShimPid,
+  type ShimContainerInfo,
+  type ShimExitInfo,
+  startShim,
+} from './shim.ts';
 import { type ContainerRecord, type SandboxRecord, StateStore } from './state-store.ts';
 
 export const DEFAULT_LOG_MAX_SIZE_BYTES = 10 * 1024 * 1024;
