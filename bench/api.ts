@@ -14,7 +14,6 @@
 //        [--entry FILE]   run this prebuilt server script instead (A/B runs of two builds)
 
 import { writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { type HaleProcess, makeTempDir, removeTempDir, startHaleProcess } from './lib/hale-process.ts';
 import { BenchHttpClient } from './lib/http.ts';
 import { type LoadResult, runClosedLoop, runOpenLoop } from './lib/load.ts';
+import { loadAverage, machineInfo } from './lib/machine.ts';
 import { buildPrivateBundle } from './lib/private-bundle.ts';
 import { readProcessCpuMs, readProcessMemory, toMiB } from './lib/process-rss.ts';
 import { type LatencySummary, perSecond, roundSummary, summarize } from './lib/stats.ts';
@@ -487,7 +487,7 @@ async function serverEntry(): Promise<{ entry: string; nodeFlags: string[] }> {
 
 async function main() {
   const startedAt = new Date();
-  const loadAtStart = Math.round(loadavg()[0] * 100) / 100;
+  const loadAtStart = loadAverage();
   const benchStarted = performance.now();
   const dataDir = makeTempDir();
   log(`building the server (${args.server})`);
@@ -516,16 +516,8 @@ async function main() {
     const results = {
       benchmark: 'api',
       date: startedAt.toISOString(),
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-        platform: `${process.platform}/${process.arch}`,
-        // Other work on the machine skews every figure; a load far above 0 means noise.
-        loadAverage1mAtStart: loadAtStart,
-        loadAverage1mAtEnd: Math.round(loadavg()[0] * 100) / 100,
-      },
+      // Other work on the machine skews every figure; a load far above 0 means noise.
+      machine: { ...machineInfo(loadAtStart), platform: `${process.platform}/${process.arch}`, loadAverage1mAtEnd: loadAverage() },
       config,
       crud: { create: crud.create, get: crud.get, update: crud.update, delete: del },
       openLoop,

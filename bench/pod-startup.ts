@@ -24,7 +24,6 @@
 //                            top-level figures are the last burst's; all are in "bursts")
 
 import { writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -41,6 +40,7 @@ import {
   startAgentServer,
 } from './lib/agent-pods.ts';
 import { removeTempDir } from './lib/hale-process.ts';
+import { loadAverage, machineInfo } from './lib/machine.ts';
 import { buildPrivateBundle } from './lib/private-bundle.ts';
 import { readProcessCpuMs, readProcessMemory, toMiB } from './lib/process-rss.ts';
 import { type LatencySummary, roundSummary, summarize } from './lib/stats.ts';
@@ -189,7 +189,7 @@ function sumRssMiB(pids: number[]): number | undefined {
 
 async function main() {
   const startedAt = new Date();
-  const loadAtStart = Math.round(loadavg()[0] * 100) / 100;
+  const loadAtStart = loadAverage();
   const benchStarted = performance.now();
 
   log('starting hale server with its agent');
@@ -223,13 +223,7 @@ async function main() {
     results = {
       benchmark: 'pod-startup',
       date: startedAt.toISOString(),
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-        loadAverage1mAtStart: loadAtStart,
-      },
+      machine: machineInfo(loadAtStart),
       config: {
         mode: args.quick ? 'quick' : 'full',
         pods: podCount,
@@ -264,7 +258,7 @@ async function main() {
     removeTempDir(server.dataDir);
   }
   results.benchSeconds = Math.round(performance.now() - benchStarted) / 1000;
-  results.machine = { ...(results.machine as object), loadAverage1mAtEnd: Math.round(loadavg()[0] * 100) / 100 };
+  results.machine = { ...(results.machine as object), loadAverage1mAtEnd: loadAverage() };
   printTables(results);
   const json = JSON.stringify(results);
   if (args.json) writeFileSync(args.json, `${json}\n`);

@@ -17,7 +17,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,6 +33,7 @@ import {
   waitForPod,
 } from './lib/agent-pods.ts';
 import { makeTempDir, removeTempDir } from './lib/hale-process.ts';
+import { loadAverage, machineInfo } from './lib/machine.ts';
 import { buildPrivateBundle } from './lib/private-bundle.ts';
 import { percentileOfSorted } from './lib/stats.ts';
 import { type Cell, renderTable } from './lib/table.ts';
@@ -381,7 +381,7 @@ function summary(samples: number[]): Summary {
 
 async function main() {
   const startedAt = new Date();
-  const loadAtStart = Math.round(loadavg()[0] * 100) / 100;
+  const loadAtStart = loadAverage();
   const benchStarted = performance.now();
 
   log('starting hale server with its agent');
@@ -400,14 +400,7 @@ async function main() {
   const results = {
     benchmark: 'restart',
     date: startedAt.toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      loadAverage1mAtStart: loadAtStart,
-      loadAverage1mAtEnd: Math.round(loadavg()[0] * 100) / 100,
-    },
+    machine: { ...machineInfo(loadAtStart), loadAverage1mAtEnd: loadAverage() },
     config: { mode: args.quick ? 'quick' : 'full', trials, app: 'test/apps/flaky-server.js', readinessPeriodSeconds: 1 },
     haleAnswerMs: summary(hale.answerMs),
     haleReadyMs: summary(hale.readyMs),

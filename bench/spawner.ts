@@ -16,6 +16,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { CollectRequest } from '../src/agent/runtime/process/spawner.ts';
 import { renderTable } from './lib/table.ts';
 import { threadCpuMs } from './lib/thread-cpu.ts';
 
@@ -36,14 +37,7 @@ const heapMb = Number(args['heap-mb']);
 const modulePath = resolve(args.module ?? 'src/agent/runtime/process/spawner.ts');
 
 interface SpawnerLike {
-  collect(r: {
-    file: string;
-    args: string[];
-    env: Record<string, string>;
-    timeoutMs: number;
-    maxOutput: number;
-    outputGraceMs: number;
-  }): Promise<{ exitCode: number }>;
+  collect(r: CollectRequest): Promise<{ exitCode: number }>;
   serverPid?: number;
 }
 const { spawner } = (await import(pathToFileURL(modulePath).href)) as { spawner: SpawnerLike };
