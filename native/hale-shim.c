@@ -7,8 +7,7 @@
  *     Supervises one container. Started detached (own session) so that it outlives the node
  *     agent. It forks the workload into its own process group, copies its output into a log
  *     file in the CRI format with size-based rotation, and records what happened in DIR:
- *       shim.pid        the shim's pid
- *       container.json  {pid, startTime, bootId, startedAt} once the workload has exec'd
+ *       container.json  {pid, startTime, bootId, startedAt, shimPid} once the workload has exec'd
  *       exit.json       {exitCode, signal, finishedAt, message, oomKilled} when it ended
  *       stdin           a FIFO relayed to the workload's stdin (--stdin)
  *       resize          a FIFO of "COLS ROWS" lines resizing the pty (--tty)
@@ -145,15 +144,17 @@ static void json_escape(char *out, size_t size, const char *in) {
   out[o] = '\0';
 }
 
-/* Writes DIR/name atomically (tmp + rename) so readers never see half a file. */
-static void write_state_file(const char *dir, const char *name, const char *content) {
+/* Writes DIR/name atomically (tmp + rename) so readers never see half a file. `durable`: fsync
+ * it too. The start's state need not be: it must outlive the agent, not the host (after a
+ * reboot the boot id says the container is gone), and a start should not wait for the disk. */
+static void write_state_file(const char *dir, const char *name, const char *content, int durable) {
   char tmp[PATH_MAX], dst[PATH_MAX];
   snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
   snprintf(dst, sizeof dst, "%s/%s", dir, name);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return;
   write_all(fd, content, strlen(content));
-  fsync(fd);
+  if (durable) fsync(fd);
   close(fd);
   rename(tmp, dst);
 }
@@ -620,8 +621,6 @@ static int cmd_run(int argc, char **argv) {
   if (mkdir_p(o.state_dir) < 0) die("mkdir %s: %s", o.state_dir, strerror(errno));
 
   char buf[4096];
-  snprintf(buf, sizeof buf, "%d\n", (int)getpid());
-  write_state_file(o.state_dir, "shim.pid", buf);
 
   int term_signals[] = {SIGCHLD, SIGTERM, SIGINT};
   install_handlers(term_signals, 3);
@@ -690,7 +689,7 @@ static int cmd_run(int argc, char **argv) {
     snprintf(buf, sizeof buf,
              "{\"exitCode\":%d,\"signal\":null,\"finishedAt\":\"%s\",\"message\":\"%s\",\"oomKilled\":false,\"startFailed\":true}\n", code,
              ts, esc);
-    write_state_file(o.state_dir, "exit.json", buf);
+    write_state_file(o.state_dir, "exit.json", buf, 1);
     if (write(1, "failed\n", 7) < 0) {
       /* the starter went away */
     }
@@ -700,9 +699,9 @@ static int cmd_run(int argc, char **argv) {
   char boot_id[128], started[48];
   read_small_file("/proc/sys/kernel/random/boot_id", boot_id, sizeof boot_id);
   format_time(started, sizeof started);
-  snprintf(buf, sizeof buf, "{\"pid\":%d,\"startTime\":%llu,\"bootId\":\"%s\",\"startedAt\":\"%s\"}\n", (int)child,
-           process_start_time(child), boot_id, started);
-  write_state_file(o.state_dir, "container.json", buf);
+  snprintf(buf, sizeof buf, "{\"pid\":%d,\"startTime\":%llu,\"bootId\":\"%s\",\"startedAt\":\"%s\",\"shimPid\":%d}\n", (int)child,
+           process_start_time(child), boot_id, started, (int)getpid());
+  write_state_file(o.state_dir, "container.json", buf, 0);
   snprintf(buf, sizeof buf, "started %d\n", (int)child);
   if (write(1, buf, strlen(buf)) < 0) {
     /* the starter went away */
@@ -838,7 +837,7 @@ static int cmd_run(int argc, char **argv) {
     snprintf(sigtext, sizeof sigtext, "null");
   snprintf(buf, sizeof buf, "{\"exitCode\":%d,\"signal\":%s,\"finishedAt\":\"%s\",\"message\":\"\",\"oomKilled\":%s}\n", code, sigtext,
            finished_at, ooms > 0 && (sig == SIGKILL || code == 128 + SIGKILL) ? "true" : "false");
-  write_state_file(o.state_dir, "exit.json", buf);
+  write_state_file(o.state_dir, "exit.json", buf, 1);
   return 0;
 }
 

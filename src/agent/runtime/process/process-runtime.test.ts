@@ -236,34 +236,39 @@ describe('restart of the runtime', () => {
     await second.removePodSandbox(long.sandboxId);
     await second.removePodSandbox(ending.sandboxId);
   });
-  test('a record written by the previous agent version (saved as running) is adopted as before', async () => {
-    const rootDir = join(root, 'adopt-old-layout');
-    const first = newRuntime(rootDir);
-    const c = await run(['sleep', '1000'], {}, first);
-    const pid = first.containerPid(c.id)!;
-    first.close();
-    runtimes.splice(runtimes.indexOf(first), 1);
-    // Before one-write-per-start, the record was saved again once the shim reported the start.
-    const dir = join(rootDir, 'containers', c.id);
-    const record = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8'));
-    const info = JSON.parse(readFileSync(join(dir, 'container.json'), 'utf8'));
-    const shimPid = Number(readFileSync(join(dir, 'shim.pid'), 'utf8'));
-    const old = { ...record, state: 'running', shimPid, shimStartTime: readProcStat(shimPid)?.startTime, ...info };
-    writeFileSync(join(dir, 'record.json'), JSON.stringify(old));
+  for (const saved of ['running', 'created'] as const) {
+    test(`files of the previous agent and shim versions (record saved as ${saved}, shim.pid) are adopted`, async () => {
+      const rootDir = join(root, `adopt-old-layout-${saved}`);
+      const first = newRuntime(rootDir);
+      const c = await run(['sleep', '1000'], {}, first);
+      const pid = first.containerPid(c.id)!;
+      first.close();
+      runtimes.splice(runtimes.indexOf(first), 1);
+      // Before: the shim wrote its pid to shim.pid, not into container.json, and the agent saved
+      // the record again ("running", with the pids) once the shim reported the start.
+      const dir = join(rootDir, 'containers', c.id);
+      const record = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8'));
+      const { shimPid, ...info } = JSON.parse(readFileSync(join(dir, 'container.json'), 'utf8'));
+      assert.ok(shimPid > 1, 'container.json names the shim');
+      writeFileSync(join(dir, 'container.json'), JSON.stringify(info));
+      writeFileSync(join(dir, 'shim.pid'), `${shimPid}\n`);
+      const running = { ...record, state: 'running', shimPid, shimStartTime: readProcStat(shimPid)?.startTime, ...info };
+      writeFileSync(join(dir, 'record.json'), JSON.stringify(saved === 'running' ? running : record));
 
-    const second = newRuntime(rootDir);
-    assert.equal((await second.containerStatus(c.id))?.state, 'running');
-    assert.equal(second.containerPid(c.id), pid);
-    process.kill(pid, 'SIGKILL');
-    assert.equal((await second.waitContainer(c.id)).exitCode, 137, 'the exit is learnt through the adopted shim');
-    await second.removePodSandbox(c.sandboxId);
-  });
+      const second = newRuntime(rootDir);
+      assert.equal((await second.containerStatus(c.id))?.state, 'running');
+      assert.equal(second.containerPid(c.id), pid);
+      process.kill(pid, 'SIGKILL');
+      assert.equal((await second.waitContainer(c.id)).exitCode, 137, 'the exit is learnt through the adopted shim');
+      await second.removePodSandbox(c.sandboxId);
+    });
+  }
   test('after a restart, a container whose shim was killed runs on, and ends as Unknown (no exit code to learn)', async () => {
     const rootDir = join(root, 'adopt-no-shim');
     const first = newRuntime(rootDir);
     const c = await run(['sleep', '1000'], {}, first);
     const pid = first.containerPid(c.id)!;
-    const shimPid = Number(readFileSync(join(rootDir, 'containers', c.id, 'shim.pid'), 'utf8'));
+    const shimPid = JSON.parse(readFileSync(join(rootDir, 'containers', c.id, 'container.json'), 'utf8')).shimPid;
     first.close();
     runtimes.splice(runtimes.indexOf(first), 1);
     process.kill(shimPid, 'SIGKILL');

@@ -293,7 +293,7 @@ export class ProcessRuntime implements Runtime {
     }
     markRunning(c, result.shimPid, readProcStat(result.shimPid)?.startTime, result.info);
     // Not saved: the record on disk stays "created" until the exit, and a restarted agent
-    // learns the rest from the shim's container.json and shim.pid (see adopt). One record
+    // learns the rest from the shim's container.json (see adopt). One record
     // write per start: each write is a new inode, costly on some file systems (see
     // docs/benchmarks-agent.md, "Fewer files per container start").
     this.watchForExit(c);

@@ -28,6 +28,8 @@ export interface ShimContainerInfo {
   startTime: number;
   bootId: string;
   startedAt: string;
+  /** The shim's own pid (shims before it was recorded here wrote it to shim.pid). */
+  shimPid?: number;
 }
 
 /** exit.json: written by the shim when the workload ended (or could not start). */
@@ -59,9 +61,12 @@ export function readExitInfo(stateDir: string): ShimExitInfo | undefined {
   return readJson(join(stateDir, 'exit.json'));
 }
 
-/** shim.pid: the supervisor's pid, written (tmp + rename) before it forks the workload. */
+/**
+ * The supervisor's pid, from container.json; containers started by an older shim have it in
+ * shim.pid (written before it forked the workload).
+ */
 export function readShimPid(stateDir: string): number | undefined {
-  const pid = Number(readFileSafe(join(stateDir, 'shim.pid')).trim());
+  const pid = readContainerInfo(stateDir)?.shimPid ?? Number(readFileSafe(join(stateDir, 'shim.pid')).trim());
   return Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
 

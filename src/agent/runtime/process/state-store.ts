@@ -7,7 +7,7 @@
 // Writes are asynchronous and coalesced (coalesced-writes.ts): a burst of 100 pods made
 // hundreds of synchronous writes, renames and mkdirs on the event loop. Callers await a save
 // only where a crash must find the record (before a workload starts); the shim's own files
-// (shim.pid, container.json, exit.json) cover the rest. A container's record is written
+// (container.json, exit.json) cover the rest. A container's record is written
 // twice in its life: before its shim starts ("created", with everything needed to find its
 // pod and cgroup) and when it has exited; the running state between is the shim's files.
 //
