@@ -42,7 +42,7 @@ interface ContainerStatus {
   restartCount: number;
 }
 interface Pod {
-  metadata: { name: string; uid: string; deletionTimestamp?: string };
+  metadata: { name: string; uid: string; resourceVersion?: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
   status: { podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: ContainerStatus[] };
 }
@@ -285,9 +285,22 @@ describe('an agent through API-server restarts and network loss', () => {
 
     relay.cut();
     const cutAt = new Date();
-    // The control plane's view: the node is not ready and its pods are marked not ready.
-    await eventually(async () => nodeReady(await node())?.status !== 'True', 30_000, 100);
-    await eventually(async () => (await pods()).every((p) => ready(p) === 'False'), 30_000, 100);
+    // The control plane's view: the node is not ready and its pods are marked not ready. (On a
+    // failure: what the API showed, and the relay opened again so that later tests can join.)
+    await Promise.resolve()
+      .then(() => eventually(async () => nodeReady(await node())?.status !== 'True', 30_000, 100))
+      .then(() => eventually(async () => (await pods()).every((p) => ready(p) === 'False'), 30_000, 100))
+      .catch(async (err) => {
+        const seen = (await pods()).map((p) => ({
+          name: p.metadata.name,
+          node: p.spec.nodeName,
+          rv: p.metadata.resourceVersion,
+          ready: p.status.conditions?.find((c) => c.type === 'Ready'),
+        }));
+        t.diagnostic(`during the cut: node Ready ${JSON.stringify(nodeReady(await node()))}, pods ${JSON.stringify(seen)}`);
+        relay.resume();
+        throw err;
+      });
     // The truth changes during the cut.
     process.kill(pidsBefore.get(killed.metadata.name)![0], 'SIGKILL');
     assert.equal(await httpGet(`http://${unready.status.podIP}:8080/fail`), 'failing');
