@@ -79,3 +79,46 @@ test("a proxy in another network namespace neither keeps this namespace's routes
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+// Three proxies of two clusters in one fresh network namespace: A1 and A2 share a CIDR, B has its own.
+const twoClustersInFreshNetns = (root: string, cidrA: string, cidrB: string) => `
+import { execFileSync } from 'node:child_process';
+import { ServiceRoutes } from ${JSON.stringify(serviceRoutesModule)};
+const ip = (...a) => execFileSync('ip', a, { encoding: 'utf8' });
+ip('link', 'set', 'lo', 'up');
+const routes = () => ip('route', 'show', 'table', 'local', 'proto', '152');
+const proxy = (cidr) => new ServiceRoutes(cidr, { warn: (o, m) => console.error(m, o) }, { registryRoot: ${JSON.stringify(root)} });
+const [a1, a2, b] = [proxy(${JSON.stringify(cidrA)}), proxy(${JSON.stringify(cidrA)}), proxy(${JSON.stringify(cidrB)})];
+for (const p of [a1, a2, b]) await p.start();
+const all = routes();
+await a1.stop();
+const afterA1 = routes();
+await b.stop();
+const afterB = routes();
+await a2.stop();
+console.log(JSON.stringify({ all, afterA1, afterB, afterAll: routes() }));
+`;
+
+test('a proxy stopping while others run removes only the routes no other proxy uses', {
+  skip: canUnshare ? false : 'needs root and unshare',
+}, () => {
+  const root = mkdtempSync(join(tmpdir(), 'hale-proxy-registry-'));
+  try {
+    const cidrA = `10.${200 + (process.pid % 25)}.0.0/16`;
+    const cidrB = `10.${225 + (process.pid % 25)}.0.0/16`;
+    const out = execFileSync(
+      'unshare',
+      ['--net', process.execPath, '--import', 'tsx', '--input-type=module', '-e', twoClustersInFreshNetns(root, cidrA, cidrB)],
+      { encoding: 'utf8', cwd: resolve(serviceRoutesModule, '../../..') },
+    );
+    const seen = JSON.parse(out.trim().split('\n').at(-1)!);
+    const has = (routes: string, cidr: string) => routes.includes(`local ${cidr} dev lo`);
+    assert.ok(has(seen.all, cidrA) && has(seen.all, cidrB), seen.all);
+    assert.ok(has(seen.afterA1, cidrA) && has(seen.afterA1, cidrB), 'A1 stopped: its CIDR is still used by A2');
+    assert.ok(has(seen.afterB, cidrA), seen.afterB);
+    assert.ok(!has(seen.afterB, cidrB), 'B stopped while A2 runs: the CIDR of B alone is gone');
+    assert.equal(seen.afterAll.trim(), '', 'the last proxy removed the rest');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -5,13 +5,15 @@
 //
 // Every proxy in a network namespace (agents of one or several clusters) needs the same
 // routes, so they are shared: each running proxy registers its pid in its namespace's folder
-// under REGISTRY_ROOT, and the routes (tagged with ROUTE_PROTO so nothing else is touched) go
-// away when the last proxy of that namespace stops. Routes belong to a network namespace, so
+// under REGISTRY_ROOT, with the prefixes it installed, and the routes (tagged with ROUTE_PROTO
+// so nothing else is touched) go away when the last proxy of that namespace stops. A proxy
+// stopping before others removes the prefixes no live proxy lists (its own cluster's), so
+// that ranges of clusters long gone do not pile up while another cluster runs. Routes belong to a network namespace, so
 // the registry does too: a proxy in another namespace (an agent in its own node netns) must
 // neither keep this namespace's routes alive nor flush them.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './nft.ts';
 
@@ -63,7 +65,15 @@ export class ServiceRoutes {
 
   async stop(): Promise<void> {
     rmSync(this.registration, { force: true });
-    if (livePeers(this.registryDir, this.registration).length > 0) return;
+    const peers = livePeers(this.registryDir, this.registration);
+    if (peers.length > 0) {
+      const stillUsed = new Set(peers.flatMap((name) => readFileSafe(join(this.registryDir, name)).split('\n')));
+      for (const prefix of this.installed) {
+        if (stillUsed.has(prefix)) continue;
+        await run('ip', ['route', 'del', 'local', prefix, 'dev', 'lo', 'table', 'local', 'proto', ROUTE_PROTO]).catch(() => undefined);
+      }
+      return;
+    }
     await flushOurRoutes();
     // Namespaces come and go (node netns in tests): drop the empty folder of this one.
     try {
@@ -73,13 +83,15 @@ export class ServiceRoutes {
     }
   }
 
+  /** Writes this proxy's registration: the prefixes it installed, one a line. */
   private register(): void {
+    const content = [...this.installed].join('\n');
     try {
-      writeFileSync(this.registration, '');
+      writeFileSync(this.registration, content);
     } catch {
       // The last proxy of this namespace removed the folder between our mkdir and write.
       mkdirSync(this.registryDir, { recursive: true });
-      writeFileSync(this.registration, '');
+      writeFileSync(this.registration, content);
     }
   }
 
@@ -88,9 +100,18 @@ export class ServiceRoutes {
     try {
       await run('ip', ['route', 'replace', 'local', prefix, 'dev', 'lo', 'table', 'local', 'proto', ROUTE_PROTO]);
       this.installed.add(prefix);
+      this.register();
     } catch (err) {
       this.logger.warn({ prefix, err: (err as Error).message }, 'cannot install the local route for service IPs');
     }
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
   }
 }
 
