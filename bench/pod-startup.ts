@@ -34,10 +34,9 @@ import {
   deleteAllPods,
   isPodReady,
   type PodJson,
-  PodWatch,
-  podListResourceVersion,
   podProcessPids,
   startAgentServer,
+  watchPodsFromNow,
 } from './lib/agent-pods.ts';
 import { removeTempDir } from './lib/hale-process.ts';
 import { loadAverage, machineInfo } from './lib/machine.ts';
@@ -124,17 +123,10 @@ async function measuredBurst(agent: AgentServer, burst: number): Promise<BurstRe
   const createdAt = new Map<string, number>();
   const runningAt = new Map<string, number>();
   const readyAt = new Map<string, number>();
-  const watch = new PodWatch({
-    baseUrl: server.url,
-    token: server.token,
-    caPem: server.caPem,
-    namespace,
-    resourceVersion: await podListResourceVersion(http, namespace),
-    onEvent: (_type, pod, arrivedAt) => {
-      const name: string = pod.metadata.name;
-      if (pod.status?.phase === 'Running' && !runningAt.has(name)) runningAt.set(name, arrivedAt);
-      if (isPodReady(pod) && !readyAt.has(name)) readyAt.set(name, arrivedAt);
-    },
+  const watch = await watchPodsFromNow(agent, namespace, (_type, pod, arrivedAt) => {
+    const name: string = pod.metadata.name;
+    if (pod.status?.phase === 'Running' && !runningAt.has(name)) runningAt.set(name, arrivedAt);
+    if (isPodReady(pod) && !readyAt.has(name)) readyAt.set(name, arrivedAt);
   });
   try {
     await watch.opened;

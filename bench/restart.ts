@@ -26,11 +26,10 @@ import {
   createPod,
   deletePodAndWait,
   isPodReady,
-  PodWatch,
-  podListResourceVersion,
   podProcessPids,
   startAgentServer,
   waitForPod,
+  watchPodsFromNow,
 } from './lib/agent-pods.ts';
 import { makeTempDir, removeTempDir } from './lib/hale-process.ts';
 import { loadAverage, machineInfo } from './lib/machine.ts';
@@ -224,16 +223,9 @@ async function haleTrials(agent: AgentServer) {
     const ip: string = pod.status.podIP;
     // Watch this pod from now on: the Ready edge after the restart is timed on arrival.
     let readyAgainAt: number | undefined;
-    const watch = new PodWatch({
-      baseUrl: server.url,
-      token: server.token,
-      caPem: server.caPem,
-      namespace,
-      resourceVersion: await podListResourceVersion(http, namespace),
-      onEvent: (_type, p, arrivedAt) => {
-        if (p.metadata.name !== name || readyAgainAt !== undefined) return;
-        if ((p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && isPodReady(p)) readyAgainAt = arrivedAt;
-      },
+    const watch = await watchPodsFromNow(agent, namespace, (_type, p, arrivedAt) => {
+      if (p.metadata.name !== name || readyAgainAt !== undefined) return;
+      if ((p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && isPodReady(p)) readyAgainAt = arrivedAt;
     });
     try {
       await watch.opened;

@@ -305,3 +305,13 @@ export async function podListResourceVersion(http: BenchHttpClient, namespace: s
   if (res.status !== 200) throw new Error(`listing pods: ${res.status}`);
   return JSON.parse(res.body.toString('utf8')).metadata.resourceVersion;
 }
+
+/** A PodWatch on `namespace` of the agent's server, from the pods' current resourceVersion on. */
+export async function watchPodsFromNow(
+  { server, http }: Pick<AgentServer, 'server' | 'http'>,
+  namespace: string,
+  onEvent: PodWatchOptions['onEvent'],
+): Promise<PodWatch> {
+  const resourceVersion = await podListResourceVersion(http, namespace);
+  return new PodWatch({ baseUrl: server.url, token: server.token, caPem: server.caPem, namespace, resourceVersion, onEvent });
+}
