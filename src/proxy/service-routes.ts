@@ -28,6 +28,8 @@ export function registryDirForThisNetns(root: string = REGISTRY_ROOT): string {
 
 export class ServiceRoutes {
   private readonly installed = new Set<string>();
+  /** What the registration file says (see register). */
+  private registered?: string;
   private refreshedAt = Date.now();
   private readonly registryDir: string;
   private readonly registration: string;
@@ -47,6 +49,7 @@ export class ServiceRoutes {
     if (livePeers(this.registryDir, this.registration).length === 0) await flushOurRoutes();
     this.register();
     await this.ensure(this.serviceCidr);
+    this.register();
   }
 
   /**
@@ -61,6 +64,7 @@ export class ServiceRoutes {
       await this.ensure(this.serviceCidr);
     }
     for (const ip of clusterIPs) if (!inCidr(ip, this.serviceCidr)) await this.ensure(`${ip}/32`);
+    this.register();
   }
 
   async stop(): Promise<void> {
@@ -83,9 +87,15 @@ export class ServiceRoutes {
     }
   }
 
-  /** Writes this proxy's registration: the prefixes it installed, one a line. */
+  /**
+   * Writes this proxy's registration: the prefixes it installed, one a line. Called once a
+   * start or sync is done, and only written when the list changed: a peer that stops reads
+   * it, and must not see the list half rebuilt by a refresh.
+   */
   private register(): void {
     const content = [...this.installed].join('\n');
+    if (content === this.registered) return;
+    this.registered = content;
     try {
       writeFileSync(this.registration, content);
     } catch {
@@ -100,7 +110,6 @@ export class ServiceRoutes {
     try {
       await run('ip', ['route', 'replace', 'local', prefix, 'dev', 'lo', 'table', 'local', 'proto', ROUTE_PROTO]);
       this.installed.add(prefix);
-      this.register();
     } catch (err) {
       this.logger.warn({ prefix, err: (err as Error).message }, 'cannot install the local route for service IPs');
     }
