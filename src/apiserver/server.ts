@@ -22,7 +22,7 @@ import { handlePodUpgrade, PodProxy, podStreamingSubresources } from './pod-prox
 import { parseRequestInfo } from './request-info.ts';
 import { ResourceHandler } from './resource-handler.ts';
 import { selfSubjectAccessReview } from './self-subject-access-review.ts';
-import { listenOnUnixSocket, type UnixSocketListener } from './unix-socket-listener.ts';
+import { closeHttpServer, listenOnUnixSocket, type UnixSocketListener } from './unix-socket-listener.ts';
 
 export interface ApiServerOptions {
   store: Store;
@@ -116,13 +116,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
-    await Promise.all([
-      new Promise<void>((resolve) => {
-        this.server.close(() => resolve());
-        this.server.closeAllConnections();
-      }),
-      this.unixSocket?.close(),
-    ]);
+    await Promise.all([closeHttpServer(this.server), this.unixSocket?.close()]);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

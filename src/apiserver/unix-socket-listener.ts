@@ -11,7 +11,6 @@ import { connect } from 'node:net';
 const MAX_SOCKET_PATH_BYTES = 107;
 
 export interface UnixSocketListener {
-  readonly path: string;
   close(): Promise<void>;
 }
 
@@ -40,14 +39,17 @@ export async function listenOnUnixSocket(server: Server, path: string): Promise<
   });
   chmodSync(path, 0o600);
   return {
-    path,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // net.Server removes its socket file when it closes.
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    // net.Server removes its socket file when it closes.
+    close: () => closeHttpServer(server),
   };
+}
+
+/** Stops listening and ends every connection, idle or not; resolves once the server closed. */
+export function closeHttpServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 async function removeStaleSocket(path: string): Promise<void> {

@@ -2,8 +2,8 @@
 // resourceVersion, keeping a local indexed cache and telling handlers what changed.
 // Re-watches from the last seen version when a stream ends; relists (with back-off on
 // failures) when the version is too old (410 Gone) or the connection breaks. A watch that
-// receives nothing, not even the server's bookmarks, for `watchIdleTimeoutMs` is taken for a
-// dead connection and re-opened.
+// receives nothing, not even the server's bookmarks, for DEFAULT_WATCH_IDLE_TIMEOUT_MS is taken
+// for a dead connection and re-opened.
 //
 // Objects returned by the lister methods (get, list, byIndex) are the cache's own copies,
 // shared with every other user of the informer: never mutate them. Copy with clone() first.
@@ -50,11 +50,6 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   watchTimeoutSeconds?: () => number;
   /** A watch ending this soon without events counts as a failure (avoids hot loops). */
   minWatchDurationMs?: number;
-  /**
-   * A watch silent for this long is presumed dead and re-opened. The API server sends a
-   * bookmark every 30 s, so the default (75 s) never fires on a live connection; 0 disables it.
-   */
-  watchIdleTimeoutMs?: number;
   clock?: Clock;
   logger?: InformerLogger;
 }
@@ -64,7 +59,10 @@ export type ListWatchClient = Pick<RestClient, 'listAll' | 'watch'>;
 
 const silentLogger: InformerLogger = { info() {}, warn() {} };
 
-/** 2.5 × the API server's bookmark interval (30 s). */
+/**
+ * A watch silent this long is presumed dead and re-opened: 2.5 × the API server's bookmark
+ * interval (30 s), so it never fires on a live connection.
+ */
 const DEFAULT_WATCH_IDLE_TIMEOUT_MS = 75_000;
 
 export class Informer<T extends KubeObject = KubeObject> {
@@ -250,7 +248,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           labelSelector: this.opts.labelSelector,
           fieldSelector: this.opts.fieldSelector,
           signal: this.abort.signal,
-          idleTimeoutMs: this.opts.watchIdleTimeoutMs ?? DEFAULT_WATCH_IDLE_TIMEOUT_MS,
+          idleTimeoutMs: DEFAULT_WATCH_IDLE_TIMEOUT_MS,
         });
       } catch (err) {
         if (isResourceExpired(err)) return this.expired();

@@ -139,6 +139,8 @@ export class RestClient {
   private lastTimeoutAt = 0;
   readonly connectionStats = { requestTimeouts: 0, idleSocketsDestroyed: 0, silentWatchesFailed: 0, abandonedRequests: 0 };
   private readonly socketPath?: string;
+  private readonly transport: typeof http | typeof https;
+  private readonly viaSocket: { socketPath?: string; protocol?: string };
 
   constructor(config: ClientConfig, opts: RestClientOptions = {}) {
     this.config = config;
@@ -146,8 +148,11 @@ export class RestClient {
     const secure = this.baseUrl.protocol === 'https:';
     if (!secure && this.baseUrl.protocol !== 'http:') throw new Error(`unsupported server URL ${config.server}`);
     this.socketPath = opts.socketPath;
-    // The socket speaks plain HTTP, whatever the advertised URL's scheme.
+    // The socket speaks plain HTTP, whatever the advertised URL's scheme; its requests still
+    // name the advertised server (their Host header).
     const useTls = secure && !this.socketPath;
+    this.transport = useTls ? https : http;
+    this.viaSocket = this.socketPath ? { socketPath: this.socketPath, protocol: 'http:' } : {};
     this.agent = useTls
       ? new https.Agent({
           keepAlive: true,
@@ -173,21 +178,45 @@ export class RestClient {
     // conditional on its resourceVersion when it has one). A POST or PATCH sent into a path that
     // looked dead may have been applied, and a retry could apply it twice (a generateName create,
     // an Event, a JSON patch that appends).
-    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
-    const waiting = this.startWaiting(method === 'GET' || method === 'PUT', timeoutMs, opts.signal);
-    let text: string;
+    const abandonable = method === 'GET' || method === 'PUT';
+    // The body is read within the time limit too.
+    const text = await this.tracked(
+      method,
+      path,
+      opts,
+      abandonable,
+      opts.timeoutMs ?? this.requestTimeoutMs,
+      `${method} ${path}`,
+      ({ res }) => readBody(res),
+    );
+    if (opts.responseType === 'text') return text as T;
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /**
+   * Sends a request tracked until it is answered (see startWaiting) and hands the answer to
+   * `use`, still within the time limit; failures say whether they were a time-out or abandoned.
+   */
+  private async tracked<R>(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    abandonable: boolean,
+    timeoutMs: number,
+    what: string,
+    use: (sent: SentRequest) => R | Promise<R>,
+  ): Promise<R> {
+    const waiting = this.startWaiting(abandonable, timeoutMs, opts.signal);
     try {
-      const { res } = await this.send(method, path, { ...opts, signal: waiting.controller.signal });
+      const sent = await this.send(method, path, { ...opts, signal: waiting.controller.signal });
       this.answered(waiting);
-      text = await readBody(res);
+      return await use(sent);
     } catch (err) {
       if (err instanceof ApiError) this.answered(waiting);
-      throw this.whyFailed(waiting, `${method} ${path}`, timeoutMs, err);
+      throw this.whyFailed(waiting, what, timeoutMs, err);
     } finally {
       this.finishWaiting(waiting);
     }
-    if (opts.responseType === 'text') return text as T;
-    return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
   /**
@@ -198,11 +227,16 @@ export class RestClient {
    */
   private startWaiting(abandonable: boolean, timeoutMs: number, callerSignal?: AbortSignal): WaitingRequest {
     const controller = new AbortController();
-    const waiting: WaitingRequest = { sentAt: performance.now(), abandonable, controller };
-    const abort = (by: AbortCause) => {
-      waiting.abortedBy ??= by;
-      controller.abort();
+    const waiting: WaitingRequest = {
+      sentAt: performance.now(),
+      abandonable,
+      controller,
+      abort: (by) => {
+        waiting.abortedBy ??= by;
+        controller.abort();
+      },
     };
+    const abort = waiting.abort;
     // Unref'd like AbortSignal.timeout: a request's time limit alone keeps no process alive.
     if (timeoutMs > 0) waiting.timer = setTimeout(() => abort('timeout'), timeoutMs).unref();
     if (callerSignal?.aborted) abort('caller');
@@ -211,7 +245,6 @@ export class RestClient {
       callerSignal.addEventListener('abort', onAbort, { once: true });
       waiting.detach = () => callerSignal.removeEventListener('abort', onAbort);
     }
-    waiting.abort = abort;
     this.waiting.add(waiting);
     return waiting;
   }
@@ -237,7 +270,7 @@ export class RestClient {
     this.suspectSince = undefined;
     for (const other of this.waiting) {
       if (other.abandonable && other.sentAt >= since && other.sentAt < waiting.sentAt) {
-        other.abort?.('abandoned');
+        other.abort('abandoned');
         this.connectionStats.abandonedRequests++;
       }
     }
@@ -400,19 +433,16 @@ export class RestClient {
     const { signal, idleTimeoutMs, ...rest } = opts;
     const query: Record<string, QueryValue> = { watch: true, ...rest };
     // The answer (headers) must come within the request timeout; the stream may then last.
-    const waiting = this.startWaiting(true, this.requestTimeoutMs, signal);
-    const what = `watch ${resourcePath(res, namespace)}`;
-    let req: http.ClientRequest;
-    let response: http.IncomingMessage;
-    try {
-      ({ req, res: response } = await this.send('GET', resourcePath(res, namespace), { query, signal: waiting.controller.signal }));
-      this.answered(waiting);
-    } catch (err) {
-      if (err instanceof ApiError) this.answered(waiting);
-      throw this.whyFailed(waiting, what, this.requestTimeoutMs, err);
-    } finally {
-      this.finishWaiting(waiting);
-    }
+    const path = resourcePath(res, namespace);
+    const { req, res: response } = await this.tracked(
+      'GET',
+      path,
+      { query, signal },
+      true,
+      this.requestTimeoutMs,
+      `watch ${path}`,
+      (sent) => sent,
+    );
     const stream = new WatchStream<T>(req, response, { idleTimeoutMs });
     this.openWatches.add(stream as WatchStream);
     response.once('close', () => this.openWatches.delete(stream as WatchStream));
@@ -431,7 +461,7 @@ export class RestClient {
   }
 
   /** Sends a request (retrying 429s) and resolves with a 2xx response whose body is unread. */
-  private async send(method: string, path: string, opts: RequestOptions): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
+  private async send(method: string, path: string, opts: RequestOptions): Promise<SentRequest> {
     const url = this.urlFor(path, opts.query);
     const body = encodeBody(opts.body);
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.userAgent, ...opts.headers };
@@ -455,11 +485,8 @@ export class RestClient {
   }
 
   private sendOnce(method: string, url: URL, headers: Record<string, string>, body: Buffer | undefined, signal?: AbortSignal) {
-    return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage }>((resolve, reject) => {
-      const transport = url.protocol === 'https:' && !this.socketPath ? https : http;
-      // Over the socket the URL still names the advertised server (its Host header), spoken in plain HTTP.
-      const viaSocket = this.socketPath ? { socketPath: this.socketPath, protocol: 'http:' } : {};
-      const req = transport.request(url, { method, headers, agent: this.agent, signal, ...viaSocket });
+    return new Promise<SentRequest>((resolve, reject) => {
+      const req = this.transport.request(url, { method, headers, agent: this.agent, signal, ...this.viaSocket });
       req.once('response', (res) => resolve({ req, res }));
       req.once('error', reject);
       req.end(body);
@@ -478,6 +505,12 @@ export class RestClient {
 
 type AbortCause = 'caller' | 'timeout' | 'abandoned';
 
+/** A request sent and answered with a 2xx status, its body not read yet. */
+interface SentRequest {
+  req: http.ClientRequest;
+  res: http.IncomingMessage;
+}
+
 interface WaitingRequest {
   sentAt: number;
   /** Reads, PUTs and watches; POSTs and PATCHes run to their own time limit. */
@@ -485,7 +518,7 @@ interface WaitingRequest {
   /** The request's signal: aborted by the caller, the time limit or abandonment. */
   controller: AbortController;
   abortedBy?: AbortCause;
-  abort?: (by: AbortCause) => void;
+  abort: (by: AbortCause) => void;
   timer?: NodeJS.Timeout;
   /** Removes the listener on the caller's signal. */
   detach?: () => void;
