@@ -47,8 +47,8 @@ const starting: Promise<RunningNodeAgent | undefined> = runNodeAgent({ ...data.a
   },
 );
 
-port.on('message', (request: AgentWorkerRequest) => {
-  if (request.op !== 'stop') return;
+// The only request is { op: 'stop' }.
+port.on('message', (_request: AgentWorkerRequest) => {
   void stop();
 });
 

@@ -83,9 +83,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     try {
       node = await client.get(resources.nodes, undefined, nodeName);
     } catch (err) {
-      if (!isNotFound(err)) logger.debug({ err: String(err) }, 'reading the node failed');
       // Unreachable API: keep what we knew rather than forgetting the node.
-      if (!isNotFound(err)) node = nodeCache?.node;
+      if (!isNotFound(err)) {
+        logger.debug({ err: String(err) }, 'reading the node failed');
+        node = nodeCache?.node;
+      }
     }
     const addresses: { type: string; address: string }[] = node?.status?.addresses ?? [];
     const hostIP = opts.hostIP ?? addresses.find((a) => a.type === 'InternalIP')?.address;

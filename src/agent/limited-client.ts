@@ -20,6 +20,9 @@ export interface BackgroundLane {
   maxDelayMs: number;
 }
 
+/** The Events lane of the agent: 4 in flight, none held back more than 2 s. */
+export const DEFAULT_BACKGROUND_LANE: BackgroundLane = { limit: 4, maxDelayMs: 2_000 };
+
 export class RequestGate {
   private running = 0;
   private readonly queue: (() => void)[] = [];
@@ -29,7 +32,7 @@ export class RequestGate {
 
   constructor(
     private readonly limit: number,
-    private readonly background: BackgroundLane = { limit: 4, maxDelayMs: 2_000 },
+    private readonly background: BackgroundLane = DEFAULT_BACKGROUND_LANE,
   ) {
     this.limit = Math.max(1, Math.floor(limit));
   }

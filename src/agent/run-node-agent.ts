@@ -16,7 +16,7 @@ import { podResolvConfSource } from './dns/pod-resolv-conf.ts';
 import { containerEnvResolver } from './env/container-env.ts';
 import { expandArgs } from './env/expansion.ts';
 import { createHookRunner } from './lifecycle/hooks.ts';
-import { backgroundClient, foregroundClient, RequestGate } from './limited-client.ts';
+import { backgroundClient, DEFAULT_BACKGROUND_LANE, foregroundClient, RequestGate } from './limited-client.ts';
 import type { NetworkModeSetting } from './network/network-mode.ts';
 import { createNodePodNetwork } from './network/node-pod-network.ts';
 import { startNodeAgent } from './node/node-agent.ts';
@@ -29,8 +29,6 @@ import { NodeVolumeManager } from './volumes/volume-manager.ts';
 
 /** API requests the agent's pod work may have in flight at once (watches not counted). */
 const POD_CLIENT_CONCURRENCY = 16;
-/** Event writes the agent may have in flight at once, and how long one may wait for idle pod work. */
-const EVENT_LANE = { limit: 4, maxDelayMs: 2_000 };
 
 export interface NodeAgentRunOptions {
   client: RestClient;
@@ -123,7 +121,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
   });
   // Pod work (events, status writes, config objects) shares a bounded set of connections;
   // the node's lease and status keep the unbounded client so that a burst never delays them.
-  const podRequests = new RequestGate(POD_CLIENT_CONCURRENCY, EVENT_LANE);
+  const podRequests = new RequestGate(POD_CLIENT_CONCURRENCY, DEFAULT_BACKGROUND_LANE);
   const podClient = foregroundClient(client, podRequests);
   // Events go in the gate's background lane, so that a burst of them (three per started
   // container) does not hold back the status writes that show pods Running and Ready.

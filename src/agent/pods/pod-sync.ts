@@ -66,8 +66,6 @@ export interface PodSyncDeps {
   endpointDrain?: EndpointDrain;
   /** The pod's /etc/resolv.conf (agent/dns/pod-resolv-conf.ts); the runtime mounts it where it can. */
   resolvConf?: (pod: KubeObject) => string;
-  /** How many sandbox/container starts run at once (default START_CONCURRENCY). */
-  startConcurrency?: number;
 }
 
 /**
@@ -101,7 +99,7 @@ export class PodSyncer {
   private readonly createdAt = Date.now();
 
   constructor(private readonly deps: PodSyncDeps) {
-    this.startGate = new StartGate(deps.startConcurrency ?? START_CONCURRENCY);
+    this.startGate = new StartGate(START_CONCURRENCY);
   }
 
   /**
