@@ -21,9 +21,14 @@ export const ROUTE_PROTO = '152';
 const REGISTRY_ROOT = '/run/hale-proxy';
 const REFRESH_MS = 10_000;
 
-/** The registry folder of this process's network namespace: ROOT/net-<inode of /proc/self/ns/net>. */
+/** The registry folder of the network namespace `nsFile` (a /proc/PID/ns/net or /run/netns/NAME): ROOT/net-<its inode>. */
+export function registryDirOf(nsFile = '/proc/self/ns/net', root: string = REGISTRY_ROOT): string {
+  return join(root, `net-${statSync(nsFile).ino}`);
+}
+
+/** The registry folder of this process's network namespace. */
 export function registryDirForThisNetns(root: string = REGISTRY_ROOT): string {
-  return join(root, `net-${statSync('/proc/self/ns/net').ino}`);
+  return registryDirOf('/proc/self/ns/net', root);
 }
 
 export class ServiceRoutes {

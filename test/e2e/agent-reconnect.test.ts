@@ -30,7 +30,7 @@ import net from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { eventually, type HaleAgent, type HaleServer, startAgent, startHale } from './harness.ts';
+import { eventually, type HaleAgent, type HaleServer, killMatching, startAgent, startHale } from './harness.ts';
 
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
 const marker = `hale-reconnect-e2e-${process.pid}`;
@@ -123,14 +123,6 @@ function appPids(): Map<string, number[]> {
   const pids = new Map<string, number[]>();
   for (const { pid, args } of ps()) pids.set(args[3], [...(pids.get(args[3]) ?? []), pid]);
   return pids;
-}
-
-function killMatching(pattern: string): void {
-  try {
-    execFileSync('pkill', ['-9', '-f', pattern]);
-  } catch {
-    // nothing matched
-  }
 }
 
 async function httpGet(url: string): Promise<string> {

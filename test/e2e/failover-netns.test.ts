@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { nodeNetworkKey } from '../../src/agent/network/names.ts';
-import { eventually, type HaleAgent, type HaleServer, startAgent, startHale } from './harness.ts';
+import { eventually, type HaleAgent, type HaleServer, killMatching, startAgent, startHale } from './harness.ts';
 import {
   canBuildNodeLan,
   createNodeLan,
@@ -61,14 +61,6 @@ function runningCopies(): Map<string, number> {
     copies.set(args[4], (copies.get(args[4]) ?? 0) + 1);
   }
   return copies;
-}
-
-function killMatching(pattern: string): void {
-  try {
-    execFileSync('pkill', ['-9', '-f', pattern]);
-  } catch {
-    // nothing matched
-  }
 }
 
 const manifests = `apiVersion: apps/v1

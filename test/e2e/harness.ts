@@ -169,6 +169,15 @@ function runKubectl(
 }
 
 /** Poll `fn` until it returns a truthy value or the deadline passes. */
+/** kill -9 of every process whose command line contains `pattern`; none is fine. */
+export function killMatching(pattern: string): void {
+  try {
+    execFileSync('pkill', ['-9', '-f', pattern]);
+  } catch {
+    // nothing matched
+  }
+}
+
 export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -9,8 +9,9 @@
 // from x = pid % 250: no other test uses 10.251/16), and destroy() removes everything, also
 // what the agents created inside.
 import { execFileSync, spawn } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { netnsPrefix } from '../../src/agent/network/names.ts';
+import { registryDirOf } from '../../src/proxy/service-routes.ts';
 
 const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const quietly = (fn: () => unknown) => {
@@ -93,7 +94,7 @@ export function createNodeLan(nodeNames: string[]): NodeLan {
           for (const pid of ip('netns', 'pids', node.netns).split('\n').filter(Boolean))
             quietly(() => process.kill(Number(pid), 'SIGKILL'));
         });
-        quietly(() => rmSync(`/run/hale-proxy/net-${statSync(`/run/netns/${node.netns}`).ino}`, { recursive: true, force: true }));
+        quietly(() => rmSync(registryDirOf(`/run/netns/${node.netns}`), { recursive: true, force: true }));
         quietly(() => ip('netns', 'delete', node.netns));
         quietly(() => ip('link', 'delete', node.hostVeth));
       }

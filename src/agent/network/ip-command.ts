@@ -43,12 +43,26 @@ export async function ip(args: string[]): Promise<string> {
   return result.stdout;
 }
 
+/** Runs `ip` with these arguments in the network namespace to manage; throws IpCommandError. */
+export type IpRunner = (args: string[]) => Promise<string>;
+
 /** Like ip(), but an error whose text matches `harmless` (e.g. "File exists") is not one. */
-export async function ipAllowing(harmless: RegExp, args: string[]): Promise<void> {
+export async function ipAllowing(harmless: RegExp, args: string[], run: IpRunner = ip): Promise<void> {
   try {
-    await ip(args);
+    await run(args);
   } catch (err) {
     if (!(err instanceof IpCommandError && harmless.test(err.stderr))) throw err;
+  }
+}
+
+/** Deletes every rule matching `spec` (`ip rule del SPEC`): one call removes one rule, so it repeats until one fails. */
+export async function deleteMatchingRules(spec: string[], run: IpRunner = ip): Promise<void> {
+  for (let i = 0; i < 16; i++) {
+    try {
+      await run(['rule', 'del', ...spec]);
+    } catch {
+      return;
+    }
   }
 }
 

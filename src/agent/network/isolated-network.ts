@@ -20,9 +20,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR } from '../../api/cluster-network.ts';
 import { formatIpv4, PodIpAllocator, parseIpv4 } from '../runtime/process/pod-ip.ts';
 import { IpBatchQueue } from './ip-batch-queue.ts';
-import { ip, ipAllowing, ipBatch } from './ip-command.ts';
+import { deleteMatchingRules, ip, ipAllowing, ipBatch } from './ip-command.ts';
 import { bridgeName, netnsName, netnsPrefix, vethName } from './names.ts';
-import type { PodNetwork, PodNetworkAttachment } from './pod-network.ts';
+import type { NetworkLogger, PodNetwork, PodNetworkAttachment } from './pod-network.ts';
 
 /** Priority of the policy rules for traffic from the pod bridges (before main at 32766). */
 export const POD_RULE_PRIORITY = 5200;
@@ -31,11 +31,6 @@ const NOT_FOUND = /Cannot find device|No such (file|process|device)|does not exi
 /** Where `ip netns` keeps its named namespaces. */
 const NETNS_DIR = '/run/netns';
 
-export interface IsolatedNetworkLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
-
 export interface IsolatedPodNetworkOptions {
   /** Unique per agent on this machine (see names.ts). */
   key: string;
@@ -43,7 +38,7 @@ export interface IsolatedPodNetworkOptions {
   stateFile: string;
   clusterCidr?: string;
   serviceCidr?: string;
-  logger?: IsolatedNetworkLogger;
+  logger?: NetworkLogger;
   /** How long attach() waits for the node's podCIDR before failing (default 15 s). */
   readyWaitMs?: number;
 }
@@ -60,7 +55,7 @@ export class IsolatedPodNetwork implements PodNetwork {
   readonly bridge: string;
   private readonly clusterCidr: string;
   private readonly serviceCidr: string;
-  private readonly logger?: IsolatedNetworkLogger;
+  private readonly logger?: NetworkLogger;
   private configured?: Configured;
   private configuring?: Promise<void>;
   private readonly waiters: (() => void)[] = [];
@@ -222,16 +217,7 @@ export class IsolatedPodNetwork implements PodNetwork {
   }
 
   private async removeRules(): Promise<void> {
-    // `ip rule del` removes one matching rule per call.
-    for (const rule of this.ownRules()) {
-      for (let i = 0; i < 16; i++) {
-        try {
-          await ip(['rule', 'del', ...rule]);
-        } catch {
-          break;
-        }
-      }
-    }
+    for (const rule of this.ownRules()) await deleteMatchingRules(rule);
   }
 
   private ownRules(): string[][] {

@@ -5,13 +5,14 @@
 import type { KubeObject } from '../../api/resource-type.ts';
 import { Informer, type ListWatchClient } from '../../client/informer.ts';
 import { resources } from '../../client/resources.ts';
-import type { NodeRoutes, NodeRoutesLogger } from './node-routes.ts';
+import type { NodeRoutes } from './node-routes.ts';
+import type { NetworkLogger } from './pod-network.ts';
 
 const DEFAULT_RESYNC_MS = 30_000;
 const RETRY_MS = 5000;
 
 export interface NodeRoutesWatchOptions {
-  logger?: NodeRoutesLogger;
+  logger?: NetworkLogger;
   /** Full sync this often even without changes (default 30 s). */
   resyncMs?: number;
 }

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import type { IpRunner } from './ip-command.ts';
 import { IpCommandError, ipWorks } from './ip-command.ts';
-import { type IpRunner, NodeRoutes, POD_ROUTE_PROTO, type SysctlAccess } from './node-routes.ts';
+import { NodeRoutes, POD_ROUTE_PROTO, type SysctlAccess } from './node-routes.ts';
 
 const execFileAsync = promisify(execFile);
 const skip = process.getuid?.() !== 0 || !(await ipWorks()) ? 'needs root and iproute2' : false;

@@ -23,8 +23,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { parseIpv4 } from '../runtime/process/pod-ip.ts';
-import { IpCommandError, ip } from './ip-command.ts';
+import { deleteMatchingRules, IpCommandError, type IpRunner, ip, ipAllowing } from './ip-command.ts';
 import { POD_RULE_PRIORITY } from './isolated-network.ts';
+import type { NetworkLogger } from './pod-network.ts';
 
 /** The `proto` tag of Hale's routes to other nodes' pod ranges (ServiceRoutes uses 152). */
 export const POD_ROUTE_PROTO = '153';
@@ -33,18 +34,10 @@ const DENY = String(POD_RULE_PRIORITY + 1);
 const NOT_FOUND = /Cannot find device|No such file|No such process|does not exist|not found/i;
 const HALE_BRIDGE = /\bdev (hale[0-9a-f]{8})\b/;
 
-/** Runs `ip` with these arguments in the network namespace to manage; throws IpCommandError. */
-export type IpRunner = (args: string[]) => Promise<string>;
-
 /** Reads and writes /proc/sys/<key> in the network namespace to manage. */
 export interface SysctlAccess {
   read(key: string): Promise<string>;
   write(key: string, value: string): Promise<void>;
-}
-
-export interface NodeRoutesLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
 }
 
 export interface NodeRoutesOptions {
@@ -55,7 +48,7 @@ export interface NodeRoutesOptions {
   /** This node's spec.podCIDR. */
   podCidr: string;
   clusterCidr: string;
-  logger?: NodeRoutesLogger;
+  logger?: NetworkLogger;
   /** Default: `ip` in this process's network namespace. */
   run?: IpRunner;
   /** Default: /proc/sys of this process's network namespace. */
@@ -114,17 +107,20 @@ export class NodeRoutes {
       wanted.push({ ...peer, dev: reach.dev });
     }
     const routed = await this.syncRoutes(wanted);
-    await this.syncBridgeRules(new Set(routed.map((r) => r.internalIP)));
-    await this.syncUplinks(new Set(routed.map((r) => r.dev)));
+    // Read once for both: the bridge's peer rules and the uplinks' rules never overlap (the
+    // former have `iif <bridge>`, the latter another iif or pref 5201).
+    const rules = await this.ruleLines();
+    await this.syncBridgeRules(new Set(routed.map((r) => r.internalIP)), rules);
+    await this.syncUplinks(new Set(routed.map((r) => r.dev)), rules);
   }
 
   /** Undoes everything (at stop, when the bridge goes); routes stay while another bridge of the cluster is here. */
   async removeAll(): Promise<void> {
     const rules = await this.ruleLines();
     for (const peerIp of bridgePeerRules(rules, this.opts.bridge))
-      await this.deleteRule([ALLOW, 'iif', this.opts.bridge, 'to', peerIp, 'lookup', 'main']);
+      await deleteMatchingRules(['pref', ALLOW, 'iif', this.opts.bridge, 'to', peerIp, 'lookup', 'main'], this.run);
     const uplinks = new Set(uplinkRules(rules, this.opts.podCidr, this.opts.bridge));
-    for (const dev of uplinks) await this.deleteRule([ALLOW, 'iif', dev, 'to', this.opts.podCidr, 'lookup', 'main']);
+    for (const dev of uplinks) await deleteMatchingRules(['pref', ALLOW, 'iif', dev, 'to', this.opts.podCidr, 'lookup', 'main'], this.run);
     const routes = await this.installedRoutes();
     for (const r of routes) uplinks.add(r.dev);
     if (!(await this.otherBridgesServeTheCluster())) {
@@ -193,18 +189,18 @@ export class NodeRoutes {
     return routed;
   }
 
-  private async syncBridgeRules(peerIps: Set<string>): Promise<void> {
-    const present = bridgePeerRules(await this.ruleLines(), this.opts.bridge);
+  private async syncBridgeRules(peerIps: Set<string>, rules: string[]): Promise<void> {
+    const present = bridgePeerRules(rules, this.opts.bridge);
     for (const peerIp of present)
-      if (!peerIps.has(peerIp)) await this.deleteRule([ALLOW, 'iif', this.opts.bridge, 'to', peerIp, 'lookup', 'main']);
+      if (!peerIps.has(peerIp))
+        await deleteMatchingRules(['pref', ALLOW, 'iif', this.opts.bridge, 'to', peerIp, 'lookup', 'main'], this.run);
     for (const peerIp of peerIps) {
       if (!present.includes(peerIp))
         await this.run(['rule', 'add', 'pref', ALLOW, 'iif', this.opts.bridge, 'to', peerIp, 'lookup', 'main']);
     }
   }
 
-  private async syncUplinks(devs: Set<string>): Promise<void> {
-    const rules = await this.ruleLines();
+  private async syncUplinks(devs: Set<string>, rules: string[]): Promise<void> {
     const present = uplinkRules(rules, this.opts.podCidr, this.opts.bridge);
     for (const dev of devs) {
       if (!present.includes(dev)) await this.run(['rule', 'add', 'pref', ALLOW, 'iif', dev, 'to', this.opts.podCidr, 'lookup', 'main']);
@@ -212,7 +208,7 @@ export class NodeRoutes {
     }
     for (const dev of present) {
       if (devs.has(dev)) continue;
-      await this.deleteRule([ALLOW, 'iif', dev, 'to', this.opts.podCidr, 'lookup', 'main']);
+      await deleteMatchingRules(['pref', ALLOW, 'iif', dev, 'to', this.opts.podCidr, 'lookup', 'main'], this.run);
       await this.releaseUplink(dev);
     }
   }
@@ -243,7 +239,7 @@ export class NodeRoutes {
     if (remaining.trim()) return;
     if (!hasDenyRule(await this.ruleLines(), dev)) return;
     await this.sysctl.write(`net/ipv4/conf/${dev}/forwarding`, '0').catch(() => undefined); // the device may be gone
-    await this.deleteRule([DENY, 'iif', dev, 'unreachable']);
+    await deleteMatchingRules(['pref', DENY, 'iif', dev, 'unreachable'], this.run);
     this.opts.logger?.info({ dev }, 'forwarding switched back off for the uplink');
   }
 
@@ -253,7 +249,7 @@ export class NodeRoutes {
   }
 
   private async deleteRoute(r: InstalledRoute): Promise<void> {
-    await this.allowing(NOT_FOUND, ['route', 'del', r.prefix, 'via', r.via, 'proto', POD_ROUTE_PROTO]);
+    await ipAllowing(NOT_FOUND, ['route', 'del', r.prefix, 'via', r.via, 'proto', POD_ROUTE_PROTO], this.run);
   }
 
   private async otherBridgesServeTheCluster(): Promise<boolean> {
@@ -266,26 +262,6 @@ export class NodeRoutes {
 
   private async ruleLines(): Promise<string[]> {
     return (await this.run(['rule', 'show'])).split('\n').map((line) => line.trimEnd());
-  }
-
-  /** `ip rule del` removes one matching rule per call: repeat until none is left. */
-  private async deleteRule(spec: string[]): Promise<void> {
-    const [pref, ...rest] = spec;
-    for (let i = 0; i < 16; i++) {
-      try {
-        await this.run(['rule', 'del', 'pref', pref, ...rest]);
-      } catch {
-        return;
-      }
-    }
-  }
-
-  private async allowing(harmless: RegExp, args: string[]): Promise<void> {
-    try {
-      await this.run(args);
-    } catch (err) {
-      if (!(err instanceof IpCommandError && harmless.test(err.stderr))) throw err;
-    }
   }
 
   private warnOnce(key: string, obj: object, msg: string): void {

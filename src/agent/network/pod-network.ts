@@ -5,6 +5,12 @@
 
 export type NetworkMode = 'host' | 'isolated';
 
+/** The log calls the network code makes (a pino Logger fits). */
+export interface NetworkLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
 export interface PodNetworkAttachment {
   ip: string;
   /** Path of the pod's network namespace (bind mount under /run/netns), isolated mode only. */
