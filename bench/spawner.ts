@@ -11,12 +11,13 @@
 // charged here), the children it reaped (/proc/self/stat cutime + cstime: the exec of a forked
 // copy tears down its copied page tables), and the spawn server with its reaped children when
 // the module has one. Never passes or fails on time.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CollectRequest } from '../src/agent/runtime/process/spawner.ts';
+import { loadAverage } from './lib/machine.ts';
+import { readProcessCpuMs } from './lib/process-rss.ts';
 import { renderTable } from './lib/table.ts';
 import { threadCpuMs } from './lib/thread-cpu.ts';
 
@@ -42,20 +43,8 @@ interface SpawnerLike {
 }
 const { spawner } = (await import(pathToFileURL(modulePath).href)) as { spawner: SpawnerLike };
 
-/** utime + stime (and, with children, cutime + cstime) of a process, ms. */
-function processCpuMs(pid: number | 'self', withChildren: boolean): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .map(Number);
-    // After the name: state is f[0]; utime f[11], stime f[12], cutime f[13], cstime f[14].
-    return ((f[11] + f[12] + (withChildren ? f[13] + f[14] : 0)) * 1000) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
+/** utime + stime (and, with children, cutime + cstime) of a process, ms; NaN when unreadable. */
+const processCpuMs = (pid: number | 'self', withChildren: boolean) => readProcessCpuMs(pid, { withChildren }) ?? Number.NaN;
 const childrenCpuMs = () => processCpuMs('self', true) - processCpuMs('self', false);
 
 // A heap like the agent's: many small objects, touched.
@@ -114,7 +103,7 @@ const heapMib = Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
 const rssMib = Math.round(process.memoryUsage().rss / 1024 / 1024);
 process.stdout.write(
   renderTable(
-    `spawner: ${count} collects of /bin/true, ${parallel} at a time, heap ${heapMib} MiB, RSS ${rssMib} MiB, load ${loadavg()[0].toFixed(2)}, first request ${firstRequestMs} ms (${modulePath}), ms`,
+    `spawner: ${count} collects of /bin/true, ${parallel} at a time, heap ${heapMib} MiB, RSS ${rssMib} MiB, load ${loadAverage().toFixed(2)}, first request ${firstRequestMs} ms (${modulePath}), ms`,
     ['run', 'wall', 'this process CPU', 'main thread', 'reaped children', 'spawn server', 'total CPU'],
     results.map((r, i) => [i + 1, r.wallMs, r.processCpuMs, r.mainThreadCpuMs, r.reapedChildrenCpuMs, r.serverCpuMs ?? '-', r.totalCpuMs]),
   ),
@@ -126,7 +115,7 @@ const summary = {
   parallel,
   heapMib,
   rssMib,
-  loadAverage1m: loadavg()[0],
+  loadAverage1m: loadAverage(),
   firstRequestMs,
   runs: results,
 };

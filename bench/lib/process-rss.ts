@@ -24,9 +24,10 @@ export function toMiB(bytes: number | undefined): number | undefined {
 
 /**
  * CPU time (user + system) the process has used so far, in milliseconds, from
- * /proc/PID/stat. Linux counts it in clock ticks, 100 per second on every common build.
+ * /proc/PID/stat; `withChildren` adds that of the children it has reaped (cutime + cstime).
+ * Linux counts it in clock ticks, 100 per second on every common build.
  */
-export function readProcessCpuMs(pid: number): number | undefined {
+export function readProcessCpuMs(pid: number | 'self', opts: { withChildren?: boolean } = {}): number | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -35,6 +36,7 @@ export function readProcessCpuMs(pid: number): number | undefined {
   }
   // The command name (field 2) may contain spaces; the fields after its ')' are fixed.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  let ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  if (opts.withChildren) ticks += Number(fields[13]) + Number(fields[14]); // cutime, cstime (16 and 17)
   return Number.isFinite(ticks) ? ticks * 10 : undefined;
 }

@@ -207,22 +207,24 @@ export class CgroupManager {
    */
   async signal(rel: string, signal: NodeJS.Signals, except?: (pid: number) => boolean): Promise<void> {
     if (!this.enabled) return;
+    const freezer = this.hierarchies.get('freezer');
+    const dir = freezer && this.path('freezer', rel)!;
+    const freezable = dir && existsSync(dir) ? { dir, version: freezer.version } : undefined;
+    // cgroup v2 kills the whole tree in one write, without listing it first.
+    if (freezable?.version === 2 && signal === 'SIGKILL' && !except && tryWriteControl(freezable.dir, 'cgroup.kill', '1')) return;
     // Usually nothing is left to signal (the workload and its group already got it, or ended):
     // then there is nothing that could fork either, and no freeze/thaw round trip is needed.
     const members = this.pids(rel);
     if (members.every((pid) => except?.(pid))) return;
-    const freezer = this.hierarchies.get('freezer');
-    const dir = freezer && this.path('freezer', rel)!;
-    if (!dir || !existsSync(dir)) {
+    if (!freezable) {
       for (const pid of members) if (!except?.(pid)) trySignalPid(pid, signal);
       return;
     }
-    if (freezer.version === 2 && signal === 'SIGKILL' && !except && tryWriteControl(dir, 'cgroup.kill', '1')) return;
-    await this.freeze(dir, freezer.version, true);
+    await this.freeze(freezable.dir, freezable.version, true);
     try {
       for (const pid of this.pids(rel)) if (!except?.(pid)) trySignalPid(pid, signal);
     } finally {
-      await this.freeze(dir, freezer.version, false);
+      await this.freeze(freezable.dir, freezable.version, false);
     }
   }
 

@@ -250,14 +250,12 @@ export class ProcessRuntime implements Runtime {
   async startContainer(containerId: string): Promise<void> {
     const c = this.mustGet(containerId);
     if (c.state !== 'created') throw new Error(`container "${containerId}" is ${c.state}; only a created container can be started`);
-    let cgroupDirs: string[] = [];
     if (this.cgroups) c.cgroup = `${podCgroup(c.sandboxId)}/${c.id}`;
     const [stateDir] = await Promise.all([
       this.store.createContainerDir(c.id),
       mkdir(dirname(c.config.logPath), { recursive: true }),
       c.cgroup ? this.cgroups?.create(c.cgroup, c.config.resources) : undefined,
     ]);
-    if (c.cgroup && this.cgroups) cgroupDirs = this.cgroups.dirs(c.cgroup);
     const mounts = sortMounts([...c.config.mounts, ...this.podFileMounts(c.sandboxId)]);
     let shimMounts: Mount[] = [];
     if (mounts.length > 0 && this.features.mountNamespaces) {
@@ -271,6 +269,7 @@ export class ProcessRuntime implements Runtime {
     // On disk before the workload runs: a restarted agent must find (and adopt) it.
     await this.store.saveContainer(c);
 
+    const cgroupDirs = c.cgroup && this.cgroups ? this.cgroups.dirs(c.cgroup) : [];
     const result = await startShim({
       shimPath: this.shimPath,
       stateDir,
@@ -415,7 +414,7 @@ export class ProcessRuntime implements Runtime {
       const dir = this.store.containerDir(c.id);
       const info = readContainerInfo(dir);
       if (!info) return;
-      const shimPid = readShimPid(dir);
+      const shimPid = readShimPid(dir, info);
       markRunning(c, shimPid, supervisorStartTime(shimPid, info.startTime), info);
     }
     if (c.state !== 'running') return;

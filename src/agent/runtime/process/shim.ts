@@ -3,14 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type ShimSpawnResult, spawner } from './spawner.ts';
-
-// HALE_ROOT is set by bin/hale.js (the bundled build lives elsewhere than this file).
-const REPO_ROOT = process.env.HALE_ROOT ?? fileURLToPath(new URL('../../../../', import.meta.url));
+import { nativeBinary, REPO_ROOT, type ShimSpawnResult, spawner } from './spawner.ts';
 
 /** build/hale-shim in the repository, as built by scripts/build-native.sh (npm postinstall). */
-export const DEFAULT_SHIM_PATH = join(REPO_ROOT, 'build', 'hale-shim');
+export const DEFAULT_SHIM_PATH = nativeBinary('hale-shim');
 
 /** Builds the shim if it is missing or older than its source (used by tests and `hale` on first run). */
 export function ensureShimBuilt(): string {
@@ -65,8 +61,8 @@ export function readExitInfo(stateDir: string): ShimExitInfo | undefined {
  * The supervisor's pid, from container.json; containers started by an older shim have it in
  * shim.pid (written before it forked the workload).
  */
-export function readShimPid(stateDir: string): number | undefined {
-  const pid = readContainerInfo(stateDir)?.shimPid ?? Number(readFileSafe(join(stateDir, 'shim.pid')).trim());
+export function readShimPid(stateDir: string, info = readContainerInfo(stateDir)): number | undefined {
+  const pid = info?.shimPid ?? Number(readFileSafe(join(stateDir, 'shim.pid')).trim());
   return Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
 

@@ -3,11 +3,24 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { spawner } from './spawner.ts';
+import { eventually } from '../../../client/testing/wait.ts';
+import { type ShimSpawnResult, spawner } from './spawner.ts';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const collect = (args: string[], timeoutMs = 5000, maxOutput = 1024) =>
   spawner.collect({ file: 'sh', args: ['-c', ...args], env, timeoutMs, maxOutput, outputGraceMs: 200 });
+/** A shim running `sh -c script` in `dir`, its stderr appended to `stderrPath`. */
+const shimSh = (dir: string, script: string, stderrPath = join(dir, 'shim.log')) =>
+  spawner.shim({ file: 'sh', args: ['-c', script], env, cwd: dir, stderrPath });
+/** Like a detached child, a started shim does not keep the process alive: keep it until the shims exit. */
+async function shimsExited(...shims: ShimSpawnResult[]): Promise<void> {
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    await Promise.all(shims.map((s) => new Promise<void>((resolve) => s.onExit(resolve))));
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
 
 test('collect: exit code and both streams, cut at maxOutput', async () => {
   const r = await collect(['printf 0123456789; echo oops >&2; exit 4'], 5000, 4);
@@ -36,19 +49,10 @@ test('collect: a missing program is an error, and many run at once', async () =>
 test('shim: the first stdout line, stderr appended to a file, and the exit reported later', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hale-spawner-'));
   try {
-    const started = await spawner.shim({
-      file: 'sh',
-      args: ['-c', 'echo "started 1"; echo complaint >&2; sleep 0.2'],
-      env,
-      cwd: dir,
-      stderrPath: join(dir, 'shim.log'),
-    });
+    const started = await shimSh(dir, 'echo "started 1"; echo complaint >&2; sleep 0.2');
     assert.equal(started.statusLine, 'started 1');
     assert.ok(started.pid && started.pid > 1);
-    // Like a detached child, a started shim does not keep the process alive: keep it here.
-    const keepAlive = setInterval(() => {}, 1000);
-    await new Promise<void>((resolve) => started.onExit(resolve));
-    clearInterval(keepAlive);
+    await shimsExited(started);
     assert.equal(readFileSync(join(dir, 'shim.log'), 'utf8'), 'complaint\n');
     // Asked again after the exit: called at once.
     await new Promise<void>((resolve) => started.onExit(resolve));
@@ -76,21 +80,12 @@ const readFileSafe = (path: string) => {
     return '';
   }
 };
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.fail(`timed out waiting until ${what}`);
-}
 
 test('collect: 50 at once with shims among them, each answered with its own output', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hale-spawner-'));
   try {
     const collects = Array.from({ length: 50 }, (_, i) => collect([`sleep 0.0${i % 10}; echo out ${i}; echo err ${i} >&2; exit ${i % 7}`]));
-    const shims = Array.from({ length: 5 }, (_, i) =>
-      spawner.shim({ file: 'sh', args: ['-c', `echo "started ${i}"`], env, cwd: dir, stderrPath: join(dir, `shim-${i}.log`) }),
-    );
+    const shims = Array.from({ length: 5 }, (_, i) => shimSh(dir, `echo "started ${i}"`, join(dir, `shim-${i}.log`)));
     const results = await Promise.all(collects);
     results.forEach((r, i) => {
       assert.deepEqual(r, { exitCode: i % 7, stdout: `out ${i}\n`, stderr: `err ${i}\n`, timedOut: false });
@@ -100,9 +95,7 @@ test('collect: 50 at once with shims among them, each answered with its own outp
       started.map((s) => s.statusLine),
       Array.from({ length: 5 }, (_, i) => `started ${i}`),
     );
-    const keepAlive = setInterval(() => {}, 1000);
-    await Promise.all(started.map((s) => new Promise<void>((resolve) => s.onExit(resolve))));
-    clearInterval(keepAlive);
+    await shimsExited(...started);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -114,7 +107,7 @@ test('collect: the timeout kills the whole process group, grandchildren too', as
   assert.equal(r.exitCode, 137);
   const pids = r.stdout.trim().split('\n').map(Number);
   assert.equal(pids.length, 2);
-  for (const pid of pids) await until(() => processGone(pid), `pid ${pid} is gone`);
+  for (const pid of pids) await eventually(() => processGone(pid), `pid ${pid} is gone`);
 });
 
 test('collect: output is cut at maxOutput per stream, the rest drained; bytes pass unchanged', async () => {
@@ -192,11 +185,9 @@ test('children get their own session, only fds 0-2, default signals and a mode-0
 
   const dir = mkdtempSync(join(tmpdir(), 'hale-spawner-'));
   try {
-    const started = await spawner.shim({ file: 'sh', args: ['-c', 'pwd >&2; echo up'], env, cwd: dir, stderrPath: join(dir, 'shim.log') });
+    const started = await shimSh(dir, 'pwd >&2; echo up');
     assert.equal(started.statusLine, 'up');
-    const keepAlive = setInterval(() => {}, 1000);
-    await new Promise<void>((resolve) => started.onExit(resolve));
-    clearInterval(keepAlive);
+    await shimsExited(started);
     assert.equal(readFileSync(join(dir, 'shim.log'), 'utf8'), `${dir}\n`);
     assert.equal(statSync(join(dir, 'shim.log')).mode & 0o777, 0o600);
   } finally {
@@ -209,16 +200,10 @@ test('the server dying fails what is in flight, tells shim watchers, and is rest
   let shimPid: number | undefined;
   const pidFile = join(dir, 'collect.pid');
   try {
-    const shim = await spawner.shim({
-      file: 'sh',
-      args: ['-c', 'echo up; exec sleep 30'],
-      env,
-      cwd: dir,
-      stderrPath: join(dir, 'shim.log'),
-    });
+    const shim = await shimSh(dir, 'echo up; exec sleep 30');
     shimPid = shim.pid;
     const inFlight = collect([`echo $$ > ${pidFile}; exec sleep 30`], 60_000);
-    await until(() => readFileSafe(pidFile).endsWith('\n'), 'the collect child is running');
+    await eventually(() => readFileSafe(pidFile).endsWith('\n'), 'the collect child is running');
     const shimChecked = new Promise<void>((resolve) => shim.onExit(resolve));
     const oldServer = spawner.serverPid;
     assert.ok(oldServer);
@@ -262,7 +247,7 @@ test('the server exits when its stdin closes, killing nothing', async () => {
     pids = JSON.parse(r.stdout);
     assert.ok(pids);
     // That Node process exited (it was idle); its server followed, its shim did not.
-    await until(() => processGone(pids?.server as number), 'the old server exited');
+    await eventually(() => processGone(pids?.server as number), 'the old server exited');
     assert.equal(processGone(pids.shim), false);
   } finally {
     try {

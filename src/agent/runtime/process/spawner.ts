@@ -23,13 +23,16 @@ import { fileURLToPath } from 'node:url';
 import { encodeRequest, RecordReader } from './spawn-protocol.ts';
 
 // HALE_ROOT is set by bin/hale.js (the bundled build lives elsewhere than this file).
-const REPO_ROOT = process.env.HALE_ROOT ?? fileURLToPath(new URL('../../../../', import.meta.url));
+export const REPO_ROOT = process.env.HALE_ROOT ?? fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** A binary built by scripts/build-native.sh (npm postinstall) into build/. */
+export const nativeBinary = (name: string) => join(REPO_ROOT, 'build', name);
 
 /** The spawn server reads whole, non-negative numbers only. */
 const wholeNumber = (n: number) => String(Number.isFinite(n) ? Math.max(0, Math.ceil(n)) : 2 ** 31 - 1);
 
 /** build/hale-spawner, built by scripts/build-native.sh (npm postinstall) beside hale-shim. */
-export const SPAWN_SERVER_PATH = join(REPO_ROOT, 'build', 'hale-spawner');
+export const SPAWN_SERVER_PATH = nativeBinary('hale-spawner');
 
 export interface CollectRequest {
   file: string;
