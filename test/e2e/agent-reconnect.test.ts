@@ -30,7 +30,7 @@ import net from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { eventually, type HaleAgent, type HaleServer, killMatching, startAgent, startHale } from './harness.ts';
+import { eventually, type HaleAgent, type HaleServer, killMatching, removePodCgroups, startAgent, startHale } from './harness.ts';
 
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
 const marker = `hale-reconnect-e2e-${process.pid}`;
@@ -235,7 +235,11 @@ describe('an agent through API-server restarts and network loss', () => {
     await relay?.close();
     for (const dir of [hale?.dataDir, agent?.dataDir]) if (dir) killMatching(dir);
     killMatching(marker);
-    for (const dir of [hale?.dataDir, agent?.dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [hale?.dataDir, agent?.dataDir]) {
+      if (!dir) continue;
+      await removePodCgroups(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('API-server restart: pods keep running and the API shows the truth afterwards', async (t) => {

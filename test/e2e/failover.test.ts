@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, type HaleAgent, type HaleServer, startAgent, startHale } from './harness.ts';
+import { eventually, type HaleAgent, type HaleServer, removePodCgroups, startAgent, startHale } from './harness.ts';
 
 const marker = `hale-failover-e2e-${process.pid}`;
 const cidrBase = `127.${101 + ((process.pid + 31) % 150)}`;
@@ -127,7 +127,10 @@ describe('node failover with three agents and kubectl 1.33', () => {
     await hale.stop();
     for (const dir of [hale.dataDir, ...[...agents.values()].map((a) => a.dataDir)]) killMatching(dir);
     killMatching(marker);
-    for (const dir of [hale.dataDir, ...[...agents.values()].map((a) => a.dataDir)]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [hale.dataDir, ...[...agents.values()].map((a) => a.dataDir)]) {
+      await removePodCgroups(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a second agent claiming a live node's name is refused; the same agent restarting is accepted", async () => {

@@ -1,7 +1,7 @@
 // End-to-end harness: starts a real `hale server` process on an ephemeral port in a temp
 // dir, and runs the real kubectl binaries (1.27 … 1.33, or the PATH dispatcher) against it.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,7 +168,6 @@ function runKubectl(
   });
 }
 
-/** Poll `fn` until it returns a truthy value or the deadline passes. */
 /** kill -9 of every process whose command line contains `pattern`; none is fine. */
 export function killMatching(pattern: string): void {
   try {
@@ -178,6 +177,36 @@ export function killMatching(pattern: string): void {
   }
 }
 
+/**
+ * Removes the pod cgroups of the sandboxes recorded under `dataDir`: an agent killed with its
+ * pods still there never removes them. Call once their processes were killed; a cgroup whose
+ * killed processes are still exiting is retried for a few seconds.
+ */
+export async function removePodCgroups(dataDir: string): Promise<void> {
+  const sandboxDirs = [join(dataDir, 'runtime/process/sandboxes'), join(dataDir, 'agent/runtime/process/sandboxes')];
+  const ids = sandboxDirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : [])).map((f) => f.replace(/\.json$/, ''));
+  const hierarchies = existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : [];
+  let podDirs = ids.flatMap((id) => hierarchies.map((h) => join('/sys/fs/cgroup', h, 'hale', `pod${id}`))).filter((d) => existsSync(d));
+  for (let attempt = 0; podDirs.length > 0 && attempt < 50; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 100));
+    for (const podDir of podDirs) {
+      // Container cgroups first: rmdir takes empty directories only.
+      for (const child of readdirSync(podDir, { withFileTypes: true })) if (child.isDirectory()) rmdirQuietly(join(podDir, child.name));
+      rmdirQuietly(podDir);
+    }
+    podDirs = podDirs.filter((d) => existsSync(d));
+  }
+}
+
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // still in use, or gone
+  }
+}
+
+/** Poll `fn` until it returns a truthy value or the deadline passes. */
 export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { bridgeName, netnsPrefix, nodeNetworkKey } from '../../src/agent/network/names.ts';
-import { eventually, type HaleAgent, type HaleServer, startAgent, startHale, stopHale } from './harness.ts';
+import { eventually, type HaleAgent, type HaleServer, removePodCgroups, startAgent, startHale, stopHale } from './harness.ts';
 
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
 const marker = `hale-podnet-e2e-${process.pid}`;
@@ -109,8 +109,11 @@ describe('isolated pod network across two nodes with kubectl 1.33', { skip }, ()
     quietly(() => execFileSync('pkill', ['-9', '-f', agentDataDir]));
     for (const key of keys) removeLeftovers(key);
     quietly(() => ip('route', 'delete', 'unreachable', clusterCidr));
-    if (hale) rmSync(hale.dataDir, { recursive: true, force: true });
-    rmSync(agentDataDir, { recursive: true, force: true });
+    for (const dir of [hale?.dataDir, agentDataDir]) {
+      if (!dir) continue;
+      await removePodCgroups(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('pods get addresses from their node podCIDR and reach each other across nodes', async () => {

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { resources } from '../../src/client/resources.ts';
 import { type RunningControllers, startControllers } from '../../src/server/controllers.ts';
 import { type InProcessCluster, startInProcessCluster } from '../../src/testing/in-process-cluster.ts';
-import { eventually, type HaleAgent, type HaleServer, startAgent, startHale, stopHale } from './harness.ts';
+import { eventually, type HaleAgent, type HaleServer, removePodCgroups, startAgent, startHale, stopHale } from './harness.ts';
 
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
 const marker = `hale-multinode-e2e-${process.pid}`;
@@ -92,6 +92,7 @@ describe('workloads on three nodes with kubectl 1.33', () => {
     await hale.stop();
     for (const dir of [hale.dataDir, ...agents.map((a) => a.dataDir)]) killMatching(dir);
     killMatching(marker);
+    for (const dir of [hale.dataDir, ...agents.map((a) => a.dataDir)]) await removePodCgroups(dir);
     await stopHale(hale);
     for (const agent of agents) execFileSync('rm', ['-rf', agent.dataDir]);
   });
