@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { bridgeName, netnsPrefix, nodeNetworkKey } from '../../src/agent/network/names.ts';
-import { eventually, type HaleServer, startHale, stopHale } from './harness.ts';
+import { eventually, type HaleServer, removePodCgroups, startHale, stopHale } from './harness.ts';
 
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
 const marker = `hale-dns-e2e-${process.pid}`;
@@ -139,6 +139,7 @@ describe('cluster DNS with kubectl 1.33', () => {
     await hale.stop();
     for (const pattern of [hale.dataDir, marker]) quietly(() => execFileSync('pkill', ['-9', '-f', pattern]));
     removeNetworkLeftovers(hale.dataDir);
+    await removePodCgroups(hale.dataDir);
     await stopHale(hale);
   });
 
