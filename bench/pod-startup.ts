@@ -14,6 +14,7 @@
 //
 //   node --import tsx bench/pod-startup.ts [--quick] [--pods 100] [--workload sleep|http] [--json FILE]
 //        [--cpu-prof DIR]   (profile the agent's process — the server when embedded — into DIR)
+//        [--node-flags "F ..."] (extra flags for that node process, e.g. V8 flags to compare)
 //        [--separate-agent] (run the agent as its own `hale agent` process: its RSS and CPU alone)
 //        [--sources]        (run src/ through tsx instead of a private esbuild bundle of it)
 //        [--network host|isolated] (the agent's --network-mode; default Hale's own default)
@@ -52,6 +53,7 @@ const { values: args } = parseArgs({
     workload: { type: 'string', default: 'sleep' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'node-flags': { type: 'string' },
     'separate-agent': { type: 'boolean', default: false },
     sources: { type: 'boolean', default: false },
     network: { type: 'string' },
@@ -194,7 +196,10 @@ async function main() {
   // The esbuild bundle, as users run Hale; --sources runs the TypeScript through tsx instead.
   const entry = args.sources ? undefined : await buildPrivateBundle();
   const agent = await startAgentServer({
-    nodeFlags: args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [],
+    nodeFlags: [
+      ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : []),
+      ...(args['node-flags']?.split(/\s+/).filter(Boolean) ?? []),
+    ],
     separateAgent,
     entry,
     networkMode: networkMode(args.network),

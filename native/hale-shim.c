@@ -11,6 +11,8 @@
  *       exit.json       {exitCode, signal, finishedAt, message, oomKilled} when it ended
  *       stdin           a FIFO relayed to the workload's stdin (--stdin)
  *       resize          a FIFO of "COLS ROWS" lines resizing the pty (--tty)
+ *       shim.log        the shim's own error, only when it fails (created then: every file
+ *                       created costs an inode allocation, which is slow on some filesystems)
  *     One status line goes to stdout for the process that started it ("started PID" or
  *     "failed"), after which stdout is closed.
  *
@@ -73,14 +75,34 @@ struct options {
 
 static int signal_pipe[2] = {-1, -1};
 
+/* DIR/shim.log of `run`, where die() writes; NULL until --state-dir is known. */
+static char error_log_path[PATH_MAX];
+
 static void die(const char *fmt, ...) {
+  FILE *out = stderr;
+  if (error_log_path[0]) {
+    int fd = open(error_log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    FILE *file = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (file) out = file;
+  }
   va_list ap;
   va_start(ap, fmt);
-  fputs("hale-shim: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  fputs("hale-shim: ", out);
+  vfprintf(out, fmt, ap);
+  fputc('\n', out);
   va_end(ap);
+  fflush(out);
   exit(125);
+}
+
+/* Finds --state-dir before the options are parsed, so that even a bad option is reported there. */
+static void find_error_log(int argc, char **argv) {
+  for (int i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i++) {
+    if (strcmp(argv[i], "--state-dir") == 0) {
+      snprintf(error_log_path, sizeof error_log_path, "%s/shim.log", argv[i + 1]);
+      return;
+    }
+  }
 }
 
 static void on_signal(int sig) {
@@ -962,7 +984,10 @@ static int cmd_exec(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc >= 2 && strcmp(argv[1], "run") == 0) return cmd_run(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "run") == 0) {
+    find_error_log(argc, argv);
+    return cmd_run(argc, argv);
+  }
   if (argc >= 2 && strcmp(argv[1], "exec") == 0) return cmd_exec(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
     puts("hale-shim 1");

@@ -34,7 +34,15 @@ mkdir -p build
 trap 'rm -f build/*.tmp.$$' EXIT
 for name in "${stale[@]}"; do
   out=build/$name
-  "$cc" -O2 -std=c11 -Wall -Wextra -o "$out.tmp.$$" "native/$name.c"
+  # Static where the C library allows it (glibc's libc.a, from libc6-dev): every container
+  # start execs a shim, and a static one skips the dynamic loader (~30% less CPU per exec
+  # here). Otherwise, dynamic.
+  if "$cc" -O2 -std=c11 -Wall -Wextra -static -o "$out.tmp.$$" "native/$name.c" 2>/dev/null; then
+    linked=static
+  else
+    "$cc" -O2 -std=c11 -Wall -Wextra -o "$out.tmp.$$" "native/$name.c"
+    linked=dynamic
+  fi
   mv -f "$out.tmp.$$" "$out"
-  echo "build-native: built $out"
+  echo "build-native: built $out ($linked)"
 done

@@ -29,7 +29,7 @@ const dataDirsToSweep = new Set<string>();
 const separateAgents = new Set<ChildProcess>();
 const haleBin = join(dirname(fileURLToPath(import.meta.url)), '../../bin/hale.js');
 
-/** The process runtime's per-container folders (shim.pid, container.json). */
+/** The process runtime's per-container folders (container.json; shim.pid from older shims). */
 function containerDirs(dataDir: string): string[] {
   const root = join(dataDir, 'agent/runtime/process/containers');
   try {
@@ -49,15 +49,24 @@ function readPid(file: string, field?: string): number | undefined {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The pids of every container's shim and workload (workloads lead their process group). */
 export function podProcessPids(dataDir: string): { shims: number[]; workloads: number[] } {
   const shims: number[] = [];
   const workloads: number[] = [];
   for (const dir of containerDirs(dataDir)) {
-    const shim = readPid(join(dir, 'shim.pid'));
+    const shim = readPid(join(dir, 'container.json'), 'shimPid') ?? readPid(join(dir, 'shim.pid'));
     const workload = readPid(join(dir, 'container.json'), 'pid');
-    if (shim) shims.push(shim);
-    if (workload) workloads.push(workload);
+    if (shim && isAlive(shim)) shims.push(shim);
+    if (workload && isAlive(workload)) workloads.push(workload);
   }
   return { shims, workloads };
 }

@@ -113,7 +113,8 @@ export async function startShim(o: RunShimOptions): Promise<ShimStartResult> {
       args: runShimArgs(o),
       env: o.env,
       cwd: o.stateDir,
-      stderrPath: join(o.stateDir, 'shim.log'),
+      // The shim writes its own error to stateDir/shim.log when it has one (no file otherwise).
+      stderrPath: '/dev/null',
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
