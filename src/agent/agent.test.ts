@@ -9,6 +9,8 @@ import { eventually, type InProcessCluster, startInProcessCluster } from '../tes
 import { type Agent, type AgentOptions, startAgent } from './agent.ts';
 import { FakeRuntime } from './pods/testing/fake-runtime.ts';
 import { FakeHooks, FakeProber, FakeVolumes } from './pods/testing/fakes.ts';
+import { ProbeManager } from './probes/prober.ts';
+import type { ProbeOutcome } from './probes/run-probe.ts';
 
 let NODE = 'node-0';
 let cluster: InProcessCluster;
@@ -329,6 +331,43 @@ test('readiness from the prober drives ready and the Ready conditions', async ()
   assert.equal(statusOf(p, 'web').ready, false);
   assert.equal(condition(p, 'ContainersReady')?.reason, 'ContainersNotReady');
   assert.equal(condition(p, 'Ready')?.message, 'containers with unready status: [web]');
+});
+
+/** The pod statuses the agent writes (pods/status), in order: phase and the Ready condition. */
+function recordStatusWrites(): { client: typeof cluster.client; writes: string[] } {
+  const writes: string[] = [];
+  const client = Object.create(cluster.client) as typeof cluster.client;
+  client.request = (method, path, opts) => {
+    if (method === 'PUT' && path.endsWith('/status')) {
+      const status = (opts?.body as KubeObject | undefined)?.status ?? {};
+      writes.push(`${status.phase} Ready=${status.conditions?.find((c: any) => c.type === 'Ready')?.status}`);
+    }
+    return cluster.client.request(method, path, opts);
+  };
+  return { client, writes };
+}
+
+test('a started container is Running and Ready in one status write when its first readiness attempt passes', async () => {
+  const real = new ProbeManager({ check: async () => ({ result: 'success', output: '' }) });
+  const { client, writes } = recordStatusWrites();
+  await runAgent({ prober: real, client });
+  await createPod('one-write', { containers: [container('web', { readinessProbe: { exec: { command: ['true'] } } })] });
+  await podWhen('one-write', 'Running and Ready', (p) => p.status?.phase === 'Running' && condition(p, 'Ready')?.status === 'True');
+  assert.deepEqual(writes, ['Running Ready=True']);
+  real.stop();
+});
+
+test('a first readiness attempt that takes long does not hold back the Running status', async () => {
+  let answer!: (outcome: ProbeOutcome) => void;
+  const real = new ProbeManager({ check: () => new Promise<ProbeOutcome>((resolve) => (answer = resolve)) });
+  const { client, writes } = recordStatusWrites();
+  await runAgent({ prober: real, client });
+  await createPod('slow-probe', { containers: [container('web', { readinessProbe: { exec: { command: ['true'] } } })] });
+  await podWhen('slow-probe', 'Running, not ready', (p) => p.status?.phase === 'Running' && condition(p, 'Ready')?.status === 'False');
+  answer({ result: 'success', output: '' });
+  await podWhen('slow-probe', 'Ready', (p) => condition(p, 'Ready')?.status === 'True');
+  assert.deepEqual(writes, ['Running Ready=False', 'Running Ready=True']);
+  real.stop();
 });
 
 test('graceful deletion runs preStop, stops containers, cleans up and confirms the delete', async () => {

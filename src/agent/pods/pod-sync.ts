@@ -36,6 +36,8 @@ export type ExpandArgs = (argv: string[], env: EnvVar[]) => string[];
 const MIN_GRACE_SECONDS = 2;
 /** Exited containers kept per name (the newest is lastState/--previous material). */
 const KEEP_EXITED_PER_NAME = 2;
+/** How long a sync that started containers waits for their first readiness attempts. */
+const FIRST_READINESS_WAIT_MS = 250;
 
 export interface PodSyncDeps {
   client: RestClient;
@@ -158,6 +160,7 @@ export class PodSyncer {
 
     const initialized = await this.syncInitContainers(w, state, sandbox, volumePaths, next);
     if (initialized) await this.syncAppContainers(w, state, sandbox, volumePaths, next);
+    await this.awaitFirstReadiness(w);
 
     state = await readPodRuntimeState(this.deps.runtime, w.uid);
     const status = await this.buildStatus(w, state, false);
@@ -171,6 +174,23 @@ export class PodSyncer {
     next.at(this.deps.resyncMs);
     return next.ms;
   };
+
+  /**
+   * Hale's addition: a container that just started is probed for readiness at once (see
+   * probes/prober.ts), and its first attempt usually takes milliseconds. Waiting for it, up to
+   * FIRST_READINESS_WAIT_MS, before the status is built lets Running and Ready go out in one
+   * status write instead of two: one write, one watch event per watcher less per pod start.
+   */
+  private async awaitFirstReadiness(w: PodWorkerState): Promise<void> {
+    if (w.firstReadiness.length === 0) return;
+    const attempts = w.firstReadiness.splice(0);
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FIRST_READINESS_WAIT_MS);
+    });
+    await Promise.race([Promise.all(attempts), cap]);
+    clearTimeout(timer);
+  }
 
   // --- sandbox and volumes ---
 
@@ -437,6 +457,8 @@ export class PodSyncer {
     w.waiting.delete(c.name);
     const status = await runtime.containerStatus(id);
     if (status) this.track(w, status, c, sandbox);
+    const firstReadiness = this.deps.prober.firstReadinessAttempt(id);
+    if (firstReadiness) w.firstReadiness.push(firstReadiness);
     // Ended already (no exit watch was set up): the next sync restarts it or shows the back-off.
     if (status && status.state !== 'running') next.at(0);
 

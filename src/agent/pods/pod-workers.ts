@@ -26,6 +26,8 @@ export interface PodWorkerState {
   /** Container ids with an exit watcher / registered with the prober. */
   watched: Set<string>;
   probed: Set<string>;
+  /** First readiness attempts of containers this sync started (see PodSync.awaitFirstReadiness). */
+  firstReadiness: Promise<void>[];
   /** Container id → terminated.message (exited containers do not change). */
   messages: Map<string, string>;
   /** Exited container ids a BackOff event was already recorded for. */
@@ -49,6 +51,7 @@ export function newPodWorkerState(pod: KubeObject): PodWorkerState {
     restartNow: new Set(),
     watched: new Set(),
     probed: new Set(),
+    firstReadiness: [],
     messages: new Map(),
     backoffReported: new Set(),
     oomReported: new Set(),

@@ -69,6 +69,16 @@ export class ProbeWorker {
   private warmup = false;
   private retryDelayMs: number;
   private succeeded = false;
+  private firstAt: number | undefined;
+  private firstFinished = false;
+  private finishFirstAttempt!: () => void;
+  /** Resolves when the first attempt has finished (whatever its outcome), or the worker stopped. */
+  readonly firstAttempt = new Promise<void>((resolve) => {
+    this.finishFirstAttempt = () => {
+      this.firstFinished = true;
+      resolve();
+    };
+  });
 
   constructor(
     readonly kind: ProbeKind,
@@ -81,13 +91,20 @@ export class ProbeWorker {
 
   start({ firstAt, warmup }: WorkerStart): void {
     if (this.stopped || this.timer !== undefined) return;
+    this.firstAt = firstAt;
     this.regularAt = firstAt;
     this.warmup = warmup && this.firstRetryMs > 0;
     this.arm(firstAt, 'regular');
   }
 
+  /** Whether the first attempt is due by `now` (the worker started) and has not finished yet. */
+  firstAttemptPending(now: number): boolean {
+    return !this.firstFinished && this.firstAt !== undefined && this.firstAt <= now;
+  }
+
   stop(): void {
     this.stopped = true;
+    this.finishFirstAttempt();
     if (this.timer !== undefined) this.host.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -105,6 +122,7 @@ export class ProbeWorker {
     const outcome = await this.host.check();
     if (this.stopped) return;
     this.handle(outcome, quiet);
+    this.finishFirstAttempt();
     if (!this.stopped && !this.onHold) this.scheduleNext();
   }
 

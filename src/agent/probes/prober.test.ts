@@ -124,6 +124,35 @@ describe('readiness', () => {
     assert.deepEqual(s.at('readiness'), [0, 25, 75, 175, 10_000]);
   });
 
+  test('firstReadinessAttempt: the attempt due at once, until it finished (success or failure); none when delayed', async () => {
+    const s = setup({ readiness: [fail('refused'), OK] });
+    s.prober.addContainer(target({ readinessProbe: { periodSeconds: 10 } }));
+    s.prober.addContainer(target({ readinessProbe: { initialDelaySeconds: 5 } }, { id: 'c2' }));
+    s.prober.addContainer(target({}, { id: 'c3' }));
+    const first = s.prober.firstReadinessAttempt('c1');
+    assert.ok(first, 'due at once');
+    assert.equal(s.prober.firstReadinessAttempt('c2'), undefined, 'initialDelaySeconds still ahead');
+    assert.equal(s.prober.firstReadinessAttempt('c3'), undefined, 'no readiness probe');
+    assert.equal(s.prober.firstReadinessAttempt('unknown'), undefined);
+    let finished = false;
+    void first.then(() => {
+      finished = true;
+    });
+    await s.clock.advance(0);
+    assert.equal(finished, true, 'a failed (quiet) first attempt counts as finished');
+    assert.equal(s.prober.isReady('c1'), false);
+    assert.equal(s.prober.firstReadinessAttempt('c1'), undefined, 'only the first attempt is waited for');
+  });
+
+  test('firstReadinessAttempt resolves when the container is removed before its attempt ran', async () => {
+    const s = setup({ readiness: [OK] });
+    s.prober.addContainer(target({ readinessProbe: {} }));
+    const first = s.prober.firstReadinessAttempt('c1');
+    s.prober.removeContainer('c1');
+    await first;
+    assert.equal(s.calls.length, 0);
+  });
+
   test('failures count and are reported after the first period; failureThreshold flips ready off', async () => {
     const s = setup({ readiness: [OK, fail('HTTP probe failed with statuscode: 503')] });
     s.prober.addContainer(target({ readinessProbe: { periodSeconds: 1, failureThreshold: 2 } }));

@@ -154,6 +154,11 @@ export class ProbeManager implements Prober {
     return this.containers.get(containerId)?.started ?? false;
   }
 
+  firstReadinessAttempt(containerId: string): Promise<void> | undefined {
+    const readiness = this.containers.get(containerId)?.workers.get('readiness');
+    return readiness?.firstAttemptPending(this.clock.now()) ? readiness.firstAttempt : undefined;
+  }
+
   onTransition(listener: (t: ProbeTransition) => void): void {
     this.listeners.push(listener);
   }

@@ -40,6 +40,12 @@ export interface Prober {
   isReady(containerId: string): boolean;
   /** Startup: true once the startup probe passed (or there is none). */
   isStarted(containerId: string): boolean;
+  /**
+   * The container's first readiness attempt, when it is due now and still running (a container
+   * that just started, with no initialDelaySeconds left): resolves when it finished, whatever
+   * its outcome. Undefined otherwise.
+   */
+  firstReadinessAttempt(containerId: string): Promise<void> | undefined;
   onTransition(listener: (t: ProbeTransition) => void): void;
   stop(): void;
 }

@@ -26,6 +26,10 @@ export class FakeProber implements Prober {
   isStarted(containerId: string): boolean {
     return this.targets.has(containerId) && !this.notStarted.has(containerId);
   }
+  /** Probes do not run here: no first attempt to wait for. */
+  firstReadinessAttempt(_containerId: string): Promise<void> | undefined {
+    return undefined;
+  }
   onTransition(listener: (t: ProbeTransition) => void): void {
     this.listeners.push(listener);
   }
