@@ -32,12 +32,12 @@ test('with a subdomain the pod also gets its fully qualified name', () => {
   assert.ok(!hosts.includes('HostAliases'));
 });
 
-test('pod files are written and removed', () => {
+test('pod files are written and removed', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'hale-pod-files-')), 'sandbox');
-  const { hostsPath, resolvConfPath } = writePodFiles(dir, 'h\n', 'nameserver 10.43.0.10\n');
+  const { hostsPath, resolvConfPath } = await writePodFiles(dir, 'h\n', 'nameserver 10.43.0.10\n');
   assert.equal(readFileSync(hostsPath, 'utf8'), 'h\n');
   assert.equal(readFileSync(resolvConfPath, 'utf8'), 'nameserver 10.43.0.10\n');
-  removePodFiles(dir);
+  await removePodFiles(dir);
   assert.ok(!existsSync(dir));
   rmSync(join(dir, '..'), { recursive: true, force: true });
 });

@@ -2,7 +2,8 @@
 // a pod that has its own mount namespace, as the kubelet does. The hosts file follows the
 // kubelet's managed file: localhost entries, the pod's own IP and hostname (with its FQDN
 // when spec.subdomain is set), then spec.hostAliases.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface HostAlias {
@@ -48,16 +49,22 @@ export function hostResolvConf(): string {
   }
 }
 
-/** Writes DIR/hosts and DIR/resolv.conf; returns their paths. */
-export function writePodFiles(dir: string, hosts: string, resolvConf: string): { hostsPath: string; resolvConfPath: string } {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+/**
+ * Writes DIR/hosts and DIR/resolv.conf; returns their paths. Asynchronous: a burst of pods
+ * creates hundreds of files, and each new inode can take a millisecond on some file systems.
+ */
+export async function writePodFiles(
+  dir: string,
+  hosts: string,
+  resolvConf: string,
+): Promise<{ hostsPath: string; resolvConfPath: string }> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
   const hostsPath = join(dir, 'hosts');
   const resolvConfPath = join(dir, 'resolv.conf');
-  writeFileSync(hostsPath, hosts, { mode: 0o644 });
-  writeFileSync(resolvConfPath, resolvConf, { mode: 0o644 });
+  await Promise.all([writeFile(hostsPath, hosts, { mode: 0o644 }), writeFile(resolvConfPath, resolvConf, { mode: 0o644 })]);
   return { hostsPath, resolvConfPath };
 }
 
-export function removePodFiles(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+export async function removePodFiles(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
 }

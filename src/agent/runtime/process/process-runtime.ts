@@ -181,7 +181,7 @@ export class ProcessRuntime implements Runtime {
     const { ip, netnsPath } = config.hostNetwork ? { ip: firstInternalIPv4(), netnsPath: undefined } : await this.network.attach(id);
     await Promise.all([this.cgroups?.create(podCgroup(id)), mkdir(config.logDirectory, { recursive: true })]);
     const record: SandboxRecord = { id, config, createdAt: new Date().toISOString(), state: 'ready', ip, netnsPath };
-    if (netnsPath && this.features.mountNamespaces) record.podFilesDir = this.writePodFiles(id, config, ip);
+    if (netnsPath && this.features.mountNamespaces) record.podFilesDir = await this.writePodFiles(id, config, ip);
     this.sandboxes.set(id, record);
     // On disk before any of its containers runs, so that a restarted agent knows the sandbox.
     await this.store.saveSandbox(record);
@@ -206,7 +206,7 @@ export class ProcessRuntime implements Runtime {
     for (const c of [...this.containers.values()]) if (c.sandboxId === sandboxId) await this.removeContainer(c.id);
     await this.cgroups?.remove(podCgroup(sandboxId)).catch((err) => this.logger.warn({ err, sandboxId }, 'cannot remove pod cgroup'));
     await this.network.detach(sandboxId);
-    if (sandbox?.podFilesDir) removePodFiles(sandbox.podFilesDir);
+    if (sandbox?.podFilesDir) await removePodFiles(sandbox.podFilesDir);
     this.sandboxes.delete(sandboxId);
     await this.store.deleteSandbox(sandboxId);
   }
@@ -521,7 +521,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** The pod's own hosts and resolv.conf, written next to the sandbox records. */
-  private writePodFiles(sandboxId: string, config: PodSandboxConfig, ip: string): string {
+  private async writePodFiles(sandboxId: string, config: PodSandboxConfig, ip: string): Promise<string> {
     const dir = join(this.store.rootDir, 'pod-files', sandboxId);
     const hosts = hostsFileContent({
       podIp: ip,
@@ -531,7 +531,7 @@ export class ProcessRuntime implements Runtime {
       clusterDomain: this.clusterDomain,
       hostAliases: config.hostAliases,
     });
-    writePodFiles(dir, hosts, config.resolvConf ?? hostResolvConf());
+    await writePodFiles(dir, hosts, config.resolvConf ?? hostResolvConf());
     return dir;
   }
 
