@@ -58,6 +58,32 @@ export function listPids(): number[] {
     .map(Number);
 }
 
+/** Every live child of `ppid`. */
+export function childProcesses(ppid: number): number[] {
+  const children: number[] = [];
+  for (const pid of listPids()) {
+    const stat = readProcStat(pid);
+    if (stat && stat.ppid === ppid && stat.state !== 'Z') children.push(pid);
+  }
+  return children;
+}
+
+/** Every process whose command line has `flag` immediately followed by `value`. */
+export function processesWithArgument(flag: string, value: string): number[] {
+  const found: number[] = [];
+  for (const pid of listPids()) {
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const at = args.indexOf(flag);
+    if (at >= 0 && args[at + 1] === value) found.push(pid);
+  }
+  return found;
+}
+
 /** Every live process whose process group is `pgid`. */
 export function processGroupMembers(pgid: number): number[] {
   const members: number[] = [];

@@ -263,6 +263,24 @@ describe('restart of the runtime', () => {
       await second.removePodSandbox(c.sandboxId);
     });
   }
+  test('after a restart, a start the previous agent did not see through (no container.json yet) is killed', async () => {
+    const rootDir = join(root, 'adopt-unrecorded-start');
+    const first = newRuntime(rootDir);
+    const c = await run(['sleep', '1000'], {}, first);
+    const pid = first.containerPid(c.id)!;
+    const info = join(rootDir, 'containers', c.id, 'container.json');
+    const shimPid = JSON.parse(readFileSync(info, 'utf8')).shimPid;
+    first.close();
+    runtimes.splice(runtimes.indexOf(first), 1);
+    // What a kill -9 of the agent leaves between saving the "created" record and the shim's
+    // container.json: the record alone, with the shim and its workload running.
+    rmSync(info);
+
+    const second = newRuntime(rootDir);
+    await until('the shim and its workload to be killed', () => !isAlive(shimPid) && !isAlive(pid));
+    assert.equal((await second.containerStatus(c.id))?.state, 'created', 'never seen running: the pod worker replaces it');
+    await second.removePodSandbox(c.sandboxId);
+  });
   test('after a restart, a container whose shim was killed runs on, and ends as Unknown (no exit code to learn)', async () => {
     const rootDir = join(root, 'adopt-no-shim');
     const first = newRuntime(rootDir);

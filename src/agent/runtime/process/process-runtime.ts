@@ -54,7 +54,16 @@ import { CgroupManager, type CgroupMode } from './cgroups.ts';
 import { type ExecContext, execSync, startExecSession } from './exec-session.ts';
 import { createMountLinks, removeMountLinks } from './mount-links.ts';
 import { PodIpAllocator } from './pod-ip.ts';
-import { bootId, isSameProcess, processGroupMembers, processTreeUsage, readProcStat, trySignal } from './proc.ts';
+import {
+  bootId,
+  childProcesses,
+  isSameProcess,
+  processesWithArgument,
+  processGroupMembers,
+  processTreeUsage,
+  readProcStat,
+  trySignal,
+} from './proc.ts';
 import {
   DEFAULT_SHIM_PATH,
   readContainerInfo,
@@ -413,13 +422,40 @@ export class ProcessRuntime implements Runtime {
       // say whether it did start, and which processes to watch.
       const dir = this.store.containerDir(c.id);
       const info = readContainerInfo(dir);
-      if (!info) return;
+      if (!info) {
+        this.killUnrecordedStart(c);
+        return;
+      }
       const shimPid = readShimPid(dir, info);
       markRunning(c, shimPid, supervisorStartTime(shimPid, info.startTime), info);
     }
     if (c.state !== 'running') return;
     if (this.checkExit(c)) return;
     this.watchForExit(c);
+  }
+
+  /**
+   * A record saved as "created" with no container.json from its shim: the previous agent
+   * stopped while the container was starting. Usually its shim never ran; but if it did and
+   * had not written container.json yet, it and its workload are still there, unknown to
+   * anyone. They are killed, so that the pod worker's new start of the container is the only
+   * copy (the container stays "created", which the pod worker replaces).
+   */
+  private killUnrecordedStart(c: ContainerRecord): void {
+    for (const shim of processesWithArgument('--state-dir', this.store.containerDir(c.id))) {
+      // The workload is the shim's child, leading its own process group.
+      for (const workload of childProcesses(shim)) {
+        trySignal(-workload, 'SIGKILL');
+        trySignal(workload, 'SIGKILL');
+      }
+      trySignal(shim, 'SIGKILL');
+      this.logger.warn({ containerId: c.id, shimPid: shim }, 'killed a container whose start the previous agent did not see through');
+    }
+    if (c.cgroup && this.cgroups) {
+      this.cgroups
+        .signal(c.cgroup, 'SIGKILL')
+        .catch((err) => this.logger.warn({ err, containerId: c.id }, 'cannot kill the cgroup of an unrecorded start'));
+    }
   }
 
   /** Records the exit if the container ended; true when it is no longer running. */
