@@ -57,6 +57,11 @@ export interface AgentOptions {
   fence?: { mayRun(pod: KubeObject): Promise<boolean> };
   /** Each pod's /etc/resolv.conf (agent/dns/pod-resolv-conf.ts); without it the runtime uses the host's. */
   resolvConf?: (pod: KubeObject) => string;
+  /**
+   * Told of every sandbox or container start (waiting or running), released when it ended:
+   * the node agent holds its Events back while pods are being started (limited-client.ts).
+   */
+  startActivity?: () => () => void;
 }
 
 export interface Agent {
@@ -128,6 +133,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     endpointDrain: opts.endpointDrain,
     fence: opts.fence,
     resolvConf: opts.resolvConf,
+    startActivity: opts.startActivity,
   });
   workers = new PodWorkers(syncer.sync, logger, opts.retryMs ?? 2000);
   const podWorkers = workers;

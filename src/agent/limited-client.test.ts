@@ -79,6 +79,45 @@ test('background requests wait while foreground work runs or waits, then go in o
   await Promise.all([...all, third]);
 });
 
+test('with quietMs, background requests wait until the foreground has been idle that long', async () => {
+  const fake = fakeClient();
+  const gate = new RequestGate(1, { limit: 1, maxDelayMs: 60_000, quietMs: 60 });
+  const fg = foregroundClient(fake.client, gate);
+  const bg = backgroundClient(fake.client, gate);
+  const first = fg.request('PUT', '/status1');
+  const event = bg.request('POST', '/event');
+  await delay(5);
+  fake.waiting.shift()?.();
+  await first;
+  await delay(30);
+  const second = fg.request('PUT', '/status2');
+  await delay(5);
+  fake.waiting.shift()?.();
+  await second;
+  await delay(30);
+  assert.deepEqual(fake.seen, ['PUT /status1', 'PUT /status2'], 'a status write within the quiet period starts it again');
+  await delay(80);
+  assert.deepEqual(fake.seen, ['PUT /status1', 'PUT /status2', 'POST /event']);
+  fake.waiting.shift()?.();
+  await event;
+});
+
+test('a hold (pods being started) keeps background requests back like foreground requests do', async () => {
+  const fake = fakeClient();
+  const gate = new RequestGate(1, { limit: 1, maxDelayMs: 60_000 });
+  const bg = backgroundClient(fake.client, gate);
+  const release = gate.hold();
+  const event = bg.request('POST', '/event');
+  await delay(20);
+  assert.deepEqual(fake.seen, []);
+  release();
+  release(); // releasing twice counts once
+  await delay(1);
+  assert.deepEqual(fake.seen, ['POST /event']);
+  fake.waiting.shift()?.();
+  await event;
+});
+
 test('a background request that waited maxDelayMs goes even while foreground work goes on', async () => {
   const fake = fakeClient();
   const gate = new RequestGate(1, { limit: 1, maxDelayMs: 30 });

@@ -146,6 +146,8 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     fence: node.fence,
     endpointDrain,
     client: podClient,
+    // Events wait while pods are being started too, not only while status writes are in flight.
+    startActivity: () => podRequests.hold(),
     nodeName,
     runtime,
     prober,

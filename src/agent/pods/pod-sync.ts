@@ -68,6 +68,8 @@ export interface PodSyncDeps {
   endpointDrain?: EndpointDrain;
   /** The pod's /etc/resolv.conf (agent/dns/pod-resolv-conf.ts); the runtime mounts it where it can. */
   resolvConf?: (pod: KubeObject) => string;
+  /** Told of every sandbox or container start, released when it ended (see AgentOptions.startActivity). */
+  startActivity?: () => () => void;
 }
 
 /**
@@ -101,7 +103,7 @@ export class PodSyncer {
   private readonly createdAt = Date.now();
 
   constructor(private readonly deps: PodSyncDeps) {
-    this.startGate = new StartGate(START_CONCURRENCY);
+    this.startGate = new StartGate(START_CONCURRENCY, deps.startActivity);
   }
 
   /**

@@ -28,3 +28,20 @@ test('a failing step frees its slot', async () => {
   );
   assert.equal(await gate.run('sandbox', async () => 'next'), 'next');
 });
+
+test('busy is held from when a step is asked for (waiting included) until it ended, failed or not', async () => {
+  let open = 0;
+  const gate = new StartGate(1, () => {
+    open++;
+    return () => open--;
+  });
+  let release!: () => void;
+  const first = gate.run('sandbox', () => new Promise<void>((r) => (release = r)));
+  const second = gate.run('container', async () => Promise.reject(new Error('boom')));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(open, 2, 'the running step and the waiting one');
+  release();
+  await first;
+  await assert.rejects(second, /boom/);
+  assert.equal(open, 0);
+});

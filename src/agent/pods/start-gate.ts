@@ -10,14 +10,20 @@ export class StartGate {
   /** Waiting steps by priority: a started pod's containers before new pods' sandboxes. */
   private readonly waiting: Record<StartStep, (() => void)[]> = { container: [], sandbox: [] };
 
-  constructor(private readonly limit: number) {}
+  /** `busy` is told of each step, waiting or running, and released when it ended. */
+  constructor(
+    private readonly limit: number,
+    private readonly busy?: () => () => void,
+  ) {}
 
   async run<T>(step: StartStep, task: () => Promise<T>): Promise<T> {
+    const release = this.busy?.();
     if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting[step].push(resolve));
     else this.running++;
     try {
       return await task();
     } finally {
+      release?.();
       // Hand the slot straight to the next waiter (containers first), or free it.
       const next = this.waiting.container.shift() ?? this.waiting.sandbox.shift();
       if (next) next();
