@@ -24,7 +24,7 @@ export interface BackgroundLane {
   quietMs?: number;
 }
 
-/** The Events lane of the agent: 4 in flight, after 250 ms without status writes, none held back more than 2 s. */
+/** The Events lane of the agent: 4 in flight, after 250 ms without status writes or pod starts, none held back more than 2 s. */
 export const DEFAULT_BACKGROUND_LANE: BackgroundLane = { limit: 4, maxDelayMs: 2_000, quietMs: 250 };
 
 export class RequestGate {
