@@ -140,11 +140,9 @@ describe('node failover with nodes in their own network namespaces (kubectl 1.33
       );
     } catch (err) {
       const state = JSON.stringify({ conditions: last?.status.conditions, taints: last?.spec.taints });
-      // Its agent's last warnings and errors (pino levels 40 and 50).
-      const log = (agents.get(name)?.stderr() ?? '')
-        .split('\n')
-        .filter((line) => /"level":(40|50)/.test(line))
-        .slice(-8);
+      // Its agent's last warnings and errors (pino levels 40 and 50), then its last lines.
+      const lines = (agents.get(name)?.stderr() ?? '').trim().split('\n');
+      const log = [...lines.filter((line) => /"level":(40|50)/.test(line)).slice(-8), '…', ...lines.slice(-6)];
       throw new Error(`${name} is not back: ${(err as Error).message}; last seen ${state}\n${log.join('\n')}`);
     }
   };

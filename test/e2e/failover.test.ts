@@ -101,7 +101,13 @@ describe('node failover with three agents and kubectl 1.33', () => {
       name,
       await startAgent(hale, name, { podCidr: podCidr(name), extraArgs: ['--fencing-timeout', '10s'], ...(dataDir ? { dataDir } : {}) }),
     );
-    await eventually(async () => ready(await node(name)) === 'True', 30_000, 250);
+    try {
+      await eventually(async () => ready(await node(name)) === 'True', 30_000, 250);
+    } catch (err) {
+      // The agent's own account of its start (the last lines of its log, any level).
+      const log = (agents.get(name)?.stderr() ?? '').trim().split('\n').slice(-12).join('\n');
+      throw new Error(`${name} is not Ready: ${(err as Error).message}; its agent's log ends with:\n${log}`);
+    }
   };
   /** Six Ready replicas of `app=web`, none on `avoid` (returns their pods). */
   const sixReadyAway = (avoid: string) =>
