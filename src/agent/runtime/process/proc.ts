@@ -58,14 +58,19 @@ export function listPids(): number[] {
     .map(Number);
 }
 
-/** Every live child of `ppid`. */
-export function childProcesses(ppid: number): number[] {
-  const children: number[] = [];
+/** Every live (not zombie) process whose stat matches. */
+function liveProcessesWhere(match: (stat: ProcStat) => boolean): number[] {
+  const found: number[] = [];
   for (const pid of listPids()) {
     const stat = readProcStat(pid);
-    if (stat && stat.ppid === ppid && stat.state !== 'Z') children.push(pid);
+    if (stat && stat.state !== 'Z' && match(stat)) found.push(pid);
   }
-  return children;
+  return found;
+}
+
+/** Every live child of `ppid`. */
+export function childProcesses(ppid: number): number[] {
+  return liveProcessesWhere((stat) => stat.ppid === ppid);
 }
 
 /** Every process whose command line has `flag` immediately followed by `value`. */
@@ -86,12 +91,7 @@ export function processesWithArgument(flag: string, value: string): number[] {
 
 /** Every live process whose process group is `pgid`. */
 export function processGroupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const pid of listPids()) {
-    const stat = readProcStat(pid);
-    if (stat && stat.pgid === pgid && stat.state !== 'Z') members.push(pid);
-  }
-  return members;
+  return liveProcessesWhere((stat) => stat.pgid === pgid);
 }
 
 function residentBytes(pid: number): number {
