@@ -75,7 +75,7 @@ struct options {
 
 static int signal_pipe[2] = {-1, -1};
 
-/* DIR/shim.log of `run`, where die() writes; NULL until --state-dir is known. */
+/* DIR/shim.log of `run`, where die() writes; empty until --state-dir is known. */
 static char error_log_path[PATH_MAX];
 
 static void die(const char *fmt, ...) {
