@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isLiveProcess } from '../../src/agent/runtime/process/proc.ts';
 import { type HaleProcess, startHaleProcess } from './hale-process.ts';
 import { BenchHttpClient } from './http.ts';
 
@@ -39,22 +40,25 @@ function containerDirs(dataDir: string): string[] {
   }
 }
 
-function readPid(file: string, field?: string): number | undefined {
+function readText(file: string): string | undefined {
   try {
-    const text = readFileSync(file, 'utf8');
-    const pid = field ? JSON.parse(text)[field] : Number(text.trim());
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-function isAlive(pid: number): boolean {
+/** A pid that runs, or undefined. */
+function livePid(value: unknown): number | undefined {
+  const pid = Number(value);
+  return Number.isInteger(pid) && pid > 1 && isLiveProcess(pid) ? pid : undefined;
+}
+
+function containerInfo(dir: string): { pid?: number; shimPid?: number } {
   try {
-    process.kill(pid, 0);
-    return true;
+    return JSON.parse(readText(join(dir, 'container.json')) ?? '{}');
   } catch {
-    return false;
+    return {};
   }
 }
 
@@ -63,10 +67,11 @@ export function podProcessPids(dataDir: string): { shims: number[]; workloads: n
   const shims: number[] = [];
   const workloads: number[] = [];
   for (const dir of containerDirs(dataDir)) {
-    const shim = readPid(join(dir, 'container.json'), 'shimPid') ?? readPid(join(dir, 'shim.pid'));
-    const workload = readPid(join(dir, 'container.json'), 'pid');
-    if (shim && isAlive(shim)) shims.push(shim);
-    if (workload && isAlive(workload)) workloads.push(workload);
+    const info = containerInfo(dir);
+    const shim = livePid(info.shimPid ?? readText(join(dir, 'shim.pid'))?.trim());
+    const workload = livePid(info.pid);
+    if (shim) shims.push(shim);
+    if (workload) workloads.push(workload);
   }
   return { shims, workloads };
 }

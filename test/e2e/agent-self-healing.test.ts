@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { isLiveProcess } from '../../src/agent/runtime/process/proc.ts';
 import { eventually, type HaleServer, startHale, stopHale } from './harness.ts';
 
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
@@ -87,15 +88,6 @@ function containerPid(dataDir: string, containerID: string): number {
   const id = containerID.replace(/^process:\/\//, '');
   const file = join(dataDir, 'agent/runtime/process/containers', id, 'container.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function httpGet(url: string): Promise<string> {
@@ -252,7 +244,7 @@ spec:
       await apply(appPod('killed', { containerYaml: httpProbe('readinessProbe') }));
       const first = container(await waitReady('killed'))!;
       const pid = containerPid(hale.dataDir, first.containerID!);
-      assert.ok(isAlive(pid), `pid ${pid} from the runtime state runs`);
+      assert.ok(isLiveProcess(pid), `pid ${pid} from the runtime state runs`);
       process.kill(pid, 'SIGKILL');
 
       const after = await waitPod('killed', (p) => (container(p)?.restartCount ?? 0) >= 1 && condition(p, 'Ready') === 'True');
@@ -349,7 +341,7 @@ spec:
     const pid = containerPid(hale.dataDir, before.containerID!);
 
     await hale.kill9();
-    assert.ok(isAlive(pid), 'the container outlives the server');
+    assert.ok(isLiveProcess(pid), 'the container outlives the server');
     await hale.restart();
 
     // A pod created after the restart runs, so the new agent's pod workers are at work.
@@ -359,7 +351,7 @@ spec:
     assert.equal(now.containerID, before.containerID);
     assert.equal(now.restartCount, before.restartCount);
     assert.equal(containerPid(hale.dataDir, now.containerID!), pid);
-    assert.ok(isAlive(pid), 'the same process still runs');
+    assert.ok(isLiveProcess(pid), 'the same process still runs');
     const pod = await getPod('survivor');
     assert.match(await httpGet(`http://${pod.status.podIP}:8080/`), /^hello from /);
   });

@@ -44,12 +44,19 @@ export function bootId(): string {
   return cachedBootId;
 }
 
+const isLive = (stat: ProcStat | undefined): stat is ProcStat => stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+
+/** True when `pid` runs: it exists and is not a zombie (which `kill(pid, 0)` cannot tell). */
+export function isLiveProcess(pid: number): boolean {
+  return isLive(readProcStat(pid));
+}
+
 /** True when `pid` is still the process that started at `startTime` in this boot, and not a zombie. */
 export function isSameProcess(pid: number | undefined, startTime: number | undefined, recordedBootId?: string): boolean {
   if (!pid || startTime === undefined) return false;
   if (recordedBootId !== undefined && recordedBootId !== bootId()) return false;
   const stat = readProcStat(pid);
-  return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
+  return isLive(stat) && stat.startTime === startTime;
 }
 
 export function listPids(): number[] {
@@ -63,7 +70,7 @@ function liveProcessesWhere(match: (stat: ProcStat) => boolean): number[] {
   const found: number[] = [];
   for (const pid of listPids()) {
     const stat = readProcStat(pid);
-    if (stat && stat.state !== 'Z' && match(stat)) found.push(pid);
+    if (isLive(stat) && match(stat)) found.push(pid);
   }
   return found;
 }

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerConfig, Mount } from '../runtime.ts';
 import { CgroupManager } from './cgroups.ts';
-import { isSameProcess, readProcStat } from './proc.ts';
+import { isLiveProcess, isSameProcess, readProcStat } from './proc.ts';
 import { ProcessRuntime } from './process-runtime.ts';
 import { ensureShimBuilt } from './shim.ts';
 
@@ -166,8 +166,8 @@ describe('lifecycle and exit codes', () => {
     const status = await runtime.waitContainer(c.id);
     // SIGKILL, not SIGTERM (143): the TERM was ignored until the timeout.
     assert.equal(status.exitCode, 137);
-    await until('the child to be gone', () => !isAlive(child));
-    if (runtime.features.cgroups) await until('the escaped child to be gone', () => !isAlive(escaped));
+    await until('the child to be gone', () => !isLiveProcess(child));
+    if (runtime.features.cgroups) await until('the escaped child to be gone', () => !isLiveProcess(escaped));
     await runtime.removePodSandbox(c.sandboxId);
   });
 
@@ -197,9 +197,21 @@ describe('lifecycle and exit codes', () => {
   });
 });
 
-function isAlive(pid: number): boolean {
-  const stat = readProcStat(pid);
-  return stat !== undefined && stat.state !== 'Z';
+/** Closes a runtime as a stopped agent leaves it: its containers run on for a successor to adopt. */
+function closeRuntime(rt: ProcessRuntime): void {
+  rt.close();
+  runtimes.splice(runtimes.indexOf(rt), 1);
+}
+
+/** A `sleep 1000` container, started by a runtime on `rootDir` that is then closed. */
+async function containerOfClosedRuntime(rootDir: string) {
+  const first = newRuntime(rootDir);
+  const c = await run(['sleep', '1000'], {}, first);
+  const pid = first.containerPid(c.id)!;
+  const dir = join(rootDir, 'containers', c.id);
+  const shimPid: number = JSON.parse(readFileSync(join(dir, 'container.json'), 'utf8')).shimPid;
+  closeRuntime(first);
+  return { c, pid, dir, shimPid };
 }
 
 describe('restart of the runtime', () => {
@@ -210,8 +222,7 @@ describe('restart of the runtime', () => {
     const long = await run(['sleep', '1000'], {}, first);
     const ending = await run(['sh', '-c', `while [ ! -e ${goFile} ]; do sleep 0.02; done; exit 7`], {}, first);
     const pid = first.containerPid(long.id);
-    first.close();
-    runtimes.splice(runtimes.indexOf(first), 1);
+    closeRuntime(first);
     // One record write per start: on disk it is still "created"; the shim's files tell the rest.
     const onDisk = JSON.parse(readFileSync(join(rootDir, 'containers', long.id, 'record.json'), 'utf8'));
     assert.equal(onDisk.state, 'created');
@@ -239,14 +250,9 @@ describe('restart of the runtime', () => {
   for (const saved of ['running', 'created'] as const) {
     test(`files of the previous agent and shim versions (record saved as ${saved}, shim.pid) are adopted`, async () => {
       const rootDir = join(root, `adopt-old-layout-${saved}`);
-      const first = newRuntime(rootDir);
-      const c = await run(['sleep', '1000'], {}, first);
-      const pid = first.containerPid(c.id)!;
-      first.close();
-      runtimes.splice(runtimes.indexOf(first), 1);
+      const { c, pid, dir } = await containerOfClosedRuntime(rootDir);
       // Before: the shim wrote its pid to shim.pid, not into container.json, and the agent saved
       // the record again ("running", with the pids) once the shim reported the start.
-      const dir = join(rootDir, 'containers', c.id);
       const record = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8'));
       const { shimPid, ...info } = JSON.parse(readFileSync(join(dir, 'container.json'), 'utf8'));
       assert.ok(shimPid > 1, 'container.json names the shim');
@@ -265,32 +271,21 @@ describe('restart of the runtime', () => {
   }
   test('after a restart, a start the previous agent did not see through (no container.json yet) is killed', async () => {
     const rootDir = join(root, 'adopt-unrecorded-start');
-    const first = newRuntime(rootDir);
-    const c = await run(['sleep', '1000'], {}, first);
-    const pid = first.containerPid(c.id)!;
-    const info = join(rootDir, 'containers', c.id, 'container.json');
-    const shimPid = JSON.parse(readFileSync(info, 'utf8')).shimPid;
-    first.close();
-    runtimes.splice(runtimes.indexOf(first), 1);
+    const { c, pid, dir, shimPid } = await containerOfClosedRuntime(rootDir);
     // What a kill -9 of the agent leaves between saving the "created" record and the shim's
     // container.json: the record alone, with the shim and its workload running.
-    rmSync(info);
+    rmSync(join(dir, 'container.json'));
 
     const second = newRuntime(rootDir);
-    await until('the shim and its workload to be killed', () => !isAlive(shimPid) && !isAlive(pid));
+    await until('the shim and its workload to be killed', () => !isLiveProcess(shimPid) && !isLiveProcess(pid));
     assert.equal((await second.containerStatus(c.id))?.state, 'created', 'never seen running: the pod worker replaces it');
     await second.removePodSandbox(c.sandboxId);
   });
   test('after a restart, a container whose shim was killed runs on, and ends as Unknown (no exit code to learn)', async () => {
     const rootDir = join(root, 'adopt-no-shim');
-    const first = newRuntime(rootDir);
-    const c = await run(['sleep', '1000'], {}, first);
-    const pid = first.containerPid(c.id)!;
-    const shimPid = JSON.parse(readFileSync(join(rootDir, 'containers', c.id, 'container.json'), 'utf8')).shimPid;
-    first.close();
-    runtimes.splice(runtimes.indexOf(first), 1);
+    const { c, pid, shimPid } = await containerOfClosedRuntime(rootDir);
     process.kill(shimPid, 'SIGKILL');
-    await until('the shim to be gone', () => !isAlive(shimPid));
+    await until('the shim to be gone', () => !isLiveProcess(shimPid));
 
     const second = newRuntime(rootDir);
     assert.equal((await second.containerStatus(c.id))?.state, 'running');
