@@ -11,8 +11,9 @@
  * Numbers inside fields are decimal ASCII. Requests:
  *   "c" id file timeoutMs maxOutput outputGraceMs argc argv[argc] env...   run and collect
  *   "s" id file cwd stderrPath argc argv[argc] env...                       start a shim
+ *   "n" id timeoutMs netnsPath veth bridge address/prefix gateway         attach a pod network
  * (argv[0] is the program's name; env fields are "NAME=value".) Answers:
- *   "r" id exitCode timedOut(0|1) stdout stderr    a collect finished (exitCode 128+signal when killed)
+ *   "r" id exitCode timedOut(0|1) stdout stderr    a collect or attach finished (exitCode 128+signal when killed)
  *   "p" id pid hasLine(0|1) line                   a shim started: its first stdout line, if any
  *   "x" id                                         that shim exited (we are its parent and reap it)
  *   "e" id message                                 the request failed ("spawn FILE ENOENT", as Node says)
@@ -21,7 +22,8 @@
  * to maxOutput bytes each (the rest is read and dropped), the whole group SIGKILLed after
  * timeoutMs; after the exit, output is still read for up to outputGraceMs (a grandchild may
  * hold the pipes). shim: new session, stdin /dev/null, stderr appended to stderrPath, stdout
- * read only until its first line.
+ * read only until its first line. attach: a forked child (no exec) does what pod-network.c
+ * says and is then collected like a command.
  *
  * When stdin reaches EOF (Node exited or closed it), the server exits at once and kills
  * nothing: shims are detached and must outlive the agent. Every descriptor is close-on-exec,
@@ -47,6 +49,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "pod-network.h"
 
 /* A request larger than this is a broken peer, not a command line. */
 #define MAX_RECORD (64u * 1024 * 1024)
@@ -365,6 +369,45 @@ static void start_collect(struct request *r) {
   job->grace_ms = grace_ms;
 }
 
+/* A collect job for a child that runs attach_pod_network() and exits. */
+static void start_network_attach(struct request *r) {
+  const char *id = r->fields[1];
+  long long timeout_ms;
+  if (r->count != 8 || parse_count(r->fields[2], &timeout_ms)) {
+    answer_error(id, "hale-spawner: malformed network attach request");
+    return;
+  }
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+  pid_t pid = -1;
+  int err = 0;
+  if (pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) err = errno;
+  else if ((pid = fork()) < 0) err = errno;
+  if (pid == 0) {
+    /* Its own process group, so that a timeout kills it as it kills commands. */
+    setsid();
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    _exit(attach_pod_network(r->fields[3], r->fields[4], r->fields[5], r->fields[6], r->fields[7]));
+  }
+  close_fd(&out_pipe[1]);
+  close_fd(&err_pipe[1]);
+  if (err) {
+    close_fd(&out_pipe[0]);
+    close_fd(&err_pipe[0]);
+    char message[128];
+    snprintf(message, sizeof message, "hale-spawner: cannot fork to attach a pod network: %s", strerror(err));
+    answer_error(id, message);
+    return;
+  }
+  struct job *job = new_job(COLLECT, id);
+  job->pid = pid;
+  job->out_fd = out_pipe[0];
+  job->err_fd = err_pipe[0];
+  job->max_output = 4096;
+  job->kill_at = now_ms() + timeout_ms;
+  job->grace_ms = 1000; /* the pipes close at its exit: nothing else holds them */
+}
+
 static void start_shim(struct request *r) {
   const char *id = r->fields[1];
   char **argv = NULL, **envp = NULL;
@@ -540,6 +583,7 @@ static void handle_record(const char *body, uint32_t size) {
   if (r.count < 2) protocol_error("a request needs a kind and an id");
   if (strcmp(r.fields[0], "c") == 0) start_collect(&r);
   else if (strcmp(r.fields[0], "s") == 0) start_shim(&r);
+  else if (strcmp(r.fields[0], "n") == 0) start_network_attach(&r);
   else answer_error(r.fields[1], "hale-spawner: unknown request kind");
   for (int i = 0; i < r.count; i++) free(r.fields[i]);
   free(r.fields);

@@ -5,10 +5,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 names=(hale-shim hale-spawner)
+# Each binary's C files (native/NAME.c and these) and headers.
+sources() {
+  case $1 in
+    hale-spawner) echo native/hale-spawner.c native/pod-network.c native/pod-network.h ;;
+    *) echo "native/$1.c" ;;
+  esac
+}
+newer_than_sources() {
+  local out=$1 source
+  for source in $(sources "$(basename "$out")") "$0"; do
+    [ "$out" -nt "$source" ] || return 1
+  done
+}
 stale=()
 for name in "${names[@]}"; do
   out=build/$name
-  if ! { [ -x "$out" ] && [ "$out" -nt "native/$name.c" ] && [ "$out" -nt "$0" ]; }; then
+  if ! { [ -x "$out" ] && newer_than_sources "$out"; }; then
     stale+=("$name")
   fi
 done
@@ -34,13 +47,14 @@ mkdir -p build
 trap 'rm -f build/*.tmp.$$' EXIT
 for name in "${stale[@]}"; do
   out=build/$name
+  c_files=$(sources "$name" | tr ' ' '\n' | grep '\.c$')
   # Static where the C library allows it (glibc's libc.a, from libc6-dev): every container
   # start execs a shim, and a static one skips the dynamic loader (~30% less CPU per exec
   # here). Otherwise, dynamic.
-  if "$cc" -O2 -std=c11 -Wall -Wextra -static -o "$out.tmp.$$" "native/$name.c" 2>/dev/null; then
+  if "$cc" -O2 -std=c11 -Wall -Wextra -static -o "$out.tmp.$$" $c_files 2>/dev/null; then
     linked=static
   else
-    "$cc" -O2 -std=c11 -Wall -Wextra -o "$out.tmp.$$" "native/$name.c"
+    "$cc" -O2 -std=c11 -Wall -Wextra -o "$out.tmp.$$" $c_files
     linked=dynamic
   fi
   mv -f "$out.tmp.$$" "$out"

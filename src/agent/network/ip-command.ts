@@ -85,7 +85,7 @@ export async function ipBatch(commands: string[][], opts: IpBatchOptions = {}): 
   if (failure) throw batchCommandError(commands[failure.line - 1], failure.message, opts.netns);
 }
 
-export interface IpBatchFailure {
+interface IpBatchFailure {
   /** 1-based index into the batch's commands. */
   line: number;
   message: string;
@@ -96,7 +96,7 @@ export interface IpBatchFailure {
  * failed: with `force` all of them (every command runs), else the first (the rest did not run).
  * Throws when the batch failed as a whole (no `ip`, no such namespace, timeout).
  */
-export async function runIpBatch(commands: string[][], opts: { netns?: string; force?: boolean } = {}): Promise<IpBatchFailure[]> {
+async function runIpBatch(commands: string[][], opts: { netns?: string; force?: boolean } = {}): Promise<IpBatchFailure[]> {
   if (commands.length === 0) return [];
   const lines = commands.map(batchLine);
   const file = join(tmpdir(), `hale-ip-batch-${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -120,7 +120,7 @@ export async function runIpBatch(commands: string[][], opts: { netns?: string; f
 }
 
 /** The error of one command of a batch, worded as if it had run on its own. */
-export function batchCommandError(command: string[], message: string, netns?: string): IpCommandError {
+function batchCommandError(command: string[], message: string, netns?: string): IpCommandError {
   return new IpCommandError([...(netns ? ['-n', netns] : []), ...command], message);
 }
 

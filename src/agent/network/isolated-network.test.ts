@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import { spawner } from '../runtime/process/spawner.ts';
 import { ip, ipWorks } from './ip-command.ts';
 import { IsolatedPodNetwork } from './isolated-network.ts';
 import { netnsName, nodeNetworkKey, vethName } from './names.ts';
@@ -130,12 +131,19 @@ test('attach starts from a clean slate after a crash and cleans up after itself 
     await netD.detach(id); // idempotent, and runs no `ip` for what is not there
     assert.ok(!(await ip(['netns', 'list'])).includes(ns));
 
-    // Without its bridge the host side fails at the command that needs it; nothing is left.
+    // A step failing half-way (here the host end's name is taken) leaves no namespace behind.
+    const attachRequest = { netnsPath: `/run/netns/${ns}`, bridge: netD.bridge, gateway: `${base}.4.1`, timeoutMs: 10_000 };
+    const halfway = await spawner.attachPodNetwork({ ...attachRequest, veth: 'lo', address: `${base}.4.9/24` });
+    assert.deepEqual([halfway.exitCode, halfway.stderr], [1, 'link add lo type veth peer name eth0: File exists\n']);
+    assert.ok(!(await ip(['netns', 'list'])).includes(ns));
+    const badAddress = await spawner.attachPodNetwork({ ...attachRequest, veth, address: `${base}.4.9` });
+    assert.deepEqual([badAddress.exitCode, badAddress.stderr], [1, `bad pod address ${base}.4.9 (want A.B.C.D/PREFIX)\n`]);
+
+    // Without its bridge the attach fails and says why; nothing is left.
     await ip(['link', 'delete', netD.bridge]);
-    // (ip exits on a bad argument without naming the line: the error lists the batch.)
     await assert.rejects(
       netD.attach(id),
-      (err: Error) => err.message.includes(`; link set ${veth} master ${netD.bridge} up): `) && /Device does not exist/.test(err.message),
+      (err: Error) => err.message === `attach the network namespace ${ns}: bridge ${netD.bridge}: No such device`,
     );
     assert.ok(!(await ip(['netns', 'list'])).includes(ns));
     assert.ok(!(await ip(['-o', 'link', 'show'])).includes(veth));

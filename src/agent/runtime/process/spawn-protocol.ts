@@ -4,18 +4,24 @@
 // Numbers inside fields are decimal ASCII. Requests:
 //   "c" id file timeoutMs maxOutput outputGraceMs argc argv[argc] env("NAME=value")...
 //   "s" id file cwd stderrPath argc argv[argc] env...
+//   "n" id timeoutMs netnsPath veth bridge address/prefix gateway
 // Answers: "r" id exitCode timedOut stdout stderr | "p" id pid hasLine line | "x" id | "e" id message.
 
-/** Builds one request record; argv[0] is the program's name, as for exec. */
+/** Builds one request record that starts a program; argv[0] is the program's name, as for exec. */
 export function encodeRequest(head: string[], argv: string[], env: Record<string, string>): Buffer {
   const strings = [...head, String(argv.length), ...argv];
   for (const name in env) {
     const value = env[name];
     if (value !== undefined) strings.push(`${name}=${value}`);
   }
+  return encodeFields(strings, `spawn ${head[2]}: arguments and environment`);
+}
+
+/** Builds one request record of these fields; `what` names them in the error about a NUL. */
+export function encodeFields(strings: string[], what = 'spawn server request fields'): Buffer {
   for (const s of strings) {
-    // exec cannot pass a NUL; Node's spawn refuses such strings too.
-    if (s.includes('\0')) throw new TypeError(`spawn ${head[2]}: arguments and environment must be strings without null bytes`);
+    // The server reads C strings; for exec a NUL cannot pass either (Node's spawn refuses it too).
+    if (s.includes('\0')) throw new TypeError(`${what} must be strings without null bytes`);
   }
   let size = 4;
   const lengths = strings.map((s) => Buffer.byteLength(s));

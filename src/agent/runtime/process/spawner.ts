@@ -7,11 +7,13 @@
 // (native/hale-spawner.c, build/hale-spawner) and asks it, over its stdin and stdout, to start
 // every other process: forking that ~1 MB process costs tens of microseconds.
 //
-// Two kinds of request:
+// Three kinds of request:
 // - collect: run a command to completion, capture the start of its output, kill its process
 //   group after a timeout (exec probes and hooks, `ip`);
 // - shim: start a detached hale-shim and wait for its one status line; the shim's exit is
-//   reported later (the server is its parent and reaps it).
+//   reported later (the server is its parent and reaps it);
+// - pod network attach: the isolated network's per-sandbox set-up, done by a forked child of
+//   the server itself (native/pod-network.c), collected like a command.
 // The server is restarted when it dies (requests in flight fail; shim exit watchers are told
 // to re-check). It never keeps this process alive while idle, and exits when this process
 // does, killing nothing: shims are detached and outlive the agent.
@@ -20,7 +22,7 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeRequest, RecordReader } from './spawn-protocol.ts';
+import { encodeFields, encodeRequest, RecordReader } from './spawn-protocol.ts';
 
 // HALE_ROOT is set by bin/hale.js (the bundled build lives elsewhere than this file).
 export const REPO_ROOT = process.env.HALE_ROOT ?? fileURLToPath(new URL('../../../../', import.meta.url));
@@ -50,6 +52,18 @@ export interface CollectResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+}
+
+export interface PodNetworkAttachRequest {
+  /** Where the new network namespace is pinned (/run/netns/NAME). */
+  netnsPath: string;
+  /** The host end of the veth pair, put on `bridge`; the other end is the pod's eth0. */
+  veth: string;
+  bridge: string;
+  /** The pod's address with the prefix length of its range, e.g. 10.42.0.7/24. */
+  address: string;
+  gateway: string;
+  timeoutMs: number;
 }
 
 export interface ShimSpawnRequest {
@@ -118,6 +132,16 @@ class Spawner {
         ['c', String(id), r.file, wholeNumber(r.timeoutMs), wholeNumber(r.maxOutput), wholeNumber(r.outputGraceMs)],
         [r.file, ...r.args],
         r.env,
+      ),
+    );
+  }
+
+  /** exitCode 0: attached; else stderr says which step failed and why. */
+  attachPodNetwork(r: PodNetworkAttachRequest): Promise<CollectResult> {
+    return this.send((id) =>
+      encodeFields(
+        ['n', String(id), wholeNumber(r.timeoutMs), r.netnsPath, r.veth, r.bridge, r.address, r.gateway],
+        'pod network attach: names and addresses',
       ),
     );
   }
