@@ -1,0 +1,139 @@
+// What it costs to give pod sandboxes their isolated network (src/agent/network/
+// isolated-network.ts): N sandboxes attached, `--parallel` at a time (the agent starts up to
+// 32 pod steps at once), and for comparison the same set-up done with iproute2, two `ip`
+// runs per sandbox through the same spawn server (`ip -batch`: netns add, veth pair, master
+// and up; then `ip -n NS -batch`: lo up, address, eth0 up, default route). Rounds of the two
+// alternate. Times are wall-clock; CPU is the whole machine's (/proc/stat: user, nice,
+// system, irq, softirq), because most of the work is the kernel's and lands in short-lived
+// children and kernel threads. Needs root on Linux with iproute2; removes its namespaces and
+// bridges at the end. Never passes or fails.
+//
+//   node --import tsx bench/pod-network.ts [--count 100] [--parallel 32] [--rounds 3] [--json FILE]
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ipBatch } from '../src/agent/network/ip-command.ts';
+import { IsolatedPodNetwork } from '../src/agent/network/isolated-network.ts';
+import { netnsName, nodeNetworkKey, vethName } from '../src/agent/network/names.ts';
+import { loadAverage, machineInfo } from './lib/machine.ts';
+import { type LatencySummary, roundSummary, summarize } from './lib/stats.ts';
+import { renderTable } from './lib/table.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    count: { type: 'string', default: '100' },
+    parallel: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '3' },
+    json: { type: 'string' },
+  },
+});
+const count = Number(args.count);
+const parallel = Number(args.parallel);
+const rounds = Number(args.rounds);
+if (!(count >= 1 && count <= 250 && parallel >= 1 && rounds >= 1)) {
+  console.error('--count must be 1..250 (one /24), --parallel and --rounds at least 1');
+  process.exit(2);
+}
+if (process.getuid?.() !== 0) {
+  console.error('bench/pod-network needs root (network namespaces, a bridge)');
+  process.exit(2);
+}
+
+/** Busy CPU time of the whole machine so far, ms. */
+function machineCpuMs(): number {
+  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'hale-bench-net-'));
+// Ranges of its own (other benchmarks use 10.128 and up, the tests 10.150 and up).
+const second = 96 + (process.pid % 32);
+const clusterCidr = `10.${second}.0.0/16`;
+const haleKey = nodeNetworkKey(`bench-hale-${process.pid}`, dir);
+const peerKey = nodeNetworkKey(`bench-ip-${process.pid}`, dir);
+const hale = new IsolatedPodNetwork({ key: haleKey, stateFile: join(dir, 'hale.json'), clusterCidr });
+// Only for its bridge and gateway: the iproute2 rounds set up their sandboxes themselves.
+const peerBridge = new IsolatedPodNetwork({ key: peerKey, stateFile: join(dir, 'peer.json'), clusterCidr });
+
+async function attachWithIproute2(index: number, id: string): Promise<void> {
+  const ns = netnsName(peerKey, id);
+  const veth = vethName(id);
+  await ipBatch([
+    ['netns', 'add', ns],
+    ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns],
+    ['link', 'set', veth, 'master', peerBridge.bridge, 'up'],
+  ]);
+  await ipBatch(
+    [
+      ['link', 'set', 'lo', 'up'],
+      ['addr', 'add', `10.${second}.2.${index + 2}/24`, 'dev', 'eth0'],
+      ['link', 'set', 'eth0', 'up'],
+      ['route', 'add', 'default', 'via', `10.${second}.2.1`, 'dev', 'eth0'],
+    ],
+    { netns: ns },
+  );
+}
+
+interface Round {
+  way: 'hale' | 'iproute2';
+  wallMs: number;
+  machineCpuMs: number;
+  perSandboxMs: LatencySummary;
+}
+
+async function round(way: Round['way']): Promise<Round> {
+  const ids = Array.from({ length: count }, () => randomBytes(32).toString('hex'));
+  const took: number[] = [];
+  const cpu0 = machineCpuMs();
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, count) }, async () => {
+      while (next < count) {
+        const index = next++;
+        const t0 = performance.now();
+        if (way === 'hale') await hale.attach(ids[index]);
+        else await attachWithIproute2(index, ids[index]);
+        took.push(performance.now() - t0);
+      }
+    }),
+  );
+  const result: Round = {
+    way,
+    wallMs: Math.round(performance.now() - started),
+    machineCpuMs: Math.round(machineCpuMs() - cpu0),
+    perSandboxMs: roundSummary(summarize(took)),
+  };
+  // Removed between rounds, outside the measurement (the kernel frees namespaces later, in
+  // the background: the next round may still share the CPU with that).
+  await (way === 'hale' ? hale : peerBridge).cleanUp(new Set());
+  return result;
+}
+
+const load = loadAverage();
+const results: Round[] = [];
+try {
+  await hale.configure(`10.${second}.1.0/24`);
+  await peerBridge.configure(`10.${second}.2.0/24`);
+  for (let r = 0; r < rounds; r++) {
+    results.push(await round('hale'));
+    results.push(await round('iproute2'));
+  }
+} finally {
+  await hale.cleanUp(new Set(), { removeBridgeWhenEmpty: true }).catch(() => {});
+  await peerBridge.cleanUp(new Set(), { removeBridgeWhenEmpty: true }).catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+}
+
+process.stdout.write(
+  renderTable(
+    `pod-network: ${count} sandboxes attached, ${parallel} at a time, per round (load ${load} at start), ms`,
+    ['round', 'way', 'wall', 'machine CPU', 'per sandbox p50', 'p99'],
+    results.map((r, i) => [Math.floor(i / 2) + 1, r.way, r.wallMs, r.machineCpuMs, r.perSandboxMs.p50, r.perSandboxMs.p99]),
+  ),
+);
+const summary = { benchmark: 'pod-network', date: new Date().toISOString(), machine: machineInfo(load), count, parallel, rounds: results };
+if (args.json) writeFileSync(args.json, JSON.stringify(summary, null, 2));
+console.log(JSON.stringify(summary));
