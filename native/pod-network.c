@@ -94,6 +94,7 @@ static int transact(int sock, struct nlmsghdr *h) {
       if (errno == EINTR) continue;
       return errno;
     }
+    if (n == 0) return EPROTO; /* the kernel always answers a request with NLM_F_ACK */
     for (struct nlmsghdr *a = (struct nlmsghdr *)answer; NLMSG_OK(a, (unsigned)n); a = NLMSG_NEXT(a, n)) {
       if (a->nlmsg_seq != h->nlmsg_seq || a->nlmsg_type != NLMSG_ERROR) continue;
       const struct nlmsgerr *e = NLMSG_DATA(a);
