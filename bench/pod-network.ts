@@ -1,9 +1,9 @@
 // What it costs to give pod sandboxes their isolated network (src/agent/network/
 // isolated-network.ts): N sandboxes attached, `--parallel` at a time (the agent starts up to
-// 32 pod steps at once), and for comparison the same set-up done with iproute2, two `ip`
-// runs per sandbox through the same spawn server (`ip -batch`: netns add, veth pair, master
-// and up; then `ip -n NS -batch`: lo up, address, eth0 up, default route). Rounds of the two
-// alternate. Times are wall-clock; CPU is the whole machine's (/proc/stat: user, nice,
+// 32 pod steps at once), then detached, and for comparison the same done with iproute2
+// through the same spawn server: two `ip` runs per attach (`ip -batch`: netns add, veth pair,
+// master and up; then `ip -n NS -batch`: lo up, address, eth0 up, default route) and one per
+// detach (netns delete, link delete). Rounds of the two alternate. Times are wall-clock; CPU is the whole machine's (/proc/stat: user, nice,
 // system, irq, softirq), because most of the work is the kernel's and lands in short-lived
 // children and kernel threads. Needs root on Linux with iproute2; removes its namespaces and
 // bridges at the end. Never passes or fails.
@@ -57,6 +57,16 @@ const hale = new IsolatedPodNetwork({ key: haleKey, stateFile: join(dir, 'hale.j
 // Only for its bridge and gateway: the iproute2 rounds set up their sandboxes themselves.
 const peerBridge = new IsolatedPodNetwork({ key: peerKey, stateFile: join(dir, 'peer.json'), clusterCidr });
 
+async function detachWithIproute2(id: string): Promise<void> {
+  await ipBatch(
+    [
+      ['netns', 'delete', netnsName(peerKey, id)],
+      ['link', 'delete', vethName(id)],
+    ],
+    { allowing: /Cannot find device|No such (file|device)/ },
+  );
+}
+
 async function attachWithIproute2(index: number, id: string): Promise<void> {
   const ns = netnsName(peerKey, id);
   const veth = vethName(id);
@@ -76,15 +86,20 @@ async function attachWithIproute2(index: number, id: string): Promise<void> {
   );
 }
 
-interface Round {
-  way: 'hale' | 'iproute2';
+interface Timed {
   wallMs: number;
   machineCpuMs: number;
   perSandboxMs: LatencySummary;
 }
 
-async function round(way: Round['way']): Promise<Round> {
-  const ids = Array.from({ length: count }, () => randomBytes(32).toString('hex'));
+interface Round {
+  way: 'hale' | 'iproute2';
+  attach: Timed;
+  detach: Timed;
+}
+
+/** Runs `step` for every index, `parallel` at a time. */
+async function timed(step: (index: number) => Promise<unknown>): Promise<Timed> {
   const took: number[] = [];
   const cpu0 = machineCpuMs();
   const started = performance.now();
@@ -94,22 +109,23 @@ async function round(way: Round['way']): Promise<Round> {
       while (next < count) {
         const index = next++;
         const t0 = performance.now();
-        if (way === 'hale') await hale.attach(ids[index]);
-        else await attachWithIproute2(index, ids[index]);
+        await step(index);
         took.push(performance.now() - t0);
       }
     }),
   );
-  const result: Round = {
-    way,
+  return {
     wallMs: Math.round(performance.now() - started),
     machineCpuMs: Math.round(machineCpuMs() - cpu0),
     perSandboxMs: roundSummary(summarize(took)),
   };
-  // Removed between rounds, outside the measurement (the kernel frees namespaces later, in
-  // the background: the next round may still share the CPU with that).
-  await (way === 'hale' ? hale : peerBridge).cleanUp(new Set());
-  return result;
+}
+
+async function round(way: Round['way']): Promise<Round> {
+  const ids = Array.from({ length: count }, () => randomBytes(32).toString('hex'));
+  const attach = await timed((i) => (way === 'hale' ? hale.attach(ids[i]) : attachWithIproute2(i, ids[i])));
+  const detach = await timed((i) => (way === 'hale' ? hale.detach(ids[i]) : detachWithIproute2(ids[i])));
+  return { way, attach, detach };
 }
 
 const load = loadAverage();
@@ -129,9 +145,19 @@ try {
 
 process.stdout.write(
   renderTable(
-    `pod-network: ${count} sandboxes attached, ${parallel} at a time, per round (load ${load} at start), ms`,
-    ['round', 'way', 'wall', 'machine CPU', 'per sandbox p50', 'p99'],
-    results.map((r, i) => [Math.floor(i / 2) + 1, r.way, r.wallMs, r.machineCpuMs, r.perSandboxMs.p50, r.perSandboxMs.p99]),
+    `pod-network: ${count} sandboxes attached, then detached, ${parallel} at a time, per round (load ${load} at start), ms`,
+    ['round', 'way', 'step', 'wall', 'machine CPU', 'per sandbox p50', 'p99'],
+    results.flatMap((r, i) =>
+      (['attach', 'detach'] as const).map((step) => [
+        Math.floor(i / 2) + 1,
+        r.way,
+        step,
+        r[step].wallMs,
+        r[step].machineCpuMs,
+        r[step].perSandboxMs.p50,
+        r[step].perSandboxMs.p99,
+      ]),
+    ),
   ),
 );
 const summary = { benchmark: 'pod-network', date: new Date().toISOString(), machine: machineInfo(load), count, parallel, rounds: results };

@@ -12,8 +12,9 @@
  *   "c" id file timeoutMs maxOutput outputGraceMs argc argv[argc] env...   run and collect
  *   "s" id file cwd stderrPath argc argv[argc] env...                       start a shim
  *   "n" id timeoutMs netnsPath veth bridge address/prefix gateway         attach a pod network
+ *   "N" id timeoutMs netnsPath veth                                         detach it
  * (argv[0] is the program's name; env fields are "NAME=value".) Answers:
- *   "r" id exitCode timedOut(0|1) stdout stderr    a collect or attach finished (exitCode 128+signal when killed)
+ *   "r" id exitCode timedOut(0|1) stdout stderr    a collect, attach or detach finished (exitCode 128+signal when killed)
  *   "p" id pid hasLine(0|1) line                   a shim started: its first stdout line, if any
  *   "x" id                                         that shim exited (we are its parent and reap it)
  *   "e" id message                                 the request failed ("spawn FILE ENOENT", as Node says)
@@ -22,8 +23,8 @@
  * to maxOutput bytes each (the rest is read and dropped), the whole group SIGKILLed after
  * timeoutMs; after the exit, output is still read for up to outputGraceMs (a grandchild may
  * hold the pipes). shim: new session, stdin /dev/null, stderr appended to stderrPath, stdout
- * read only until its first line. attach: a forked child (no exec) does what pod-network.c
- * says and is then collected like a command.
+ * read only until its first line. attach and detach: a forked child (no exec) does what
+ * pod-network.c says and is then collected like a command.
  *
  * When stdin reaches EOF (Node exited or closed it), the server exits at once and kills
  * nothing: shims are detached and must outlive the agent. Every descriptor is close-on-exec,
@@ -369,12 +370,12 @@ static void start_collect(struct request *r) {
   job->grace_ms = grace_ms;
 }
 
-/* A collect job for a child that runs attach_pod_network() and exits. */
-static void start_network_attach(struct request *r) {
+/* A collect job for a child that runs attach_pod_network() or detach_pod_network() and exits. */
+static void start_network_change(struct request *r, int attach) {
   const char *id = r->fields[1];
   long long timeout_ms;
-  if (r->count != 8 || parse_count(r->fields[2], &timeout_ms)) {
-    answer_error(id, "hale-spawner: malformed network attach request");
+  if (r->count != (attach ? 8 : 5) || parse_count(r->fields[2], &timeout_ms)) {
+    answer_error(id, "hale-spawner: malformed pod network request");
     return;
   }
   int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
@@ -387,7 +388,8 @@ static void start_network_attach(struct request *r) {
     setsid();
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
-    _exit(attach_pod_network(r->fields[3], r->fields[4], r->fields[5], r->fields[6], r->fields[7]));
+    _exit(attach ? attach_pod_network(r->fields[3], r->fields[4], r->fields[5], r->fields[6], r->fields[7])
+                 : detach_pod_network(r->fields[3], r->fields[4]));
   }
   close_fd(&out_pipe[1]);
   close_fd(&err_pipe[1]);
@@ -395,7 +397,7 @@ static void start_network_attach(struct request *r) {
     close_fd(&out_pipe[0]);
     close_fd(&err_pipe[0]);
     char message[128];
-    snprintf(message, sizeof message, "hale-spawner: cannot fork to attach a pod network: %s", strerror(err));
+    snprintf(message, sizeof message, "hale-spawner: cannot fork for a pod network change: %s", strerror(err));
     answer_error(id, message);
     return;
   }
@@ -583,7 +585,8 @@ static void handle_record(const char *body, uint32_t size) {
   if (r.count < 2) protocol_error("a request needs a kind and an id");
   if (strcmp(r.fields[0], "c") == 0) start_collect(&r);
   else if (strcmp(r.fields[0], "s") == 0) start_shim(&r);
-  else if (strcmp(r.fields[0], "n") == 0) start_network_attach(&r);
+  else if (strcmp(r.fields[0], "n") == 0) start_network_change(&r, 1);
+  else if (strcmp(r.fields[0], "N") == 0) start_network_change(&r, 0);
   else answer_error(r.fields[1], "hale-spawner: unknown request kind");
   for (int i = 0; i < r.count; i++) free(r.fields[i]);
   free(r.fields);

@@ -13,7 +13,8 @@
  * attach_pod_network() runs in a child that exits afterwards (it leaves its network namespace
  * for the pod's, which only that child may do safely), prints why it failed on stderr and
  * answers an exit code: 0 done, 1 failed (the namespace file is removed again; the veth pair
- * goes with the namespace).
+ * goes with the namespace). detach_pod_network() undoes it, as `ip netns delete` and `ip link
+ * delete` would, also in a child: unmounting the pin waits for an RCU grace period.
  */
 #define _GNU_SOURCE
 #include "pod-network.h"
@@ -183,6 +184,14 @@ static int add_default_route(int sock, unsigned index, struct in_addr gateway) {
   return transact(sock, h);
 }
 
+static int delete_link(int sock, const char *name) {
+  struct message m;
+  struct ifinfomsg link = {.ifi_family = AF_UNSPEC};
+  struct nlmsghdr *h = start_message(&m, RTM_DELLINK, 0, &link, sizeof link);
+  add_attribute(h, IFLA_IFNAME, name, strlen(name) + 1);
+  return transact(sock, h);
+}
+
 /* Everything after the namespace exists; runs inside it. */
 static int configure(const char *veth, unsigned bridge_index, int host_sock, struct in_addr address, unsigned prefix,
                      struct in_addr gateway) {
@@ -263,6 +272,26 @@ int attach_pod_network(const char *netns_path, const char *veth, const char *bri
     umount2(netns_path, MNT_DETACH);
     unlink(netns_path);
     return 1;
+  }
+  return 0;
+}
+
+int detach_pod_network(const char *netns_path, const char *veth) {
+  /* Unpinning the namespace destroys eth0 and with it the host end of the pair, unless a
+     process still holds the namespace: then the host end is deleted below. */
+  umount2(netns_path, MNT_DETACH);
+  if (unlink(netns_path) < 0 && errno != ENOENT) {
+    fprintf(stderr, "Cannot remove namespace file \"%s\": %s\n", netns_path, strerror(errno));
+    return 1;
+  }
+  int sock = open_rtnetlink();
+  if (sock < 0) return fail("netlink socket", errno);
+  int err = delete_link(sock, veth);
+  close(sock);
+  if (err && err != ENODEV) {
+    char step[64];
+    snprintf(step, sizeof step, "link delete %s", veth);
+    return fail(step, err);
   }
   return 0;
 }

@@ -6,4 +6,7 @@
 int attach_pod_network(const char *netns_path, const char *veth, const char *bridge, const char *address,
                        const char *gateway);
 
+/* The same for removing what attach_pod_network() made; what is not there is no error. */
+int detach_pod_network(const char *netns_path, const char *veth);
+
 #endif

@@ -19,7 +19,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR } from '../../api/cluster-network.ts';
 import { formatIpv4, PodIpAllocator, parseIpv4 } from '../runtime/process/pod-ip.ts';
-import { spawner } from '../runtime/process/spawner.ts';
+import { type CollectResult, spawner } from '../runtime/process/spawner.ts';
 import { deleteMatchingRules, ip, ipAllowing, ipBatch } from './ip-command.ts';
 import { bridgeName, netnsName, netnsPrefix, vethName } from './names.ts';
 import type { NetworkLogger, PodNetwork, PodNetworkAttachment } from './pod-network.ts';
@@ -28,6 +28,8 @@ import type { NetworkLogger, PodNetwork, PodNetworkAttachment } from './pod-netw
 export const POD_RULE_PRIORITY = 5200;
 const DEFAULT_READY_WAIT_MS = 15_000;
 const NOT_FOUND = /Cannot find device|No such (file|process|device)|does not exist|not found|Invalid argument/i;
+/** How long a sandbox's network set-up or removal may take. */
+const CHANGE_TIMEOUT_MS = 10_000;
 /** Where `ip netns` keeps its named namespaces. */
 const NETNS_DIR = '/run/netns';
 
@@ -130,12 +132,9 @@ export class IsolatedPodNetwork implements PodNetwork {
         bridge: this.bridge,
         address: `${podIp}/${net.prefix}`,
         gateway: net.gateway,
-        timeoutMs: 10_000,
+        timeoutMs: CHANGE_TIMEOUT_MS,
       });
-      if (result.exitCode !== 0) {
-        const why = result.timedOut ? 'timed out after 10 s' : result.stderr.trim() || `exit code ${result.exitCode}`;
-        throw new Error(`attach the network namespace ${ns}: ${why}`);
-      }
+      throwIfFailed(`attach the network namespace ${ns}`, result);
     } catch (err) {
       await this.detach(sandboxId).catch(() => {});
       throw err;
@@ -148,18 +147,13 @@ export class IsolatedPodNetwork implements PodNetwork {
     (this.configured?.ips ?? this.allocationsOnly()).release(sandboxId);
   }
 
-  /** Deletes a sandbox's namespace and veth pair in one `ip` run, or runs nothing when neither exists. */
+  /** Deletes a sandbox's namespace and veth pair, or does nothing when neither exists. */
   private async removeSandboxObjects(ns: string, veth: string): Promise<void> {
-    if (!existsSync(`${NETNS_DIR}/${ns}`) && !hasInterface(veth)) return;
-    // Deleting the namespace destroys eth0 and with it the host end of the pair, unless a
-    // process still holds the namespace: then the veth goes by itself.
-    await ipBatch(
-      [
-        ['netns', 'delete', ns],
-        ['link', 'delete', veth],
-      ],
-      { allowing: NOT_FOUND },
-    );
+    const netnsPath = `${NETNS_DIR}/${ns}`;
+    if (!existsSync(netnsPath) && !hasInterface(veth)) return;
+    // Unpinned, the namespace goes with its eth0 and the host end of the pair, unless a
+    // process still holds it: then the host end is deleted on its own.
+    throwIfFailed(`remove the network namespace ${ns}`, await spawner.detachPodNetwork({ netnsPath, veth, timeoutMs: CHANGE_TIMEOUT_MS }));
   }
 
   async cleanUp(liveSandboxIds: Set<string>, opts: { removeBridgeWhenEmpty?: boolean } = {}): Promise<void> {
@@ -240,6 +234,13 @@ export class IsolatedPodNetwork implements PodNetwork {
       this.waiters.push(wake);
     });
   }
+}
+
+/** Throws when the spawn server's attach or detach child failed; its stderr says why. */
+function throwIfFailed(what: string, result: CollectResult): void {
+  if (result.exitCode === 0) return;
+  const why = result.timedOut ? `timed out after ${CHANGE_TIMEOUT_MS / 1000} s` : result.stderr.trim() || `exit code ${result.exitCode}`;
+  throw new Error(`${what}: ${why}`);
 }
 
 /**

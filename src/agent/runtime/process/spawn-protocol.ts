@@ -4,7 +4,7 @@
 // Numbers inside fields are decimal ASCII. Requests:
 //   "c" id file timeoutMs maxOutput outputGraceMs argc argv[argc] env("NAME=value")...
 //   "s" id file cwd stderrPath argc argv[argc] env...
-//   "n" id timeoutMs netnsPath veth bridge address/prefix gateway
+//   "n" id timeoutMs netnsPath veth bridge address/prefix gateway | "N" id timeoutMs netnsPath veth
 // Answers: "r" id exitCode timedOut stdout stderr | "p" id pid hasLine line | "x" id | "e" id message.
 
 /** Builds one request record that starts a program; argv[0] is the program's name, as for exec. */

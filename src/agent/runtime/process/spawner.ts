@@ -7,13 +7,14 @@
 // (native/hale-spawner.c, build/hale-spawner) and asks it, over its stdin and stdout, to start
 // every other process: forking that ~1 MB process costs tens of microseconds.
 //
-// Three kinds of request:
+// Four kinds of request:
 // - collect: run a command to completion, capture the start of its output, kill its process
 //   group after a timeout (exec probes and hooks, `ip`);
 // - shim: start a detached hale-shim and wait for its one status line; the shim's exit is
 //   reported later (the server is its parent and reaps it);
-// - pod network attach: the isolated network's per-sandbox set-up, done by a forked child of
-//   the server itself (native/pod-network.c), collected like a command.
+// - pod network attach and detach: the isolated network's per-sandbox set-up and removal,
+//   done by a forked child of the server itself (native/pod-network.c), collected like a
+//   command.
 // The server is restarted when it dies (requests in flight fail; shim exit watchers are told
 // to re-check). It never keeps this process alive while idle, and exits when this process
 // does, killing nothing: shims are detached and outlive the agent.
@@ -63,6 +64,12 @@ export interface PodNetworkAttachRequest {
   /** The pod's address with the prefix length of its range, e.g. 10.42.0.7/24. */
   address: string;
   gateway: string;
+  timeoutMs: number;
+}
+
+export interface PodNetworkDetachRequest {
+  netnsPath: string;
+  veth: string;
   timeoutMs: number;
 }
 
@@ -144,6 +151,11 @@ class Spawner {
         'pod network attach: names and addresses',
       ),
     );
+  }
+
+  /** Removes what attachPodNetwork made; what is not there is no error. */
+  detachPodNetwork(r: PodNetworkDetachRequest): Promise<CollectResult> {
+    return this.send((id) => encodeFields(['N', String(id), wholeNumber(r.timeoutMs), r.netnsPath, r.veth], 'pod network detach: names'));
   }
 
   async shim(r: ShimSpawnRequest): Promise<ShimSpawnResult> {
