@@ -104,9 +104,14 @@ describe('node failover with three agents and kubectl 1.33', () => {
     try {
       await eventually(async () => ready(await node(name)) === 'True', 30_000, 250);
     } catch (err) {
-      // The agent's own account of its start (the last lines of its log, any level).
-      const log = (agents.get(name)?.stderr() ?? '').trim().split('\n').slice(-12).join('\n');
-      throw new Error(`${name} is not Ready: ${(err as Error).message}; its agent's log ends with:\n${log}`);
+      // The agent's own account of its start (the last lines of its log, any level), and what
+      // the API server has: the Node's Ready condition and its Lease (is the agent writing?).
+      const log = (agents.get(name)?.stderr() ?? '').trim().split('\n').slice(-30).join('\n');
+      const condition = (await node(name).catch(() => undefined))?.status.conditions?.find((c) => c.type === 'Ready');
+      const lease = await k(['get', 'lease', '-n', 'kube-node-lease', name, '-o', 'jsonpath={.spec}']).catch((e) => String(e));
+      throw new Error(
+        `${name} is not Ready: ${(err as Error).message}; Ready: ${JSON.stringify(condition)}; Lease: ${lease}; now ${new Date().toISOString()}; its agent's log ends with:\n${log}`,
+      );
     }
   };
   /** Six Ready replicas of `app=web`, none on `avoid` (returns their pods). */
