@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PodNetwork } from '../../network/pod-network.ts';
 import type { ContainerConfig, Mount } from '../runtime.ts';
 import { CgroupManager } from './cgroups.ts';
 import { isLiveProcess, isSameProcess, readProcStat } from './proc.ts';
@@ -194,6 +195,48 @@ describe('lifecycle and exit codes', () => {
     const other = await newPod();
     assert.notEqual((await runtime.podSandboxStatus(other.sandboxId))?.ip, undefined);
     await runtime.removePodSandbox(other.sandboxId);
+  });
+
+  test('a sandbox that fails half-way leaves nothing behind: no network, no cgroup, no record', async () => {
+    const attached = new Set<string>();
+    let failAttach = true;
+    const network: PodNetwork = {
+      mode: 'host',
+      attach: async (id) => {
+        if (failAttach) throw new Error('no addresses left');
+        attached.add(id);
+        return { ip: '127.0.0.9' };
+      },
+      detach: async (id) => {
+        attached.delete(id);
+      },
+      cleanUp: async () => {},
+    };
+    const rt = newRuntime(join(root, 'half-way'), { network });
+    const config = { podUid: 'uid-half', name: 'half', namespace: 'default', attempt: 0, hostname: 'half', labels: {}, annotations: {} };
+    // Pod cgroups of every hierarchy (cgroups are skipped where the machine has none).
+    const cgroups = new CgroupManager(cgroupRoot, { probe: false });
+    const podCgroups = () =>
+      cgroups
+        .dirs('')
+        .filter((dir) => existsSync(dir))
+        .flatMap((dir) =>
+          readdirSync(dir)
+            .filter((name) => name.startsWith('pod'))
+            .map((name) => join(dir, name)),
+        );
+    const cgroupsBefore = podCgroups();
+    await assert.rejects(rt.runPodSandbox({ ...config, logDirectory: join(root, 'logs', 'half') }), /no addresses left/);
+    assert.deepEqual(podCgroups(), cgroupsBefore, 'the cgroup made beside the failed network is gone');
+    // The network works; the log directory cannot be made (a file is in the way).
+    failAttach = false;
+    mkdirSync(join(root, 'logs'), { recursive: true });
+    writeFileSync(join(root, 'logs', 'in-the-way'), '');
+    await assert.rejects(rt.runPodSandbox({ ...config, logDirectory: join(root, 'logs', 'in-the-way', 'half') }), /ENOTDIR/);
+    assert.deepEqual([...attached], [], 'the network attached beside the failed directory is detached');
+    assert.deepEqual(podCgroups(), cgroupsBefore);
+    assert.deepEqual(await rt.listPodSandboxes(), []);
+    assert.deepEqual(readdirSync(join(root, 'half-way', 'sandboxes')), []);
   });
 });
 

@@ -187,14 +187,36 @@ export class ProcessRuntime implements Runtime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const id = randomBytes(32).toString('hex');
-    const { ip, netnsPath } = config.hostNetwork ? { ip: firstInternalIPv4(), netnsPath: undefined } : await this.network.attach(id);
-    await Promise.all([this.cgroups?.create(podCgroup(id)), mkdir(config.logDirectory, { recursive: true })]);
-    const record: SandboxRecord = { id, config, createdAt: new Date().toISOString(), state: 'ready', ip, netnsPath };
-    if (netnsPath && this.features.mountNamespaces) record.podFilesDir = await this.writePodFiles(id, config, ip);
-    this.sandboxes.set(id, record);
-    // On disk before any of its containers runs, so that a restarted agent knows the sandbox.
-    await this.store.saveSandbox(record);
-    return id;
+    // The network, the pod's cgroup and its log directory do not depend on each other: side
+    // by side, a sandbox in a burst of pods waits once for the busy thread pool, not thrice.
+    const [network, cgroup, logDirectory] = await Promise.allSettled([
+      config.hostNetwork ? { ip: firstInternalIPv4(), netnsPath: undefined } : this.network.attach(id),
+      this.cgroups?.create(podCgroup(id)),
+      mkdir(config.logDirectory, { recursive: true }),
+    ]);
+    let record: SandboxRecord | undefined;
+    try {
+      for (const step of [network, cgroup, logDirectory]) if (step.status === 'rejected') throw step.reason;
+      const { ip, netnsPath } = (network as PromiseFulfilledResult<{ ip: string; netnsPath?: string }>).value;
+      record = { id, config, createdAt: new Date().toISOString(), state: 'ready', ip, netnsPath };
+      if (netnsPath && this.features.mountNamespaces) {
+        record.podFilesDir = join(this.store.rootDir, 'pod-files', id);
+        await this.writePodFiles(record.podFilesDir, config, ip);
+      }
+      this.sandboxes.set(id, record);
+      // On disk before any of its containers runs, so that a restarted agent knows the sandbox.
+      await this.store.saveSandbox(record);
+      return id;
+    } catch (err) {
+      // Nothing may stay of a sandbox that was never recorded: no one would remove it.
+      this.sandboxes.delete(id);
+      const undo: Promise<unknown>[] = [];
+      if (network.status === 'fulfilled' && !config.hostNetwork) undo.push(this.network.detach(id));
+      if (cgroup.status === 'fulfilled' && this.cgroups) undo.push(this.cgroups.remove(podCgroup(id)));
+      if (record?.podFilesDir) undo.push(removePodFiles(record.podFilesDir));
+      await Promise.allSettled(undo);
+      throw err;
+    }
   }
 
   async stopPodSandbox(sandboxId: string): Promise<void> {
@@ -557,8 +579,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** The pod's own hosts and resolv.conf, written next to the sandbox records. */
-  private async writePodFiles(sandboxId: string, config: PodSandboxConfig, ip: string): Promise<string> {
-    const dir = join(this.store.rootDir, 'pod-files', sandboxId);
+  private async writePodFiles(dir: string, config: PodSandboxConfig, ip: string): Promise<void> {
     const hosts = hostsFileContent({
       podIp: ip,
       hostname: config.hostname,
@@ -568,7 +589,6 @@ export class ProcessRuntime implements Runtime {
       hostAliases: config.hostAliases,
     });
     await writePodFiles(dir, hosts, config.resolvConf ?? hostResolvConf());
-    return dir;
   }
 
   private podFileMounts(sandboxId: string): Mount[] {
