@@ -187,8 +187,7 @@ export class ProcessRuntime implements Runtime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const id = randomBytes(32).toString('hex');
-    // The network, the pod's cgroup and its log directory do not depend on each other: side
-    // by side, a sandbox in a burst of pods waits once for the busy thread pool, not thrice.
+    // The network, the pod's cgroup and its log directory do not depend on each other.
     const [network, cgroup, logDirectory] = await Promise.allSettled([
       config.hostNetwork ? { ip: firstInternalIPv4(), netnsPath: undefined } : this.network.attach(id),
       this.cgroups?.create(podCgroup(id)),
