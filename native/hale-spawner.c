@@ -334,6 +334,18 @@ static int split_argv_env(struct request *r, int argc_index, char ***argv, char 
   return 0;
 }
 
+/* Watches a started child as a command: its output (the read ends of its pipes), its exit, its timeout. */
+static void collect_child(const char *id, pid_t pid, int out_fd, int err_fd, size_t max_output, long long timeout_ms,
+                          long long grace_ms) {
+  struct job *job = new_job(COLLECT, id);
+  job->pid = pid;
+  job->out_fd = out_fd;
+  job->err_fd = err_fd;
+  job->max_output = max_output;
+  job->kill_at = now_ms() + timeout_ms;
+  job->grace_ms = grace_ms;
+}
+
 static void start_collect(struct request *r) {
   const char *id = r->fields[1];
   long long timeout_ms, max_output, grace_ms;
@@ -361,13 +373,7 @@ static void start_collect(struct request *r) {
     answer_error(id, message);
     return;
   }
-  struct job *job = new_job(COLLECT, id);
-  job->pid = pid;
-  job->out_fd = out_pipe[0];
-  job->err_fd = err_pipe[0];
-  job->max_output = (size_t)max_output;
-  job->kill_at = now_ms() + timeout_ms;
-  job->grace_ms = grace_ms;
+  collect_child(id, pid, out_pipe[0], err_pipe[0], (size_t)max_output, timeout_ms, grace_ms);
 }
 
 /* A collect job for a child that runs attach_pod_network() or detach_pod_network() and exits. */
@@ -401,13 +407,8 @@ static void start_network_change(struct request *r, int attach) {
     answer_error(id, message);
     return;
   }
-  struct job *job = new_job(COLLECT, id);
-  job->pid = pid;
-  job->out_fd = out_pipe[0];
-  job->err_fd = err_pipe[0];
-  job->max_output = 4096;
-  job->kill_at = now_ms() + timeout_ms;
-  job->grace_ms = 1000; /* the pipes close at its exit: nothing else holds them */
+  /* The pipes close at its exit: nothing else holds them. */
+  collect_child(id, pid, out_pipe[0], err_pipe[0], 4096, timeout_ms, 1000);
 }
 
 static void start_shim(struct request *r) {
