@@ -51,8 +51,8 @@ spec:
           periodSeconds: 1
           failureThreshold: 2
           # Slow answers on a loaded machine are not failures: with the default 1 s, two late
-          # probes took a pod out of its endpoints for a second mid-measurement (a canary
-          # share 2.4 points low in one CI run). /fail still fails at once.
+          # probes can take a pod out of its endpoints for a second mid-measurement (the likely
+          # cause of a canary share 2.4 points low in one CI run). /fail still fails at once.
           timeoutSeconds: 3
 `;
 }
