@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { ipBatch } from '../src/agent/network/ip-command.ts';
 import { IsolatedPodNetwork } from '../src/agent/network/isolated-network.ts';
 import { netnsName, nodeNetworkKey, vethName } from '../src/agent/network/names.ts';
+import { runClosedLoop } from './lib/load.ts';
 import { loadAverage, machineInfo } from './lib/machine.ts';
 import { type LatencySummary, roundSummary, summarize } from './lib/stats.ts';
 import { renderTable } from './lib/table.ts';
@@ -98,26 +99,24 @@ interface Round {
   detach: Timed;
 }
 
-/** Runs `step` for every index, `parallel` at a time. */
+/** Runs `step` for every index, `parallel` at a time (bench/lib/load.ts); the first failure stops the benchmark. */
 async function timed(step: (index: number) => Promise<unknown>): Promise<Timed> {
-  const took: number[] = [];
+  let failure: unknown;
   const cpu0 = machineCpuMs();
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, count) }, async () => {
-      while (next < count) {
-        const index = next++;
-        const t0 = performance.now();
-        await step(index);
-        took.push(performance.now() - t0);
-      }
-    }),
-  );
+  const run = await runClosedLoop(parallel, count, async (index) => {
+    try {
+      await step(index);
+      return 200;
+    } catch (err) {
+      failure ??= err;
+      throw err;
+    }
+  });
+  if (failure) throw failure;
   return {
-    wallMs: Math.round(performance.now() - started),
+    wallMs: Math.round(run.elapsedMs),
     machineCpuMs: Math.round(machineCpuMs() - cpu0),
-    perSandboxMs: roundSummary(summarize(took)),
+    perSandboxMs: roundSummary(summarize(run.latenciesMs)),
   };
 }
 

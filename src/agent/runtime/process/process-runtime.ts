@@ -195,8 +195,9 @@ export class ProcessRuntime implements Runtime {
     ]);
     let record: SandboxRecord | undefined;
     try {
-      for (const step of [network, cgroup, logDirectory]) if (step.status === 'rejected') throw step.reason;
-      const { ip, netnsPath } = (network as PromiseFulfilledResult<{ ip: string; netnsPath?: string }>).value;
+      if (network.status === 'rejected') throw network.reason;
+      for (const step of [cgroup, logDirectory]) if (step.status === 'rejected') throw step.reason;
+      const { ip, netnsPath } = network.value;
       record = { id, config, createdAt: new Date().toISOString(), state: 'ready', ip, netnsPath };
       if (netnsPath && this.features.mountNamespaces) {
         record.podFilesDir = join(this.store.rootDir, 'pod-files', id);
