@@ -3,6 +3,7 @@
 // volumes and container environment, and the pod workers. The same code runs embedded in
 // `hale server` and as `hale agent` on another machine: it only talks to the API.
 import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
@@ -24,6 +25,7 @@ import { EndpointDrain } from './pods/endpoint-drain.ts';
 import { ProbeManager } from './probes/prober.ts';
 import { ProcessRuntime } from './runtime/process/process-runtime.ts';
 import { startAgentServer } from './server/agent-server.ts';
+import { spreadSubdirectories } from './spread-subdirectories.ts';
 import { ConfigObjects } from './volumes/config-objects.ts';
 import { NodeVolumeManager } from './volumes/volume-manager.ts';
 
@@ -102,6 +104,11 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     clusterCidr: opts.clusterCidr,
     serviceCidr: opts.serviceCidr,
     logger,
+  });
+  // Pods' logs and volumes (see spreadSubdirectories). Not awaited: it only makes file creation cheaper.
+  await mkdir(join(dataDir, 'pods'), { recursive: true });
+  void spreadSubdirectories([join(dataDir, 'pods')]).then((failure) => {
+    if (failure) logger.debug({ reason: failure }, 'pod directories are not spread over block groups');
   });
   const runtime = new ProcessRuntime({
     rootDir: join(dataDir, 'runtime', 'process'),

@@ -28,7 +28,7 @@
 //   the container's env. The working directory defaults to "/".
 // - Image: recorded only; imageRef is process://<resolved argv[0]>.
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, type FSWatcher, statSync, watch } from 'node:fs';
+import { accessSync, constants, type FSWatcher, mkdirSync, statSync, watch } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -37,6 +37,7 @@ import { HostPodNetwork } from '../../network/host-network.ts';
 import { hostResolvConf, hostsFileContent, removePodFiles, writePodFiles } from '../../network/pod-files.ts';
 import type { PodNetwork } from '../../network/pod-network.ts';
 import { firstInternalIPv4 } from '../../node/host-info.ts';
+import { spreadSubdirectories } from '../../spread-subdirectories.ts';
 import type {
   ContainerConfig,
   ContainerStats,
@@ -164,6 +165,9 @@ export class ProcessRuntime implements Runtime {
     this.network =
       options.network ?? new HostPodNetwork(options.podIps ?? new PodIpAllocator(join(options.rootDir, 'pod-ips.json'), options.podCidr));
     this.clusterDomain = options.clusterDomain ?? 'cluster.local';
+    mkdirSync(this.podFilesDir(''), { recursive: true });
+    // Not awaited: pods started before it lands only miss the spreading.
+    void spreadSubdirectories([this.store.containerDir(''), this.podFilesDir('')]);
 
     this.exitPoller = setInterval(() => this.pollExits(), options.exitPollMs ?? 1000);
     this.exitPoller.unref();
@@ -185,6 +189,11 @@ export class ProcessRuntime implements Runtime {
 
   // ---------- sandboxes ----------
 
+  /** Where a sandbox's own hosts and resolv.conf are (isolated network with mount namespaces). */
+  private podFilesDir(sandboxId: string): string {
+    return join(this.store.rootDir, 'pod-files', sandboxId);
+  }
+
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const id = randomBytes(32).toString('hex');
     // The network, the pod's cgroup and its log directory do not depend on each other.
@@ -200,7 +209,7 @@ export class ProcessRuntime implements Runtime {
       const { ip, netnsPath } = network.value;
       record = { id, config, createdAt: new Date().toISOString(), state: 'ready', ip, netnsPath };
       if (netnsPath && this.features.mountNamespaces) {
-        record.podFilesDir = join(this.store.rootDir, 'pod-files', id);
+        record.podFilesDir = this.podFilesDir(id);
         await this.writePodFiles(record.podFilesDir, config, ip);
       }
       this.sandboxes.set(id, record);
