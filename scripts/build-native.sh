@@ -48,10 +48,17 @@ trap 'rm -f build/*.tmp.$$' EXIT
 for name in "${stale[@]}"; do
   out=build/$name
   c_files=$(sources "$name" | tr ' ' '\n' | grep '\.c$')
-  # Static where the C library allows it (glibc's libc.a, from libc6-dev): every container
-  # start execs a shim, and a static one skips the dynamic loader (~30% less CPU per exec
-  # here). Otherwise, dynamic.
-  if "$cc" -O2 -std=c11 -Wall -Wextra -static -o "$out.tmp.$$" $c_files 2>/dev/null; then
+  # The shim against musl where musl-gcc is there (Debian's musl-tools): every container start
+  # and exec probe execs a shim, and a static glibc program starts by asking the CPU for its
+  # cache sizes, hundreds of CPUID instructions that each trap to the hypervisor in a VM
+  # (~0.2-0.3 ms of CPU per exec here; docs/benchmarks-agent.md). The spawn server is exec'd
+  # once and includes kernel headers musl does not have, so it stays on the system's libc.
+  if [ "$name" = hale-shim ] && [ -z "${CC:-}" ] && command -v musl-gcc >/dev/null 2>&1 &&
+    musl-gcc -O2 -std=c11 -Wall -Wextra -static -o "$out.tmp.$$" $c_files 2>/dev/null; then
+    linked="static, musl"
+  # Static where the C library allows it (glibc's libc.a, from libc6-dev): it skips the
+  # dynamic loader (~30% less CPU per exec here). Otherwise, dynamic.
+  elif "$cc" -O2 -std=c11 -Wall -Wextra -static -o "$out.tmp.$$" $c_files 2>/dev/null; then
     linked=static
   else
     "$cc" -O2 -std=c11 -Wall -Wextra -o "$out.tmp.$$" $c_files
