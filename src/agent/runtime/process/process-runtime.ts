@@ -165,8 +165,9 @@ export class ProcessRuntime implements Runtime {
     this.network =
       options.network ?? new HostPodNetwork(options.podIps ?? new PodIpAllocator(join(options.rootDir, 'pod-ips.json'), options.podCidr));
     this.clusterDomain = options.clusterDomain ?? 'cluster.local';
+    // Both must exist to be marked (the store made the containers' one). Not awaited: pods
+    // started before it lands only miss the spreading.
     mkdirSync(this.podFilesDir(''), { recursive: true });
-    // Not awaited: pods started before it lands only miss the spreading.
     void spreadSubdirectories([this.store.containerDir(''), this.podFilesDir('')]);
 
     this.exitPoller = setInterval(() => this.pollExits(), options.exitPollMs ?? 1000);
