@@ -429,3 +429,33 @@ test('after an outage the agent reads its Node again and writes the truth, even 
   outage = false;
   await eventually('Ready written again', async () => condition(await getNode(), 'Ready').status === 'True');
 });
+
+test("a Node marked Unknown right after the agent's write is corrected, even when the watch event overtakes the write's answer", async () => {
+  // The node-lifecycle controller, still judging the node silent, marks it Unknown from the
+  // agent's fresh write; its watch event reaches the agent before the write's own answer.
+  let overtake = false;
+  let agent: NodeAgent | undefined;
+  const client = Object.create(cluster.client) as typeof cluster.client;
+  client.updateStatus = (async (res, obj, opts) => {
+    const written = await cluster.client.updateStatus(res, obj, opts);
+    if (!overtake || res !== resources.nodes) return written;
+    overtake = false;
+    const unknown = structuredClone(written);
+    unknown.status.conditions = unknown.status.conditions.map((c: KubeObject) =>
+      c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } : c,
+    );
+    await cluster.client.updateStatus(resources.nodes, unknown);
+    await eventually('the agent saw Unknown', async () => condition(agent!.node, 'Ready').status === 'Unknown');
+    return written;
+  }) as typeof client.updateStatus;
+  agent = await start({}, client);
+  await eventually('Ready', async () => condition(await getNode(), 'Ready').status === 'True');
+
+  overtake = true;
+  await agent.setReady(false, 'runtime is down');
+  await eventually('NotReady written again over Unknown', async () => {
+    const ready = condition(await getNode(), 'Ready');
+    return ready.status === 'False' && ready.message === 'runtime is down';
+  });
+  assert.equal(overtake, false, 'the controller wrote Unknown after the agent');
+});

@@ -83,6 +83,13 @@ export class NodeStatusReporter {
   private failures = 0;
   /** The Node in hand may differ from the API server's: read it before the next comparison. */
   private stale = false;
+  /**
+   * Counts Nodes the watch delivered. One that arrives while a request is in flight may be
+   * newer than the request's answer (the node-lifecycle controller can mark the node Unknown
+   * right after our write, and its event can overtake our write's response): the answer must
+   * not replace it, or the next comparison would find nothing to correct.
+   */
+  private observations = 0;
 
   constructor(private readonly opts: NodeStatusReporterOptions) {
     this.ready = opts.initiallyReady;
@@ -169,6 +176,7 @@ export class NodeStatusReporter {
       withoutHeartbeats((n?.status?.conditions ?? []).filter((c: NodeCondition) => OWNED_CONDITION_TYPES.includes(c.type)));
     const changedByOthers = !isDeepStrictEqual(ours(node), ours(this.current));
     this.current = node;
+    this.observations++;
     if (changedByOthers) void this.requestSync();
   }
 
@@ -205,6 +213,7 @@ export class NodeStatusReporter {
     for (let attempt = 0; ; attempt++) {
       this.stats.syncs++;
       let node = attempt === 0 && !this.stale ? this.current : undefined;
+      const observationsBefore = this.observations;
       if (!node) {
         try {
           node = await client.get(resources.nodes, undefined, nodeName, { signal });
@@ -217,7 +226,7 @@ export class NodeStatusReporter {
           if (await this.registerOnce()) return;
           continue;
         }
-        this.current = node;
+        if (this.observations === observationsBefore) this.current = node;
       }
       const now = this.opts.clock.now();
       const next = this.computeStatus(node.status, now);
@@ -225,7 +234,7 @@ export class NodeStatusReporter {
       if (!reportDue && sameIgnoringHeartbeats(node.status, next.status)) return;
       try {
         const written = await client.updateStatus(resources.nodes, { ...node, status: next.status }, { signal });
-        this.current = written;
+        if (this.observations === observationsBefore) this.current = written;
         this.lastReportAt = now;
         this.stats.statusWrites++;
         for (const reason of next.events) this.opts.recordEvent(reason);
