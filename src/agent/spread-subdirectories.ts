@@ -11,16 +11,26 @@
 // (docs/benchmarks-agent.md). Spread, each group holds the files of a few pods.
 // Elsewhere (other file systems, no `chattr`) this changes nothing, and failing is harmless.
 
-import { execFile } from 'node:child_process';
+import { spawner } from './runtime/process/spawner.ts';
 
 /**
  * Marks the existing directories `dirs` (it does not create them: a directory removed meanwhile
  * stays removed). Resolves with why it could not, or undefined; never rejects.
  */
-export function spreadSubdirectories(dirs: string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('chattr', ['+T', ...dirs], { timeout: 10_000 }, (err, _stdout, stderr) => {
-      resolve(err ? stderr.trim() || err.message : undefined);
+export async function spreadSubdirectories(dirs: string[]): Promise<string | undefined> {
+  try {
+    // Through the spawn server, like every process the agent starts (spawner.ts says why).
+    const result = await spawner.collect({
+      file: 'chattr',
+      args: ['+T', ...dirs],
+      env: process.env.PATH ? { PATH: process.env.PATH } : {},
+      timeoutMs: 10_000,
+      maxOutput: 4096,
+      outputGraceMs: 100,
     });
-  });
+    if (result.timedOut) return 'chattr timed out after 10 s';
+    return result.exitCode === 0 ? undefined : result.stderr.trim() || `chattr exited with code ${result.exitCode}`;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
