@@ -11,7 +11,7 @@
 // (docs/benchmarks-agent.md). Spread, each group holds the files of a few pods.
 // Elsewhere (other file systems, no `chattr`) this changes nothing, and failing is harmless.
 
-import { spawner } from './runtime/process/spawner.ts';
+import { pathOnlyEnvironment, spawner } from './runtime/process/spawner.ts';
 
 /**
  * Marks the existing directories `dirs` (it does not create them: a directory removed meanwhile
@@ -23,7 +23,7 @@ export async function spreadSubdirectories(dirs: string[]): Promise<string | und
     const result = await spawner.collect({
       file: 'chattr',
       args: ['+T', ...dirs],
-      env: process.env.PATH ? { PATH: process.env.PATH } : {},
+      env: pathOnlyEnvironment(),
       timeoutMs: 10_000,
       maxOutput: 4096,
       outputGraceMs: 100,

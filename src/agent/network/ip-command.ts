@@ -4,13 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CollectResult, spawner } from '../runtime/process/spawner.ts';
-
-// `ip` needs only PATH to be found. A copy of the whole environment per run cost more main
-// thread time than the rest of a run (process.env is read key by key, then encoded for the
-// spawn server).
-let environment: Record<string, string> | undefined;
-const ipEnvironment = () => (environment ??= process.env.PATH ? { PATH: process.env.PATH } : {});
+import { type CollectResult, pathOnlyEnvironment, spawner } from '../runtime/process/spawner.ts';
 
 export class IpCommandError extends Error {
   constructor(
@@ -30,7 +24,7 @@ export async function ip(args: string[]): Promise<string> {
     result = await spawner.collect({
       file: 'ip',
       args,
-      env: ipEnvironment(),
+      env: pathOnlyEnvironment(),
       timeoutMs: 10_000,
       maxOutput: 1 << 20,
       outputGraceMs: 1000,

@@ -31,6 +31,13 @@ export const REPO_ROOT = process.env.HALE_ROOT ?? fileURLToPath(new URL('../../.
 /** A binary built by scripts/build-native.sh (npm postinstall) into build/. */
 export const nativeBinary = (name: string) => join(REPO_ROOT, 'build', name);
 
+// Tools the agent runs (`ip`, `chattr`) need only PATH to be found. A copy of the whole
+// environment per run cost more main-thread time than the rest of a run (process.env is read
+// key by key, then encoded for the spawn server).
+let pathOnly: Record<string, string> | undefined;
+/** This process's PATH alone, as the environment for a tool run through collect(). */
+export const pathOnlyEnvironment = (): Record<string, string> => (pathOnly ??= process.env.PATH ? { PATH: process.env.PATH } : {});
+
 /** The spawn server reads whole, non-negative numbers only. */
 const wholeNumber = (n: number) => String(Number.isFinite(n) ? Math.max(0, Math.ceil(n)) : 2 ** 31 - 1);
 
