@@ -79,6 +79,7 @@ async function addPod(name: string, nodeName: string, extra: Record<string, any>
 }
 
 const node = (name: string) => cluster.client.get(resources.nodes, undefined, name);
+const readyOf = (n: KubeObject) => n.status.conditions.find((c: { type: string }) => c.type === 'Ready');
 const taintKeys = (n: KubeObject) => (n.spec?.taints ?? []).map((t: { key: string; effect: string }) => `${t.key}:${t.effect}`).sort();
 
 test('a silent node goes Unknown and tainted; its pods not ready, then evicted by their tolerations; it recovers', async () => {
@@ -126,6 +127,31 @@ test('a silent node goes Unknown and tainted; its pods not ready, then evicted b
     }
     return taintKeys(await node('quiet')).length === 0;
   });
+});
+
+test("a returning agent's status write is a sign of life: it is not marked Unknown again before its Lease renewal is seen", async () => {
+  await addNode('restarting');
+  await new Promise((r) => setTimeout(r, 600)); // a rhythm for the detector
+  stopRenewing('restarting');
+  await eventually('node Unknown', async () => readyOf(await node('restarting')).status === 'Unknown');
+
+  // The agent starts again: its first status write (a fresh heartbeat) goes out before its
+  // first Lease renewal, which comes a little later.
+  const back = await node('restarting');
+  const heartbeat = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await cluster.client.updateStatus(resources.nodes, {
+    ...back,
+    status: { conditions: [{ ...readyCondition('True'), lastHeartbeatTime: heartbeat, lastTransitionTime: heartbeat }] },
+  });
+  await new Promise((r) => setTimeout(r, 150)); // well inside the 300 ms minimum grace period
+  startRenewing('restarting');
+  // Nobody sets Ready back here (no agent runs): had the controller marked it Unknown after
+  // the write, it would stay Unknown.
+  await new Promise((r) => setTimeout(r, 400));
+  const after = await node('restarting');
+  assert.equal(readyOf(after).status, 'True');
+  assert.equal(readyOf(after).lastHeartbeatTime, heartbeat);
+  await eventually('taints lifted', async () => taintKeys(await node('restarting')).length === 0);
 });
 
 test('with every node silent (a control-plane or network fault) nothing is evicted', async () => {

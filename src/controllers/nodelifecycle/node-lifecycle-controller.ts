@@ -1,6 +1,7 @@
 // The node-lifecycle controller (Kubernetes' node_lifecycle_controller, Hale's timing): it
 // watches every node's Lease, feeds the renewals it sees into a φ-accrual failure detector
-// (phi-accrual.ts) and, when a node is suspected,
+// (phi-accrual.ts), counts a new heartbeat in the agent's status as a sign of life too, and,
+// when a node is suspected,
 //   - marks the conditions the agent owns Unknown ("NodeStatusUnknown", "Kubelet stopped
 //     posting node status.") and records NodeNotReady,
 //   - marks the node's pods Ready=False at once, so they leave Service endpoints,
@@ -24,6 +25,7 @@ import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import { EventRecorder } from '../framework/event-recorder.ts';
 import {
+  condition,
   conditionTaintKey,
   type DetectorSettings,
   desiredTaints,
@@ -103,7 +105,10 @@ export class NodeLifecycleController extends Controller {
     this.pods = informers.informerFor(resources.pods, { indexers: { [NODE_NAME_INDEX]: indexByField('spec.nodeName') } });
     this.nodes.addEventHandler({
       onAdd: (node) => this.enqueue(node.metadata?.name ?? ''),
-      onUpdate: (_old, node) => this.enqueue(node.metadata?.name ?? ''),
+      onUpdate: (old, node) => {
+        this.statusSeen(old, node);
+        this.enqueue(node.metadata?.name ?? '');
+      },
       onDelete: (node) => {
         this.health.delete(node.metadata?.name ?? '');
         this.enqueue(node.metadata?.name ?? '');
@@ -170,6 +175,24 @@ export class NodeLifecycleController extends Controller {
     }
   }
 
+  /**
+   * A new heartbeat time on the agent's Ready condition is a sign of life too, as in
+   * Kubernetes (which counts a changed lastHeartbeatTime like a Lease renewal). It matters
+   * when an agent comes back: its first status write can arrive before the controller sees
+   * its Lease renewed, and must not be overwritten with Unknown. The controller's own
+   * Unknown writes do not count: they keep the heartbeat time, or (for a condition never
+   * posted) are Unknown themselves.
+   */
+  private statusSeen(old: KubeObject, node: KubeObject): void {
+    const name = node.metadata?.name;
+    const ready = condition(node, 'Ready');
+    const heartbeat: string | undefined = ready?.lastHeartbeatTime;
+    if (!name || !heartbeat || ready?.status === 'Unknown' || heartbeat === condition(old, 'Ready')?.lastHeartbeatTime) return;
+    const h = this.entry(name);
+    if (h.suspect) h.detector.resume(this.now());
+    else h.detector.signOfLife(this.now());
+  }
+
   /** Every period: recompute the zones' states and judge every node again. */
   private tick(): void {
     if (!this.nodes.hasSynced() || !this.leases.hasSynced()) return;
@@ -218,7 +241,7 @@ export class NodeLifecycleController extends Controller {
     if (verdict.suspect !== wasSuspect) {
       this.logger[verdict.suspect ? 'warn' : 'info'](
         { node: nodeName, silentMs: Math.round(verdict.silentMs), phi: Number(verdict.phi.toFixed(2)) },
-        verdict.suspect ? 'node stopped renewing its lease' : 'node is renewing its lease again',
+        verdict.suspect ? 'node stopped renewing its lease' : 'node is heard from again (lease renewed or status posted)',
       );
       this.evictions.enqueueNode(nodeName);
     }

@@ -39,3 +39,24 @@ test('a gap resumed after a failure is not learnt', () => {
   assert.equal(d.lastHeartbeatAt, 40_000);
   assert.equal(d.silenceForPhi(8), before);
 });
+
+test('a sign of life outside the rhythm restarts the silence without being learnt', () => {
+  const d = new PhiAccrualDetector();
+  const twin = new PhiAccrualDetector();
+  for (let t = 0; t <= 10_000; t += 1000) {
+    d.heartbeat(t);
+    twin.heartbeat(t);
+  }
+  const before = d.silenceForPhi(8);
+  d.signOfLife(10_300);
+  assert.equal(d.lastHeartbeatAt, 10_300);
+  // The silence is measured from the sign of life, on the same curve.
+  assert.equal(d.phi(12_000), twin.phi(11_700));
+  // The next renewal is a whole interval after the previous one: the rhythm is unchanged.
+  d.heartbeat(11_000);
+  assert.equal(d.lastHeartbeatAt, 11_000);
+  assert.equal(d.silenceForPhi(8), before);
+  // An older sign of life moves nothing.
+  d.signOfLife(10_500);
+  assert.equal(d.lastHeartbeatAt, 11_000);
+});

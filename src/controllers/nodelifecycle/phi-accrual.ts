@@ -1,5 +1,6 @@
 // An adaptive failure detector (Hayashibara et al., "The φ accrual failure detector", 2004),
-// fed with the times the controller saw a node's Lease renewed.
+// fed with the times the controller saw a node's Lease renewed (its rhythm) and, as other
+// signs of life, the times it saw the agent post a new heartbeat in the Node's status.
 //
 // It keeps the last `windowSize` intervals between renewals and models the next interval as
 // normal with their mean μ and standard deviation σ (σ never below `minStdDeviationMs`, so a
@@ -27,7 +28,10 @@ export class PhiAccrualDetector {
   private readonly intervals: number[] = [];
   private readonly windowSize: number;
   private readonly minStd: number;
+  /** The last sign of life of any kind: silences are measured from it. */
   private last?: number;
+  /** The last heartbeat of the rhythm (Lease renewals): intervals are measured between these. */
+  private lastBeat?: number;
 
   constructor(opts: PhiAccrualOptions = {}) {
     this.windowSize = Math.max(2, opts.windowSize ?? 50);
@@ -37,18 +41,18 @@ export class PhiAccrualDetector {
     this.intervals.push(first, first);
   }
 
-  /** The time of the last heartbeat, if any. */
+  /** The time of the last heartbeat or other sign of life, if any. */
   get lastHeartbeatAt(): number | undefined {
     return this.last;
   }
 
   /** Records a heartbeat seen at `at` (ms). */
   heartbeat(at: number): void {
-    if (this.last !== undefined && at > this.last) {
-      this.intervals.push(at - this.last);
+    if (this.lastBeat !== undefined && at > this.lastBeat) {
+      this.intervals.push(at - this.lastBeat);
       if (this.intervals.length > this.windowSize) this.intervals.shift();
     }
-    if (this.last === undefined || at > this.last) this.last = at;
+    this.advance(at, true);
   }
 
   /**
@@ -56,7 +60,21 @@ export class PhiAccrualDetector {
    * of the node's healthy rhythm, so it is not remembered (it would blunt the detector).
    */
   resume(at: number): void {
+    this.advance(at, true);
+  }
+
+  /**
+   * Records a sign of life outside the rhythm (the node's own status write): the silence
+   * starts again from it, but the interval statistics stay those of the heartbeats, which an
+   * occasional extra sample would skew.
+   */
+  signOfLife(at: number): void {
+    this.advance(at, false);
+  }
+
+  private advance(at: number, beat: boolean): void {
     if (this.last === undefined || at > this.last) this.last = at;
+    if (beat && (this.lastBeat === undefined || at > this.lastBeat)) this.lastBeat = at;
   }
 
   /** Mean and (floored) standard deviation of the remembered intervals. */
