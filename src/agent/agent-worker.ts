@@ -30,9 +30,9 @@ const port = parentPort;
 const data = workerData as AgentWorkerData;
 const post = (message: AgentWorkerMessage) => port.postMessage(message);
 
-// The same lines as the agent wrote on the main thread: the server's logger (fd 2, base
-// component "apiserver") with the child component "agent"; runNodeAgent adds the node.
-const logger = pino({ level: data.logLevel, base: { component: 'apiserver' } }, pino.destination(2)).child({ component: 'agent' });
+// The same lines as the agent would write on the main thread: the server's stderr, component
+// "agent"; runNodeAgent adds the node.
+const logger = pino({ level: data.logLevel, base: {} }, pino.destination(2)).child({ component: 'agent' });
 const client = new RestClient(data.client.config, data.client.options);
 
 const starting: Promise<RunningNodeAgent | undefined> = runNodeAgent({ ...data.agent, client, logger }).then(

@@ -74,7 +74,8 @@ export interface Agent {
 const NODE_INFO_TTL_MS = 30_000;
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
-  const logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'agent' });
+  // The caller's logger already names the component (and the node).
+  const logger = opts.logger ?? pino({ level: 'silent' });
   const { client, nodeName, runtime, prober } = opts;
   const recorder = opts.events ?? new EventRecorder(client, 'kubelet', logger, nodeName);
   const statusWriter = new PodStatusWriter(client, logger);
@@ -169,7 +170,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   informer.start();
   await informer.waitForSync();
   await removeOrphans(runtime, informer, podWorkers, logger);
-  logger.info({ node: nodeName, pods: informer.list().length }, 'agent started');
+  logger.info({ pods: informer.list().length }, 'agent started');
 
   return {
     async stop() {

@@ -112,7 +112,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
   });
   const runtime = new ProcessRuntime({
     rootDir: join(dataDir, 'runtime', 'process'),
-    logger: logger.child({ component: 'runtime' }),
+    logger: logger.child({ subsystem: 'runtime' }),
     network: podNetwork.network,
     clusterDomain: opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
   });
@@ -146,7 +146,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     ...fencingFor(runtime, dataDir, opts.fencingTimeoutMs ?? DEFAULT_FENCING_TIMEOUT_MS),
   });
   podNetwork.followNode(client);
-  const prober = new ProbeManager({ runtime, events, logger: logger.child({ component: 'prober' }) });
+  const prober = new ProbeManager({ runtime, events, logger: logger.child({ subsystem: 'prober' }) });
   const objects = new ConfigObjects(podClient);
   const endpointDrain = new EndpointDrain(client, { logger });
   const agent = await startAgent({
@@ -178,7 +178,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     dataDir,
     mode: opts.proxyMode,
     serviceCidr: opts.serviceCidr,
-    logger: logger.child({ component: 'proxy' }),
+    logger: logger.child({ subsystem: 'proxy' }),
     events: new EventRecorder(backgroundClient(client, podRequests), 'hale-proxy', logger, nodeName),
   });
   logger.info({ agentPort: server.port, logs: join(dataDir, 'pods') }, 'node agent started');

@@ -42,6 +42,8 @@ export interface ControllerManagerOptions {
   nodeIpam?: NodeIpamOptions;
   /** Node failure detection and taint eviction (docs/failover.md). */
   nodeLifecycle?: NodeLifecycleOptions;
+  /** The scheduler's logger (default: the controller-manager's, with controller "scheduler"). */
+  schedulerLogger?: Logger;
   /** Leader election timing (defaults: lease 15 s, renew deadline 10 s, retry 2 s, as Kubernetes). */
   leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number; identity?: string };
 }
@@ -89,7 +91,7 @@ class ControllerSet {
       controller(new EndpointSliceMirroringController(client, factory, child('endpointslicemirroring')), 1),
       controller(new ServiceLBController(client, factory, child('servicelb')), 1),
       controller(new NodeIpamController(client, factory, child('node-ipam'), opts.nodeIpam), 1),
-      new Scheduler(client, factory, logger.child({ component: 'scheduler' })),
+      new Scheduler(client, factory, opts.schedulerLogger ?? logger.child({ controller: 'scheduler' })),
     ];
     // Every informer listens on this signal while waiting for its sync.
     const stopSignal = this.stopSync.signal;

@@ -75,7 +75,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const out = opts.out ?? process.stdout;
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const logger = pino({ level: opts.logLevel ?? 'info', base: { component: 'apiserver' } }, pino.destination(2));
+  // Several components share this process's stderr: each names itself once ("component"),
+  // and their parts add "controller" or "subsystem" (pino would repeat a key bound twice).
+  const root = pino({ level: opts.logLevel ?? 'info', base: {} }, pino.destination(2));
+  const logger = root.child({ component: 'apiserver' });
 
   const store = await openStore(opts.datastoreEndpoint, dataDir);
   const creds = await ensureCredentials(dataDir);
@@ -122,7 +125,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     { server: url, caPem: opts.insecureHttp ? undefined : creds.caPem, token: creds.adminToken },
     { userAgent: 'hale-controller-manager', socketPath },
   );
-  const controllers = await startControllers(client, logger.child({ component: 'controller-manager' }), {
+  const controllers = await startControllers(client, root.child({ component: 'controller-manager' }), {
+    schedulerLogger: root.child({ component: 'scheduler' }),
     nodeLifecycle: opts.failover?.nodeLifecycle,
     nodeIpam: { clusterCidr: opts.clusterCidr },
   });
@@ -141,7 +145,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       allowedCidrs: [opts.clusterCidr, opts.serviceCidr].filter((c): c is string => Boolean(c)),
       nodeName: opts.disableAgent ? undefined : (opts.nodeName ?? hostname().toLowerCase()),
       metricsRegistry: api.metrics.registry,
-      logger: logger.child({ component: 'cluster-dns' }),
+      logger: root.child({ component: 'cluster-dns' }),
     });
   }
   let agent: RunningNodeAgent | undefined;
@@ -173,7 +177,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           clusterDomain,
         },
       },
-      logger: logger.child({ component: 'agent', node: nodeName }),
+      logger: root.child({ component: 'agent', node: nodeName }),
     });
   }
   api.setReady(true);

@@ -167,6 +167,23 @@ describe('debugging pods with kubectl and the process runtime', () => {
     });
   }
 
+  test("the server's log lines are JSON objects that name their component once", () => {
+    // The buffer keeps the tail of the log: its first line may be cut.
+    const lines = hale
+      .stderr()
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.startsWith('{'));
+    assert.ok(lines.length > 5, `expected log lines, got:\n${hale.stderr()}`);
+    for (const line of lines) {
+      const keys = topLevelKeys(line);
+      assert.equal(new Set(keys).size, keys.length, `a key repeated in: ${line}`);
+      assert.ok(keys.includes('component'), `no component in: ${line}`);
+    }
+    const components = new Set(lines.map((l) => JSON.parse(l).component));
+    for (const c of ['controller-manager', 'agent']) assert.ok(components.has(c), `no ${c} line`);
+  });
+
   test('logs --previous shows the run before a crash', async () => {
     const before = await waitPod(ready);
     const firstBoot = /^boot (\S+)$/m.exec((await k('1.33', ['logs', 'debug-me'])).stdout)?.[1];
@@ -186,3 +203,20 @@ describe('debugging pods with kubectl and the process runtime', () => {
     }
   });
 });
+
+/** The keys of a JSON object's first level, repeats included (JSON.parse keeps only the last). */
+function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const ch = json[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      if (depth === 1 && json[end + 1] === ':') keys.push(JSON.parse(json.slice(i, end + 1)));
+      i = end;
+    } else if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+  }
+  return keys;
+}

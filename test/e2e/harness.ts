@@ -34,6 +34,8 @@ export interface HaleServer {
   token: string;
   caPem: string;
   process: ChildProcess;
+  /** The server's stderr since it last started (its structured log, last 50–100 kB). */
+  stderr(): string;
   /** Run kubectl with this server's kubeconfig and a private cache dir. */
   kubectl(
     version: KubectlVersion,
@@ -63,7 +65,7 @@ function withNetworkMode(args: string[]): string[] {
   return args.includes('--network-mode') ? args : [...args, '--network-mode', 'host'];
 }
 
-async function launch(dataDir: string, args: string[]): Promise<{ proc: ChildProcess; url: string }> {
+async function launch(dataDir: string, args: string[]): Promise<{ proc: ChildProcess; url: string; stderr: () => string }> {
   const proc = spawn(process.execPath, [haleBin, 'server', '--data-dir', dataDir, '--bind', '127.0.0.1', ...withNetworkMode(args)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HOME: dataDir },
@@ -90,7 +92,7 @@ async function launch(dataDir: string, args: string[]): Promise<{ proc: ChildPro
     });
   });
   proc.stdout!.resume();
-  return { proc, url };
+  return { proc, url, stderr: () => errors };
 }
 
 function waitExit(proc: ChildProcess): Promise<void> {
@@ -102,7 +104,7 @@ export async function startHale(opts: StartOptions = {}): Promise<HaleServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'hale-e2e-'));
   const agentArgs = opts.withAgent ? [] : ['--disable-agent'];
   const args = ['--port', String(opts.port ?? 0), ...agentArgs, ...(opts.extraArgs ?? [])];
-  let { proc, url } = await launch(dataDir, args);
+  let { proc, url, stderr } = await launch(dataDir, args);
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const cacheDir = join(dataDir, 'kube-cache');
   const server: HaleServer = {
@@ -114,6 +116,7 @@ export async function startHale(opts: StartOptions = {}): Promise<HaleServer> {
     get process() {
       return proc;
     },
+    stderr: () => stderr(),
     kubectl(version, kargs, kopts = {}) {
       return runKubectl(kubectlPath(version), ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...kargs], kopts, dataDir);
     },
@@ -128,7 +131,7 @@ export async function startHale(opts: StartOptions = {}): Promise<HaleServer> {
     async restart() {
       // Reuse the port so the kubeconfig written before stays valid.
       const port = new URL(server.url).port;
-      ({ proc, url } = await launch(dataDir, ['--port', port, ...agentArgs, ...(opts.extraArgs ?? [])]));
+      ({ proc, url, stderr } = await launch(dataDir, ['--port', port, ...agentArgs, ...(opts.extraArgs ?? [])]));
       server.url = url;
     },
   };

@@ -49,7 +49,7 @@ export interface NodePodNetwork {
 }
 
 export async function createNodePodNetwork(opts: NodePodNetworkOptions): Promise<NodePodNetwork> {
-  const logger = opts.logger.child({ component: 'pod-network' });
+  const logger = opts.logger.child({ subsystem: 'pod-network' });
   const { mode, reason } = await resolveNetworkMode(opts.mode);
   logger.info({ mode, reason }, 'pod network mode');
   if (mode === 'host') {

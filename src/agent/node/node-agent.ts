@@ -112,7 +112,7 @@ export interface NodeAgent {
 }
 
 export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions): Promise<NodeAgent> {
-  const logger = opts.logger.child({ component: 'node-status' });
+  const logger = opts.logger.child({ subsystem: 'node-status' });
   const { nodeName } = opts;
   const clock = opts.clock ?? realClock;
   const host = opts.host ?? readHostInfo();
@@ -204,7 +204,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
   });
   informer.start();
 
-  logger.info({ node: nodeName, leaseDurationSeconds: opts.leaseDurationSeconds ?? 4 }, 'node agent started');
+  logger.info({ leaseDurationSeconds: opts.leaseDurationSeconds ?? 4 }, 'node agent started');
   return {
     get node() {
       return reporter.node!;

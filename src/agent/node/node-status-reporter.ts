@@ -125,7 +125,7 @@ export class NodeStatusReporter {
       this.lastReportAt = this.opts.clock.now();
       this.stats.statusWrites++;
       for (const reason of initial.events) this.opts.recordEvent(reason);
-      this.opts.logger.info({ node: this.opts.nodeName }, 'registered the node');
+      this.opts.logger.info('registered the node');
     } else {
       this.lastReportAt = Number.NEGATIVE_INFINITY;
       this.opts.logger.info({ node: this.opts.nodeName, uid: node.metadata?.uid }, 'adopted the existing node');

@@ -43,7 +43,7 @@ export interface AgentServer {
 }
 
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
-  const logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'agent-server' });
+  const logger = (opts.logger ?? pino({ level: 'silent' })).child({ subsystem: 'agent-server' });
   const defaults = runtimeContainerFinder(opts.runtime);
   const deps = {
     runtime: opts.runtime,

@@ -90,7 +90,7 @@ export class NodeVolumeManager implements VolumeManager {
     this.client = opts.client;
     this.dataDir = opts.dataDir;
     this.nodeName = opts.nodeName;
-    this.logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'volumes' });
+    this.logger = (opts.logger ?? pino({ level: 'silent' })).child({ subsystem: 'volumes' });
     this.objects = opts.objects ?? new ConfigObjects(opts.client);
     this.tmpfsAllowed = opts.tmpfs ?? process.getuid?.() === 0;
   }
