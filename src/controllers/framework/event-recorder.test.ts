@@ -49,3 +49,17 @@ test('a repeat recorded while the first Event is still being created counts on i
   assert.equal(list.items.length, 1, 'one Event, not one per repeat');
   assert.equal(list.items[0].count, 3);
 });
+
+test('Events are named after their object and the time, so that a list shows them in order', async () => {
+  const cm = await cluster.client.create(resources.configMaps, 'default', { metadata: { name: 'ordered' } });
+  const recorder = new EventRecorder(cluster.client, 'test-controller');
+  const reasons = ['Scheduled', 'Pulled', 'Created', 'Started', 'Killing'];
+  // Recorded in one go, as the agent does: all within the same second.
+  await Promise.all(reasons.map((reason) => recorder.event(cm, 'Normal', reason, reason)));
+  const list = await cluster.client.list(resources.events, 'default', { fieldSelector: `involvedObject.uid=${cm.metadata!.uid}` });
+  assert.deepEqual(
+    list.items.map((e) => e.reason),
+    reasons,
+  );
+  for (const e of list.items) assert.match(e.metadata!.name!, /^ordered\.[0-9a-f]{16}$/);
+});

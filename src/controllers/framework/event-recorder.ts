@@ -2,7 +2,6 @@
 // `kubectl get events` (SuccessfulCreate, ScalingReplicaSet, Scheduled, …). Repeats of the
 // same event within ten minutes update one Event's count and lastTimestamp, as
 // Kubernetes' event correlator does. Recording never blocks or fails the caller.
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { resources } from '../../client/resources.ts';
@@ -27,6 +26,27 @@ function timestamp(d = new Date()): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+let lastNanos = 0n;
+
+/**
+ * Now, in nanoseconds since the epoch (microsecond resolution), strictly increasing within
+ * this thread.
+ */
+function nowNanos(): bigint {
+  const nanos = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+  lastNanos = nanos > lastNanos ? nanos : lastNanos + 1n;
+  return lastNanos;
+}
+
+/**
+ * Kubernetes' event name: the object's name and the time in hex nanoseconds. A list is ordered
+ * by name, so an object's Events come in the order they happened; `kubectl describe` keeps
+ * that order between Events of the same second (their timestamps have whole seconds).
+ */
+function eventName(objectName: string, nanos: bigint): string {
+  return `${objectName}.${nanos.toString(16)}`;
+}
+
 export class EventRecorder {
   private readonly recent = new Map<string, Recorded>();
 
@@ -47,7 +67,8 @@ export class EventRecorder {
     // Events of cluster-scoped objects live in "default", as in Kubernetes.
     const namespace = meta.namespace || 'default';
     const key = `${meta.uid}|${fieldPath ?? ''}|${type}|${reason}|${message}`;
-    const now = new Date();
+    const nanos = nowNanos();
+    const now = new Date(Number(nanos / 1_000_000n));
     const previous = this.recent.get(key);
     if (previous && now.getTime() - previous.at < aggregationWindowMs) {
       previous.count++;
@@ -70,7 +91,7 @@ export class EventRecorder {
       }
       return;
     }
-    const name = `${meta.name}.${randomBytes(8).toString('hex')}`;
+    const name = eventName(String(meta.name), nanos);
     const ts = timestamp(now);
     let settle!: (created: boolean) => void;
     const record: Recorded = {
