@@ -18,12 +18,16 @@ import { OwnWrites } from '../job/own-writes.ts';
 import { desiredEndpoints, OVER_CAPACITY_ANNOTATION } from './desired-endpoints.ts';
 import { enqueueServicesOnChange, inheritedLabels, managesEndpoints, selectedPods } from './service-pods.ts';
 
+const OWN_CREATE_WAIT_MS = 5_000;
+
 export class EndpointsController extends Controller {
   private readonly services: Informer;
   private readonly pods: Informer;
   private readonly endpoints: Informer;
   private readonly recorder: EventRecorder;
   private readonly written = new OwnWrites();
+  /** Endpoints this controller created that its informer has not delivered yet: when. */
+  private readonly createdUnseen = new Map<string, number>();
 
   constructor(
     private readonly client: RestClient,
@@ -43,7 +47,14 @@ export class EndpointsController extends Controller {
       const svc = this.services.get(ep.metadata?.namespace, ep.metadata?.name);
       if (svc && managesEndpoints(svc)) enqueueObject(ep);
     };
-    this.endpoints.addEventHandler({ onUpdate: (_o, ep) => enqueueIfManaged(ep), onDelete: enqueueIfManaged });
+    this.endpoints.addEventHandler({
+      onAdd: (ep) => this.createdUnseen.delete(objectKey(ep)),
+      onUpdate: (_o, ep) => enqueueIfManaged(ep),
+      onDelete: (ep) => {
+        this.createdUnseen.delete(objectKey(ep));
+        enqueueIfManaged(ep);
+      },
+    });
   }
 
   protected async reconcile(key: string): Promise<ReconcileResult | undefined> {
@@ -51,6 +62,7 @@ export class EndpointsController extends Controller {
     const [namespace, name] = key.split('/');
     const svc = this.services.get(namespace, name);
     const cached = this.endpoints.get(namespace, name);
+    if (!cached && this.awaitingOwnCreate(key)) return { requeueAfterMs: 100 };
     if (!svc) {
       if (cached) await this.deleteEndpoints(namespace, name);
       return undefined;
@@ -82,16 +94,36 @@ export class EndpointsController extends Controller {
             subsets,
           });
       this.written.remember(key, written);
+      if (!current) this.createdUnseen.set(key, Date.now());
     } catch (err) {
-      const verb = current ? 'update' : 'create';
-      this.recorder.warning(
-        svc,
-        current ? 'FailedToUpdateEndpoint' : 'FailedToCreateEndpoint',
-        `Failed to ${verb} endpoint ${keyOf(namespace, name)}: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      // On the Endpoints, worded as Kubernetes words them.
+      const endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, uid: current?.metadata?.uid } };
+      const why = err instanceof Error ? err.message : String(err);
+      if (current)
+        this.recorder.warning(endpoints, 'FailedToUpdateEndpoint', `Failed to update endpoint ${keyOf(namespace, name)}: ${why}`);
+      else
+        this.recorder.warning(
+          endpoints,
+          'FailedToCreateEndpoint',
+          `Failed to create endpoint for service ${keyOf(namespace, name)}: ${why}`,
+        );
       throw err;
     }
     return undefined;
+  }
+
+  /**
+   * Whether this controller created the Endpoints moments ago and its informer has not caught
+   * up: creating it again would only fail with AlreadyExists (and a Warning event for nothing).
+   * Kubernetes' controller likewise waits for a stale cache. Not for ever: after 5 s the cache
+   * is presumed to have missed it, and the sync goes on (a relist may drop both events).
+   */
+  private awaitingOwnCreate(key: string): boolean {
+    const at = this.createdUnseen.get(key);
+    if (at === undefined) return false;
+    if (Date.now() - at < OWN_CREATE_WAIT_MS) return true;
+    this.createdUnseen.delete(key);
+    return false;
   }
 
   private async deleteEndpoints(namespace: string, name: string): Promise<void> {
@@ -101,5 +133,6 @@ export class EndpointsController extends Controller {
       if (!isNotFound(err)) throw err;
     }
     this.written.forget(keyOf(namespace, name));
+    this.createdUnseen.delete(keyOf(namespace, name));
   }
 }
