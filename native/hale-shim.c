@@ -3,7 +3,7 @@
  *
  *   hale-shim run --state-dir DIR --log PATH [--log-max-size BYTES] [--log-max-files N]
  *                 [--cwd DIR] [--cgroup PATH]... [--mount SRC:DST:ro|rw]... [--netns PATH]
- *                 [--tty] [--stdin] [--stdin-once] -- ARGV...
+ *                 [--hostname NAME] [--tty] [--stdin] [--stdin-once] -- ARGV...
  *     Supervises one container. Started detached (own session) so that it outlives the node
  *     agent. It forks the workload into its own process group, copies its output into a log
  *     file in the CRI format with size-based rotation, and records what happened in DIR:
@@ -17,7 +17,7 @@
  *     "failed"), after which stdout is closed.
  *
  *   hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] [--netns PATH] -- ARGV...
- *     Runs a command in a container's context (its cgroups, mount and network namespaces) and exits
+ *     Runs a command in a container's context (its cgroups, mount, UTS and network namespaces) and exits
  *     with its exit code (128+signal when killed). With --tty it relays fd 0 -> pty -> fd 1
  *     and reads "COLS ROWS" lines on fd 3 to resize the pty.
  *
@@ -70,6 +70,8 @@ struct options {
   int mountns_pid;
   /* The pod's network namespace (a bind mount such as /run/netns/NAME) the workload joins. */
   const char *netns;
+  /* The pod's hostname: the workload gets a UTS namespace of its own with it. */
+  const char *hostname;
   char **argv;
 };
 
@@ -409,13 +411,26 @@ static void join_netns(int fd, int errfd) {
   close(fd);
 }
 
+/* The container's mount namespace, and its UTS namespace (the pod's hostname; the host's for
+   containers started without --hostname, which makes joining it a no-op). */
 static void join_mount_namespace(const struct options *o, int errfd) {
   if (o->mountns_pid <= 0) return;
   char path[64];
-  snprintf(path, sizeof path, "/proc/%d/ns/mnt", o->mountns_pid);
+  snprintf(path, sizeof path, "/proc/%d/ns/uts", o->mountns_pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWUTS) < 0) child_fail(errfd, "failed to enter the container's UTS namespace: %s", strerror(errno));
+  close(fd);
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", o->mountns_pid);
+  fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || setns(fd, CLONE_NEWNS) < 0) child_fail(errfd, "failed to enter the container's mount namespace: %s", strerror(errno));
   close(fd);
+}
+
+/* A UTS namespace of the workload's own, named after the pod, as a pod's containers are. */
+static void set_hostname(const struct options *o, int errfd) {
+  if (!o->hostname) return;
+  if (unshare(CLONE_NEWUTS) < 0) child_fail(errfd, "failed to create a UTS namespace: %s", strerror(errno));
+  if (sethostname(o->hostname, strlen(o->hostname)) < 0) child_fail(errfd, "failed to set the hostname %s: %s", o->hostname, strerror(errno));
 }
 
 /* Closes every fd above 2 except `keep` so the workload inherits nothing of ours. */
@@ -525,6 +540,8 @@ static void parse_options(int argc, char **argv, int first, struct options *o) {
       o->cwd = v, i++;
     } else if (strcmp(a, "--netns") == 0) {
       o->netns = v, i++;
+    } else if (strcmp(a, "--hostname") == 0) {
+      o->hostname = v, i++;
     } else if (strcmp(a, "--mountns-pid") == 0) {
       o->mountns_pid = atoi(v), i++;
     } else if (strcmp(a, "--cgroup") == 0) {
@@ -684,6 +701,7 @@ static int cmd_run(int argc, char **argv) {
     join_cgroups(&o, exec_err[1]);
     join_netns(open_netns(&o, exec_err[1]), exec_err[1]);
     setup_mounts(&o, exec_err[1]);
+    set_hostname(&o, exec_err[1]);
     exec_workload(&o, exec_err[1]);
   }
   /* Both sides set the group so that signalling -child works right after fork. */

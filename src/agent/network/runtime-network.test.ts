@@ -1,9 +1,10 @@
 // The process runtime on the isolated pod network: a sandbox's containers and execs run in
-// the pod's network namespace with the pod's own /etc/hosts; a hostNetwork pod has the node's
-// address and no namespace; removing the sandbox removes its namespace. Needs root and ip.
+// the pod's network namespace with the pod's own /etc/hosts and hostname; a hostNetwork pod
+// has the node's address and hostname and no namespace; removing the sandbox removes its
+// namespace. Needs root and ip.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { firstInternalIPv4 } from '../node/host-info.ts';
@@ -68,6 +69,16 @@ const containerConfig = (logDir: string, argv: string[]): ContainerConfig => ({
   annotations: {},
 });
 
+/** The container's log, once it holds `lines` lines (CRI format: the content after the third space). */
+async function logLines(path: string, lines: number): Promise<string[]> {
+  for (let i = 0; i < 100; i++) {
+    const out = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+    if (out.length >= lines) return out.map((l) => l.split(' ').slice(3).join(' '));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${path}: fewer than ${lines} lines`);
+}
+
 test('containers and execs run in the pod network namespace with the pod /etc/hosts', { skip, timeout: 60_000 }, async () => {
   const config = sandboxConfig('netpod', { hostAliases: [{ ip: '10.1.2.3', hostnames: ['alias.local'] }] });
   const sandboxId = await runtime.runPodSandbox(config);
@@ -81,6 +92,15 @@ test('containers and execs run in the pod network namespace with the pod /etc/ho
   const hosts = await runtime.execSync(id, ['cat', '/etc/hosts'], 5000);
   assert.ok(hosts.stdout.includes(`${sandbox!.ip}\tnetpod\n`), hosts.stdout);
   assert.ok(hosts.stdout.includes('10.1.2.3\talias.local\n'), hosts.stdout);
+  // The pod's hostname, for the workload and for execs (a UTS namespace of its own).
+  assert.equal((await runtime.execSync(id, ['cat', '/proc/sys/kernel/hostname'], 5000)).stdout, 'netpod\n');
+  const named = await runtime.createContainer(sandboxId, {
+    ...containerConfig(config.logDirectory, ['cat', '/proc/sys/kernel/hostname']),
+    name: 'named',
+    logPath: join(config.logDirectory, 'named.log'),
+  });
+  await runtime.startContainer(named);
+  assert.deepEqual(await logLines(join(config.logDirectory, 'named.log'), 1), ['netpod']);
 
   const netnsPath = `/run/netns/hale-${nodeNetworkKey(`rt-${process.pid}`, root)}-${sandboxId.slice(0, 16)}`;
   assert.ok(existsSync(netnsPath));
@@ -89,7 +109,11 @@ test('containers and execs run in the pod network namespace with the pod /etc/ho
 });
 
 test('a hostNetwork pod has the node address and no namespace of its own', { skip, timeout: 60_000 }, async () => {
-  const sandboxId = await runtime.runPodSandbox(sandboxConfig('hostpod', { hostNetwork: true }));
+  const config = sandboxConfig('hostpod', { hostNetwork: true });
+  const sandboxId = await runtime.runPodSandbox(config);
   assert.equal((await runtime.podSandboxStatus(sandboxId))?.ip, firstInternalIPv4());
+  const id = await runtime.createContainer(sandboxId, containerConfig(config.logDirectory, ['sleep', '30']));
+  await runtime.startContainer(id);
+  assert.equal((await runtime.execSync(id, ['cat', '/proc/sys/kernel/hostname'], 5000)).stdout, `${hostname()}\n`);
   await runtime.removePodSandbox(sandboxId);
 });

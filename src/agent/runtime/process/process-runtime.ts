@@ -25,7 +25,8 @@
 //   `features.cgroups` is false with a reason for the agent to report once, stop signals the
 //   process group only, and stats come from /proc.
 // - Environment: PATH and HOME of the agent, HOSTNAME, POD_IP, TERM=xterm with a tty, then
-//   the container's env. The working directory defaults to "/".
+//   the container's env. The working directory defaults to "/". In a pod with a network
+//   namespace of its own, each container also gets a UTS namespace named after the pod.
 // - Image: recorded only; imageRef is process://<resolved argv[0]>.
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, type FSWatcher, mkdirSync, statSync, watch } from 'node:fs';
@@ -321,6 +322,7 @@ export class ProcessRuntime implements Runtime {
       cgroups: cgroupDirs,
       mounts: shimMounts,
       netnsPath: this.sandboxes.get(c.sandboxId)?.netnsPath,
+      hostname: this.ownHostname(c),
       tty: c.config.tty,
       stdin: c.config.stdin,
       stdinOnce: c.config.stdinOnce,
@@ -608,6 +610,19 @@ export class ProcessRuntime implements Runtime {
       { hostPath: join(dir, 'hosts'), containerPath: '/etc/hosts', readOnly: false },
       { hostPath: join(dir, 'resolv.conf'), containerPath: '/etc/resolv.conf', readOnly: false },
     ];
+  }
+
+  /**
+   * The pod's hostname for a container of a pod with a network namespace of its own (isolated
+   * mode, which also gives every container a mount namespace): in a UTS namespace of its own,
+   * `hostname` and uname() give the pod's name, as in Kubernetes. Pods on the host's network
+   * (hostNetwork, or host mode) keep the host's, as Kubernetes' hostNetwork pods do. Exec
+   * sessions and exec probes join the container's UTS namespace with its mount namespace.
+   */
+  private ownHostname(c: ContainerRecord): string | undefined {
+    const sandbox = this.sandboxes.get(c.sandboxId);
+    if (!c.mountNamespace || !sandbox?.netnsPath) return undefined;
+    return sandbox.config.hostname || undefined;
   }
 
   private execContext(c: ContainerRecord): ExecContext {

@@ -77,6 +77,8 @@ export interface RunShimOptions {
   mounts: { hostPath: string; containerPath: string; readOnly: boolean }[];
   /** The pod's network namespace to run in (isolated network mode). */
   netnsPath?: string;
+  /** The pod's hostname, in a UTS namespace of the workload's own (with a mount namespace). */
+  hostname?: string;
   tty: boolean;
   stdin: boolean;
   stdinOnce: boolean;
@@ -90,6 +92,7 @@ export function runShimArgs(o: RunShimOptions): string[] {
   for (const c of o.cgroups) args.push('--cgroup', c);
   for (const m of o.mounts) args.push('--mount', `${m.hostPath}:${m.containerPath}:${m.readOnly ? 'ro' : 'rw'}`);
   if (o.netnsPath) args.push('--netns', o.netnsPath);
+  if (o.hostname) args.push('--hostname', o.hostname);
   if (o.tty) args.push('--tty');
   if (o.stdin) args.push(o.stdinOnce ? '--stdin-once' : '--stdin');
   args.push('--', ...o.argv);
