@@ -72,6 +72,9 @@ test('a missing command or volume is a ContainerConfigError', async () => {
   });
   const withoutRequirement = await buildContainerConfig(input({ name: 'app', image: 'nginx' }, { requireCommand: false }));
   assert.deepEqual(withoutRequirement.argv, []);
+  // args alone run as the command, as with an image that has no ENTRYPOINT (`kubectl run … -- sh -c …`).
+  const argsOnly = await buildContainerConfig(input({ name: 'app', image: 'busybox', args: ['sh', '-c', 'echo hi'] }));
+  assert.deepEqual(argsOnly.argv, ['sh', '-c', 'echo hi']);
   await assert.rejects(
     buildContainerConfig(input({ name: 'app', command: ['x'], volumeMounts: [{ name: 'nope', mountPath: '/x' }] })),
     /cannot find volume "nope" to mount into container "app"/,

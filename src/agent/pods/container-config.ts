@@ -47,7 +47,7 @@ export interface ContainerConfigInput {
   /** Volume name → host path, from the volume manager. */
   volumePaths: Map<string, string>;
   dataDir: string;
-  /** The runtime cannot run an image's own entrypoint, so `command` is required. */
+  /** The runtime cannot run an image's own entrypoint, so `command` (or `args`) is required. */
   requireCommand: boolean;
   runtimeName: string;
   expandArgs: (argv: string[], env: EnvVar[]) => string[];
@@ -99,10 +99,12 @@ export async function buildContainerConfig(input: ContainerConfigInput): Promise
   const { pod, container, restartCount, dataDir } = input;
   const command: string[] = Array.isArray(container.command) ? container.command : [];
   const args: string[] = Array.isArray(container.args) ? container.args : [];
-  if (command.length === 0 && input.requireCommand) {
+  // Without a command, args alone run as the command: what an image without an ENTRYPOINT
+  // (busybox, alpine, debian, …) does, and what `kubectl run NAME --image=IMG -- CMD…` sends.
+  if (command.length === 0 && args.length === 0 && input.requireCommand) {
     throw new ContainerConfigError(
       `container "${container.name}" has no command: the ${input.runtimeName} runtime cannot run an image's entrypoint, ` +
-        `so spec.containers[].command must be set`,
+        `so spec.containers[].command (or args) must be set`,
     );
   }
   const argv = input.expandArgs([...command, ...args], input.env);
