@@ -302,6 +302,13 @@ spec:
       assert.match((await k(['get', 'pod', 'no-command'])).stdout, /^no-command\s+0\/1\s+CreateContainerConfigError\s+0\s+\d+s$/m);
     });
 
+    test('kubectl run with args and no command runs the args, as with an image without ENTRYPOINT', async () => {
+      await k(['run', 'args-only', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo from-args']);
+      const pod = await waitPod('args-only', (p) => container(p)?.state.terminated?.reason === 'Completed');
+      assert.equal(container(pod)!.state.terminated!.exitCode, 0);
+      assert.equal((await k(['logs', 'args-only'])).stdout, 'from-args\n');
+    });
+
     test('a missing configMap volume reports FailedMount, and the pod starts once the ConfigMap exists', async () => {
       await apply(`apiVersion: v1
 kind: Pod
