@@ -29,11 +29,12 @@ function timestamp(d = new Date()): string {
 let lastNanos = 0n;
 
 /**
- * Now, in nanoseconds since the epoch (microsecond resolution), strictly increasing within
- * this thread.
+ * `ms` in nanoseconds since the epoch, strictly increasing within this thread. The clock has
+ * milliseconds: random sub-millisecond digits keep two processes that name an Event of the
+ * same object in the same millisecond (the scheduler and the agent) from colliding.
  */
-function nowNanos(): bigint {
-  const nanos = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+function eventNanos(ms: number): bigint {
+  const nanos = BigInt(ms) * 1_000_000n + BigInt(Math.floor(Math.random() * 1_000_000));
   lastNanos = nanos > lastNanos ? nanos : lastNanos + 1n;
   return lastNanos;
 }
@@ -67,8 +68,7 @@ export class EventRecorder {
     // Events of cluster-scoped objects live in "default", as in Kubernetes.
     const namespace = meta.namespace || 'default';
     const key = `${meta.uid}|${fieldPath ?? ''}|${type}|${reason}|${message}`;
-    const nanos = nowNanos();
-    const now = new Date(Number(nanos / 1_000_000n));
+    const now = new Date();
     const previous = this.recent.get(key);
     if (previous && now.getTime() - previous.at < aggregationWindowMs) {
       previous.count++;
@@ -91,7 +91,7 @@ export class EventRecorder {
       }
       return;
     }
-    const name = eventName(String(meta.name), nanos);
+    const name = eventName(String(meta.name), eventNanos(now.getTime()));
     const ts = timestamp(now);
     let settle!: (created: boolean) => void;
     const record: Recorded = {
