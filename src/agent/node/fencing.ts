@@ -99,10 +99,7 @@ export class NodeFence {
       // By then the pod informer has long caught up with what happened during the fence.
       this.confirmUntil = this.now() + CONFIRM_WINDOW_MS;
       this.confirmed.clear();
-      this.opts.logger.warn(
-        { node: this.opts.nodeName },
-        'the node lease is renewed again: lifting the fence; pods are confirmed with the API before they run',
-      );
+      this.opts.logger.warn('the node lease is renewed again: lifting the fence; pods are confirmed with the API before they run');
       if (this.opts.watchdog !== false && !this.watchdogAlive()) this.startWatchdog();
     }
   }
@@ -134,7 +131,7 @@ export class NodeFence {
     this.fenced = true;
     this.stats.fences++;
     this.opts.logger.error(
-      { node: this.opts.nodeName, timeoutMs: this.opts.timeoutMs },
+      { timeoutMs: this.opts.timeoutMs },
       'could not renew the node lease within the fencing timeout: stopping every pod of this node',
     );
     void this.opts.onFence().catch((err) => this.opts.logger.error({ err: String(err) }, 'fencing: stopping the containers failed'));

@@ -131,7 +131,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     const why = opts.cgroupsReason || 'cgroups are not available';
     readyWarning = `resource limits are not enforced: ${why}`;
     annotations[RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION] = why;
-    logger.warn({ node: nodeName, reason: why }, 'container resource limits are not enforced on this node; containers run unlimited');
+    logger.warn({ reason: why }, 'container resource limits are not enforced on this node; containers run unlimited');
   }
 
   const reporter = new NodeStatusReporter({

@@ -133,10 +133,7 @@ export class NodeLeaseHeartbeat {
       } catch (err) {
         if (this.abort.signal.aborted) return;
         this.opts.onRenewFailed?.(err);
-        this.opts.logger?.warn(
-          { err: err instanceof Error ? err.message : String(err), node: this.opts.nodeName },
-          'failed to renew the node lease',
-        );
+        this.opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'failed to renew the node lease');
         waitMs = Math.min(retryMs, this.intervalMs);
         retryMs = Math.min(retryMs * 2, 7000);
       }

@@ -128,7 +128,7 @@ export class NodeStatusReporter {
       this.opts.logger.info('registered the node');
     } else {
       this.lastReportAt = Number.NEGATIVE_INFINITY;
-      this.opts.logger.info({ node: this.opts.nodeName, uid: node.metadata?.uid }, 'adopted the existing node');
+      this.opts.logger.info({ uid: node.metadata?.uid }, 'adopted the existing node');
     }
     return created;
   }
@@ -221,7 +221,7 @@ export class NodeStatusReporter {
         } catch (err) {
           if (!isNotFound(err)) throw err;
           // Deleted while this agent runs: the agent is still here, so the node comes back.
-          this.opts.logger.warn({ node: nodeName }, 'the node was deleted; registering it again');
+          this.opts.logger.warn('the node was deleted; registering it again');
           this.current = undefined;
           if (await this.registerOnce()) return;
           continue;
