@@ -130,6 +130,11 @@ export class PodSyncer {
 
   sync = async (w: PodWorkerState): Promise<number | undefined> => {
     const pod = w.pod;
+    if (w.terminated) {
+      // Updates after the termination (its own final status, the removal) change nothing.
+      if (w.deleted) this.deps.statusWriter.forget(w.uid);
+      return undefined;
+    }
     if (w.deleted || pod.metadata?.deletionTimestamp) return this.terminate(w);
     if (w.finished) return undefined;
     if (this.deps.fence && !(await this.deps.fence.mayRun(pod))) return this.deps.retryMs;
@@ -645,6 +650,7 @@ export class PodSyncer {
     }
     if (w.deleted) statusWriter.forget(w.uid);
     w.finished = true;
+    w.terminated = true;
     return undefined;
   }
 

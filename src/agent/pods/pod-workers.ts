@@ -13,8 +13,10 @@ export interface PodWorkerState {
   pod: KubeObject;
   /** Gone from the API (or no longer bound to this node). */
   deleted: boolean;
-  /** Terminated and cleaned up: nothing left to do. */
+  /** Terminated and cleaned up (or, for a pod that ended, wound down): nothing left to do. */
   finished: boolean;
+  /** Terminated for its deletion: killed, cleaned up, deletion confirmed. */
+  terminated: boolean;
   /** When the agent first saw the pod (status.startTime when the API has none). */
   firstSeen: Date;
   /** Container name → why it waits (set by the last sync). */
@@ -45,6 +47,7 @@ export function newPodWorkerState(pod: KubeObject): PodWorkerState {
     pod,
     deleted: false,
     finished: false,
+    terminated: false,
     firstSeen: new Date(),
     waiting: new Map(),
     pendingKills: new Map(),
