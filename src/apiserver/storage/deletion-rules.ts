@@ -22,3 +22,14 @@ export function isFinalized(obj: KubeObject): boolean {
   if (obj.kind === 'Namespace' && (obj.spec?.finalizers ?? []).length > 0) return false;
   return true;
 }
+
+/**
+ * Whether an update removes the object instead of storing it (Kubernetes'
+ * ShouldDeleteDuringUpdate): it was marked for deletion, nothing holds it any more, and its
+ * grace period is over. A pod still in its grace period keeps taking writes, so that its
+ * agent's last status (terminal phase, exit codes) is stored before the agent confirms.
+ */
+export function deletesOnUpdate(current: KubeObject, next: KubeObject): boolean {
+  if (!current.metadata?.deletionTimestamp || !isFinalized(next)) return false;
+  return (current.metadata.deletionGracePeriodSeconds ?? 0) === 0;
+}

@@ -16,7 +16,7 @@ import {
   type Watch,
 } from '../../storage/store.ts';
 import { alreadyExists, badRequest, expired, invalid, notFound, objectModified, StatusError } from '../errors.ts';
-import { gracefulDeletionSeconds, isFinalized } from './deletion-rules.ts';
+import { deletesOnUpdate, gracefulDeletionSeconds, isFinalized } from './deletion-rules.ts';
 import { listPrefix, objectKey } from './keys.ts';
 import type { ObjectFilter } from './object-filter.ts';
 import type { ResourceWriteHooks } from './write-hooks.ts';
@@ -279,7 +279,7 @@ export class ResourceStore {
         return next;
       }
       try {
-        const written = await this.write(kv, next);
+        const written = await this.write(kv, current, next);
         await hook?.commit().catch(() => undefined);
         return written;
       } catch (err) {
@@ -291,9 +291,9 @@ export class ResourceStore {
     }
   }
 
-  /** Store `next` over `kv`; a finalized object being deleted is removed instead. */
-  private async write(kv: KeyValue, next: KubeObject): Promise<KubeObject> {
-    if (next.metadata?.deletionTimestamp && isFinalized(next)) {
+  /** Store `next` over `kv` (holding `current`); a finalized object whose deletion is due is removed instead. */
+  private async write(kv: KeyValue, current: KubeObject, next: KubeObject): Promise<KubeObject> {
+    if (deletesOnUpdate(current, next)) {
       const deleted = await this.store.delete(kv.key, kv.modRevision);
       await this.writeHooks?.afterDelete(next).catch(() => undefined);
       return { ...next, metadata: { ...next.metadata, resourceVersion: String(deleted.modRevision) } };
