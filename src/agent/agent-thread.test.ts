@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, constants, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { NodeAgentThread, startNodeAgentThread } from './agent-thread.ts';
+import { agentWorkerOptions, NodeAgentThread, startNodeAgentThread } from './agent-thread.ts';
 import type { AgentWorkerData } from './agent-worker.ts';
 
 const workerData: AgentWorkerData = {
@@ -101,5 +103,40 @@ test('the real agent worker loads (through tsx) and reports a failing runNodeAge
     );
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("an agent thread's end leaves alone the fds its sockets closed, whose numbers the main thread reuses", {
+  timeout: 10_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hale-agent-fds-'));
+  const fifo = join(dir, 'stdin');
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const kept: number[] = [];
+  try {
+    // As attach does: a FIFO opened with fs.openSync, handed to a socket, closed by the socket.
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const { openSync, constants } = require('node:fs');
+       const { Socket } = require('node:net');
+       const fd = openSync(workerData.fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+       const socket = new Socket({ fd, readable: false, writable: true });
+       socket.on('close', () => parentPort.postMessage(fd));
+       socket.destroy();
+       parentPort.on('message', () => parentPort.close());`,
+      { ...agentWorkerOptions({ ...workerData, fifo } as AgentWorkerData), eval: true },
+    );
+    const [closedFd] = (await once(worker, 'message')) as [number];
+    // The lowest free number is handed out: the main thread gets the socket's old one.
+    while (!kept.includes(closedFd) && kept.length < 100) kept.push(openSync(join(dir, `file-${kept.length}`), 'w'));
+    assert.ok(kept.includes(closedFd), `the main thread reused fd ${closedFd}`);
+    worker.postMessage('end');
+    await once(worker, 'exit');
+    assert.doesNotThrow(() => fstatSync(closedFd), 'the main thread still owns its fd');
+  } finally {
+    for (const fd of kept) closeSync(fd);
+    closeSync(reader);
+    rmSync(dir, { recursive: true, force: true });
   }
 });

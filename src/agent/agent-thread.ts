@@ -13,7 +13,7 @@
 // dist/hale-agent-worker.mjs beside dist/hale.mjs (package.json "build"); under tsx it is
 // agent-worker.ts, loaded through tsx registered inside the worker, since a worker does not
 // inherit the main thread's loader hooks on Node 20.
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { AgentWorkerData, AgentWorkerMessage, AgentWorkerRequest } from './agent-worker.ts';
 import type { RunningNodeAgent } from './run-node-agent.ts';
 
@@ -151,12 +151,21 @@ export class NodeAgentThread implements RunningNodeAgent {
  */
 const AGENT_YOUNG_GENERATION_MB = 24;
 
-function spawnAgentWorker(workerData: AgentWorkerData): Worker {
-  const options = {
+export function agentWorkerOptions(workerData: AgentWorkerData): WorkerOptions {
+  return {
     workerData,
     name: 'hale-node-agent', // shows in the inspector
     resourceLimits: { maxYoungGenerationSizeMb: AGENT_YOUNG_GENERATION_MB },
+    // Node closes, when a thread ends, every fd the thread opened with fs.open and did not
+    // close with fs.close. The agent hands such fds to sockets (attach's stdin FIFO), which
+    // close them themselves; their numbers are soon reused by the main thread (SQLite, sockets),
+    // and a restarted agent thread would close those.
+    trackUnmanagedFds: false,
   };
+}
+
+function spawnAgentWorker(workerData: AgentWorkerData): Worker {
+  const options = agentWorkerOptions(workerData);
   const here = import.meta.url;
   // Running from the bundle: the worker bundle sits beside it.
   if (!here.endsWith('.ts')) return new Worker(new URL(`./${AGENT_WORKER_BUNDLE}`, here), options);
