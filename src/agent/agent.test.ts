@@ -391,6 +391,22 @@ test('graceful deletion runs preStop, stops containers, cleans up and confirms t
   await waitForEvent(pod, 'Killing', 'Stopping container web');
 });
 
+test('a second delete with a shorter grace period cuts short the termination in progress', async () => {
+  await runAgent();
+  hooks.hanging.add('web');
+  await createPod('slow', {
+    terminationGracePeriodSeconds: 60,
+    containers: [container('web', { lifecycle: { preStop: { exec: { command: ['drain'] } } } })],
+  });
+  await podWhen('slow', 'running', (x) => x.status?.phase === 'Running');
+  await cluster.client.delete(resources.pods, namespace, 'slow');
+  await eventually('preStop running', async () => hooks.calls.some((c) => c.kind === 'preStop'));
+  await cluster.client.delete(resources.pods, namespace, 'slow', { gracePeriodSeconds: 1 });
+  // Within the 5 s the check waits, not the 60 s the preStop hook would have had.
+  await eventually('pod removed', async () => (await cluster.tryGet(resources.pods, namespace, 'slow')) === undefined);
+  assert.ok(runtime.calls.includes('stop web 2'), runtime.calls.join(', '));
+});
+
 test('a new agent re-adopts running containers: same container, same restart count', async () => {
   const first = await runAgent();
   await createPod('keep', { containers: [container('web')] });

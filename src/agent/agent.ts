@@ -164,6 +164,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       const echo = isOwnStatusEcho(old, pod, statusWriter.latest(pod.metadata?.uid));
       statusWriter.observe(pod);
       podWorkers.update(pod, { sync: !echo });
+      const state = podWorkers.get(pod.metadata?.uid);
+      if (state) syncer.deletionUpdated(state);
     },
     onDelete: (pod) => podWorkers.markDeleted(pod),
   });

@@ -24,6 +24,7 @@ import { CONTAINER_KIND_ANNOTATION, type ContainerKind, podLabels } from './runt
 import { latestOf, type PodRuntimeState, readPodRuntimeState } from './runtime-state.ts';
 import { StartGate } from './start-gate.ts';
 import type { PodStatusWriter } from './status-writer.ts';
+import { TerminationDeadline } from './termination-deadline.ts';
 import { terminationMessage } from './termination-message.ts';
 
 type Json = Record<string, any>;
@@ -128,6 +129,15 @@ export class PodSyncer {
     }
   }
 
+  /**
+   * The pod was deleted again with a shorter grace period while it terminates: its containers'
+   * deadline comes forward (the kubelet's effective grace period only ever decreases).
+   */
+  deletionUpdated(w: PodWorkerState): void {
+    const grace = w.pod.metadata?.deletionGracePeriodSeconds;
+    if (typeof grace === 'number') w.terminationDeadline?.shorten(grace);
+  }
+
   sync = async (w: PodWorkerState): Promise<number | undefined> => {
     const pod = w.pod;
     if (w.terminated) {
@@ -207,7 +217,7 @@ export class PodSyncer {
     const pod = w.pod;
     if (state.sandboxes.length > 0) {
       recorder.normal(pod, 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
-      await this.killContainers(w, state, this.podGraceSeconds(pod));
+      await this.killContainers(w, state, new TerminationDeadline(this.podGraceSeconds(pod)));
     }
     const meta = pod.metadata ?? {};
     try {
@@ -338,7 +348,13 @@ export class PodSyncer {
         this.track(w, latest, c, sandbox);
         if (c.image !== undefined && latest.image !== c.image) {
           // The image is the one mutable part of a container spec: a change means a new container.
-          await this.killContainer(w, c, latest, `Container ${c.name} definition changed, will be restarted`, this.podGraceSeconds(w.pod));
+          await this.killContainer(
+            w,
+            c,
+            latest,
+            `Container ${c.name} definition changed, will be restarted`,
+            new TerminationDeadline(this.podGraceSeconds(w.pod)),
+          );
           w.restartNow.add(c.name);
           next.at(0);
         }
@@ -480,7 +496,7 @@ export class PodSyncer {
         logger.info({ pod: podDescription(pod), container: c.name, message: result.message }, 'postStart hook failed');
         // Like the kubelet, the event does not carry the hook's output (it may hold secrets).
         recorder.warning(pod, 'FailedPostStartHook', 'PostStartHook failed', fieldPath);
-        await this.killContainer(w, c, status, 'FailedPostStartHook', this.podGraceSeconds(pod));
+        await this.killContainer(w, c, status, 'FailedPostStartHook', new TerminationDeadline(this.podGraceSeconds(pod)));
         w.waiting.set(c.name, { reason: 'PostStartHookError', message: result.message });
         return false;
       }
@@ -535,54 +551,46 @@ export class PodSyncer {
     spec: Json | undefined,
     cs: ContainerStatus,
     message: string | undefined,
-    graceSeconds: number,
+    deadline: TerminationDeadline,
   ) {
     const { recorder, hooks, prober, runtime, logger } = this.deps;
     const pod = w.pod;
     const haveSpec = pod.spec !== undefined;
     const fieldPath = containerFieldPath(pod, cs.name);
     if (haveSpec) recorder.normal(pod, 'Killing', message ?? `Stopping container ${cs.name}`, fieldPath);
-    let grace = graceSeconds;
     const preStop = spec?.lifecycle?.preStop;
-    if (preStop && grace > 0 && cs.state === 'running') {
-      const started = Date.now();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), grace * 1000);
-      });
-      const result = await Promise.race([
-        hooks(preStop, { pod, container: spec, containerId: cs.id, podIP: w.lastPodIP ?? '' }, grace * 1000).catch((err) => ({
-          ok: false,
-          message: errorText(err),
-        })),
-        timedOut,
-      ]);
-      clearTimeout(timer);
+    if (preStop && deadline.secondsLeft() > 0 && cs.state === 'running') {
+      const hook = hooks(preStop, { pod, container: spec, containerId: cs.id, podIP: w.lastPodIP ?? '' }, deadline.secondsLeft() * 1000);
+      const result = await deadline.race(hook.catch((err) => ({ ok: false, message: errorText(err) })));
       if (result && !result.ok) {
         logger.info({ pod: podDescription(pod), container: cs.name, message: result.message }, 'preStop hook failed');
         recorder.warning(pod, 'FailedPreStopHook', 'PreStopHook failed', fieldPath);
       }
-      grace -= Math.floor((Date.now() - started) / 1000);
     }
-    if (pod.metadata?.deletionTimestamp && this.deps.endpointDrain && grace > 1) {
+    if (pod.metadata?.deletionTimestamp && this.deps.endpointDrain && deadline.secondsLeft() > 1) {
       // After preStop, within the grace period, keeping one second for SIGTERM.
-      const started = Date.now();
-      await this.deps.endpointDrain.waitUntilDrained(pod, (grace - 1) * 1000);
-      grace -= Math.floor((Date.now() - started) / 1000);
+      await deadline.race(this.deps.endpointDrain.waitUntilDrained(pod, (deadline.secondsLeft() - 1) * 1000));
     }
     prober.removeContainer(cs.id);
     w.probed.delete(cs.id);
-    await runtime.stopContainer(cs.id, Math.max(grace, MIN_GRACE_SECONDS));
+    const stop = () => runtime.stopContainer(cs.id, Math.max(deadline.secondsLeft(), MIN_GRACE_SECONDS));
+    // A shorter grace period while SIGTERM's wait runs: stop again, with the time now left.
+    const stopListening = deadline.onShortened(() => void stop().catch(() => undefined));
+    try {
+      await stop();
+    } finally {
+      stopListening();
+    }
   }
 
   /** Kills every running container: app containers first, then init containers (sidecars). */
-  private async killContainers(w: PodWorkerState, state: PodRuntimeState, graceSeconds: number): Promise<void> {
+  private async killContainers(w: PodWorkerState, state: PodRuntimeState, deadline: TerminationDeadline): Promise<void> {
     const running = [...state.containers.values()].flat().filter((c) => c.state === 'running' || c.state === 'created');
     const isInit = (c: ContainerStatus) => c.annotations?.[CONTAINER_KIND_ANNOTATION] === 'init';
     const kill = (list: ContainerStatus[]) =>
       Promise.all(
         list.map((cs) =>
-          this.killContainer(w, this.specOf(w.pod, cs.name), cs, undefined, graceSeconds).catch((err) =>
+          this.killContainer(w, this.specOf(w.pod, cs.name), cs, undefined, deadline).catch((err) =>
             this.deps.logger.warn({ containerId: cs.id, err: errorText(err) }, 'stopping container failed'),
           ),
         ),
@@ -600,7 +608,13 @@ export class PodSyncer {
       const spec = this.specOf(w.pod, cs.name);
       const probe = kill.probe === 'liveness' ? spec?.livenessProbe : spec?.startupProbe;
       const grace = probe?.terminationGracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
-      await this.killContainer(w, spec, cs, `Container ${cs.name} failed ${kill.probe} probe, will be restarted`, grace);
+      await this.killContainer(
+        w,
+        spec,
+        cs,
+        `Container ${cs.name} failed ${kill.probe} probe, will be restarted`,
+        new TerminationDeadline(grace),
+      );
       // The kubelet restarts a probe-killed container in the same sync, without back-off.
       if (restartPolicy !== 'Never' || (spec && isSidecar(spec))) w.restartNow.add(cs.name);
     }
@@ -609,7 +623,7 @@ export class PodSyncer {
   /** A pod that reached Succeeded/Failed: stop what still runs, keep containers and status. */
   private async windDown(w: PodWorkerState, state: PodRuntimeState): Promise<void> {
     const { runtime, prober } = this.deps;
-    await this.killContainers(w, state, this.podGraceSeconds(w.pod));
+    await this.killContainers(w, state, new TerminationDeadline(this.podGraceSeconds(w.pod)));
     prober.removePod(w.uid);
     for (const sandbox of state.sandboxes) if (sandbox.state === 'ready') await runtime.stopPodSandbox(sandbox.id);
     const after = await readPodRuntimeState(runtime, w.uid);
@@ -623,7 +637,8 @@ export class PodSyncer {
     const pod = w.pod;
     const meta = pod.metadata ?? {};
     const state = await readPodRuntimeState(runtime, w.uid);
-    await this.killContainers(w, state, this.podGraceSeconds(pod));
+    w.terminationDeadline ??= new TerminationDeadline(this.podGraceSeconds(pod));
+    await this.killContainers(w, state, w.terminationDeadline);
     prober.removePod(w.uid);
     const stopped = await readPodRuntimeState(runtime, w.uid);
     if (!w.deleted && pod.spec) {

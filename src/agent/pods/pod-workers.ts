@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
 import type { WaitingReason } from './pod-status.ts';
+import type { TerminationDeadline } from './termination-deadline.ts';
 
 /** Everything the agent remembers about one pod between syncs (the rest comes from the runtime). */
 export interface PodWorkerState {
@@ -17,6 +18,8 @@ export interface PodWorkerState {
   finished: boolean;
   /** Terminated for its deletion: killed, cleaned up, deletion confirmed. */
   terminated: boolean;
+  /** While it is being terminated: when its containers must be gone (a later delete may bring it forward). */
+  terminationDeadline?: TerminationDeadline;
   /** When the agent first saw the pod (status.startTime when the API has none). */
   firstSeen: Date;
   /** Container name → why it waits (set by the last sync). */

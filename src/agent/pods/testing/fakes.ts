@@ -66,9 +66,12 @@ export class FakeHooks {
   readonly calls: { kind: string; container: string }[] = [];
   /** Container name → result for its hooks (default ok). */
   readonly results = new Map<string, HookResult>();
+  /** Container names whose hooks never finish (a preStop that outlasts the grace period). */
+  readonly hanging = new Set<string>();
 
   readonly run: HookRunner = async (handler: KubeObject, ctx: HookContext): Promise<HookResult> => {
     this.calls.push({ kind: handler === ctx.container.lifecycle?.preStop ? 'preStop' : 'postStart', container: ctx.container.name });
+    if (this.hanging.has(ctx.container.name)) return new Promise<HookResult>(() => {});
     return this.results.get(ctx.container.name) ?? { ok: true, message: '' };
   };
 }
