@@ -342,6 +342,28 @@ spec:
     });
   });
 
+  test('a second delete with a shorter grace period ends a termination that would take minutes', async () => {
+    // The shell ignores SIGTERM: only SIGKILL at the end of the grace period stops it.
+    await k([
+      'run',
+      'stubborn',
+      '--image=busybox',
+      '--restart=Never',
+      '--overrides',
+      '{"spec":{"terminationGracePeriodSeconds":300}}',
+      '--',
+      'sh',
+      '-c',
+      `trap "" TERM; while true; do sleep 1; done # ${marker}`,
+    ]);
+    await waitPod('stubborn', (p) => p.status.phase === 'Running');
+    await k(['delete', 'pod', 'stubborn', '--wait=false']);
+    assert.match((await k(['get', 'pod', 'stubborn'])).stdout, /^stubborn\s+1\/1\s+Terminating\s/m);
+    // kubectl waits for the pod to be gone; with the first grace period it would give up.
+    await k(['delete', 'pod', 'stubborn', '--grace-period=1', '--timeout=60s']);
+    await k(['get', 'pod', 'stubborn'], { expectFail: true });
+  });
+
   test('kill -9 of the server leaves running pods running: same pid, restartCount unchanged', async () => {
     await apply(appPod('survivor', { containerYaml: httpProbe('readinessProbe') }));
     const before = container(await waitReady('survivor'))!;
