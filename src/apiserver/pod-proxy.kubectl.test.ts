@@ -342,6 +342,18 @@ current-context: x
     assert.match(run.output().stderr, /an error occurred forwarding \d+ -> \d+: error forwarding port \d+ to pod default\/web/);
   });
 
+  test('a pod not scheduled yet has no logs, and exec says it has no host', async () => {
+    await cluster.client.create(resources.pods, 'default', {
+      metadata: { name: 'unscheduled' },
+      spec: { containers: [{ name: 'main', image: 'busybox', command: ['sh'] }] },
+    });
+    const logs = await kubectl('1.33', ['logs', 'unscheduled']);
+    assert.deepEqual([logs.code, logs.stdout], [0, '']);
+    const exec = await kubectl('1.33', ['exec', 'unscheduled', '--', 'true']);
+    assert.notEqual(exec.code, 0);
+    assert.match(exec.stderr, /pod unscheduled does not have a host assigned/);
+  });
+
   for (const version of ['1.27', '1.33']) {
     test(`cp copies files in both directions (${version})`, async () => {
       const dir = join(root, `cp-${version}`);

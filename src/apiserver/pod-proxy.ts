@@ -148,6 +148,12 @@ export class PodProxy {
     if (p.info.verb !== 'get') throw new StatusError(405, 'MethodNotAllowed', `${p.info.verb} is not supported on pods/log`);
     const pod = await this.getPod(p.info.namespace!, p.info.name!);
     const container = resolveContainerName(pod, p.query.get('container'));
+    if (!pod.spec?.nodeName) {
+      // Not scheduled yet: no node to ask, and no logs (the API server answers an empty stream).
+      p.res.writeHead(200, { 'Content-Type': 'text/plain' });
+      p.res.end();
+      return;
+    }
     checkLogsAvailable(pod, container, flag(p.query, 'previous'));
     const endpoint = await this.agentFor(pod);
     const query = new URLSearchParams(p.query);
@@ -244,6 +250,7 @@ async function upgradeExec(
   logger: Logger,
 ): Promise<void> {
   const container = resolveContainerName(pod, query.get('container'));
+  if (!pod.spec?.nodeName) throw badRequest(`pod ${pod.metadata?.name} does not have a host assigned`);
   checkContainerRunning(pod, container);
   const tty = flag(query, 'tty');
   const opts = { tty, stdin: flag(query, 'stdin'), stdout: flag(query, 'stdout'), stderr: flag(query, 'stderr') && !tty };
