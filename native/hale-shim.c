@@ -3,7 +3,7 @@
  *
  *   hale-shim run --state-dir DIR --log PATH [--log-max-size BYTES] [--log-max-files N]
  *                 [--cwd DIR] [--cgroup PATH]... [--mount SRC:DST:ro|rw]... [--netns PATH]
- *                 [--hostname NAME] [--tty] [--stdin] [--stdin-once] -- ARGV...
+ *                 [--hostname NAME] [--user UID:GID[:G,...]] [--tty] [--stdin] [--stdin-once] -- ARGV...
  *     Supervises one container. Started detached (own session) so that it outlives the node
  *     agent. It forks the workload into its own process group, copies its output into a log
  *     file in the CRI format with size-based rotation, and records what happened in DIR:
@@ -16,8 +16,9 @@
  *     One status line goes to stdout for the process that started it ("started PID" or
  *     "failed"), after which stdout is closed.
  *
- *   hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] [--netns PATH] -- ARGV...
- *     Runs a command in a container's context (its cgroups, mount, UTS and network namespaces) and exits
+ *   hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] [--netns PATH]
+ *                  [--user UID:GID[:G,...]] -- ARGV...
+ *     Runs a command in a container's context (its cgroups, mount, UTS and network namespaces, its user) and exits
  *     with its exit code (128+signal when killed). With --tty it relays fd 0 -> pty -> fd 1
  *     and reads "COLS ROWS" lines on fd 3 to resize the pty.
  *
@@ -27,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -72,6 +74,8 @@ struct options {
   const char *netns;
   /* The pod's hostname: the workload gets a UTS namespace of its own with it. */
   const char *hostname;
+  /* UID:GID[:G1,G2,...]: who the workload runs as (runAsUser, runAsGroup, supplementary groups). */
+  const char *user;
   char **argv;
 };
 
@@ -448,8 +452,41 @@ static void close_other_fds(int keep) {
   for (int i = 0; i < n; i++) close(fds[i]);
 }
 
+/* Parses a decimal id ending at one of `ends` (or at the end of the string). */
+static int parse_id(const char **p, const char *ends, unsigned long *out) {
+  char *end;
+  if (**p < '0' || **p > '9') return -1;
+  errno = 0;
+  *out = strtoul(*p, &end, 10);
+  if (errno || *out > 0xfffffffeUL || (*end && !strchr(ends, *end))) return -1;
+  *p = end;
+  return 0;
+}
+
+/* --user: the workload's identity. Supplementary groups are replaced, the root's dropped. */
+static void set_user(const struct options *o, int errfd) {
+  if (!o->user) return;
+  const char *p = o->user;
+  unsigned long uid, gid, g;
+  gid_t groups[MAX_LIST];
+  size_t n = 0;
+  if (parse_id(&p, ":", &uid) < 0 || *p++ != ':' || parse_id(&p, ":", &gid) < 0) child_fail(errfd, "bad --user %s", o->user);
+  if (*p == ':') {
+    p++;
+    while (*p) {
+      if (n >= MAX_LIST || parse_id(&p, ",", &g) < 0) child_fail(errfd, "bad --user %s", o->user);
+      groups[n++] = (gid_t)g;
+      if (*p == ',') p++;
+    }
+  }
+  if (setgroups(n, groups) < 0) child_fail(errfd, "failed to set the supplementary groups: %s", strerror(errno));
+  if (setgid((gid_t)gid) < 0) child_fail(errfd, "failed to set the group %lu: %s", gid, strerror(errno));
+  if (setuid((uid_t)uid) < 0) child_fail(errfd, "failed to set the user %lu: %s", uid, strerror(errno));
+}
+
 static void exec_workload(const struct options *o, int errfd) {
   if (o->cwd && chdir(o->cwd) < 0) child_fail(errfd, "failed to change directory to %s: %s", o->cwd, strerror(errno));
+  set_user(o, errfd);
   close_other_fds(errfd);
   execvp(o->argv[0], o->argv);
   int err = errno;
@@ -542,6 +579,8 @@ static void parse_options(int argc, char **argv, int first, struct options *o) {
       o->netns = v, i++;
     } else if (strcmp(a, "--hostname") == 0) {
       o->hostname = v, i++;
+    } else if (strcmp(a, "--user") == 0) {
+      o->user = v, i++;
     } else if (strcmp(a, "--mountns-pid") == 0) {
       o->mountns_pid = atoi(v), i++;
     } else if (strcmp(a, "--cgroup") == 0) {
@@ -1012,6 +1051,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   fprintf(stderr, "usage: hale-shim run --state-dir DIR --log PATH [options] -- ARGV...\n"
-                  "       hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] [--netns PATH] -- ARGV...\n");
+                  "       hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] [--netns PATH]\n"
+                  "                      [--user UID:GID[:G,...]] -- ARGV...\n");
   return 2;
 }

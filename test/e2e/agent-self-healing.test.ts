@@ -334,12 +334,51 @@ spec:
       assert.equal(await eventually(async () => (await k(['logs', 'missing-config'])).stdout.trim()), 'mode=blue');
     });
 
+    test('runAsNonRoot without runAsUser is refused, as the image (here: the agent) runs as root', async () => {
+      await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: non-root}
+spec:
+  securityContext: {runAsNonRoot: true}
+  containers: [{name: app, image: busybox, command: [sleep, '3600']}]
+`);
+      const pod = await waitPod('non-root', (p) => container(p)?.state.waiting?.reason === 'CreateContainerConfigError');
+      assert.match(
+        container(pod)!.state.waiting!.message!,
+        /^container has runAsNonRoot and image will run as root \(pod: "non-root_default\(/,
+      );
+    });
+
     test('the agent keeps serving other pods next to the broken ones', async () => {
       await waitEvent('no-command', (e) => e.reason === 'Failed');
       await apply(appPod('healthy-neighbour', { containerYaml: httpProbe('readinessProbe') }));
       const pod = await waitReady('healthy-neighbour');
       assert.match(await httpGet(`http://${pod.status.podIP}:8080/`), /^hello from /);
     });
+  });
+
+  test('securityContext: the app, and kubectl exec, run as runAsUser/runAsGroup; fsGroup owns the volumes', async () => {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: unprivileged}
+spec:
+  securityContext: {runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, runAsNonRoot: true}
+  containers:
+  - name: app
+    image: busybox
+    command: [sh, -c, 'id -u; id -g; id -G; echo hi > /data/made-by-app; exec sleep 3600 # ${marker}']
+    volumeMounts: [{name: data, mountPath: /data}]
+  volumes: [{name: data, emptyDir: {}}]
+`);
+    await waitPod('unprivileged', (p) => p.status.phase === 'Running');
+    const log = await eventually(async () => {
+      const out = (await k(['logs', 'unprivileged'])).stdout;
+      return out.split('\n').length > 3 && out;
+    });
+    assert.equal(log, '1000\n3000\n3000 2000\n');
+    const exec = (await k(['exec', 'unprivileged', '--', 'sh', '-c', 'id -u; stat -c "%u %g %a" /data /data/made-by-app'])).stdout;
+    // The emptyDir is the fsGroup's, setgid: the app's file took the group.
+    assert.equal(exec, '1000\n0 2000 2777\n1000 2000 644\n');
   });
 
   test('a second delete with a shorter grace period ends a termination that would take minutes', async () => {

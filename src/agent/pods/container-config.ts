@@ -1,6 +1,6 @@
 // Turns a container of a pod spec into the runtime's ContainerConfig (generateContainerConfig in
 // the kubelet): final argv, env, mounts (volumes plus the termination-message file), resources,
-// log path and the labels that let a restarted agent recognise the container.
+// log path, the user it runs as, and the labels that let a restarted agent recognise it.
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cpuMillis, memoryBytes } from '../../api/quantity.ts';
@@ -16,6 +16,7 @@ import {
   TERMINATION_MESSAGE_PATH_ANNOTATION,
   TERMINATION_MESSAGE_POLICY_ANNOTATION,
 } from './runtime-labels.ts';
+import { containerRunAs, runAsNonRootViolation } from './security-context.ts';
 
 /** A container that cannot be configured: waiting reason CreateContainerConfigError. */
 export class ContainerConfigError extends Error {}
@@ -49,6 +50,8 @@ export interface ContainerConfigInput {
   dataDir: string;
   /** The runtime cannot run an image's own entrypoint, so `command` (or `args`) is required. */
   requireCommand: boolean;
+  /** The user the image runs as when runAsUser is not set (for runAsNonRoot), if the runtime knows it. */
+  imageUid?: number;
   runtimeName: string;
   expandArgs: (argv: string[], env: EnvVar[]) => string[];
 }
@@ -107,6 +110,8 @@ export async function buildContainerConfig(input: ContainerConfigInput): Promise
         `so spec.containers[].command (or args) must be set`,
     );
   }
+  const violation = runAsNonRootViolation(pod, container, input.imageUid);
+  if (violation) throw new ContainerConfigError(violation);
   const argv = input.expandArgs([...command, ...args], input.env);
   const mounts = await volumeMounts(input);
 
@@ -138,6 +143,7 @@ export async function buildContainerConfig(input: ContainerConfigInput): Promise
     stdin: container.stdin === true,
     stdinOnce: container.stdinOnce === true,
     resources: resourcesOf(container),
+    runAs: containerRunAs(pod, container),
     labels: { ...podLabels(pod), [CONTAINER_NAME_LABEL]: container.name },
     annotations,
   };

@@ -454,6 +454,7 @@ export class PodSyncer {
         volumePaths,
         dataDir: this.deps.dataDir,
         requireCommand: this.deps.requireCommand,
+        imageUid: runtime.imageUid?.(c.image ?? ''),
         runtimeName: runtime.name,
         expandArgs: this.deps.expandArgs,
       });

@@ -55,6 +55,15 @@ export interface ContainerResources {
   pidsLimit?: number;
 }
 
+/** Who a container's processes run as (CRI's run_as_user, run_as_group, supplemental_groups). */
+export interface RunAsUser {
+  uid: number;
+  /** Unset: the user's primary group in the image (else 0). */
+  gid?: number;
+  /** Replace the supplementary groups (runAsUser's own are not added). */
+  supplementalGroups: number[];
+}
+
 export interface ContainerConfig {
   name: string;
   attempt: number;
@@ -70,6 +79,8 @@ export interface ContainerConfig {
   stdin: boolean;
   stdinOnce: boolean;
   resources: ContainerResources;
+  /** The workload's and every exec's identity; unset: the runtime's own. */
+  runAs?: RunAsUser;
   labels: KeyValueMap;
   annotations: KeyValueMap;
 }
@@ -162,4 +173,7 @@ export interface Runtime {
   portForward(sandboxId: string, port: number): Promise<Duplex>;
 
   containerStats(containerId: string): Promise<ContainerStats | undefined>;
+
+  /** The user an image's containers run as without runAsUser (CRI's ImageStatus uid), if known. */
+  imageUid?(image: string): number | undefined;
 }

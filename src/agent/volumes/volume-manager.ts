@@ -18,6 +18,7 @@ import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
 import { type Payload, writePayload } from './atomic-writer.ts';
 import { ConfigObjects } from './config-objects.ts';
+import { applyFsGroup } from './fs-group.ts';
 import { checkHostPath } from './host-path.ts';
 import { downwardAPIPayload, objectPayload, type PayloadContext, projectedPayload } from './payloads.ts';
 import { resolveClaim } from './persistent-volume.ts';
@@ -37,6 +38,8 @@ export interface NodeVolumeManagerOptions {
   objects?: ConfigObjects;
   /** Mount tmpfs for `medium: Memory` emptyDirs (default: when running as root). */
   tmpfs?: boolean;
+  /** Give volumes to the pod's fsGroup (default: when running as root, which can chown). */
+  fsGroup?: boolean;
 }
 
 /** The kind of a volume source, in the pod spec's field names. */
@@ -66,6 +69,9 @@ const PLUGIN_DIRS: Record<string, string> = {
 /** Volume kinds whose files come from API objects or the pod, and are rewritten on refresh. */
 const PROJECTED_KINDS = new Set(['configMap', 'secret', 'downwardAPI', 'projected']);
 
+/** Volume kinds the pod's fsGroup applies to (hostPath, the node's own files, is left alone). */
+const FS_GROUP_KINDS = new Set([...PROJECTED_KINDS, 'emptyDir', 'persistentVolumeClaim']);
+
 function sourceKind(volume: Json): string {
   return SOURCE_KINDS.find((k) => volume[k] != null) ?? Object.keys(volume).find((k) => k !== 'name') ?? 'unknown';
 }
@@ -78,6 +84,7 @@ export class NodeVolumeManager implements VolumeManager {
   private readonly logger: Logger;
   private readonly objects: ConfigObjects;
   private readonly tmpfsAllowed: boolean;
+  private readonly fsGroupAllowed: boolean;
   private readonly nodeName?: string;
   /** Pod uid → volume name → host path, for volumes set up successfully. */
   private readonly ready = new Map<string, Map<string, string>>();
@@ -93,6 +100,7 @@ export class NodeVolumeManager implements VolumeManager {
     this.logger = (opts.logger ?? pino({ level: 'silent' })).child({ subsystem: 'volumes' });
     this.objects = opts.objects ?? new ConfigObjects(opts.client);
     this.tmpfsAllowed = opts.tmpfs ?? process.getuid?.() === 0;
+    this.fsGroupAllowed = opts.fsGroup ?? process.getuid?.() === 0;
   }
 
   /** `<dataDir>/pods/<uid>`: everything this manager creates for the pod. */
@@ -135,7 +143,9 @@ export class NodeVolumeManager implements VolumeManager {
     for (const volume of listOf(pod.spec?.volumes)) {
       if (ready.has(volume.name)) continue;
       try {
-        ready.set(volume.name, await this.setUpVolume(pod, volume));
+        const dir = await this.setUpVolume(pod, volume);
+        await this.giveToFsGroup(pod, volume, dir);
+        ready.set(volume.name, dir);
       } catch (err) {
         const error = err instanceof VolumeError ? err : new VolumeError(volume.name, err instanceof Error ? err.message : String(err));
         this.logger.debug({ pod: podKey(pod), volume: volume.name, err: error.message }, 'volume setup failed');
@@ -189,6 +199,17 @@ export class NodeVolumeManager implements VolumeManager {
     await chmod(dir, 0o777); // emptyDirs are world-writable, as in Kubernetes
   }
 
+  private async giveToFsGroup(pod: KubeObject, volume: Json, dir: string): Promise<void> {
+    const sc: Json = pod.spec?.securityContext ?? {};
+    const kind = sourceKind(volume);
+    if (typeof sc.fsGroup !== 'number' || !this.fsGroupAllowed || !FS_GROUP_KINDS.has(kind)) return;
+    await applyFsGroup(dir, {
+      fsGroup: sc.fsGroup,
+      readOnly: PROJECTED_KINDS.has(kind),
+      onRootMismatchOnly: sc.fsGroupChangePolicy === 'OnRootMismatch',
+    });
+  }
+
   private warnNoTmpfs(why: string): void {
     if (this.warnedNoTmpfs) return;
     this.warnedNoTmpfs = true;
@@ -220,6 +241,7 @@ export class NodeVolumeManager implements VolumeManager {
       try {
         // A failed read keeps the current files, as the kubelet does.
         if (await writePayload(dir, await this.payloadOf(pod, kind, volume[kind]))) {
+          await this.giveToFsGroup(pod, volume, dir);
           this.logger.debug({ pod: podKey(pod), volume: volume.name }, 'volume contents updated');
         }
       } catch (err) {

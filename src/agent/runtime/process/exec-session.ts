@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { ExecOptions, ExecResult, StreamSession } from '../runtime.ts';
+import { type ShimUser, shimUserArg } from './shim.ts';
 import { spawner } from './spawner.ts';
 
 export interface ExecContext {
@@ -16,6 +17,8 @@ export interface ExecContext {
   mountNamespacePid?: number;
   /** The pod's network namespace, in isolated network mode. */
   netnsPath?: string;
+  /** The container's user: an exec runs as the container does. */
+  user?: ShimUser;
   env: Record<string, string>;
 }
 
@@ -30,6 +33,7 @@ export function execShimArgs(ctx: ExecContext, argv: string[], tty: boolean): st
   for (const c of ctx.cgroups) args.push('--cgroup', c);
   if (ctx.mountNamespacePid) args.push('--mountns-pid', String(ctx.mountNamespacePid));
   if (ctx.netnsPath) args.push('--netns', ctx.netnsPath);
+  if (ctx.user) args.push('--user', shimUserArg(ctx.user));
   args.push('--', ...argv);
   return args;
 }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PodNetwork } from '../../network/pod-network.ts';
 import type { ContainerConfig, Mount } from '../runtime.ts';
 import { CgroupManager } from './cgroups.ts';
+import { passwdEntry } from './passwd.ts';
 import { isLiveProcess, isSameProcess, readProcStat } from './proc.ts';
 import { ProcessRuntime } from './process-runtime.ts';
 import { ensureShimBuilt } from './shim.ts';
@@ -443,6 +444,26 @@ describe('exec and attach', () => {
       const cg = await runtime.execSync(c.id, ['cat', '/proc/self/cgroup'], 5000);
       assert.match(cg.stdout, new RegExp(`${cgroupRoot}/pod${c.sandboxId}/${c.id}`));
     }
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test('runAs: the workload and every exec run as the given user, groups and supplementary groups', async (t) => {
+    if (!runtime.features.switchUsers) return t.skip('switching users needs root');
+    const runAs = { uid: 1000, gid: 3000, supplementalGroups: [2000, 4000] };
+    const c = await run(['sh', '-c', 'echo "$(id -u) $(id -g) $(id -G)"; exec sleep 1000'], { runAs });
+    await until('the id line', () => logContents(c.logPath).length > 0);
+    assert.match(logContents(c.logPath)[0], / 1000 3000 3000 2000 4000$/);
+    const exec = await runtime.execSync(c.id, ['sh', '-c', 'echo "$(id -u) $(id -g) $(id -G)"'], 5000);
+    assert.equal(exec.stdout, '1000 3000 3000 2000 4000\n');
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
+  test("runAs without a group: the user's primary group and home from /etc/passwd", async (t) => {
+    if (!runtime.features.switchUsers) return t.skip('switching users needs root');
+    const c = await run(['sh', '-c', 'echo "$(id -u) $(id -g) $HOME"; exec sleep 1000'], { runAs: { uid: 1000, supplementalGroups: [] } });
+    await until('the id line', () => logContents(c.logPath).length > 0);
+    const entry = passwdEntry(1000);
+    assert.match(logContents(c.logPath)[0], new RegExp(` 1000 ${entry?.gid ?? 0} ${entry?.home ?? '/'}$`));
     await runtime.removePodSandbox(c.sandboxId);
   });
 

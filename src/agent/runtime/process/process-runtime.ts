@@ -24,7 +24,8 @@
 //   cgroup. Without cgroups (not root, read-only cgroupfs) containers run unlimited,
 //   `features.cgroups` is false with a reason for the agent to report once, stop signals the
 //   process group only, and stats come from /proc.
-// - Environment: PATH and HOME of the agent, HOSTNAME, POD_IP, TERM=xterm with a tty, then
+// - Environment: PATH and HOME of the agent (HOME of the runAsUser in /etc/passwd, else /,
+//   for a container that runs as another user), HOSTNAME, POD_IP, TERM=xterm with a tty, then
 //   the container's env. The working directory defaults to "/". In a pod with a network
 //   namespace of its own, each container also gets a UTS namespace named after the pod.
 // - Image: recorded only; imageRef is process://<resolved argv[0]>.
@@ -55,6 +56,7 @@ import { startAttachSession } from './attach-session.ts';
 import { CgroupManager, type CgroupMode } from './cgroups.ts';
 import { type ExecContext, execSync, startExecSession } from './exec-session.ts';
 import { createMountLinks, removeMountLinks } from './mount-links.ts';
+import { passwdEntry } from './passwd.ts';
 import { PodIpAllocator } from './pod-ip.ts';
 import {
   bootId,
@@ -73,6 +75,7 @@ import {
   readShimPid,
   type ShimContainerInfo,
   type ShimExitInfo,
+  type ShimUser,
   startShim,
 } from './shim.ts';
 import { type ContainerRecord, type SandboxRecord, StateStore } from './state-store.ts';
@@ -109,6 +112,8 @@ export interface ProcessRuntimeOptions {
   podCidr?: string;
   /** Bind-mount volumes in a private mount namespace (default: when running as root). */
   mountNamespaces?: boolean;
+  /** Run workloads as their runAsUser/runAsGroup (default: when running as root, which can switch). */
+  switchUsers?: boolean;
   logger?: RuntimeLogger;
   /** How often running containers are checked for exits the file watch missed (ms). */
   exitPollMs?: number;
@@ -121,6 +126,8 @@ export interface ProcessRuntimeFeatures {
   /** Why resource limits are not enforced, when `cgroups` is false. */
   cgroupsReason?: string;
   mountNamespaces: boolean;
+  /** Whether containers run as their runAsUser/runAsGroup; otherwise as the runtime's own user. */
+  switchUsers: boolean;
 }
 
 const silentLogger: RuntimeLogger = { info() {}, warn() {} };
@@ -145,6 +152,7 @@ export class ProcessRuntime implements Runtime {
   private readonly exitPoller: NodeJS.Timeout;
   /** After close() this instance records nothing more: the next instance takes over. */
   private closed = false;
+  private warnedUsers = false;
 
   constructor(options: ProcessRuntimeOptions) {
     this.store = new StateStore(options.rootDir);
@@ -159,6 +167,7 @@ export class ProcessRuntime implements Runtime {
       cgroupMode: cgroups?.mode ?? 'none',
       cgroupsReason: cgroups ? cgroups.reason : 'cgroups are disabled',
       mountNamespaces: options.mountNamespaces ?? process.getuid?.() === 0,
+      switchUsers: options.switchUsers ?? process.getuid?.() === 0,
     };
     if (!this.features.cgroups) {
       this.logger.warn({ reason: this.features.cgroupsReason }, 'running containers without resource limits (no usable cgroups)');
@@ -272,7 +281,12 @@ export class ProcessRuntime implements Runtime {
     if (config.argv.length === 0) {
       throw new Error('the process runtime needs an explicit command: set "command" (and "args") in the container spec');
     }
-    const env = containerEnv(config, sandbox);
+    const user = this.features.switchUsers && config.runAs ? passwdEntry(config.runAs.uid) : undefined;
+    if (user && config.runAs) {
+      // As containerd does from an image: the user's primary group and home, from /etc/passwd.
+      config = { ...config, runAs: { ...config.runAs, gid: config.runAs.gid ?? user.gid } };
+    }
+    const env = containerEnv(config, sandbox, config.runAs && this.features.switchUsers ? (user?.home ?? '/') : undefined);
     const id = randomBytes(32).toString('hex');
     const record: ContainerRecord = {
       id,
@@ -323,6 +337,7 @@ export class ProcessRuntime implements Runtime {
       mounts: shimMounts,
       netnsPath: this.sandboxes.get(c.sandboxId)?.netnsPath,
       hostname: this.ownHostname(c),
+      user: this.userOf(c),
       tty: c.config.tty,
       stdin: c.config.stdin,
       stdinOnce: c.config.stdinOnce,
@@ -625,6 +640,23 @@ export class ProcessRuntime implements Runtime {
     return sandbox.config.hostname || undefined;
   }
 
+  /** There are no images: a container without runAsUser runs as this process's user. */
+  imageUid(): number | undefined {
+    return process.getuid?.();
+  }
+
+  /** The container's runAsUser/runAsGroup, when this runtime can switch users (as root). */
+  private userOf(c: ContainerRecord): ShimUser | undefined {
+    const runAs = c.config.runAs;
+    if (!runAs) return undefined;
+    if (this.features.switchUsers) return { ...runAs, gid: runAs.gid ?? 0 };
+    if (!this.warnedUsers) {
+      this.warnedUsers = true;
+      this.logger.warn({ container: c.config.name }, 'runAsUser/runAsGroup are not applied: the runtime does not run as root');
+    }
+    return undefined;
+  }
+
   private execContext(c: ContainerRecord): ExecContext {
     return {
       shimPath: this.shimPath,
@@ -632,6 +664,7 @@ export class ProcessRuntime implements Runtime {
       cgroups: c.cgroup && this.cgroups ? this.cgroups.dirs(c.cgroup) : [],
       mountNamespacePid: c.mountNamespace ? c.pid : undefined,
       netnsPath: this.sandboxes.get(c.sandboxId)?.netnsPath,
+      user: this.userOf(c),
       env: c.env,
     };
   }
@@ -726,9 +759,10 @@ function containerStatus(c: ContainerRecord): ContainerStatus {
   };
 }
 
-function containerEnv(config: ContainerConfig, sandbox: SandboxRecord): Record<string, string> {
+/** `home`: the HOME of a container that runs as another user than the agent. */
+function containerEnv(config: ContainerConfig, sandbox: SandboxRecord, home?: string): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH || DEFAULT_PATH };
-  if (process.env.HOME) env.HOME = process.env.HOME;
+  if (home ?? process.env.HOME) env.HOME = home ?? (process.env.HOME as string);
   env.HOSTNAME = sandbox.config.hostname;
   env.POD_IP = sandbox.ip;
   if (config.tty) env.TERM = 'xterm';

@@ -79,6 +79,8 @@ export interface RunShimOptions {
   netnsPath?: string;
   /** The pod's hostname, in a UTS namespace of the workload's own (with a mount namespace). */
   hostname?: string;
+  /** Who the workload runs as (the shim itself stays root, to write the log). */
+  user?: ShimUser;
   tty: boolean;
   stdin: boolean;
   stdinOnce: boolean;
@@ -93,10 +95,24 @@ export function runShimArgs(o: RunShimOptions): string[] {
   for (const m of o.mounts) args.push('--mount', `${m.hostPath}:${m.containerPath}:${m.readOnly ? 'ro' : 'rw'}`);
   if (o.netnsPath) args.push('--netns', o.netnsPath);
   if (o.hostname) args.push('--hostname', o.hostname);
+  if (o.user) args.push('--user', shimUserArg(o.user));
   if (o.tty) args.push('--tty');
   if (o.stdin) args.push(o.stdinOnce ? '--stdin-once' : '--stdin');
   args.push('--', ...o.argv);
   return args;
+}
+
+/** A container's user with its group resolved. */
+export interface ShimUser {
+  uid: number;
+  gid: number;
+  supplementalGroups: number[];
+}
+
+/** hale-shim's `--user UID:GID[:G,...]`. */
+export function shimUserArg(user: ShimUser): string {
+  const groups = user.supplementalGroups.length > 0 ? `:${user.supplementalGroups.join(',')}` : '';
+  return `${user.uid}:${user.gid}${groups}`;
 }
 
 export type ShimStartResult =
