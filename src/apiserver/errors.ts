@@ -107,7 +107,11 @@ export const expired = (message: string): StatusError => new StatusError(410, 'E
 export const gone = (message: string): StatusError => new StatusError(410, 'Gone', message);
 export const internalError = (message: string): StatusError =>
   new StatusError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
-export const resourceNotFound = (): StatusError => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+/**
+ * A path that names no resource (or subresource). The empty details are Kubernetes' too: kubectl
+ * tells it from a missing object by them (`kubectl debug` dereferences them).
+ */
+export const resourceNotFound = (): StatusError => new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 export const tooManyRequests = (retryAfterSeconds: number): StatusError =>
   new StatusError(
     429,

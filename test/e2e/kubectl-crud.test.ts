@@ -217,6 +217,14 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       assert.equal(can.stdout.trim(), 'yes');
     });
 
+    test('debug: ephemeral containers are not served, and kubectl says so (it crashed on the 404 before)', async () => {
+      await k(['run', 'debug-target', '--image=busybox', '--', 'sleep', '3600']);
+      const r = await k(['debug', 'debug-target', '--image=busybox', '--', 'true'], { expectFail: true });
+      assert.match(r.stderr, /ephemeral containers are disabled for this cluster/);
+      assert.doesNotMatch(r.stderr, /panic/);
+      await k(['delete', 'pod', 'debug-target', '--wait=false']);
+    });
+
     test('delete with cascade options', async () => {
       await k(['create', 'configmap', 'gone']);
       const r = await k(['delete', 'cm', 'gone']);
