@@ -18,6 +18,7 @@ import { containerEnvResolver } from './env/container-env.ts';
 import { expandArgs } from './env/expansion.ts';
 import { createHookRunner } from './lifecycle/hooks.ts';
 import { backgroundClient, DEFAULT_BACKGROUND_LANE, foregroundClient, RequestGate } from './limited-client.ts';
+import { ResourceUsageSampler } from './metrics/resource-usage.ts';
 import type { NetworkModeSetting } from './network/network-mode.ts';
 import { createNodePodNetwork } from './network/node-pod-network.ts';
 import { startNodeAgent } from './node/node-agent.ts';
@@ -118,6 +119,8 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
   });
   const sandboxIds = async () => new Set((await runtime.listPodSandboxes()).map((s) => s.id));
   await podNetwork.cleanUpLeftovers(await sandboxIds());
+  const usage = new ResourceUsageSampler({ runtime });
+  usage.start();
   const server = await startAgentServer({
     runtime,
     token: opts.agentToken,
@@ -125,6 +128,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     bind: opts.bind,
     dataDir,
     logger,
+    resourceUsage: () => usage.latest(),
   });
   // Pod work (events, status writes, config objects) shares a bounded set of connections;
   // the node's lease and status keep the unbounded client so that a burst never delays them.
@@ -191,6 +195,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
       prober.stop();
       await node.stop();
       await server.stop();
+      await usage.stop();
       runtime.close();
       await podNetwork.stop(await sandboxIds());
     },

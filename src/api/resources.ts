@@ -9,6 +9,7 @@ import { coordinationResources } from './kinds/coordination/index.ts';
 import { coreResources } from './kinds/core/index.ts';
 import { discoveryResources } from './kinds/discovery/index.ts';
 import { eventsResources } from './kinds/events/index.ts';
+import { metricsResources } from './kinds/metrics/index.ts';
 import { policyResources } from './kinds/policy/index.ts';
 import { storageResources } from './kinds/storage/index.ts';
 import type { ResourceType } from './resource-type.ts';
@@ -24,4 +25,5 @@ export const builtinResources: ResourceType[] = [
   ...storageResources,
   ...coordinationResources,
   ...discoveryResources,
+  ...metricsResources,
 ];

@@ -58,7 +58,7 @@ export class ApiRegistry {
     for (const rs of this.byPath.values()) {
       const { group, resource } = rs.rt.storage ?? { group: rs.rt.group, resource: rs.rt.plural };
       const key = `${group}/${resource}`;
-      if (seen.has(key) || (rs.rt.verbs && !rs.rt.verbs.includes('list'))) continue;
+      if (seen.has(key) || rs.rt.virtual || (rs.rt.verbs && !rs.rt.verbs.includes('list'))) continue;
       seen.add(key);
       out.push(rs);
     }

@@ -44,6 +44,18 @@ import {
 /** The kubelet's default port, used when a Node does not say where its agent listens. */
 const DEFAULT_AGENT_PORT = 10250;
 
+/** Where a node's agent listens (its first internal, external or host address), if the Node says. */
+export function nodeAgentEndpoint(node: KubeObject, agentToken: string): AgentEndpoint | undefined {
+  const addresses: Json[] = node.status?.addresses ?? [];
+  const address =
+    addresses.find((a) => a.type === 'InternalIP')?.address ??
+    addresses.find((a) => a.type === 'ExternalIP')?.address ??
+    addresses.find((a) => a.type === 'Hostname')?.address;
+  if (!address) return undefined;
+  const port = Number(node.status?.daemonEndpoints?.kubeletEndpoint?.Port) || DEFAULT_AGENT_PORT;
+  return { host: address, port, token: agentToken };
+}
+
 export interface PodProxyOptions {
   registry: ApiRegistry;
   /** The same authenticator as for ordinary requests (upgrades bypass the request handler). */
@@ -196,14 +208,9 @@ export class PodProxy {
         throw badRequest(`node "${nodeName}" of pod ${pod.metadata?.name} does not exist`);
       throw err;
     }
-    const addresses: Json[] = node.status?.addresses ?? [];
-    const address =
-      addresses.find((a) => a.type === 'InternalIP')?.address ??
-      addresses.find((a) => a.type === 'ExternalIP')?.address ??
-      addresses.find((a) => a.type === 'Hostname')?.address;
-    if (!address) throw badRequest(`node "${nodeName}" has no address to reach its agent`);
-    const port = Number(node.status?.daemonEndpoints?.kubeletEndpoint?.Port) || DEFAULT_AGENT_PORT;
-    return { host: address, port, token: this.options.agentToken };
+    const endpoint = nodeAgentEndpoint(node, this.options.agentToken);
+    if (!endpoint) throw badRequest(`node "${nodeName}" has no address to reach its agent`);
+    return endpoint;
   }
 
   target(kind: AgentRequestTarget['kind'], pod: KubeObject, container?: string): AgentRequestTarget {

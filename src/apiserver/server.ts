@@ -6,6 +6,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { METRICS_GROUP } from '../api/kinds/metrics/index.ts';
 import type { ResourceType } from '../api/resource-type.ts';
 import type { Store } from '../storage/store.ts';
 import { ApiRegistry } from './api-registry.ts';
@@ -21,6 +22,7 @@ import { SchemaPatcher } from './patcher.ts';
 import { handlePodUpgrade, PodProxy, podStreamingSubresources } from './pod-proxy.ts';
 import { parseRequestInfo } from './request-info.ts';
 import { ResourceHandler } from './resource-handler.ts';
+import { ResourceMetrics } from './resource-metrics.ts';
 import { selfSubjectAccessReview } from './self-subject-access-review.ts';
 import { closeHttpServer, listenOnUnixSocket, type UnixSocketListener } from './unix-socket-listener.ts';
 
@@ -56,6 +58,7 @@ export class ApiServer {
   private readonly server: Server;
   private ready = false;
   private podProxy?: PodProxy;
+  private readonly resourceMetrics: ResourceMetrics;
   private unixSocket?: UnixSocketListener;
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -76,6 +79,8 @@ export class ApiServer {
       this.podProxy = proxy;
       builtinSubresources.push(...podStreamingSubresources);
     }
+    // Without an agent token no agent can join: the metrics lists stay empty.
+    this.resourceMetrics = new ResourceMetrics({ registry: this.registry, agentToken: opts.agentToken ?? '', logger: opts.logger });
     this.discovery = new DiscoveryHandler(this.registry, [...builtinSubresources, ...(opts.extraSubresources ?? [])]);
     this.openapi = new OpenApiHandler(this.registry);
     this.server = this.withApiHandlers(opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }) : createHttpServer());
@@ -132,6 +137,8 @@ export class ApiServer {
         resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
         if (info.group === 'authorization.k8s.io' && info.resource === 'selfsubjectaccessreviews' && info.verb === 'create') {
           await selfSubjectAccessReview(req, res, user);
+        } else if (info.group === METRICS_GROUP) {
+          await this.resourceMetrics.handle(res, info, url.searchParams);
         } else {
           await this.resources.handle({ req, res, info, query: url.searchParams, user: user?.name ?? 'system:anonymous' });
         }

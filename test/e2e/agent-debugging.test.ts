@@ -1,7 +1,7 @@
 // Debugging a pod end to end with the real kubectl 1.27 (SPDY) and 1.33 (WebSockets) against a
 // real `hale server` running its embedded agent with the process runtime: logs (--tail,
 // --timestamps, --previous after a restart), exec with exit codes and stdin, port-forward to
-// the app, and cp of a file out of the pod.
+// the app, cp of a file out of the pod, and top.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -183,6 +183,44 @@ describe('debugging pods with kubectl and the process runtime', () => {
     }
     const components = new Set(lines.map((l) => JSON.parse(l).component));
     for (const c of ['controller-manager', 'agent']) assert.ok(components.has(c), `no ${c} line`);
+  });
+
+  test('top shows the CPU and memory of the node and of a busy pod (metrics.k8s.io)', async () => {
+    await k('1.33', ['apply', '-f', '-'], {
+      stdin: `apiVersion: v1
+kind: Pod
+metadata: {name: busy}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: spin
+    image: busybox
+    command: [sh, -c, 'while true; do :; done # ${marker}']
+    resources: {limits: {cpu: 200m, memory: 64Mi}}
+`,
+    });
+    // A container shows up once the agent has read it twice (10 s apart).
+    for (const version of ['1.27', '1.33'] as const) {
+      const pods = await eventually(
+        async () => {
+          const r = await hale.kubectl(version, ['top', 'pod', 'busy', '--containers']);
+          return r.code === 0 && r.stdout;
+        },
+        60_000,
+        1000,
+      );
+      const [, cpu] = /^busy\s+spin\s+(\d+)m\s+\d+Mi\s*$/m.exec(pods) ?? [];
+      assert.ok(cpu, pods);
+      // Its CFS quota caps it at 200m; a spinning shell uses most of that.
+      assert.ok(Number(cpu) > 50 && Number(cpu) <= 260, pods);
+      const node = (await k(version, ['top', 'node'])).stdout;
+      // kubectl 1.27 heads the percentages CPU% and MEMORY%, 1.33 CPU(%) and MEMORY(%).
+      assert.match(node, /^NAME\s+CPU\(cores\)\s+CPU\(?%\)?\s+MEMORY\(bytes\)\s+MEMORY\(?%\)?/);
+      assert.match(node, /^\S+\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\s*$/m);
+    }
+    const missing = await k('1.33', ['top', 'pod', 'no-such-pod'], { expectFail: true });
+    assert.match(missing.stderr, /podmetrics.metrics.k8s.io "default\/no-such-pod" not found/);
+    await k('1.33', ['delete', 'pod', 'busy', '--grace-period=1']);
   });
 
   test('logs --previous shows the run before a crash', async () => {

@@ -11,6 +11,9 @@
 
 export const PORT_FORWARD_AGENT_PROTOCOL = 'portforward.hale.dev';
 
+/** The node's and its pods' CPU and memory use (a ResourceUsageReport, JSON). */
+export const STATS_RESOURCE_PATH = '/stats/resource';
+
 export type AgentRequestKind = 'containerLogs' | 'exec' | 'attach' | 'portForward';
 
 export interface AgentRequestTarget {

@@ -1,5 +1,5 @@
 // The agent's own HTTPS server (the kubelet's port 10250 in Kubernetes): container logs,
-// exec, attach and port-forward for the API server, which is its only intended client.
+// exec, attach, port-forward and resource usage for the API server, its only intended client.
 // It authenticates every request by the agent join token. Its certificate is self-signed
 // (see serving-cert.ts), so the API server does not verify it.
 import { timingSafeEqual } from 'node:crypto';
@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Logger, pino } from 'pino';
 import { rejectUpgrade } from '../../apiserver/streaming/upgrade.ts';
+import type { ResourceUsageReport } from '../metrics/resource-usage.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { parseAgentPath } from './agent-protocol.ts';
+import { parseAgentPath, STATS_RESOURCE_PATH } from './agent-protocol.ts';
 import { serveContainerLogs } from './container-logs-handler.ts';
 import { serveExecOrAttach } from './exec-handler.ts';
 import { type FindContainer, type FindSandbox, runtimeContainerFinder } from './find-container.ts';
@@ -35,6 +36,8 @@ export interface AgentServerOptions {
   findSandbox?: FindSandbox;
   /** Use this certificate instead of the one in dataDir. */
   tls?: ServingCert;
+  /** CPU and memory use of the node and its pods, served at GET /stats/resource. */
+  resourceUsage?: () => ResourceUsageReport;
 }
 
 export interface AgentServer {
@@ -66,6 +69,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         return;
       }
       if (!authorized(req)) throw unauthorized();
+      if (url.pathname === STATS_RESOURCE_PATH && req.method === 'GET' && opts.resourceUsage) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(opts.resourceUsage()));
+        return;
+      }
       const target = parseAgentPath(url.pathname);
       if (target?.kind === 'containerLogs' && req.method === 'GET') {
         await serveContainerLogs(req, res, target, url.searchParams, deps);

@@ -11,3 +11,4 @@ import './discovery-v1.ts';
 import './storage-v1.ts';
 import './events-v1.ts';
 import './authorization-v1.ts';
+import './metrics-v1beta1.ts';

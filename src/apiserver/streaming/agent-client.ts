@@ -51,6 +51,34 @@ export async function agentErrorFrom(res: IncomingMessage): Promise<StatusError>
   return new StatusError(code, code === 400 ? 'BadRequest' : 'InternalError', text.trim() || `the node agent answered ${code}`);
 }
 
+/** GET `path` of the agent as JSON, within `timeoutMs`. */
+export function fetchAgentJson(endpoint: AgentEndpoint, path: string, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${baseUrl('https', endpoint)}${path}`, {
+      method: 'GET',
+      headers: { Authorization: `Bearer ${endpoint.token}` },
+      rejectUnauthorized: false,
+      timeout: timeoutMs,
+    });
+    req.once('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.once('error', (err) => reject(dialError(err)));
+    req.once('response', (res) => {
+      if (res.statusCode !== 200) {
+        agentErrorFrom(res).then(reject, reject);
+        return;
+      }
+      readAll(res).then((text) => {
+        try {
+          resolve(JSON.parse(text));
+        } catch (err) {
+          reject(err);
+        }
+      }, reject);
+    });
+    req.end();
+  });
+}
+
 /** GET /containerLogs/…: resolves with the 200 response, or rejects with the agent's error. */
 export function openAgentLogs(endpoint: AgentEndpoint, target: AgentRequestTarget, query: URLSearchParams): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
