@@ -1,28 +1,11 @@
 // The `hale` command.
-import { Command, InvalidArgumentError } from 'commander';
-import { NETWORK_MODES, type NetworkModeSetting } from '../agent/network/network-mode.ts';
+import { Command } from 'commander';
 import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
 import { DEFAULT_DNS_LISTEN } from '../dns/start-cluster-dns.ts';
-import { PROXY_MODES, type ProxyMode } from '../proxy/proxy-mode.ts';
 import { startServer } from '../server/start-server.ts';
 import { runAgentCommand } from './agent-command.ts';
 import { addAgentFailoverFlags, addServerFailoverFlags, agentFailoverOptions, serverFailoverOptions } from './failover-flags.ts';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
-  return n;
-}
-
-function proxyMode(value: string): ProxyMode {
-  if (!(PROXY_MODES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${PROXY_MODES.join(', ')}`);
-  return value as ProxyMode;
-}
-
-function networkMode(value: string): NetworkModeSetting {
-  if (!(NETWORK_MODES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${NETWORK_MODES.join(', ')}`);
-  return value as NetworkModeSetting;
-}
+import { clusterCidr, ipv4Address, logLevel, networkMode, port, proxyMode } from './flag-values.ts';
 
 const program = new Command('hale').description('A Kubernetes-compatible orchestrator for failover and self-healing').showHelpAfterError();
 
@@ -43,11 +26,15 @@ program
     'host network mode: loopback range for pod IPs, inside 127.0.0.0/8 (default: a /24 derived from the data dir)',
   )
   .option('--network-mode <mode>', 'pod network: auto (isolated when root on Linux and `ip` works), isolated, host', networkMode, 'auto')
-  .option('--cluster-cidr <cidr>', 'pod addresses in isolated mode; each node gets a /24 of it', '10.42.0.0/16')
+  .option('--cluster-cidr <cidr>', 'pod addresses in isolated mode; each node gets a /24 of it', clusterCidr, '10.42.0.0/16')
   .option('--service-cidr <cidr>', 'range Service ClusterIPs are allocated from', '10.43.0.0/16')
   .option('--service-node-port-range <range>', 'range NodePort and LoadBalancer Services get node ports from', '30000-32767')
   .option('--proxy-mode <mode>', 'service proxy: auto (= userspace, see docs/services.md), userspace, nftables', proxyMode, 'auto')
-  .option('--cluster-dns <ip>', 'ClusterIP of the cluster DNS Service kube-system/kube-dns (default: the 10th address of --service-cidr)')
+  .option(
+    '--cluster-dns <ip>',
+    'ClusterIP of the cluster DNS Service kube-system/kube-dns (default: the 10th address of --service-cidr)',
+    ipv4Address,
+  )
   .option('--cluster-domain <domain>', 'the domain the cluster DNS serves (Services: NAME.NAMESPACE.svc.DOMAIN)', DEFAULT_CLUSTER_DOMAIN)
   .option(
     '--cluster-dns-listen <ip:port>',
@@ -55,7 +42,7 @@ program
     DEFAULT_DNS_LISTEN,
   )
   .option('--disable-cluster-dns', 'do not run the cluster DNS server')
-  .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
+  .option('--log-level <level>', 'log level: debug, info, warn, error', logLevel, 'info')
   .action(async (opts) => {
     const server = await startServer({
       serviceCidr: opts.serviceCidr,
@@ -99,7 +86,11 @@ program
   .option('--data-dir <dir>', 'where runtime state and container logs live', `${process.env.HOME ?? '.'}/.hale-agent`)
   .option('--agent-port <n>', 'port of the agent server the API server connects to (0 picks a free one)', port, 10250)
   .option('--proxy-mode <mode>', 'service proxy: auto (= userspace, see docs/services.md), userspace, nftables', proxyMode, 'auto')
-  .option('--cluster-dns <ip>', "the cluster DNS Service's IP written into pods' resolv.conf (default: the 10th address of --service-cidr)")
+  .option(
+    '--cluster-dns <ip>',
+    "the cluster DNS Service's IP written into pods' resolv.conf (default: the 10th address of --service-cidr)",
+    ipv4Address,
+  )
   .option('--cluster-domain <domain>', "the cluster DNS domain, for pods' search path", DEFAULT_CLUSTER_DOMAIN)
   .option('--service-cidr <cidr>', "the cluster's Service ClusterIP range, routed to this host's loopback", '10.43.0.0/16')
   .option(
@@ -107,8 +98,8 @@ program
     'host network mode: loopback range for pod IPs, inside 127.0.0.0/8 (default: a /24 derived from the data dir)',
   )
   .option('--network-mode <mode>', 'pod network: auto (isolated when root on Linux and `ip` works), isolated, host', networkMode, 'auto')
-  .option('--cluster-cidr <cidr>', 'pod addresses in isolated mode; each node gets a /24 of it', '10.42.0.0/16')
-  .option('--log-level <level>', 'log level: debug, info, warn, error', 'info')
+  .option('--cluster-cidr <cidr>', 'pod addresses in isolated mode; each node gets a /24 of it', clusterCidr, '10.42.0.0/16')
+  .option('--log-level <level>', 'log level: debug, info, warn, error', logLevel, 'info')
   .action(async (opts) => {
     const stopAgent = await runAgentCommand({
       server: opts.server,

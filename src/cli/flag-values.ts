@@ -1,0 +1,45 @@
+// Parsers for the values of `hale server` and `hale agent` flags: a bad value stops the command
+// before anything starts, with commander's "option '--x <v>' argument 'y' is invalid. …".
+import { InvalidArgumentError } from 'commander';
+import { NETWORK_MODES, type NetworkModeSetting } from '../agent/network/network-mode.ts';
+import { parseIPv4 } from '../apiserver/service-allocation/ip-range.ts';
+import { PROXY_MODES, type ProxyMode } from '../proxy/proxy-mode.ts';
+
+export function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
+  return n;
+}
+
+export function proxyMode(value: string): ProxyMode {
+  if (!(PROXY_MODES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${PROXY_MODES.join(', ')}`);
+  return value as ProxyMode;
+}
+
+export function networkMode(value: string): NetworkModeSetting {
+  if (!(NETWORK_MODES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${NETWORK_MODES.join(', ')}`);
+  return value as NetworkModeSetting;
+}
+
+/** pino's levels. */
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function logLevel(value: string): string {
+  if (!LOG_LEVELS.includes(value)) throw new InvalidArgumentError(`must be one of ${LOG_LEVELS.join(', ')}`);
+  return value;
+}
+
+export function ipv4Address(value: string): string {
+  if (parseIPv4(value) === undefined) throw new InvalidArgumentError('must be an IPv4 address such as 10.43.0.10');
+  return value;
+}
+
+/** --cluster-cidr: every node gets a /24 of it, so /8 to /24. */
+export function clusterCidr(value: string): string {
+  const [ip, prefixText, ...rest] = value.split('/');
+  const prefix = Number(prefixText);
+  if (rest.length > 0 || parseIPv4(ip) === undefined || !/^\d+$/.test(prefixText ?? '') || prefix < 8 || prefix > 24) {
+    throw new InvalidArgumentError('must be an IPv4 CIDR from /8 to /24 such as 10.42.0.0/16 (each node gets a /24 of it)');
+  }
+  return value;
+}
