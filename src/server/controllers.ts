@@ -19,6 +19,7 @@ import { EndpointSliceController } from '../controllers/endpointslice/endpointsl
 import { EndpointSliceMirroringController } from '../controllers/endpointslice/endpointslice-mirroring-controller.ts';
 import type { Controller } from '../controllers/framework/controller.ts';
 import { GarbageCollector, type GarbageCollectorOptions } from '../controllers/garbage-collector.ts';
+import { HorizontalPodAutoscalerController } from '../controllers/hpa/hpa-controller.ts';
 import { JobController } from '../controllers/job/job-controller.ts';
 import { NamespaceController, type NamespaceControllerOptions } from '../controllers/namespace-controller.ts';
 import { NodeIpamController, type NodeIpamOptions } from '../controllers/nodeipam/node-ipam-controller.ts';
@@ -84,6 +85,7 @@ class ControllerSet {
       controller(new JobController(client, factory, child('job')), 2),
       controller(new CronJobController(client, factory, child('cronjob')), 1),
       controller(new DisruptionController(client, factory, child('disruption')), 1),
+      controller(new HorizontalPodAutoscalerController(client, factory, child('horizontal-pod-autoscaler')), 1),
       controller(new PodGarbageCollector(client, factory, child('pod-garbage-collector')), 1),
       controller(new NodeLifecycleController(client, factory, child('node-lifecycle'), opts.nodeLifecycle), 1),
       controller(new EndpointSliceController(client, factory, child('endpointslice')), 4),

@@ -112,7 +112,7 @@ async function dump(server: HaleServer): Promise<Dump> {
   return { text, items };
 }
 
-/** Drop what the server owns: identity, revision, timestamps, managed fields, status. */
+/** Drop what the server owns: identity, revision, timestamps, managed fields, status (and its v1 HPA annotations). */
 function userContent(obj: Obj): Obj {
   const copy = structuredClone(obj);
   delete copy.status;
@@ -120,6 +120,9 @@ function userContent(obj: Obj): Obj {
   for (const field of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields', 'selfLink']) delete meta[field];
   if (meta.annotations) {
     delete meta.annotations[LAST_APPLIED];
+    // An autoscaling/v1 HPA carries its v2 status (the HPA controller's) in these annotations.
+    delete meta.annotations['autoscaling.alpha.kubernetes.io/conditions'];
+    delete meta.annotations['autoscaling.alpha.kubernetes.io/current-metrics'];
     if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
   }
   // Node condition taints (not-ready, unreachable, …) belong to the node-lifecycle controller.

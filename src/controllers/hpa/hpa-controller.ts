@@ -1,0 +1,435 @@
+// The horizontal pod autoscaler controller (Kubernetes' pkg/controller/podautoscaler): every
+// 15 s per HPA it reads the target's scale, the CPU or memory use of the target's pods from
+// metrics.k8s.io (served by the API server, see src/apiserver/resource-metrics.ts), computes
+// the replicas each Resource metric asks for (replica-calculator.ts), takes the largest,
+// stabilizes and rate-limits it (scaling-behavior.ts), writes the scale and the HPA's status,
+// and records SuccessfulRescale. Only Resource metrics are served here.
+import type { Logger } from 'pino';
+import { cpuMillis, memoryBytes } from '../../api/quantity.ts';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { parseLabelSelector } from '../../api/selectors/label-selector.ts';
+import { isNotFound } from '../../client/api-error.ts';
+import { clone, type Informer } from '../../client/informer.ts';
+import type { InformerFactory } from '../../client/informer-factory.ts';
+import { type ResourceDescriptor, resourcePath } from '../../client/resource-path.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+import { Controller, type ReconcileResult } from '../framework/controller.ts';
+import { EventRecorder } from '../framework/event-recorder.ts';
+import { sameContent } from '../job/api-object.ts';
+import { type PodSample, ReplicaCalculationError, type ResourceTarget, resourceReplicas } from './replica-calculator.ts';
+import { ScalingHistory } from './scaling-behavior.ts';
+
+type Json = Record<string, any>;
+
+/** --horizontal-pod-autoscaler-sync-period. */
+export const HPA_SYNC_PERIOD_MS = 15_000;
+
+const scalable: Record<string, ResourceDescriptor> = {
+  'v1/ReplicationController': resources.replicationControllers,
+  'apps/v1/ReplicaSet': resources.replicaSets,
+  'apps/v1/Deployment': resources.deployments,
+  'apps/v1/StatefulSet': resources.statefulSets,
+};
+
+export interface HpaControllerOptions {
+  now?: () => number;
+  syncPeriodMs?: number;
+}
+
+/** A pod of the target with its requests and readings of every resource. */
+type TargetPod = Omit<PodSample, 'request' | 'usage'> & {
+  requests: Record<string, number | undefined>;
+  usages: Record<string, PodSample['usage']>;
+};
+
+class MetricError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+const CONDITION_ORDER = ['AbleToScale', 'ScalingActive', 'ScalingLimited'];
+
+/** Sets a condition, keeping its transition time when its status did not change (Kubernetes' order). */
+function setCondition(conditions: Json[], type: string, status: 'True' | 'False', reason: string, message: string, now: number): Json[] {
+  const old = conditions.find((c) => c.type === type);
+  const lastTransitionTime = old && old.status === status ? old.lastTransitionTime : rfc3339(now);
+  const next = [...conditions.filter((c) => c.type !== type), { type, status, lastTransitionTime, reason, message }];
+  return next.sort((a, b) => CONDITION_ORDER.indexOf(a.type) - CONDITION_ORDER.indexOf(b.type));
+}
+
+/** "cpu resource utilization (percentage of request)", as Kubernetes names a metric in messages. */
+function metricName(metric: Json): string {
+  const name = metric.resource?.name;
+  return metric.resource?.target?.type === 'Utilization' ? `${name} resource utilization (percentage of request)` : `${name} resource`;
+}
+
+function podRequest(pod: KubeObject, resource: string): number | undefined {
+  let total = 0;
+  for (const c of pod.spec?.containers ?? []) {
+    const request = c.resources?.requests?.[resource];
+    if (request === undefined || request === null) return undefined;
+    total += resource === 'cpu' ? cpuMillis(request) : memoryBytes(request);
+  }
+  return total;
+}
+
+function durationMs(window: string | undefined): number {
+  const m = /^(\d+(?:\.\d+)?)s$/.exec(window ?? '');
+  return m ? Number(m[1]) * 1000 : 0;
+}
+
+export class HorizontalPodAutoscalerController extends Controller {
+  private readonly hpas: Informer<KubeObject>;
+  private readonly pods: Informer<KubeObject>;
+  private readonly recorder: EventRecorder;
+  private readonly histories = new Map<string, ScalingHistory>();
+  private readonly now: () => number;
+  private readonly syncPeriodMs: number;
+
+  constructor(
+    private readonly client: RestClient,
+    informers: InformerFactory,
+    logger: Logger,
+    opts: HpaControllerOptions = {},
+  ) {
+    super('horizontal-pod-autoscaler', logger);
+    this.now = opts.now ?? Date.now;
+    this.syncPeriodMs = opts.syncPeriodMs ?? HPA_SYNC_PERIOD_MS;
+    this.recorder = new EventRecorder(client, 'horizontal-pod-autoscaler', logger);
+    this.hpas = informers.informerFor<KubeObject>(resources.horizontalPodAutoscalers);
+    this.pods = informers.informerFor<KubeObject>(resources.pods);
+    this.hpas.addEventHandler({
+      onAdd: (hpa) => this.enqueue(keyOf(hpa)),
+      onUpdate: (old, hpa) => {
+        // Its own status writes need no new sync; spec changes do.
+        if (old.metadata?.generation !== hpa.metadata?.generation) this.enqueue(keyOf(hpa));
+      },
+      onDelete: (hpa) => this.histories.delete(keyOf(hpa)),
+    });
+  }
+
+  hasSynced(): boolean {
+    return this.hpas.hasSynced() && this.pods.hasSynced();
+  }
+
+  protected async reconcile(key: string): Promise<ReconcileResult | undefined> {
+    if (!this.hasSynced()) return { requeueAfterMs: 100 };
+    const cached = this.hpas.getByKey(key);
+    if (!cached) {
+      this.histories.delete(key);
+      return undefined;
+    }
+    const hpa = clone(cached);
+    await this.reconcileAutoscaler(key, hpa);
+    return { requeueAfterMs: this.syncPeriodMs };
+  }
+
+  private async reconcileAutoscaler(key: string, hpa: KubeObject): Promise<void> {
+    const now = this.now();
+    const spec: Json = hpa.spec ?? {};
+    const namespace: string = hpa.metadata?.namespace;
+    const ref: Json = spec.scaleTargetRef ?? {};
+    const status: Json = { ...(hpa.status ?? {}), observedGeneration: hpa.metadata?.generation };
+    let conditions: Json[] = Array.isArray(status.conditions) ? status.conditions : [];
+    const reference = `${ref.kind}/${ref.name}`;
+
+    const target = scalable[`${ref.apiVersion}/${ref.kind}`];
+    let scale: KubeObject | undefined;
+    try {
+      if (!target) throw new Error(`the server could not find the requested resource (scale of ${ref.apiVersion} ${ref.kind})`);
+      scale = await this.client.get(target, namespace, ref.name, { subresource: 'scale' });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.recorder.warning(hpa, 'FailedGetScale', message);
+      conditions = setCondition(
+        conditions,
+        'AbleToScale',
+        'False',
+        'FailedGetScale',
+        `the HPA controller was unable to get the target's current scale: ${message}`,
+        now,
+      );
+      await this.writeStatus(hpa, { ...status, conditions });
+      return;
+    }
+    conditions = setCondition(
+      conditions,
+      'AbleToScale',
+      'True',
+      'SucceededGetScale',
+      "the HPA controller was able to get the target's current scale",
+      now,
+    );
+    const currentReplicas = Number(scale.spec?.replicas ?? 0);
+    const minReplicas = Number(spec.minReplicas ?? 1);
+    const maxReplicas = Number(spec.maxReplicas);
+    let history = this.histories.get(key);
+    if (!history) {
+      history = new ScalingHistory(currentReplicas, now);
+      this.histories.set(key, history);
+    }
+
+    let desired = currentReplicas;
+    let reason = '';
+    let currentMetrics: Json[] | undefined = status.currentMetrics;
+    if (currentReplicas === 0 && minReplicas !== 0) {
+      conditions = setCondition(
+        conditions,
+        'ScalingActive',
+        'False',
+        'ScalingDisabled',
+        'scaling is disabled since the replica count of the target is zero',
+        now,
+      );
+    } else if (currentReplicas > maxReplicas) {
+      desired = maxReplicas;
+      reason = 'Current number of replicas above Spec.MaxReplicas';
+    } else if (currentReplicas < minReplicas) {
+      desired = minReplicas;
+      reason = 'Current number of replicas below Spec.MinReplicas';
+    } else {
+      const computed = await this.replicasForMetrics(hpa, scale, currentReplicas, now);
+      currentMetrics = computed.statuses;
+      if (computed.error) {
+        conditions = setCondition(
+          conditions,
+          'ScalingActive',
+          'False',
+          computed.error.reason,
+          `the HPA was unable to compute the replica count: ${computed.error.message}`,
+          now,
+        );
+        this.recorder.warning(
+          hpa,
+          'FailedComputeMetricsReplicas',
+          `invalid metrics (${computed.invalid} invalid out of ${computed.total}), first error is: ${computed.error.message}`,
+        );
+        await this.writeStatus(hpa, {
+          ...status,
+          currentReplicas,
+          desiredReplicas: status.desiredReplicas ?? currentReplicas,
+          currentMetrics,
+          conditions,
+        });
+        return;
+      }
+      conditions = setCondition(
+        conditions,
+        'ScalingActive',
+        'True',
+        'ValidMetricFound',
+        `the HPA was able to successfully calculate a replica count from ${computed.metric}`,
+        now,
+      );
+      if (computed.replicas > currentReplicas) reason = `${computed.metric} above target`;
+      else if (computed.replicas < currentReplicas) reason = 'All metrics below target';
+      const normalized = history.normalize({ minReplicas, maxReplicas, behavior: spec.behavior }, currentReplicas, computed.replicas, now);
+      desired = normalized.replicas;
+      conditions = normalized.stabilized
+        ? setCondition(conditions, 'AbleToScale', 'True', normalized.stabilized.reason, normalized.stabilized.message, now)
+        : setCondition(conditions, 'AbleToScale', 'True', 'ReadyForNewScale', 'recommended size matches current size', now);
+      conditions = setCondition(
+        conditions,
+        'ScalingLimited',
+        normalized.limit.limited ? 'True' : 'False',
+        normalized.limit.reason,
+        normalized.limit.message,
+        now,
+      );
+    }
+
+    let lastScaleTime = status.lastScaleTime;
+    if (desired !== currentReplicas) {
+      try {
+        await this.client.request('PUT', resourcePath(target as ResourceDescriptor, namespace, ref.name, 'scale'), {
+          body: { ...scale, spec: { ...scale.spec, replicas: desired } },
+        });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.recorder.warning(hpa, 'FailedRescale', `New size: ${desired}; reason: ${reason}; error: ${message}`);
+        conditions = setCondition(
+          conditions,
+          'AbleToScale',
+          'False',
+          'FailedUpdateScale',
+          `the HPA controller was unable to update the target scale: ${message}`,
+          now,
+        );
+        await this.writeStatus(hpa, { ...status, currentReplicas, desiredReplicas: currentReplicas, currentMetrics, conditions });
+        return;
+      }
+      conditions = setCondition(
+        conditions,
+        'AbleToScale',
+        'True',
+        'SucceededRescale',
+        `the HPA controller was able to update the target scale to ${desired}`,
+        now,
+      );
+      this.recorder.normal(hpa, 'SuccessfulRescale', `New size: ${desired}; reason: ${reason}`);
+      history.recordRescale(currentReplicas, desired, now);
+      lastScaleTime = rfc3339(now);
+      this.logger.info({ hpa: key, target: reference, from: currentReplicas, to: desired, reason }, 'rescaled');
+    }
+    await this.writeStatus(hpa, {
+      ...status,
+      currentReplicas,
+      desiredReplicas: desired,
+      ...(currentMetrics ? { currentMetrics } : {}),
+      ...(lastScaleTime ? { lastScaleTime } : {}),
+      conditions,
+    });
+  }
+
+  /** The largest proposal of the HPA's metrics, or the first error when none (or a scale-down) can be trusted. */
+  private async replicasForMetrics(
+    hpa: KubeObject,
+    scale: KubeObject,
+    currentReplicas: number,
+    now: number,
+  ): Promise<{ replicas: number; metric: string; statuses: Json[]; error?: MetricError; invalid: number; total: number }> {
+    const metrics: Json[] = Array.isArray(hpa.spec?.metrics) ? hpa.spec.metrics : [];
+    const statuses: Json[] = [];
+    let best = -1;
+    let bestMetric = '';
+    let invalid = 0;
+    let firstError: MetricError | undefined;
+    let pods: TargetPod[] | undefined;
+    for (const metric of metrics) {
+      try {
+        if (metric.type !== 'Resource') {
+          throw new MetricError(
+            `FailedGet${metric.type}Metric`,
+            `unable to get metric of type ${metric.type}: only Resource metrics (cpu, memory) are served`,
+          );
+        }
+        pods ??= await this.podSamples(hpa, scale);
+        const resource: string = metric.resource?.name;
+        const t: Json = metric.resource?.target ?? {};
+        const target: ResourceTarget =
+          t.type === 'AverageValue'
+            ? { type: 'AverageValue', averageValue: resource === 'cpu' ? cpuMillis(t.averageValue) : memoryBytes(t.averageValue) }
+            : { type: 'Utilization', averageUtilization: Number(t.averageUtilization) };
+        const samples = pods.map((p) => ({ ...p, request: p.requests[resource], usage: p.usages[resource] }));
+        let computed: ReturnType<typeof resourceReplicas>;
+        try {
+          computed = resourceReplicas(currentReplicas, samples, resource, target, now);
+        } catch (err) {
+          if (err instanceof ReplicaCalculationError)
+            throw new MetricError('FailedGetResourceMetric', `failed to get ${resource} utilization: ${err.message}`);
+          throw err;
+        }
+        const averageValue = resource === 'cpu' ? `${Math.round(computed.averageValue)}m` : String(Math.round(computed.averageValue));
+        statuses.push({
+          type: 'Resource',
+          resource: {
+            name: resource,
+            current: { ...(computed.utilization !== undefined ? { averageUtilization: computed.utilization } : {}), averageValue },
+          },
+        });
+        if (computed.replicas > best) {
+          best = computed.replicas;
+          bestMetric = metricName(metric);
+        }
+      } catch (err) {
+        invalid++;
+        const error =
+          err instanceof MetricError ? err : new MetricError('FailedGetResourceMetric', err instanceof Error ? err.message : String(err));
+        firstError ??= error;
+        this.recorder.warning(hpa, error.reason, error.message);
+        statuses.push({
+          type: metric.type ?? 'Resource',
+          ...(metric.resource ? { resource: { name: metric.resource.name, current: {} } } : {}),
+        });
+      }
+    }
+    const total = metrics.length;
+    if (invalid >= total || (invalid > 0 && best < currentReplicas)) {
+      return {
+        replicas: -1,
+        metric: '',
+        statuses,
+        error: firstError ?? new MetricError('InvalidMetricSourceType', 'no metrics'),
+        invalid,
+        total,
+      };
+    }
+    return { replicas: best, metric: bestMetric, statuses, invalid, total };
+  }
+
+  /** The target's pods with their requests and their latest usage from metrics.k8s.io. */
+  private async podSamples(
+    hpa: KubeObject,
+    scale: KubeObject,
+  ): Promise<
+    (Omit<PodSample, 'request' | 'usage'> & { requests: Record<string, number | undefined>; usages: Record<string, PodSample['usage']> })[]
+  > {
+    const namespace: string = hpa.metadata?.namespace;
+    const selectorText: string | undefined = scale.status?.selector;
+    if (!selectorText) throw new MetricError('InvalidSelector', 'the target has no selector (scale.status.selector)');
+    const selector = parseLabelSelector(selectorText);
+    const pods = this.pods.list(namespace).filter((p) => selector.matches(p.metadata?.labels ?? {}));
+    let list: Json;
+    try {
+      list = await this.client.request('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${namespace}/pods`, {
+        query: { labelSelector: selectorText },
+      });
+    } catch (err) {
+      throw new MetricError(
+        'FailedGetResourceMetric',
+        `unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const byName = new Map<string, Json>((list.items ?? []).map((m: Json) => [m.metadata?.name, m]));
+    return pods.map((pod) => {
+      const m = byName.get(pod.metadata?.name);
+      const readyCondition = (pod.status?.conditions ?? []).find((c: Json) => c.type === 'Ready');
+      const usages: Record<string, PodSample['usage']> = {};
+      if (m) {
+        const timestamp = Date.parse(m.timestamp);
+        const windowMs = durationMs(m.window);
+        let cpu = 0;
+        let memory = 0;
+        for (const c of m.containers ?? []) {
+          cpu += cpuMillis(c.usage?.cpu ?? 0);
+          memory += memoryBytes(c.usage?.memory ?? 0);
+        }
+        usages.cpu = { value: cpu, timestamp, windowMs };
+        usages.memory = { value: memory, timestamp, windowMs };
+      }
+      return {
+        name: pod.metadata?.name,
+        phase: pod.status?.phase ?? 'Pending',
+        deleting: Boolean(pod.metadata?.deletionTimestamp),
+        ready: readyCondition
+          ? { status: readyCondition.status, lastTransitionTime: Date.parse(readyCondition.lastTransitionTime) }
+          : undefined,
+        startTime: pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined,
+        requests: { cpu: podRequest(pod, 'cpu'), memory: podRequest(pod, 'memory') },
+        usages,
+      };
+    });
+  }
+
+  private async writeStatus(hpa: KubeObject, status: Json): Promise<void> {
+    if (sameContent(status, hpa.status ?? {})) return;
+    try {
+      await this.client.updateStatus(resources.horizontalPodAutoscalers, { ...hpa, status });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}
+
+function keyOf(obj: KubeObject): string {
+  return `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+}
