@@ -346,10 +346,8 @@ export class HorizontalPodAutoscalerController extends Controller {
           err instanceof MetricError ? err : new MetricError('FailedGetResourceMetric', err instanceof Error ? err.message : String(err));
         firstError ??= error;
         this.recorder.warning(hpa, error.reason, error.message);
-        statuses.push({
-          type: metric.type ?? 'Resource',
-          ...(metric.resource ? { resource: { name: metric.resource.name, current: {} } } : {}),
-        });
+        // An empty status, as Kubernetes leaves it: `kubectl get hpa` shows <unknown>.
+        statuses.push({});
       }
     }
     const total = metrics.length;
