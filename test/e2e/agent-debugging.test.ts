@@ -3,13 +3,13 @@
 // --timestamps, --previous after a restart), exec with exit codes and stdin, port-forward to
 // the app, cp of a file out of the pod, and top.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { eventually, type HaleServer, type KubectlVersion, kubectlPath, startHale, stopHale } from './harness.ts';
+import { eventually, type HaleServer, type KubectlVersion, kubectlPath, startHale, stopHaleWithPods } from './harness.ts';
 
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
 // A word on each app's command line so this file's processes can be found on the host.
@@ -100,19 +100,7 @@ describe('debugging pods with kubectl and the process runtime', () => {
     await waitPod(ready);
   });
 
-  after(async () => {
-    if (!hale) return;
-    // Stopping the server does not stop pods: delete them and wait until they are gone.
-    await hale.kubectl('1.33', ['delete', 'pod', '--all', '--grace-period=1', '--timeout=30s']).catch(() => undefined);
-    for (const pattern of [marker, hale.dataDir]) {
-      try {
-        execFileSync('pkill', ['-9', '-f', pattern]);
-      } catch {
-        // pkill exits 1 when nothing matched.
-      }
-    }
-    await stopHale(hale);
-  });
+  after(() => stopHaleWithPods(hale, marker));
 
   for (const version of ['1.27', '1.33'] as const) {
     describe(`kubectl ${version}`, () => {

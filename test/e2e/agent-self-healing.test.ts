@@ -4,14 +4,13 @@
 // `kill -9` of the app and an OOM kill are noticed, pods with bad specs say why and never stop
 // the agent, and a `kill -9` of the server leaves running pods alone.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isLiveProcess } from '../../src/agent/runtime/process/proc.ts';
-import { eventually, type HaleServer, startHale, stopHale } from './harness.ts';
+import { eventually, type HaleServer, startHale, stopHaleWithPods } from './harness.ts';
 
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
 // A word on each app's command line so this file's processes can be found on the host.
@@ -138,19 +137,7 @@ describe('node agent self-healing with kubectl 1.33 and the process runtime', ()
     hale = await startHale({ withAgent: true });
   });
 
-  after(async () => {
-    if (!hale) return;
-    // Stopping the server does not stop pods: delete them and wait until they are gone.
-    await hale.kubectl('1.33', ['delete', 'pod', '--all', '--grace-period=1', '--timeout=30s']).catch(() => undefined);
-    for (const pattern of [marker, hale.dataDir]) {
-      try {
-        execFileSync('pkill', ['-9', '-f', pattern]);
-      } catch {
-        // pkill exits 1 when nothing matched.
-      }
-    }
-    await stopHale(hale);
-  });
+  after(() => stopHaleWithPods(hale, marker));
 
   describe('failures of running pods', { concurrency: true }, () => {
     test('a crashing container restarts with growing back-off and shows CrashLoopBackOff', async () => {

@@ -3,10 +3,9 @@
 // request; the HPA controller reads metrics.k8s.io and scales it to maxReplicas, and
 // `kubectl get hpa` / `describe hpa` show what Kubernetes shows.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { eventually, type HaleServer, startHale, stopHale } from './harness.ts';
+import { eventually, type HaleServer, startHale, stopHaleWithPods } from './harness.ts';
 
 // A word on each workload's command line so this file's processes can be found on the host.
 const marker = `hale-autoscaling-e2e-${process.pid}`;
@@ -43,17 +42,9 @@ describe('autoscaling with kubectl 1.33 and the process runtime', () => {
   });
 
   after(async () => {
-    if (!hale) return;
-    await hale.kubectl('1.33', ['delete', 'hpa,deploy', '--all', '--timeout=30s']).catch(() => undefined);
-    await hale.kubectl('1.33', ['delete', 'pod', '--all', '--grace-period=1', '--timeout=30s']).catch(() => undefined);
-    for (const pattern of [marker, hale.dataDir]) {
-      try {
-        execFileSync('pkill', ['-9', '-f', pattern]);
-      } catch {
-        // pkill exits 1 when nothing matched.
-      }
-    }
-    await stopHale(hale);
+    // The HPA and the Deployment first, so that nothing makes new pods.
+    await hale?.kubectl('1.33', ['delete', 'hpa,deploy', '--all', '--timeout=30s']).catch(() => undefined);
+    await stopHaleWithPods(hale, marker);
   });
 
   test('a busy Deployment is scaled up to maxReplicas, and the HPA says why', async () => {

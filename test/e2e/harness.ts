@@ -181,6 +181,18 @@ export function killMatching(pattern: string): void {
 }
 
 /**
+ * Stops a server that ran pods with its embedded agent. Stopping the server does not stop pods:
+ * they are deleted first, then whatever is left of them (processes whose command line holds
+ * `marker` or the data dir) is killed.
+ */
+export async function stopHaleWithPods(server: HaleServer | undefined, marker: string): Promise<void> {
+  if (!server) return;
+  await server.kubectl('1.33', ['delete', 'pod', '--all', '--grace-period=1', '--timeout=30s']).catch(() => undefined);
+  for (const pattern of [marker, server.dataDir]) killMatching(pattern);
+  await stopHale(server);
+}
+
+/**
  * Removes the pod cgroups of the sandboxes recorded under `dataDir`: an agent killed with its
  * pods still there never removes them. Call once their processes were killed; a cgroup whose
  * killed processes are still exiting is retried for a few seconds.
