@@ -15,6 +15,7 @@ import { badRequest, internalError, methodNotAllowed, notFound, resourceNotFound
 import { writeJSON } from './http-io.ts';
 import { nodeAgentEndpoint } from './pod-proxy.ts';
 import type { ResourceRequest } from './request-info.ts';
+import { rfc3339 } from './storage/resource-store.ts';
 import { fetchAgentJson } from './streaming/agent-client.ts';
 
 const VERSION = 'v1beta1';
@@ -37,7 +38,7 @@ function meta(name: string, labels: Record<string, string> | undefined, namespac
   return {
     name,
     ...(namespace !== undefined ? { namespace } : {}),
-    creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    creationTimestamp: rfc3339(new Date()),
     ...(labels ? { labels } : {}),
   };
 }
@@ -109,7 +110,7 @@ export class ResourceMetrics {
         kind: 'NodeMetrics',
         apiVersion: API_VERSION,
         metadata: meta(node.metadata?.name, node.metadata?.labels),
-        timestamp: usage.timestamp.replace(/\.\d+Z$/, 'Z'),
+        timestamp: rfc3339(new Date(usage.timestamp)),
         window: `${usage.windowSeconds}s`,
         usage: usageQuantities(usage),
       });
@@ -134,7 +135,7 @@ export class ResourceMetrics {
         kind: 'PodMetrics',
         apiVersion: API_VERSION,
         metadata: meta(pod.metadata?.name, pod.metadata?.labels, pod.metadata?.namespace),
-        timestamp: usage.timestamp.replace(/\.\d+Z$/, 'Z'),
+        timestamp: rfc3339(new Date(usage.timestamp)),
         window: `${usage.windowSeconds}s`,
         containers: usage.containers.map((c) => ({ name: c.name, usage: usageQuantities(c) })),
       });

@@ -19,6 +19,7 @@ import { EventRecorder } from '../framework/event-recorder.ts';
 import { type ApiObject, sameContent } from '../job/api-object.ts';
 import { OwnWrites } from '../job/own-writes.ts';
 import { requeueAfter } from '../job/requeue-delay.ts';
+import { scaleTargetResource } from '../scale-targets.ts';
 import {
   countHealthyPods,
   DISRUPTION_ALLOWED_CONDITION,
@@ -33,14 +34,6 @@ export interface DisruptionControllerOptions {
   /** The controller's clock (tests move time by hand). */
   now?: () => Date;
 }
-
-/** Controllers whose scale sets how many pods a percentage budget is a percentage of. */
-const scalable: Record<string, ResourceDescriptor> = {
-  'v1/ReplicationController': resources.replicationControllers,
-  'apps/v1/ReplicaSet': resources.replicaSets,
-  'apps/v1/Deployment': resources.deployments,
-  'apps/v1/StatefulSet': resources.statefulSets,
-};
 
 export class DisruptionController extends Controller {
   private readonly pdbs: Informer<ApiObject>;
@@ -190,7 +183,7 @@ export class DisruptionController extends Controller {
       const owner = getControllerOf(rs);
       if (owner?.kind === 'Deployment' && owner.apiVersion === 'apps/v1') target = owner;
     }
-    const resource = scalable[`${target.apiVersion}/${target.kind}`];
+    const resource = scaleTargetResource(target.apiVersion, target.kind);
     if (!resource) return undefined;
     const scale = await this.tryGet(resource, namespace, target.name, 'scale');
     if (!scale || scale.metadata.uid !== target.uid) return undefined;

@@ -9,6 +9,7 @@ import { cpuMillis, memoryBytes } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { parseLabelSelector } from '../../api/selectors/label-selector.ts';
 import { isNotFound } from '../../client/api-error.ts';
+import { objectKey } from '../../client/indexer.ts';
 import { clone, type Informer } from '../../client/informer.ts';
 import type { InformerFactory } from '../../client/informer-factory.ts';
 import { type ResourceDescriptor, resourcePath } from '../../client/resource-path.ts';
@@ -17,6 +18,7 @@ import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import { EventRecorder } from '../framework/event-recorder.ts';
 import { sameContent } from '../job/api-object.ts';
+import { scaleTargetResource } from '../scale-targets.ts';
 import { type PodSample, ReplicaCalculationError, type ResourceTarget, resourceReplicas } from './replica-calculator.ts';
 import { ScalingHistory } from './scaling-behavior.ts';
 
@@ -24,13 +26,6 @@ type Json = Record<string, any>;
 
 /** --horizontal-pod-autoscaler-sync-period. */
 export const HPA_SYNC_PERIOD_MS = 15_000;
-
-const scalable: Record<string, ResourceDescriptor> = {
-  'v1/ReplicationController': resources.replicationControllers,
-  'apps/v1/ReplicaSet': resources.replicaSets,
-  'apps/v1/Deployment': resources.deployments,
-  'apps/v1/StatefulSet': resources.statefulSets,
-};
 
 export interface HpaControllerOptions {
   now?: () => number;
@@ -108,12 +103,12 @@ export class HorizontalPodAutoscalerController extends Controller {
     this.hpas = informers.informerFor<KubeObject>(resources.horizontalPodAutoscalers);
     this.pods = informers.informerFor<KubeObject>(resources.pods);
     this.hpas.addEventHandler({
-      onAdd: (hpa) => this.enqueue(keyOf(hpa)),
+      onAdd: (hpa) => this.enqueue(objectKey(hpa)),
       onUpdate: (old, hpa) => {
         // Its own status writes need no new sync; spec changes do.
-        if (old.metadata?.generation !== hpa.metadata?.generation) this.enqueue(keyOf(hpa));
+        if (old.metadata?.generation !== hpa.metadata?.generation) this.enqueue(objectKey(hpa));
       },
-      onDelete: (hpa) => this.histories.delete(keyOf(hpa)),
+      onDelete: (hpa) => this.histories.delete(objectKey(hpa)),
     });
   }
 
@@ -142,7 +137,7 @@ export class HorizontalPodAutoscalerController extends Controller {
     let conditions: Json[] = Array.isArray(status.conditions) ? status.conditions : [];
     const reference = `${ref.kind}/${ref.name}`;
 
-    const target = scalable[`${ref.apiVersion}/${ref.kind}`];
+    const target = scaleTargetResource(ref.apiVersion, ref.kind);
     let scale: KubeObject | undefined;
     try {
       if (!target) throw new Error(`the server could not find the requested resource (scale of ${ref.apiVersion} ${ref.kind})`);
@@ -426,8 +421,4 @@ export class HorizontalPodAutoscalerController extends Controller {
       if (!isNotFound(err)) throw err;
     }
   }
-}
-
-function keyOf(obj: KubeObject): string {
-  return `${obj.metadata?.namespace}/${obj.metadata?.name}`;
 }
