@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from 'commander';
 import { NETWORK_MODES, type NetworkModeSetting } from '../agent/network/network-mode.ts';
 import { parseIPv4 } from '../apiserver/service-allocation/ip-range.ts';
+import { parseCidr } from '../controllers/nodeipam/cidr-set.ts';
 import { PROXY_MODES, type ProxyMode } from '../proxy/proxy-mode.ts';
 
 export function port(value: string): number {
@@ -36,9 +37,13 @@ export function ipv4Address(value: string): string {
 
 /** --cluster-cidr: every node gets a /24 of it, so /8 to /24. */
 export function clusterCidr(value: string): string {
-  const [ip, prefixText, ...rest] = value.split('/');
-  const prefix = Number(prefixText);
-  if (rest.length > 0 || parseIPv4(ip) === undefined || !/^\d+$/.test(prefixText ?? '') || prefix < 8 || prefix > 24) {
+  let prefix: number;
+  try {
+    prefix = parseCidr(value).prefix;
+  } catch {
+    prefix = -1;
+  }
+  if (prefix < 8 || prefix > 24) {
     throw new InvalidArgumentError('must be an IPv4 CIDR from /8 to /24 such as 10.42.0.0/16 (each node gets a /24 of it)');
   }
   return value;
