@@ -265,6 +265,34 @@ test('a sidecar init container keeps running next to the app container', async (
   assert.equal(statusOf(p, 'app').restartCount, 0);
 });
 
+test('an ephemeral container added to a running pod starts once, is never restarted and leaves the pod Ready', async () => {
+  await runAgent();
+  await createPod('debugged', { containers: [container('app')] });
+  await podWhen('debugged', 'Running', (p) => p.status?.phase === 'Running');
+  const debug = { name: 'debugger', image: 'busybox', command: ['sh'], stdin: true, targetContainerName: 'app' };
+  await cluster.client.patch(resources.pods, namespace, 'debugged', { spec: { ephemeralContainers: [debug] } }, 'strategic', {
+    subresource: 'ephemeralcontainers',
+  });
+  const ephemeralStatus = (p: KubeObject) => p.status?.ephemeralContainerStatuses?.find((c: any) => c.name === 'debugger');
+  let p = await podWhen('debugged', 'debugger running', (x) => !!ephemeralStatus(x)?.state?.running);
+  assert.equal(ephemeralStatus(p).ready, false);
+  assert.equal(ephemeralStatus(p).restartCount, 0);
+  assert.equal(ephemeralStatus(p).started, undefined, 'the kubelet reports no started for ephemeral containers');
+  assert.equal(statusOf(p, 'debugger'), undefined, 'not among the regular containers');
+  assert.deepEqual(runtime.running('debugger')!.config.argv, ['sh']);
+  await waitForEvent(p, 'Started', 'Started container debugger');
+
+  runtime.exit(runtime.running('debugger')!.status.id, 1);
+  p = await podWhen('debugged', 'debugger ended', (x) => ephemeralStatus(x)?.state?.terminated?.exitCode === 1);
+  assert.equal(p.status.phase, 'Running');
+  assert.equal(condition(p, 'Ready')?.status, 'True');
+  // A later sync (another change to the pod) starts nothing again.
+  await cluster.client.patch(resources.pods, namespace, 'debugged', { metadata: { labels: { touched: 'yes' } } }, 'merge');
+  await podWhen('debugged', 'labels seen', (x) => x.metadata?.labels?.touched === 'yes');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(runtime.calls.filter((c) => c === 'start debugger').length, 1);
+});
+
 test('a container without command waits in CreateContainerConfigError and the agent carries on', async () => {
   await runAgent();
   const bad = await createPod('nocmd', { containers: [{ name: 'web', image: 'nginx' }] });

@@ -46,8 +46,11 @@ export interface ResourceType {
   virtual?: boolean;
   /** Schema definition name of the top-level object, e.g. "io.k8s.api.apps.v1.Deployment". */
   schema: string;
-  /** Served subresources. `status` makes status writes separate from spec writes. */
-  subresources?: { status?: boolean; scale?: ScaleSubresource };
+  /**
+   * Served subresources. `status` makes status writes separate from spec writes;
+   * `ephemeralContainers` (pods only) is the one way to add to spec.ephemeralContainers.
+   */
+  subresources?: { status?: boolean; scale?: ScaleSubresource; ephemeralContainers?: boolean };
 
   /**
    * Several versions can share one stored form (HPA autoscaling/v1 and v2; core and
@@ -64,6 +67,8 @@ export interface ResourceType {
   validate?: (obj: KubeObject) => FieldError[];
   /** Validation of an update (immutable fields etc.); called in addition to validate(). */
   validateUpdate?: (obj: KubeObject, old: KubeObject) => FieldError[];
+  /** Validation of a write through the ephemeralcontainers subresource; called in addition to validate(). */
+  validateEphemeralContainersUpdate?: (obj: KubeObject, old: KubeObject) => FieldError[];
   /** Mutate a new object before storing (e.g. clear status, set initial phase). */
   prepareForCreate?: (obj: KubeObject) => void;
   /** Mutate an updated object before storing (e.g. keep old status on a main-resource update). */

@@ -25,6 +25,7 @@ function subresourcesOf(rt: ResourceType, extra: ExtraSubresource[]) {
   if (rt.subresources?.scale) {
     out.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: subresourceVerbs });
   }
+  if (rt.subresources?.ephemeralContainers) out.push({ subresource: 'ephemeralcontainers', responseKind: self, verbs: subresourceVerbs });
   for (const e of extra) {
     if (e.group === rt.group && e.resource === rt.plural) out.push({ subresource: e.subresource, responseKind: e.kind, verbs: e.verbs });
   }

@@ -1,5 +1,5 @@
 // REST verbs on resources: get, list, watch, create, update, patch, delete,
-// deletecollection, and the status and scale subresources. Each verb is a short
+// deletecollection, and the status, scale and ephemeralcontainers subresources. Each verb is a short
 // sequence of named steps: decode → admit → store → encode.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/resource-type.ts';
@@ -83,6 +83,12 @@ export class ResourceHandler {
       if (info.verb === 'get') return this.get(p, rs);
       if (info.verb === 'update') return this.update(p, rs, 'status');
       if (info.verb === 'patch') return this.patch(p, rs, 'status');
+    }
+    if (info.subresource === 'ephemeralcontainers' && rs.rt.subresources?.ephemeralContainers) {
+      // The whole pod goes in and out; only spec.ephemeralContainers may change (kubectl debug).
+      if (info.verb === 'get') return this.get(p, rs);
+      if (info.verb === 'update') return this.update(p, rs, 'ephemeralcontainers');
+      if (info.verb === 'patch') return this.patch(p, rs, 'ephemeralcontainers');
     }
     if (info.subresource === 'finalize' && rs.rt.kind === 'Namespace' && info.verb === 'update') return this.update(p, rs, 'finalize');
     if (info.subresource === 'scale' && rs.rt.subresources?.scale) {
@@ -223,7 +229,7 @@ export class ResourceHandler {
     writeJSON(p.res, 200, updated);
   }
 
-  private async patch(p: RequestParams, rs: ResourceStore, subresource?: 'status'): Promise<void> {
+  private async patch(p: RequestParams, rs: ResourceStore, subresource?: 'status' | 'ephemeralcontainers'): Promise<void> {
     const { info, query } = p;
     if (!info.name) throw methodNotAllowed('the server does not allow this method on the requested resource');
     const contentType = mediaType(p.req.headers['content-type']);

@@ -1,7 +1,7 @@
 // Debugging a pod end to end with the real kubectl 1.27 (SPDY) and 1.33 (WebSockets) against a
 // real `hale server` running its embedded agent with the process runtime: logs (--tail,
 // --timestamps, --previous after a restart), exec with exit codes and stdin, port-forward to
-// the app, cp of a file out of the pod, and top.
+// the app, cp of a file out of the pod, debug (an ephemeral container), and top.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -142,6 +142,29 @@ describe('debugging pods with kubectl and the process runtime', () => {
         } finally {
           await forward.stop();
         }
+      });
+
+      test('debug adds an ephemeral container that shares the pod network, attaches to it and never restarts', async () => {
+        const name = `dbg-${version.replace('.', '-')}`;
+        const script = `echo debugging $HOSTNAME; ${process.execPath} -e "fetch('http://'+process.env.POD_IP+':8080/healthz').then(r=>r.text()).then(t=>console.log('app says', t))"; exit 4\n`;
+        const out = await k(version, ['debug', '-i', 'debug-me', '--image=busybox', '--target=app', '-c', name, '--', 'sh'], {
+          stdin: script,
+        });
+        // kubectl prints its note on the target to stdout, before the session's output.
+        assert.match(out.stdout, /^Targeting container "app"\. .*\ndebugging debug-me\napp says ok\n$/);
+        const pod = JSON.parse((await k(version, ['get', 'pod', 'debug-me', '-o', 'json'])).stdout);
+        const status = await eventually(async () => {
+          const p = JSON.parse((await k(version, ['get', 'pod', 'debug-me', '-o', 'json'])).stdout);
+          const s = p.status.ephemeralContainerStatuses?.find((c: { name: string }) => c.name === name);
+          return s?.state?.terminated && s;
+        });
+        assert.equal(status.state.terminated.exitCode, 4);
+        assert.equal(status.restartCount, 0);
+        assert.equal(pod.spec.ephemeralContainers.find((c: { name: string }) => c.name === name).targetContainerName, 'app');
+        assert.equal((await k(version, ['logs', 'debug-me', '-c', name])).stdout, 'debugging debug-me\napp says ok\n');
+        const described = (await k(version, ['describe', 'pod', 'debug-me'])).stdout;
+        assert.match(described, new RegExp(`Ephemeral Containers:\\n(.*\\n)*  ${name}:\\n(.*\\n)*?      Exit Code:    4`));
+        assert.ok(ready(await getPod()), 'the app container is untouched');
       });
 
       test('cp copies a file out of the pod', async () => {

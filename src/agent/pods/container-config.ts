@@ -98,6 +98,8 @@ async function volumeMounts(input: ContainerConfigInput): Promise<Mount[]> {
   return mounts;
 }
 
+const containerList: Record<ContainerKind, string> = { app: 'containers', init: 'initContainers', ephemeral: 'ephemeralContainers' };
+
 export async function buildContainerConfig(input: ContainerConfigInput): Promise<ContainerConfig> {
   const { pod, container, restartCount, dataDir } = input;
   const command: string[] = Array.isArray(container.command) ? container.command : [];
@@ -107,7 +109,7 @@ export async function buildContainerConfig(input: ContainerConfigInput): Promise
   if (command.length === 0 && args.length === 0 && input.requireCommand) {
     throw new ContainerConfigError(
       `container "${container.name}" has no command: the ${input.runtimeName} runtime cannot run an image's entrypoint, ` +
-        `so spec.containers[].command (or args) must be set`,
+        `so spec.${containerList[input.kind]}[].command (or args) must be set`,
     );
   }
   const violation = runAsNonRootViolation(pod, container, input.imageUid);

@@ -109,6 +109,12 @@ function containerStatusOf(spec: Json, inputs: PodStatusInputs, defaultWaiting: 
   return out;
 }
 
+/** An ephemeral container is never ready, and the kubelet reports no `started` for it. */
+function ephemeralContainerStatusOf(spec: Json, inputs: PodStatusInputs): Json {
+  const { started: _, ...status } = containerStatusOf(spec, inputs, 'ContainerCreating');
+  return { ...status, ready: false };
+}
+
 /** getPhase: Pending until every container started, Succeeded/Failed once all are done for good. */
 export function podPhase(spec: Json, initStatuses: Json[], statuses: Json[], podIsTerminal: boolean): PodPhase {
   const restartPolicy = spec.restartPolicy ?? 'Always';
@@ -267,5 +273,7 @@ export function generatePodStatus(inputs: PodStatusInputs): Json {
   status.startTime = old.startTime ?? inputs.startTime;
   if (hasInit) status.initContainerStatuses = initStatuses;
   status.containerStatuses = statuses;
+  const ephemeral = listOf(spec.ephemeralContainers);
+  if (ephemeral.length > 0) status.ephemeralContainerStatuses = ephemeral.map((c) => ephemeralContainerStatusOf(c, inputs));
   return status;
 }

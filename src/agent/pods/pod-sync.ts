@@ -175,6 +175,7 @@ export class PodSyncer {
       return this.deps.retryMs;
     }
 
+    await this.syncEphemeralContainers(w, state, sandbox, volumePaths, next);
     const initialized = await this.syncInitContainers(w, state, sandbox, volumePaths, next);
     if (initialized) await this.syncAppContainers(w, state, sandbox, volumePaths, next);
     await this.awaitFirstReadiness(w);
@@ -374,6 +375,25 @@ export class PodSyncer {
     }
   }
 
+  /**
+   * Starts the ephemeral (debug) containers added since the last sync, even before the pod is
+   * initialized, as the kubelet does. They run once: an ended one is never restarted.
+   */
+  private async syncEphemeralContainers(
+    w: PodWorkerState,
+    state: PodRuntimeState,
+    sandbox: PodSandboxStatus,
+    volumePaths: Map<string, string>,
+    next: NextWake,
+  ): Promise<void> {
+    for (const c of listOf(w.pod.spec?.ephemeralContainers)) {
+      const latest = latestOf(state, c.name);
+      if (!latest) await this.startContainer(w, sandbox, c, 'ephemeral', 0, volumePaths, next);
+      else if (latest.state === 'created') await this.restart(w, sandbox, c, 'ephemeral', latest, volumePaths, next);
+      else if (latest.state === 'running') this.track(w, latest, c, sandbox);
+    }
+  }
+
   /** Restarts an exited container, unless it is in CrashLoopBackOff (then waits, visibly). */
   private async restart(
     w: PodWorkerState,
@@ -543,7 +563,7 @@ export class PodSyncer {
 
   private specOf(pod: KubeObject, name: string): Json | undefined {
     const spec: Json = pod.spec ?? {};
-    return [...listOf(spec.containers), ...listOf(spec.initContainers)].find((c) => c.name === name);
+    return [...listOf(spec.containers), ...listOf(spec.initContainers), ...listOf(spec.ephemeralContainers)].find((c) => c.name === name);
   }
 
   /** killContainer: Killing event, preStop hook within the grace period, then stop. */

@@ -12,10 +12,10 @@ export const TERMINATION_MESSAGE_PATH_ANNOTATION = 'io.kubernetes.container.term
 export const TERMINATION_MESSAGE_POLICY_ANNOTATION = 'io.kubernetes.container.terminationMessagePolicy';
 /** Where the agent keeps the file mounted at terminationMessagePath. */
 export const TERMINATION_MESSAGE_HOST_PATH_ANNOTATION = 'hale.dev/termination-message-host-path';
-/** "init" for init containers (sidecars included), "app" otherwise. */
+/** "init" for init containers (sidecars included), "ephemeral" for debug containers, "app" otherwise. */
 export const CONTAINER_KIND_ANNOTATION = 'hale.dev/container-kind';
 
-export type ContainerKind = 'init' | 'app';
+export type ContainerKind = 'init' | 'app' | 'ephemeral';
 
 export function podLabels(pod: { metadata?: Record<string, any> }): KeyValueMap {
   const meta = pod.metadata ?? {};
@@ -27,5 +27,6 @@ export function podLabels(pod: { metadata?: Record<string, any> }): KeyValueMap 
 }
 
 export function containerKindOf(annotations: KeyValueMap | undefined): ContainerKind {
-  return annotations?.[CONTAINER_KIND_ANNOTATION] === 'init' ? 'init' : 'app';
+  const kind = annotations?.[CONTAINER_KIND_ANNOTATION];
+  return kind === 'init' || kind === 'ephemeral' ? kind : 'app';
 }

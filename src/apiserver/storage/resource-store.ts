@@ -60,7 +60,7 @@ export interface DeleteOptions {
 }
 
 /** Subresources whose writes change only part of the object. */
-export type WriteSubresource = 'status' | 'finalize';
+export type WriteSubresource = 'status' | 'finalize' | 'ephemeralcontainers';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -313,6 +313,12 @@ export class ResourceStore {
       if (input.status === undefined) delete obj.status;
       else obj.status = input.status;
       if (input.metadata?.annotations !== undefined) obj.metadata!.annotations = input.metadata.annotations;
+    } else if (subresource === 'ephemeralcontainers') {
+      // Kubernetes' dropNonEphemeralContainerUpdates: everything else keeps its stored value.
+      obj = structuredClone(current);
+      obj.spec = { ...(obj.spec ?? {}), ephemeralContainers: structuredClone(input.spec?.ephemeralContainers) };
+      if (obj.spec.ephemeralContainers == null) delete obj.spec.ephemeralContainers;
+      this.rt.defaults?.(obj);
     } else if (subresource === 'finalize') {
       // A namespace's finalize subresource changes spec.finalizers only.
       obj = structuredClone(current);
@@ -350,6 +356,9 @@ export class ResourceStore {
     }
     ctx.recordManagedFields?.(current, obj);
     if (sameContent(current, obj)) return current;
+    if (subresource === 'ephemeralcontainers') {
+      this.validateOrThrow(obj, [...(this.rt.validate?.(obj) ?? []), ...(this.rt.validateEphemeralContainersUpdate?.(obj, current) ?? [])]);
+    }
     if (subresource === undefined) {
       this.validateOrThrow(obj, [
         ...validateObjectMeta(obj.metadata!, { namespaced: this.rt.namespaced }),

@@ -1365,8 +1365,8 @@ const POD_UPDATE_FORBIDDEN =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
 /** A short diff of two specs by top-level field, in the spirit of the cmp.Diff Kubernetes appends. */
-function specDiff(oldSpec: Json, newSpec: Json): string {
-  const lines = ['  core.PodSpec{'];
+function specDiff(oldSpec: Json, newSpec: Json, typeName = 'core.PodSpec'): string {
+  const lines = [`  ${typeName}{`];
   const keys = [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])].sort();
   for (const key of keys) {
     if (semanticallyEqual(oldSpec[key], newSpec[key])) continue;
@@ -1404,6 +1404,28 @@ function validateOnlyDeletedSchedulingGates(newGates: Json[], oldGates: Json[], 
     if (!oldNames.has(str(gate.name))) return [forbidden(path, 'only deletion is allowed, but found new scheduling gate')];
   }
   return [];
+}
+
+/**
+ * ValidatePodEphemeralContainersUpdate's own rule: ephemeral containers are only ever added.
+ * The patch may reorder them, so each old one is looked up by name.
+ */
+export function validateEphemeralContainersUpdate(newSpecIn: unknown, oldSpecIn: unknown, path = 'spec.ephemeralContainers'): FieldError[] {
+  const newSpec: Json = isObject(newSpecIn) ? newSpecIn : {};
+  const oldSpec: Json = isObject(oldSpecIn) ? oldSpecIn : {};
+  const byName = new Map(listOf(newSpec.ephemeralContainers).map((c) => [str(c.name), c]));
+  const errs: FieldError[] = [];
+  for (const old of listOf(oldSpec.ephemeralContainers)) {
+    const name = str(old.name);
+    const now = byName.get(name);
+    if (!now) errs.push(forbidden(path, `existing ephemeral containers "${name}" may not be removed\n`));
+    else if (!semanticallyEqual(old, now)) {
+      errs.push(
+        forbidden(path, `existing ephemeral containers "${name}" may not be changed\n${specDiff(old, now, 'core.EphemeralContainer')}`),
+      );
+    }
+  }
+  return errs;
 }
 
 /** ValidatePodUpdate's spec rules: only images, activeDeadlineSeconds, tolerations and gates may change. */

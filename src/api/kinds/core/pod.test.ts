@@ -11,13 +11,13 @@ const withResources = (...resources: (Json | undefined)[]): Json => ({
 });
 
 describe('podResource', () => {
-  it('is served as pods / po in the all category with a status subresource', () => {
+  it('is served as pods / po in the all category with status and ephemeralcontainers subresources', () => {
     assert.equal(podResource.plural, 'pods');
     assert.equal(podResource.kind, 'Pod');
     assert.equal(podResource.group, '');
     assert.deepEqual(podResource.shortNames, ['po']);
     assert.deepEqual(podResource.categories, ['all']);
-    assert.deepEqual(podResource.subresources, { status: true });
+    assert.deepEqual(podResource.subresources, { status: true, ephemeralContainers: true });
     assert.ok(hasDefinition(podResource.schema));
   });
 

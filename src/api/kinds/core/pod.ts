@@ -7,7 +7,7 @@ import { parseQuantity, type Quantity } from '../../quantity.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
 import { defaultPod } from './pod-defaults.ts';
 import { podTable } from './pod-table.ts';
-import { validatePodSpec, validatePodSpecUpdate } from './pod-validation.ts';
+import { validateEphemeralContainersUpdate, validatePodSpec, validatePodSpecUpdate } from './pod-validation.ts';
 
 type Json = Record<string, any>;
 
@@ -145,10 +145,11 @@ export const podResource: ResourceType = {
   shortNames: ['po'],
   categories: ['all'],
   schema: 'io.k8s.api.core.v1.Pod',
-  subresources: { status: true },
+  subresources: { status: true, ephemeralContainers: true },
   defaults: defaultPod,
   validate: validatePod,
   validateUpdate: (pod, old) => validatePodSpecUpdate(pod.spec, old.spec, 'spec'),
+  validateEphemeralContainersUpdate: (pod, old) => validateEphemeralContainersUpdate(pod.spec, old.spec),
   prepareForCreate: preparePodForCreate,
   selectableFields: podSelectableFields,
   table: podTable,
