@@ -2,6 +2,7 @@
 // server (logs/exec/attach/port-forward), node registration and heartbeat, probes, hooks,
 // volumes and container environment, and the pod workers. The same code runs embedded in
 // `hale server` and as `hale agent` on another machine: it only talks to the API.
+
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ import { ProcessRuntime } from './runtime/process/process-runtime.ts';
 import { startAgentServer } from './server/agent-server.ts';
 import { spreadSubdirectories } from './spread-subdirectories.ts';
 import { ConfigObjects } from './volumes/config-objects.ts';
+import { LocalPathCleanup, localVolumeDir } from './volumes/local-path-cleanup.ts';
 import { NodeVolumeManager } from './volumes/volume-manager.ts';
 
 /** API requests the agent's pod work may have in flight at once (watches not counted). */
@@ -175,6 +177,8 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     logger,
     events,
   });
+  const localPathCleanup = new LocalPathCleanup(backgroundClient(client, podRequests), localVolumeDir(dataDir), logger);
+  localPathCleanup.start();
   // The service proxy (Hale's kube-proxy) runs beside the kubelet on every node.
   const proxy = await startServiceProxy({
     client,
@@ -190,6 +194,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     agentPort: server.port,
     async stop() {
       await proxy.stop();
+      await localPathCleanup.stop();
       await agent.stop();
       await endpointDrain.stop();
       prober.stop();

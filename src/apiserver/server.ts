@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { METRICS_GROUP } from '../api/kinds/metrics/index.ts';
 import type { ResourceType } from '../api/resource-type.ts';
 import type { Store } from '../storage/store.ts';
+import { storageAdmission } from './admission/storage-admission.ts';
 import { ApiRegistry } from './api-registry.ts';
 import { isPublicPath, type TokenAuthenticator, type UserInfo } from './auth.ts';
 import { podBindingHandler, podBindingSubresource } from './binding.ts';
@@ -66,6 +67,7 @@ export class ApiServer {
     this.resources = new ResourceHandler(this.registry, new SchemaPatcher());
     this.resources.addSubresource('', 'pods', 'binding', podBindingHandler);
     this.resources.addSubresource('', 'pods', 'eviction', evictPod);
+    this.resources.createAdmission.push(storageAdmission(this.registry));
     const builtinSubresources = [podBindingSubresource, evictionSubresource, namespaceFinalizeSubresource];
     if (opts.agentToken) {
       const proxy = new PodProxy({

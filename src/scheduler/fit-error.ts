@@ -30,12 +30,21 @@ function preemptionMessage(numAllNodes: number, statuses: ReadonlyMap<string, Fi
   return `preemption: 0/${numAllNodes} nodes are available: ${histogram(outcomes)}.`;
 }
 
-export function fitErrorMessage(numAllNodes: number, statuses: ReadonlyMap<string, FilterFailure>, preemptionPolicy?: string): string {
-  const reasons: string[] = [];
-  for (const status of statuses.values()) reasons.push(...status.reasons);
+/** `preFilterMessage`: a preFilter rejected the pod; it stands in for the per-node histogram. */
+export function fitErrorMessage(
+  numAllNodes: number,
+  statuses: ReadonlyMap<string, FilterFailure>,
+  preemptionPolicy?: string,
+  preFilterMessage?: string,
+): string {
   let message = `0/${numAllNodes} nodes are available:`;
-  const filterPart = histogram(reasons);
-  if (filterPart) message += ` ${filterPart}.`;
+  if (preFilterMessage) message += ` ${preFilterMessage}.`;
+  else {
+    const reasons: string[] = [];
+    for (const status of statuses.values()) reasons.push(...status.reasons);
+    const filterPart = histogram(reasons);
+    if (filterPart) message += ` ${filterPart}.`;
+  }
   message += ` ${preemptionMessage(numAllNodes, statuses, preemptionPolicy)}.`;
   return message;
 }

@@ -1,6 +1,7 @@
 // The shapes every scheduling plugin has (kube-scheduler's framework, reduced to the
 // extension points Hale uses): a filter says whether a pod may go on a node and why not;
 // a score says how good a feasible node is, normalized to 0..100 and weighted.
+import type { KubeObject } from '../api/resource-type.ts';
 import type { NodeInfo } from './node-info.ts';
 import type { PodInfo } from './pod-info.ts';
 
@@ -14,8 +15,20 @@ export interface FilterFailure {
   plugin: string;
 }
 
+/**
+ * The storage objects VolumeBinding reads: the informers' copies, except that a claim the
+ * scheduler has just chosen a node for already shows that choice (kube-scheduler's AssumeCache).
+ */
+export interface StorageView {
+  claim(namespace: string, name: string): KubeObject | undefined;
+  persistentVolume(name: string): KubeObject | undefined;
+  /** Every PersistentVolume. */
+  persistentVolumes(): readonly KubeObject[];
+  storageClass(name: string): KubeObject | undefined;
+}
+
 /** What plugins may read about the whole cluster during one scheduling decision. */
-export interface ClusterView {
+export interface ClusterView extends StorageView {
   /** Nodes that exist (have a Node object), in a stable order. */
   readonly nodes: readonly NodeInfo[];
   nodeInfo(name: string): NodeInfo | undefined;
@@ -36,10 +49,18 @@ export interface ClusterView {
 export const Skip = Symbol('skip');
 export type Skip = typeof Skip;
 
+/**
+ * Returned by preFilter when the pod fits no node for a reason that holds everywhere (a
+ * missing claim …); the message then names the reason once instead of counting nodes.
+ */
+export class Rejection {
+  constructor(readonly failure: FilterFailure) {}
+}
+
 export interface FilterPlugin<S = unknown> {
   readonly name: string;
   /** Work done once per pod before the nodes are checked; Skip means every node passes. */
-  preFilter?(pod: PodInfo, cluster: ClusterView): S | Skip;
+  preFilter?(pod: PodInfo, cluster: ClusterView): S | Skip | Rejection;
   filter(pod: PodInfo, node: NodeInfo, state: S): FilterFailure | undefined;
 }
 

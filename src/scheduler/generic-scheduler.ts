@@ -2,14 +2,20 @@
 // ones and pick the best, breaking ties at random. Synchronous and free of I/O, so the
 // cluster view cannot change under it.
 import type { ClusterView, FilterFailure, FilterPlugin, ScorePlugin } from './framework.ts';
-import { Skip } from './framework.ts';
+import { Rejection, Skip } from './framework.ts';
 import type { NodeInfo } from './node-info.ts';
 import { defaultFilters, defaultScores } from './plugins/index.ts';
 import type { PodInfo } from './pod-info.ts';
 
 export type ScheduleOutcome =
   | { kind: 'scheduled'; node: NodeInfo; evaluatedNodes: number; feasibleNodes: number }
-  | { kind: 'unschedulable'; numAllNodes: number; statuses: Map<string, FilterFailure> }
+  | {
+      kind: 'unschedulable';
+      numAllNodes: number;
+      statuses: Map<string, FilterFailure>;
+      /** Set when a preFilter rejected the pod outright (every node then has that status). */
+      preFilterMessage?: string;
+    }
   | { kind: 'noNodes' };
 
 export interface GenericSchedulerOptions {
@@ -58,6 +64,7 @@ export class GenericScheduler {
     const active: { plugin: FilterPlugin<any>; state: unknown }[] = [];
     for (const plugin of this.filters) {
       const state = plugin.preFilter ? plugin.preFilter(pod, cluster) : undefined;
+      if (state instanceof Rejection) return rejectedEverywhere(nodes, state.failure);
       if (state !== Skip) active.push({ plugin, state });
     }
     const wanted = numFeasibleNodesToFind(total, this.percentage);
@@ -111,4 +118,11 @@ export class GenericScheduler {
     }
     return nodes[best];
   }
+}
+
+/** Every node gets the preFilter's status, as in kube-scheduler, so preemption counts them all. */
+function rejectedEverywhere(nodes: readonly NodeInfo[], failure: FilterFailure): ScheduleOutcome {
+  const statuses = new Map<string, FilterFailure>();
+  for (const node of nodes) statuses.set(node.name, failure);
+  return { kind: 'unschedulable', numAllNodes: nodes.length, statuses, preFilterMessage: failure.reasons.join(', ') };
 }

@@ -3,9 +3,17 @@
 // the next decision already counts their requests; the informer later confirms them, or a
 // failed binding forgets them.
 import type { KubeObject } from '../api/resource-type.ts';
-import type { ClusterView } from './framework.ts';
+import type { ClusterView, StorageView } from './framework.ts';
 import { NodeInfo } from './node-info.ts';
 import { type PodInfo, podInfoOf } from './pod-info.ts';
+
+/** For caches built without storage informers (tests): no claims, volumes or classes. */
+const noStorage: StorageView = {
+  claim: () => undefined,
+  persistentVolume: () => undefined,
+  persistentVolumes: () => [],
+  storageClass: () => undefined,
+};
 
 interface PodState {
   info: PodInfo;
@@ -28,7 +36,10 @@ export class SchedulerCache implements ClusterView {
   /** Nodes per zone. */
   private readonly zones = new Map<string, number>();
 
-  constructor(private readonly namespaceLabelsOf: (ns: string) => Record<string, string> | undefined = () => undefined) {}
+  constructor(
+    private readonly namespaceLabelsOf: (ns: string) => Record<string, string> | undefined = () => undefined,
+    private readonly storage: StorageView = noStorage,
+  ) {}
 
   // ---- ClusterView ----
 
@@ -43,6 +54,22 @@ export class SchedulerCache implements ClusterView {
 
   namespaceLabels(namespace: string): Record<string, string> | undefined {
     return this.namespaceLabelsOf(namespace);
+  }
+
+  claim(namespace: string, name: string): KubeObject | undefined {
+    return this.storage.claim(namespace, name);
+  }
+
+  persistentVolume(name: string): KubeObject | undefined {
+    return this.storage.persistentVolume(name);
+  }
+
+  persistentVolumes(): readonly KubeObject[] {
+    return this.storage.persistentVolumes();
+  }
+
+  storageClass(name: string): KubeObject | undefined {
+    return this.storage.storageClass(name);
   }
 
   ownerPodsPerZone(ownerUid: string): ReadonlyMap<string, number> | undefined {

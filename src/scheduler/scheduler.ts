@@ -3,6 +3,8 @@
 // with the filter and score plugins, assumes the pod there and binds it through the
 // pods/binding subresource in the background. Pods no node fits get PodScheduled=False
 // (Unschedulable) and a FailedScheduling event, and wait for the cluster to change.
+// Pods with unbound WaitForFirstConsumer claims first have their volumes bound on the chosen
+// node (VolumeBinder), also in the background, and are bound once that is done.
 import type { Logger } from 'pino';
 import type { KubeObject } from '../api/resource-type.ts';
 import { ApiError, isConflict, isNotFound } from '../client/api-error.ts';
@@ -18,6 +20,8 @@ import { GenericScheduler, type GenericSchedulerOptions } from './generic-schedu
 import { readinessTaintOf } from './node-info.ts';
 import { SchedulerCache } from './scheduler-cache.ts';
 import { type QueuedPod, SchedulingQueue, type SchedulingQueueOptions } from './scheduling-queue.ts';
+import { VolumeBinder } from './volume-binder.ts';
+import { VolumeCache } from './volume-cache.ts';
 
 export const defaultSchedulerName = 'default-scheduler';
 
@@ -28,6 +32,8 @@ export interface SchedulerOptions extends SchedulingQueueOptions, Pick<GenericSc
   bindConcurrency?: number;
   /** Write Scheduled/FailedScheduling events. Default true. */
   events?: boolean;
+  /** How long to wait for WaitForFirstConsumer claims to be bound before giving up on the node. Default 60 s. */
+  volumeBindingTimeoutMs?: number;
 }
 
 type Json = Record<string, any>;
@@ -42,12 +48,16 @@ export class Scheduler {
   private readonly pods: Informer;
   private readonly nodes: Informer;
   private readonly namespaces: Informer;
+  private readonly storageInformers: Informer[];
+  private readonly volumeBinder: VolumeBinder;
   private readonly events?: EventSink;
   private readonly schedulerName: string;
   private readonly bindConcurrency: number;
   private readonly removeHandlers: (() => void)[] = [];
   private readonly abort = new AbortController();
   private bindsInFlight = new Set<Promise<void>>();
+  /** Pods waiting for their volumes to be bound, by uid: not counted against bindConcurrency. */
+  private readonly volumeWaits = new Map<string, { cancel: AbortController; done: Promise<void> }>();
   /** Resolves the schedule loop's wait for a free binding slot. */
   private bindSlotFreed: (() => void) | undefined;
   private loop?: Promise<void>;
@@ -65,7 +75,13 @@ export class Scheduler {
     this.pods = informers.informerFor(resources.pods);
     this.nodes = informers.informerFor(resources.nodes);
     this.namespaces = informers.informerFor(resources.namespaces);
-    this.cache = new SchedulerCache((ns) => this.namespaces.get(undefined, ns)?.metadata?.labels);
+    const claims = informers.informerFor(resources.persistentVolumeClaims);
+    const persistentVolumes = informers.informerFor(resources.persistentVolumes);
+    const storageClasses = informers.informerFor(resources.storageClasses);
+    this.storageInformers = [claims, persistentVolumes, storageClasses];
+    const volumes = new VolumeCache(claims, persistentVolumes, storageClasses);
+    this.volumeBinder = new VolumeBinder(client, claims, volumes, opts.volumeBindingTimeoutMs);
+    this.cache = new SchedulerCache((ns) => this.namespaces.get(undefined, ns)?.metadata?.labels, volumes);
     this.queue = new SchedulingQueue(opts);
     this.algorithm = new GenericScheduler({ percentageOfNodesToScore: opts.percentageOfNodesToScore });
     if (opts.events !== false) this.events = new EventSink(new EventRecorder(client, this.schedulerName, logger));
@@ -80,6 +96,16 @@ export class Scheduler {
         onUpdate: (old, pod) => this.onPodUpdate(old, pod),
         onDelete: (pod) => this.onPodDelete(pod),
       }),
+      () => this.volumeBinder.stop(),
+      // A claim, volume or class added or changed may make a pod's volumes fit (VolumeBinding's events).
+      ...this.storageInformers.map((informer) =>
+        informer.addEventHandler({
+          onAdd: () => this.queue.moveAllToActiveOrBackoff(),
+          onUpdate: (old, obj) => {
+            if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.queue.moveAllToActiveOrBackoff();
+          },
+        }),
+      ),
     );
   }
 
@@ -93,6 +119,8 @@ export class Scheduler {
     this.queue.close();
     for (const remove of this.removeHandlers) remove();
     await this.loop;
+    for (const wait of this.volumeWaits.values()) wait.cancel.abort();
+    await Promise.all([...this.volumeWaits.values()].map((wait) => wait.done));
     await Promise.all(this.bindsInFlight);
     await this.events?.idle();
   }
@@ -156,13 +184,16 @@ export class Scheduler {
     this.queue.delete(pod);
     // A pod deleted while assumed (its binding in flight) must not keep holding resources.
     this.cache.removePod(pod);
+    this.volumeWaits.get(String(pod.metadata?.uid))?.cancel.abort();
   }
 
   // ---- the scheduling loop ----
 
   private async scheduleLoop(): Promise<void> {
     const signal = this.abort.signal;
-    const synced = await Promise.all([this.pods.waitForSync(signal), this.nodes.waitForSync(signal), this.namespaces.waitForSync(signal)]);
+    const synced = await Promise.all(
+      [this.pods, this.nodes, this.namespaces, ...this.storageInformers].map((informer) => informer.waitForSync(signal)),
+    );
     if (!synced.every(Boolean)) return;
     this.logger.info({ schedulerName: this.schedulerName }, 'scheduler started');
     let sinceYield = 0;
@@ -204,23 +235,82 @@ export class Scheduler {
     if (outcome.kind === 'scheduled') {
       this.cache.assumePod(entry.info, outcome.node.name);
       this.stats.scheduled++;
-      const binding = this.bind(entry, outcome.node.name);
-      this.bindsInFlight.add(binding);
-      void binding.finally(() => {
-        this.bindsInFlight.delete(binding);
-        const wake = this.bindSlotFreed;
-        this.bindSlotFreed = undefined;
-        wake?.();
-      });
+      const claims = this.volumeBinder.claimsToBind(entry.info);
+      if (claims.length > 0) this.bindVolumesThenPod(entry, outcome.node.name, claims);
+      else this.startBinding(entry, outcome.node.name);
       return;
     }
     this.stats.unschedulable++;
     const message =
       outcome.kind === 'noNodes'
         ? noNodesAvailable
-        : fitErrorMessage(outcome.numAllNodes, outcome.statuses, entry.info.pod.spec?.preemptionPolicy);
+        : fitErrorMessage(outcome.numAllNodes, outcome.statuses, entry.info.pod.spec?.preemptionPolicy, outcome.preFilterMessage);
     this.queue.addUnschedulable(entry, cycle);
     this.reportUnschedulable(current, message);
+  }
+
+  private startBinding(entry: QueuedPod, nodeName: string): void {
+    const binding = this.bind(entry, nodeName);
+    this.bindsInFlight.add(binding);
+    void binding.finally(() => {
+      this.bindsInFlight.delete(binding);
+      const wake = this.bindSlotFreed;
+      this.bindSlotFreed = undefined;
+      wake?.();
+    });
+  }
+
+  /**
+   * Sends the pod's WaitForFirstConsumer claims to the node and binds the pod once they are
+   * bound. The pod stays assumed meanwhile; waiting takes no binding slot, so a slow
+   * provisioner cannot stall the scheduling loop.
+   */
+  private bindVolumesThenPod(entry: QueuedPod, nodeName: string, claims: KubeObject[]): void {
+    const { info } = entry;
+    this.volumeBinder.assume(claims, nodeName);
+    const cancel = new AbortController();
+    const done = this.volumeBinder.bindVolumes(claims, nodeName, cancel.signal).then(
+      () => {
+        if (cancel.signal.aborted) this.dropAfterCancel(entry, claims);
+        else this.startBinding(entry, nodeName);
+      },
+      (err) => {
+        if (cancel.signal.aborted) {
+          this.dropAfterCancel(entry, claims);
+          return;
+        }
+        this.volumeBinder.forget(claims);
+        this.cache.forgetPod(info);
+        this.stats.bindErrors++;
+        const message = `running PreBind plugin "VolumeBinding": ${errorText(err)}`;
+        this.logger.warn({ pod: info.key, node: nodeName, err: message }, 'binding volumes failed; retrying');
+        this.reportUnschedulable(this.pods.get(info.namespace, info.name) ?? info.pod, message, 'SchedulerError');
+        this.requeueAfterBindFailure(entry);
+      },
+    );
+    this.volumeWaits.set(info.uid, { cancel, done });
+    void done.finally(() => this.volumeWaits.delete(info.uid));
+  }
+
+  /** The pod was deleted, or the scheduler stopped, while its volumes were being bound. */
+  private dropAfterCancel(entry: QueuedPod, claims: KubeObject[]): void {
+    this.volumeBinder.forget(claims);
+    this.cache.forgetPod(entry.info);
+    this.queue.done(entry);
+  }
+
+  /**
+   * Back to the queue after back-off, and the resources the pod held are free again. A pod
+   * updated while assumed left the queue (it did not want scheduling then): add it back.
+   */
+  private requeueAfterBindFailure(entry: QueuedPod): void {
+    const { info } = entry;
+    if (this.queue.has(info.pod)) this.queue.addBackoff(entry);
+    else {
+      const current = this.pods.get(info.namespace, info.name);
+      if (current?.metadata?.uid === info.uid && this.wantsScheduling(current)) this.queue.addOrUpdate(current);
+    }
+    this.queue.moveAllToActiveOrBackoff();
   }
 
   private async bind(entry: QueuedPod, nodeName: string): Promise<void> {
@@ -246,22 +336,23 @@ export class Scheduler {
       }
       this.logger.warn({ pod: info.key, node: nodeName, err: errorText(err) }, 'binding failed; retrying');
       this.events?.record(info.pod, 'Warning', 'FailedScheduling', `Binding rejected: ${errorText(err)}`);
-      this.queue.addBackoff(entry);
-      // The resources it held are free again.
-      this.queue.moveAllToActiveOrBackoff();
+      this.requeueAfterBindFailure(entry);
     }
   }
 
-  /** PodScheduled=False/Unschedulable (written only when it changes) and a FailedScheduling event. */
-  private reportUnschedulable(pod: KubeObject, message: string): void {
+  /**
+   * PodScheduled=False (written only when it changes) and a FailedScheduling event. The reason
+   * is Unschedulable when no node fits, SchedulerError when a step after the decision failed.
+   */
+  private reportUnschedulable(pod: KubeObject, message: string, reason: 'Unschedulable' | 'SchedulerError' = 'Unschedulable'): void {
     this.events?.record(pod, 'Warning', 'FailedScheduling', message);
     const conditions: Json[] = Array.isArray(pod.status?.conditions) ? pod.status.conditions : [];
     const existing = conditions.find((c) => c?.type === 'PodScheduled');
-    if (existing?.status === 'False' && existing.reason === 'Unschedulable' && existing.message === message) return;
+    if (existing?.status === 'False' && existing.reason === reason && existing.message === message) return;
     const condition = {
       type: 'PodScheduled',
       status: 'False',
-      reason: 'Unschedulable',
+      reason,
       message,
       lastProbeTime: null,
       lastTransitionTime: existing?.status === 'False' && existing.lastTransitionTime ? existing.lastTransitionTime : timestamp(),

@@ -24,6 +24,8 @@ import { JobController } from '../controllers/job/job-controller.ts';
 import { NamespaceController, type NamespaceControllerOptions } from '../controllers/namespace-controller.ts';
 import { NodeIpamController, type NodeIpamOptions } from '../controllers/nodeipam/node-ipam-controller.ts';
 import { NodeLifecycleController, type NodeLifecycleOptions } from '../controllers/nodelifecycle/node-lifecycle-controller.ts';
+import { StorageProtectionController } from '../controllers/persistentvolume/protection-controller.ts';
+import { PersistentVolumeController } from '../controllers/persistentvolume/pv-controller.ts';
 import { PodGarbageCollector } from '../controllers/podgc/pod-gc-controller.ts';
 import { ReplicaSetController, ReplicationManager } from '../controllers/replicaset/replica-set-controller.ts';
 import { ServiceLBController } from '../controllers/servicelb/servicelb-controller.ts';
@@ -93,6 +95,8 @@ class ControllerSet {
       controller(new EndpointSliceMirroringController(client, factory, child('endpointslicemirroring')), 1),
       controller(new ServiceLBController(client, factory, child('servicelb')), 1),
       controller(new NodeIpamController(client, factory, child('node-ipam'), opts.nodeIpam), 1),
+      controller(new PersistentVolumeController(client, factory, child('persistentvolume-binder')), 1),
+      controller(new StorageProtectionController(client, factory, child('storage-protection')), 1),
       new Scheduler(client, factory, opts.schedulerLogger ?? logger.child({ controller: 'scheduler' })),
     ];
     // Every informer listens on this signal while waiting for its sync.

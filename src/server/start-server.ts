@@ -25,7 +25,7 @@ import type { ProxyMode } from '../proxy/proxy-mode.ts';
 import { Compactor } from '../storage/compactor.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/store.ts';
-import { ensureSystemNamespaces } from './bootstrap.ts';
+import { ensureDefaultStorageClass, ensureSystemNamespaces } from './bootstrap.ts';
 import { startControllers } from './controllers.ts';
 
 export interface ServerOptions {
@@ -109,6 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const socketPath = await listenForInProcessClients(api, join(dataDir, 'apiserver.sock'), logger);
 
   await ensureSystemNamespaces(api.registry);
+  await ensureDefaultStorageClass(api.registry);
   const serviceAllocation = await installServiceAllocation(api.registry, store, {
     serviceCidr: opts.serviceCidr,
     nodePortRange: opts.serviceNodePortRange,

@@ -217,11 +217,14 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       assert.equal(can.stdout.trim(), 'yes');
     });
 
-    test('debug: ephemeral containers are not served, and kubectl says so (it crashed on the 404 before)', async () => {
+    test('debug adds an ephemeral container through the ephemeralcontainers subresource; a bad one is refused', async () => {
       await k(['run', 'debug-target', '--image=busybox', '--', 'sleep', '3600']);
-      const r = await k(['debug', 'debug-target', '--image=busybox', '--', 'true'], { expectFail: true });
-      assert.match(r.stderr, /ephemeral containers are disabled for this cluster/);
-      assert.doesNotMatch(r.stderr, /panic/);
+      const added = await k(['debug', 'debug-target', '--image=busybox', '-c', 'dbg', '--', 'true']);
+      assert.doesNotMatch(added.stderr, /panic|disabled/);
+      const names = await k(['get', 'pod', 'debug-target', '-o', 'jsonpath={.spec.ephemeralContainers[*].name}']);
+      assert.equal(names.stdout, 'dbg');
+      const bad = await k(['debug', 'debug-target', '--image=busybox', '-c', 'dbg2', '--target=nope', '--', 'true'], { expectFail: true });
+      assert.match(bad.stderr, /The Pod "debug-target" is invalid: spec\.ephemeralContainers\[1\]\.targetContainerName: Not found: "nope"/);
       await k(['delete', 'pod', 'debug-target', '--wait=false']);
     });
 

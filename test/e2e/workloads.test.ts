@@ -1,6 +1,7 @@
 // Workload controllers end to end: the real kubectl 1.33 against a real `hale server` running
 // its embedded agent with the process runtime. Deployments heal and roll forward and back,
-// a broken rollout hits its progress deadline, StatefulSets scale in order, Jobs retry and
+// a broken rollout hits its progress deadline, StatefulSets scale in order and keep their
+// volumes (local-path claims from volumeClaimTemplates), Jobs retry and
 // give up, and deleting a Deployment removes what it owns.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -284,6 +285,73 @@ spec:
     );
     await k(['delete', 'statefulset', 'web']);
     await waitGone('app=sts');
+  });
+
+  test('a StatefulSet with volumeClaimTemplates gets a local-path volume per pod that outlives its pods', async () => {
+    await apply(`apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  replicas: 2
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: db
+        image: busybox
+        command: ["sh", "-c", "echo $HOSTNAME >> /data/boots; exec sleep 3600", "${marker}"]
+        volumeMounts: [{name: data, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+`);
+    await waitReady('app=db', 2);
+    const claims = await getJson<{ items: { metadata: { name: string }; spec: Record<string, string>; status: { phase: string } }[] }>([
+      'pvc',
+    ]);
+    const dbClaims = claims.items.filter((c) => c.metadata.name.startsWith('data-db-'));
+    assert.deepEqual(
+      dbClaims.map((c) => `${c.metadata.name} ${c.status.phase} ${c.spec.storageClassName}`),
+      ['data-db-0 Bound local-path', 'data-db-1 Bound local-path'],
+    );
+    assert.equal((await k(['exec', 'db-0', '--', 'cat', '/data/boots'])).stdout, 'db-0\n');
+
+    // A replaced pod finds the data of the one before it.
+    const before = (await pods('app=db')).find((p) => p.metadata.name === 'db-0')!;
+    await k(['delete', 'pod', 'db-0']);
+    await eventually(
+      async () => {
+        const p = (await pods('app=db')).find((x) => x.metadata.name === 'db-0');
+        return p && p.metadata.uid !== before.metadata.uid && isReady(p);
+      },
+      45_000,
+      250,
+    );
+    assert.equal((await k(['exec', 'db-0', '--', 'cat', '/data/boots'])).stdout, 'db-0\ndb-0\n');
+
+    // A claim in use is kept until its pod is gone; then its volume and directory go too.
+    await k(['delete', 'pvc', 'data-db-1', '--wait=false']);
+    const terminating = (await k(['get', 'pvc', 'data-db-1'])).stdout;
+    assert.match(terminating, /data-db-1\s+Terminating/);
+    await k(['delete', 'statefulset', 'db']);
+    await waitGone('app=db');
+    await k(['delete', 'pvc', 'data-db-0']);
+    const [node] = (await getJson<{ items: { metadata: { annotations: Record<string, string> } }[] }>(['nodes'])).items;
+    const volumeDir = node.metadata.annotations['hale.dev/local-volume-dir'];
+    assert.ok(volumeDir.startsWith(hale.dataDir), volumeDir);
+    await eventually(
+      async () => (await k(['get', 'pv', '-o', 'name'])).stdout.trim() === '' && readdirSync(volumeDir).length === 0,
+      30_000,
+      250,
+    );
   });
 
   test('a Job with a flaky command succeeds after a retry; one that always fails stops at backoffLimit', async () => {

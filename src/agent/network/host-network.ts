@@ -24,11 +24,14 @@ export class HostPodNetwork implements PodNetwork {
     return { ip };
   }
 
+  /** Resolves once the release is on disk, so nothing writes the file after the caller moves on. */
   async detach(sandboxId: string): Promise<void> {
     this.ips.release(sandboxId);
+    await this.ips.persisted();
   }
 
   async cleanUp(liveSandboxIds: Set<string>): Promise<void> {
     for (const owner of Object.values(this.ips.allocated())) if (!liveSandboxIds.has(owner)) this.ips.release(owner);
+    await this.ips.persisted();
   }
 }

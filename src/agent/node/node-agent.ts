@@ -8,6 +8,7 @@
 //   statusUpdateIntervalMs 10 000, statusReportIntervalMs 300 000   (as Kubernetes)
 //   maxPods 110; eviction thresholds memory.available 100Mi, nodefs.available 10%,
 //   pid.available 5%; pressure transition period 5 min (as Kubernetes).
+
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ import type { Lease } from '../../client/leader-election.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
 import { EventRecorder } from '../../controllers/framework/event-recorder.ts';
+import { LOCAL_VOLUME_DIR_ANNOTATION } from '../../controllers/persistentvolume/local-path-volume.ts';
+import { localVolumeDir } from '../volumes/local-path-cleanup.ts';
 import { type FencingOptions, NodeFence } from './fencing.ts';
 import { type HostInfo, readHostInfo } from './host-info.ts';
 import { type NodeReadings, systemReadings } from './host-readings.ts';
@@ -123,7 +126,11 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
   recorder.normal(nodeRef, 'Starting', 'Starting kubelet.');
 
   let readyWarning: string | undefined;
-  const annotations: Record<string, string> = { [AGENT_ID_ANNOTATION]: agentId(opts.dataDir) };
+  const annotations: Record<string, string> = {
+    [AGENT_ID_ANNOTATION]: agentId(opts.dataDir),
+    // Where the local-path provisioner's volumes for this node go.
+    [LOCAL_VOLUME_DIR_ANNOTATION]: localVolumeDir(opts.dataDir),
+  };
   const staleAnnotations: string[] = [];
   if (opts.fencing) annotations[FENCING_TIMEOUT_ANNOTATION] = String(opts.fencing.timeoutMs / 1000);
   else staleAnnotations.push(FENCING_TIMEOUT_ANNOTATION);

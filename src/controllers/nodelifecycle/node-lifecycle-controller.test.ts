@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KubeObject } from '../../api/resource-type.ts';
+import { isConflict } from '../../client/api-error.ts';
 import { InformerFactory } from '../../client/informer-factory.ts';
 import { microTime } from '../../client/leader-election.ts';
 import { resources } from '../../client/resources.ts';
@@ -137,12 +138,20 @@ test("a returning agent's status write is a sign of life: it is not marked Unkno
 
   // The agent starts again: its first status write (a fresh heartbeat) goes out before its
   // first Lease renewal, which comes a little later.
-  const back = await node('restarting');
   const heartbeat = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  await cluster.client.updateStatus(resources.nodes, {
-    ...back,
-    status: { conditions: [{ ...readyCondition('True'), lastHeartbeatTime: heartbeat, lastTransitionTime: heartbeat }] },
-  });
+  // As an agent does, the write is retried when the controller changed the Node meanwhile (its taints).
+  for (let attempt = 0; ; attempt++) {
+    const back = await node('restarting');
+    try {
+      await cluster.client.updateStatus(resources.nodes, {
+        ...back,
+        status: { conditions: [{ ...readyCondition('True'), lastHeartbeatTime: heartbeat, lastTransitionTime: heartbeat }] },
+      });
+      break;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
+  }
   await new Promise((r) => setTimeout(r, 150)); // well inside the 300 ms minimum grace period
   startRenewing('restarting');
   // Nobody sets Ready back here (no agent runs): had the controller marked it Unknown after

@@ -1,5 +1,6 @@
 // Builders for plugin tests: nodes and pods as the scheduler sees them.
 import type { KubeObject } from '../../api/resource-type.ts';
+import type { StorageView } from '../framework.ts';
 import { NodeInfo } from '../node-info.ts';
 import { type PodInfo, podInfoOf } from '../pod-info.ts';
 import { SchedulerCache } from '../scheduler-cache.ts';
@@ -74,13 +75,27 @@ export function podInfo(p: PodSpecLite = {}): PodInfo {
   return podInfoOf(podObject(p));
 }
 
-/** A cache holding these nodes, with the given pods bound to them. */
+/** Claims, volumes and storage classes (told apart by kind) as the scheduler's listers show them. */
+export function storageOf(objects: KubeObject[]): StorageView {
+  const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
+  const named = (kind: string, name: string, namespace?: string) =>
+    ofKind(kind).find((o) => o.metadata?.name === name && (namespace === undefined || o.metadata?.namespace === namespace));
+  return {
+    claim: (namespace, name) => named('PersistentVolumeClaim', name, namespace),
+    persistentVolume: (name) => named('PersistentVolume', name),
+    persistentVolumes: () => ofKind('PersistentVolume'),
+    storageClass: (name) => named('StorageClass', name),
+  };
+}
+
+/** A cache holding these nodes, with the given pods bound to them (and these storage objects). */
 export function clusterOf(
   nodes: NodeSpec[],
   pods: PodSpecLite[] = [],
   nsLabels: Record<string, Record<string, string>> = {},
+  storage: KubeObject[] = [],
 ): SchedulerCache {
-  const cache = new SchedulerCache((ns) => nsLabels[ns]);
+  const cache = new SchedulerCache((ns) => nsLabels[ns], storageOf(storage));
   for (const n of nodes) cache.addOrUpdateNode(nodeObject(n));
   for (const p of pods) cache.addOrUpdatePod(podObject(p));
   return cache;

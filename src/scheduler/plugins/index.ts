@@ -9,6 +9,7 @@ import { balancedAllocationScore, leastAllocatedScore, nodeResourcesFitFilter } 
 import { nodeUnschedulableFilter } from './node-unschedulable.ts';
 import { podTopologySpreadFilter, podTopologySpreadScore } from './pod-topology-spread.ts';
 import { taintTolerationFilter, taintTolerationScore } from './taint-toleration.ts';
+import { volumeBindingFilter } from './volume-binding.ts';
 
 export const defaultFilters: FilterPlugin<any>[] = [
   nodeUnschedulableFilter,
@@ -18,6 +19,7 @@ export const defaultFilters: FilterPlugin<any>[] = [
   nodeAffinityFilter,
   nodePortsFilter,
   nodeResourcesFitFilter,
+  volumeBindingFilter,
   podTopologySpreadFilter,
   interPodAffinityFilter,
 ];

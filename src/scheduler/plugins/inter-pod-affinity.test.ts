@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Skip } from '../framework.ts';
+import { Rejection, Skip } from '../framework.ts';
 import type { SchedulerCache } from '../scheduler-cache.ts';
 import { clusterOf, podInfo } from './fixtures.ts';
 import { interPodAffinityFilter, interPodAffinityScore } from './inter-pod-affinity.ts';
@@ -14,7 +14,8 @@ const nodes = [
 function filterAll(cluster: SchedulerCache, pod = podInfo()): Record<string, string | undefined> {
   const state = interPodAffinityFilter.preFilter!(pod, cluster);
   const out: Record<string, string | undefined> = {};
-  for (const n of cluster.nodes) out[n.name] = state === Skip ? undefined : interPodAffinityFilter.filter(pod, n, state)?.reasons[0];
+  for (const n of cluster.nodes)
+    out[n.name] = state === Skip || state instanceof Rejection ? undefined : interPodAffinityFilter.filter(pod, n, state)?.reasons[0];
   return out;
 }
 

@@ -38,7 +38,7 @@ export function requirementMatches(req: Json, value: string | undefined): boolea
 }
 
 /** A NodeSelectorTerm: all its expressions (labels) and fields (metadata.name) must match; an empty term matches nothing. */
-export function nodeSelectorTermMatches(term: Json, node: NodeInfo): boolean {
+export function nodeSelectorTermMatches(term: Json, node: Pick<NodeInfo, 'name' | 'labels'>): boolean {
   const exprs: Json[] = Array.isArray(term?.matchExpressions) ? term.matchExpressions : [];
   const fields: Json[] = Array.isArray(term?.matchFields) ? term.matchFields : [];
   if (exprs.length === 0 && fields.length === 0) return false;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Skip } from '../framework.ts';
+import { Rejection, Skip } from '../framework.ts';
 import type { SchedulerCache } from '../scheduler-cache.ts';
 import { clusterOf, podInfo } from './fixtures.ts';
 import { podTopologySpreadFilter, podTopologySpreadScore } from './pod-topology-spread.ts';
@@ -22,7 +22,8 @@ const spread = (maxSkew: number, whenUnsatisfiable = 'DoNotSchedule', topologyKe
 function filterAll(cluster: SchedulerCache, pod: ReturnType<typeof podInfo>): Record<string, string | undefined> {
   const state = podTopologySpreadFilter.preFilter!(pod, cluster);
   const out: Record<string, string | undefined> = {};
-  for (const n of cluster.nodes) out[n.name] = state === Skip ? undefined : podTopologySpreadFilter.filter(pod, n, state)?.reasons[0];
+  for (const n of cluster.nodes)
+    out[n.name] = state === Skip || state instanceof Rejection ? undefined : podTopologySpreadFilter.filter(pod, n, state)?.reasons[0];
   return out;
 }
 

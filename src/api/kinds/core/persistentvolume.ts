@@ -9,6 +9,8 @@ import { accessModesString, ageColumn, column, nameColumn, storageClassOf } from
 import { immutableField, isObject, keyPath, sameJson } from './validation-helpers.ts';
 import '../../definitions/core-v1.ts';
 
+/** Keeps a Bound volume from going away (controllers/persistentvolume/protection-controller.ts). */
+export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 export const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 export const VOLUME_MODES = ['Block', 'Filesystem'];
 const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];

@@ -11,6 +11,9 @@ import { accessModesString, ageColumn, column, nameColumn, storageClassOf } from
 import { immutableField, isObject, keyPath, sameJson } from './validation-helpers.ts';
 import '../../definitions/core-v1.ts';
 
+/** Keeps a claim a pod uses from going away (controllers/persistentvolume/protection-controller.ts). */
+export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+
 const SPEC_IMMUTABLE_MSG = 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims';
 
 function toQuantity(value: unknown): Quantity | undefined {

@@ -1,0 +1,174 @@
+// The PersistentVolume controller and storage protection against an in-process API server
+// (which runs the DefaultStorageClass and in-use protection admission).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { InformerFactory } from '../../client/informer-factory.ts';
+import { resources } from '../../client/resources.ts';
+import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
+import { LOCAL_VOLUME_DIR_ANNOTATION, localPathStorageClass, PROVISIONER_FINALIZER } from './local-path-volume.ts';
+import { StorageProtectionController } from './protection-controller.ts';
+import { PersistentVolumeController } from './pv-controller.ts';
+
+let cluster: InProcessCluster;
+let factory: InformerFactory;
+let binder: PersistentVolumeController;
+let protection: StorageProtectionController;
+const ns = 'storage';
+
+before(async () => {
+  cluster = await startInProcessCluster();
+  await cluster.createNamespace(ns);
+  factory = new InformerFactory(cluster.client);
+  binder = new PersistentVolumeController(cluster.client, factory, cluster.logger);
+  protection = new StorageProtectionController(cluster.client, factory, cluster.logger);
+  factory.start();
+  binder.run(1);
+  protection.run(1);
+});
+
+after(async () => {
+  await binder.stop();
+  await protection.stop();
+  await factory.stop();
+  await cluster.stop();
+});
+
+function volume(name: string, storage: string, extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    metadata: { name },
+    spec: { capacity: { storage }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${name}` }, ...extra },
+  };
+}
+
+function claim(name: string, storage: string, extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    metadata: { name },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', resources: { requests: { storage } }, ...extra },
+  };
+}
+
+const getClaim = (name: string) => cluster.tryGet(resources.persistentVolumeClaims, ns, name);
+const getVolume = (name: string) => cluster.tryGet(resources.persistentVolumes, undefined, name);
+
+async function eventOf(obj: KubeObject | undefined, reason: string): Promise<KubeObject> {
+  return eventually(`a ${reason} event`, async () => {
+    const list = await cluster.client.list(resources.events, obj?.metadata?.namespace || 'default', {
+      fieldSelector: `involvedObject.uid=${obj?.metadata?.uid}`,
+    });
+    return list.items.find((e) => e.reason === reason);
+  });
+}
+
+test('a claim binds to the smallest volume that fits; both are Bound and the claim gets its capacity', async () => {
+  await cluster.client.create(resources.persistentVolumes, undefined, volume('big', '10Gi'));
+  await cluster.client.create(resources.persistentVolumes, undefined, volume('small', '2Gi'));
+  await cluster.client.create(resources.persistentVolumes, undefined, volume('tiny', '500Mi'));
+  await cluster.client.create(resources.persistentVolumeClaims, ns, claim('data', '1Gi'));
+  const bound = await eventually('the claim to be Bound', async () => {
+    const c = await getClaim('data');
+    return c?.status?.phase === 'Bound' && (c as Record<string, any>);
+  });
+  assert.equal(bound.spec.volumeName, 'small');
+  assert.deepEqual(bound.status.capacity, { storage: '2Gi' });
+  assert.deepEqual(bound.status.accessModes, ['ReadWriteOnce']);
+  assert.equal(bound.metadata.annotations['pv.kubernetes.io/bind-completed'], 'yes');
+  assert.deepEqual(bound.metadata.finalizers, ['kubernetes.io/pvc-protection'], 'in-use protection from admission');
+  const pv = await eventually('the volume to be Bound', async () => {
+    const v = await getVolume('small');
+    return v?.status?.phase === 'Bound' && v;
+  });
+  assert.equal(pv.spec.claimRef.name, 'data');
+  assert.equal(pv.spec.claimRef.uid, bound.metadata.uid);
+  assert.equal((await getVolume('big'))?.status?.phase, 'Available');
+});
+
+test('a claim nothing fits stays Pending with FailedBinding, and binds once a volume appears', async () => {
+  const created = await cluster.client.create(resources.persistentVolumeClaims, ns, claim('later', '50Gi'));
+  const event = await eventOf(created, 'FailedBinding');
+  assert.equal(event.message, 'no persistent volumes available for this claim and no storage class is set');
+  assert.equal((await getClaim('later'))?.status?.phase, 'Pending');
+  await cluster.client.create(resources.persistentVolumes, undefined, volume('huge', '60Gi'));
+  await eventually('the claim to bind to the new volume', async () => (await getClaim('later'))?.spec?.volumeName === 'huge');
+});
+
+test('a claim in use stays Terminating until its pod goes; its Retain volume is then Released', async () => {
+  await cluster.client.create(resources.persistentVolumes, undefined, volume('kept', '1Gi', { storageClassName: 'manual' }));
+  await cluster.client.create(resources.persistentVolumeClaims, ns, claim('used', '1Gi', { storageClassName: 'manual' }));
+  await eventually('the claim to be Bound', async () => (await getClaim('used'))?.status?.phase === 'Bound');
+  await cluster.client.create(resources.pods, ns, {
+    metadata: { name: 'user' },
+    spec: {
+      nodeName: 'node-a',
+      containers: [{ name: 'c', image: 'x', command: ['sleep', '1'] }],
+      volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'used' } }],
+    },
+  });
+  await cluster.client.delete(resources.persistentVolumeClaims, ns, 'used');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok((await getClaim('used'))?.metadata?.deletionTimestamp, 'still there, Terminating');
+  await cluster.client.delete(resources.pods, ns, 'user', { gracePeriodSeconds: 0 });
+  await eventually('the claim to go', async () => !(await getClaim('used')));
+  await eventually('the volume to be Released', async () => (await getVolume('kept'))?.status?.phase === 'Released');
+});
+
+test('a bound volume being deleted waits for its claim (pv-protection)', async () => {
+  await cluster.client.create(resources.persistentVolumes, undefined, volume('guarded', '1Gi', { storageClassName: 'guard' }));
+  await cluster.client.create(resources.persistentVolumeClaims, ns, claim('guard', '1Gi', { storageClassName: 'guard' }));
+  await eventually('the volume to be Bound', async () => (await getVolume('guarded'))?.status?.phase === 'Bound');
+  await cluster.client.delete(resources.persistentVolumes, undefined, 'guarded');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok((await getVolume('guarded'))?.metadata?.deletionTimestamp, 'Terminating while Bound');
+  await cluster.client.delete(resources.persistentVolumeClaims, ns, 'guard');
+  await eventually('the volume to go once its claim went', async () => !(await getVolume('guarded')));
+});
+
+test('WaitForFirstConsumer: the claim waits for a node, then a local-path volume is provisioned there and deleted with the claim', async () => {
+  await cluster.client.create(resources.storageClasses, undefined, localPathStorageClass());
+  await cluster.client.create(resources.nodes, undefined, {
+    metadata: {
+      name: 'node-lp',
+      labels: { 'kubernetes.io/hostname': 'node-lp' },
+      annotations: { [LOCAL_VOLUME_DIR_ANNOTATION]: '/var/lib/hale/local-volumes' },
+    },
+  });
+  // No storageClassName: the default class (local-path) is filled in on create.
+  const created = await cluster.client.create(resources.persistentVolumeClaims, ns, {
+    metadata: { name: 'www-web-0' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+  });
+  assert.equal(created.spec?.storageClassName, 'local-path');
+  const waiting = await eventOf(created, 'WaitForFirstConsumer');
+  assert.equal(waiting.message, 'waiting for first consumer to be created before binding');
+
+  await cluster.client.patch(
+    resources.persistentVolumeClaims,
+    ns,
+    'www-web-0',
+    { metadata: { annotations: { 'volume.kubernetes.io/selected-node': 'node-lp' } } },
+    'merge',
+  );
+  const bound = await eventually('the claim to be Bound', async () => {
+    const c = await getClaim('www-web-0');
+    return c?.status?.phase === 'Bound' && (c as Record<string, any>);
+  });
+  const pvName = `pvc-${created.metadata?.uid}`;
+  assert.equal(bound.spec.volumeName, pvName);
+  assert.equal(bound.metadata.annotations['volume.kubernetes.io/storage-provisioner'], 'hale.dev/local-path');
+  const pv = await getVolume(pvName);
+  assert.equal(pv?.spec?.hostPath?.path, `/var/lib/hale/local-volumes/${pvName}_${ns}_www-web-0`);
+  assert.deepEqual(pv?.spec?.nodeAffinity?.required?.nodeSelectorTerms, [
+    { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-lp'] }] },
+  ]);
+  assert.equal(pv?.spec?.persistentVolumeReclaimPolicy, 'Delete');
+  assert.deepEqual(pv?.metadata?.finalizers, [PROVISIONER_FINALIZER, 'kubernetes.io/pv-protection']);
+  await eventOf(bound, 'ProvisioningSucceeded');
+
+  // The claim goes: the volume is deleted, and waits for its node's agent to remove the directory.
+  await cluster.client.delete(resources.persistentVolumeClaims, ns, 'www-web-0');
+  const deleting = await eventually('the volume to be deleted', async () => {
+    const v = await getVolume(pvName);
+    return v?.metadata?.deletionTimestamp && v;
+  });
+  assert.deepEqual(deleting.metadata.finalizers, [PROVISIONER_FINALIZER]);
+});

@@ -1,0 +1,307 @@
+// The PersistentVolume controller (Kubernetes' persistentvolume-binder): binds claims to
+// volumes and keeps both phases true.
+// - A claim without a volume gets the smallest free volume that fits (volume-matching.ts). With
+//   a WaitForFirstConsumer class it waits until the scheduler names the node of its first pod
+//   (the selected-node annotation), and then takes a volume that node can use, or has one
+//   provisioned there when its class' provisioner is Hale's local-path (local-path-volume.ts).
+// - Binding writes the volume first (claimRef, phase Bound) and the claim second (volumeName,
+//   phase Bound, capacity): a controller that stops between the two finds the volume pre-bound
+//   to the claim and finishes.
+// - A volume whose claim is gone is Released; with reclaimPolicy Delete a provisioned one is
+//   deleted (its agent removes the directory), any other kind is Failed, as Kubernetes has no
+//   deleter for it.
+// Writes use the cached resourceVersion, so two claims racing for one volume cannot both get it.
+import type { Logger } from 'pino';
+import { claimClassName, selectedNodeAnnotation } from '../../api/kinds/core/volume-claims.ts';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.ts';
+import type { Informer } from '../../client/informer.ts';
+import type { InformerFactory } from '../../client/informer-factory.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
+import { Controller, type ReconcileResult } from '../framework/controller.ts';
+import { EventRecorder } from '../framework/event-recorder.ts';
+import { LOCAL_PATH_PROVISIONER, localPathVolume, PROVISIONED_BY_ANNOTATION, provisionedVolumeName } from './local-path-volume.ts';
+import { bestVolumeFor, volumeFitsClaim } from './volume-matching.ts';
+
+const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
+const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
+const STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
+const BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner';
+/** How soon a claim waiting for a node's agent (to say where its volumes go) is looked at again. */
+const NODE_WAIT_RETRY_MS = 5_000;
+
+const claimKey = (namespace: string, name: string) => `claim/${namespace}/${name}`;
+const volumeKey = (name: string) => `volume/${name}`;
+const asClaim = (claim: KubeObject): KubeObject => ({ ...claim, kind: 'PersistentVolumeClaim', apiVersion: 'v1' });
+const asVolume = (pv: KubeObject): KubeObject => ({ ...pv, kind: 'PersistentVolume', apiVersion: 'v1' });
+const isBound = (claim: KubeObject) => claim.status?.phase === 'Bound' && !!claim.spec?.volumeName;
+
+export class PersistentVolumeController extends Controller {
+  private readonly claims: Informer;
+  private readonly volumes: Informer;
+  private readonly classes: Informer;
+  private readonly nodes: Informer;
+  private readonly recorder: EventRecorder;
+
+  constructor(
+    private readonly client: RestClient,
+    informers: InformerFactory,
+    logger: Logger,
+  ) {
+    super('persistentvolume-binder', logger);
+    this.recorder = new EventRecorder(client, 'persistentvolume-controller', logger);
+    this.claims = informers.informerFor(resources.persistentVolumeClaims);
+    this.volumes = informers.informerFor(resources.persistentVolumes);
+    this.classes = informers.informerFor(resources.storageClasses);
+    this.nodes = informers.informerFor(resources.nodes);
+    const claimChanged = (claim: KubeObject) => this.enqueue(claimKey(claim.metadata?.namespace, claim.metadata?.name));
+    this.claims.addEventHandler({
+      onAdd: claimChanged,
+      onUpdate: (_old, claim) => claimChanged(claim),
+      // The claim's volume is released.
+      onDelete: (claim) => {
+        if (claim.spec?.volumeName) this.enqueue(volumeKey(claim.spec.volumeName));
+      },
+    });
+    const volumeChanged = (pv: KubeObject) => {
+      this.enqueue(volumeKey(pv.metadata?.name));
+      const ref = pv.spec?.claimRef;
+      if (ref?.namespace && ref.name) this.enqueue(claimKey(ref.namespace, ref.name));
+      // A new or freed volume may be what a waiting claim needs.
+      if (!ref) this.enqueueUnboundClaims();
+    };
+    this.volumes.addEventHandler({ onAdd: volumeChanged, onUpdate: (_old, pv) => volumeChanged(pv), onDelete: volumeChanged });
+    this.classes.addEventHandler({ onAdd: () => this.enqueueUnboundClaims(), onUpdate: () => this.enqueueUnboundClaims() });
+  }
+
+  private enqueueUnboundClaims(): void {
+    for (const claim of this.claims.list()) if (!isBound(claim)) this.enqueue(claimKey(claim.metadata?.namespace, claim.metadata?.name));
+  }
+
+  protected async reconcile(key: string): Promise<ReconcileResult | undefined> {
+    if (![this.claims, this.volumes, this.classes, this.nodes].every((i) => i.hasSynced())) return { requeueAfterMs: 100 };
+    const [kind, ...rest] = key.split('/');
+    if (kind === 'claim') {
+      const claim = this.claims.get(rest[0], rest[1]);
+      return claim && !claim.metadata?.deletionTimestamp ? this.syncClaim(claim) : undefined;
+    }
+    const pv = this.volumes.get(undefined, rest[0]);
+    if (pv) await this.syncVolume(pv);
+    return undefined;
+  }
+
+  // ---- claims ----
+
+  private async syncClaim(claim: KubeObject): Promise<ReconcileResult | undefined> {
+    const volumeName: string | undefined = claim.spec?.volumeName;
+    if (volumeName) return this.syncClaimWithVolumeName(claim, volumeName);
+    const className = claimClassName(claim);
+    const storageClass = className ? this.classes.get(undefined, className) : undefined;
+    let node: KubeObject | undefined;
+    if (storageClass?.volumeBindingMode === 'WaitForFirstConsumer') {
+      const selected: string | undefined = claim.metadata?.annotations?.[selectedNodeAnnotation];
+      node = selected ? this.nodes.get(undefined, selected) : undefined;
+      if (!node) {
+        this.recorder.normal(asClaim(claim), 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
+        return undefined;
+      }
+    }
+    const nodeView = node ? { name: node.metadata?.name ?? '', labels: node.metadata?.labels ?? {} } : undefined;
+    const pv = bestVolumeFor(claim, this.volumes.list(), nodeView);
+    if (pv) {
+      await this.bind(pv, claim);
+      return undefined;
+    }
+    if (!className) {
+      this.recorder.normal(asClaim(claim), 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
+      return undefined;
+    }
+    if (!storageClass) {
+      this.recorder.warning(asClaim(claim), 'ProvisioningFailed', `storageclass.storage.k8s.io "${className}" not found`);
+      return undefined;
+    }
+    if (storageClass.provisioner === LOCAL_PATH_PROVISIONER) return this.provisionLocalPath(claim, storageClass, node);
+    if (storageClass.provisioner !== 'kubernetes.io/no-provisioner') {
+      this.recorder.normal(
+        asClaim(claim),
+        'ExternalProvisioning',
+        `Waiting for a volume to be created either by the external provisioner '${storageClass.provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
+      );
+      return undefined;
+    }
+    this.recorder.normal(asClaim(claim), 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
+    return undefined;
+  }
+
+  /** A claim that names its volume (bound, or pre-bound by its author). */
+  private async syncClaimWithVolumeName(claim: KubeObject, volumeName: string): Promise<undefined> {
+    const pv = this.volumes.get(undefined, volumeName);
+    if (!pv) {
+      if (isBound(claim)) {
+        await this.setClaimPhase(claim, 'Lost');
+        this.recorder.warning(asClaim(claim), 'ClaimLost', 'Bound claim has lost its PersistentVolume. Data on the volume is lost!');
+      }
+      return undefined;
+    }
+    const ref = pv.spec?.claimRef;
+    const refersToClaim = ref?.namespace === claim.metadata?.namespace && ref?.name === claim.metadata?.name;
+    if (ref && !(refersToClaim && (!ref.uid || ref.uid === claim.metadata?.uid))) {
+      if (!isBound(claim)) {
+        this.recorder.warning(asClaim(claim), 'FailedBinding', `volume "${volumeName}" already bound to a different claim.`);
+      } else {
+        this.recorder.warning(asClaim(claim), 'ClaimMisbound', 'Two claims are bound to the same volume, this one is bound incorrectly');
+        await this.setClaimPhase(claim, 'Lost');
+      }
+      return undefined;
+    }
+    if (!volumeFitsClaim(pv, claim)) {
+      this.recorder.warning(asClaim(claim), 'FailedBinding', `Cannot bind to requested volume "${volumeName}": it does not fit the claim`);
+      return undefined;
+    }
+    await this.bind(pv, claim);
+    return undefined;
+  }
+
+  private async provisionLocalPath(claim: KubeObject, storageClass: KubeObject, node: KubeObject | undefined) {
+    if (!node) {
+      // local-path volumes belong to one node: only WaitForFirstConsumer says which.
+      this.recorder.warning(asClaim(claim), 'ProvisioningFailed', 'configuration error, no node was specified');
+      return undefined;
+    }
+    const pv = localPathVolume(claim, storageClass, node);
+    if (!pv) {
+      this.recorder.warning(
+        asClaim(claim),
+        'ProvisioningFailed',
+        `node "${node.metadata?.name}" has not said where its local volumes go (is its agent running?)`,
+      );
+      return { requeueAfterMs: NODE_WAIT_RETRY_MS };
+    }
+    try {
+      const created = await this.client.create(resources.persistentVolumes, undefined, pv);
+      this.recorder.normal(asClaim(claim), 'ProvisioningSucceeded', `Successfully provisioned volume ${provisionedVolumeName(claim)}`);
+      await this.bind(created, claim);
+    } catch (err) {
+      // Made by an earlier attempt: its events bind it.
+      if (!isAlreadyExists(err)) throw err;
+    }
+    return undefined;
+  }
+
+  // ---- binding ----
+
+  /** Volume first (claimRef, Bound), then the claim (volumeName, Bound with the volume's capacity). */
+  private async bind(pv: KubeObject, claim: KubeObject): Promise<void> {
+    const meta = claim.metadata ?? {};
+    const claimRef = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: meta.namespace, name: meta.name, uid: meta.uid };
+    let volume = pv;
+    const ref = pv.spec?.claimRef;
+    if (!ref || ref.uid !== meta.uid) {
+      const annotations = { ...(pv.metadata?.annotations ?? {}) };
+      if (!ref) annotations[BOUND_BY_CONTROLLER] = 'yes';
+      volume = await this.client.update(resources.persistentVolumes, {
+        ...pv,
+        metadata: { ...pv.metadata, annotations },
+        spec: { ...pv.spec, claimRef: { ...claimRef, resourceVersion: meta.resourceVersion } },
+      });
+    }
+    if (volume.status?.phase !== 'Bound') {
+      volume = await this.client.updateStatus(resources.persistentVolumes, { ...volume, status: { ...volume.status, phase: 'Bound' } });
+    }
+    let bound = claim;
+    const provisioner: string | undefined = pv.metadata?.annotations?.[PROVISIONED_BY_ANNOTATION];
+    const annotations = { ...(claim.metadata?.annotations ?? {}) };
+    const needsSpec = claim.spec?.volumeName !== pv.metadata?.name || annotations[BIND_COMPLETED] !== 'yes';
+    if (needsSpec) {
+      if (!claim.spec?.volumeName) annotations[BOUND_BY_CONTROLLER] = 'yes';
+      annotations[BIND_COMPLETED] = 'yes';
+      if (provisioner) {
+        annotations[STORAGE_PROVISIONER] = provisioner;
+        annotations[BETA_STORAGE_PROVISIONER] = provisioner;
+      }
+      bound = await this.client.update(resources.persistentVolumeClaims, {
+        ...claim,
+        metadata: { ...claim.metadata, annotations },
+        spec: { ...claim.spec, volumeName: pv.metadata?.name },
+      });
+    }
+    if (!isBound(bound)) {
+      await this.client.updateStatus(resources.persistentVolumeClaims, {
+        ...bound,
+        status: { ...bound.status, phase: 'Bound', accessModes: volume.spec?.accessModes, capacity: volume.spec?.capacity },
+      });
+      this.logger.info({ claim: `${meta.namespace}/${meta.name}`, volume: pv.metadata?.name }, 'claim bound');
+    }
+  }
+
+  private async setClaimPhase(claim: KubeObject, phase: string): Promise<void> {
+    if (claim.status?.phase === phase) return;
+    await this.client.updateStatus(resources.persistentVolumeClaims, { ...claim, status: { ...claim.status, phase } });
+  }
+
+  // ---- volumes ----
+
+  private async syncVolume(pv: KubeObject): Promise<void> {
+    const ref = pv.spec?.claimRef;
+    if (!ref) {
+      await this.setVolumePhase(pv, 'Available');
+      return;
+    }
+    const claim = this.claims.get(ref.namespace, ref.name);
+    const claimGone = !claim || (ref.uid && claim.metadata?.uid !== ref.uid);
+    if (!claimGone) {
+      if (claim.spec?.volumeName === pv.metadata?.name) await this.setVolumePhase(pv, 'Bound');
+      return;
+    }
+    // Pre-bound by its author to a claim that does not exist yet: free for that claim.
+    if (!ref.uid) {
+      await this.setVolumePhase(pv, 'Available');
+      return;
+    }
+    // The cache may lag a claim that was just created again: ask the server before releasing.
+    if (await this.claimExists(ref.namespace, ref.name, ref.uid)) return;
+    await this.reclaim(pv);
+  }
+
+  private async claimExists(namespace: string, name: string, uid: string): Promise<boolean> {
+    try {
+      return (await this.client.get(resources.persistentVolumeClaims, namespace, name)).metadata?.uid === uid;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The claim is gone: Released, then what the reclaim policy says. */
+  private async reclaim(pv: KubeObject): Promise<void> {
+    if (pv.status?.phase === 'Failed') return;
+    const released = await this.setVolumePhase(pv, 'Released');
+    // Deleted already: Released lets pv-protection let it go.
+    if (pv.metadata?.deletionTimestamp) return;
+    const policy = pv.spec?.persistentVolumeReclaimPolicy ?? 'Retain';
+    if (policy === 'Retain') return;
+    if (policy === 'Delete' && pv.metadata?.annotations?.[PROVISIONED_BY_ANNOTATION] === LOCAL_PATH_PROVISIONER) {
+      try {
+        await this.client.delete(resources.persistentVolumes, undefined, pv.metadata?.name, { preconditions: { uid: pv.metadata?.uid } });
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+      return;
+    }
+    const message =
+      policy === 'Delete'
+        ? `error getting deleter volume plugin for volume "${pv.metadata?.name}": no deletable volume plugin matched`
+        : `error getting recycler volume plugin for volume "${pv.metadata?.name}": no recyclable volume plugin matched`;
+    this.recorder.warning(asVolume(pv), policy === 'Delete' ? 'VolumeFailedDelete' : 'VolumeFailedRecycle', message);
+    await this.setVolumePhase(released, 'Failed', message);
+  }
+
+  private async setVolumePhase(pv: KubeObject, phase: string, message?: string): Promise<KubeObject> {
+    if (pv.status?.phase === phase) return pv;
+    const status: Record<string, unknown> = { ...pv.status, phase };
+    if (message) status.message = message;
+    else delete status.message;
+    return this.client.updateStatus(resources.persistentVolumes, { ...pv, status });
+  }
+}

@@ -1,0 +1,31 @@
+// Which PersistentVolume a claim may bind to (the PV controller's findBestMatchForClaim): a
+// free volume whose spec suits the claim (api/kinds/core/volume-claims.ts) and, when a node
+// was picked for the claim's first pod, whose node affinity admits that node. Of those, one
+// pre-bound to the claim comes first, else the smallest wins. Pure functions.
+import { byCapacity, volumeIsFor, volumeSuitsClaim } from '../../api/kinds/core/volume-claims.ts';
+import type { KubeObject } from '../../api/resource-type.ts';
+import { volumeAdmitsNode } from '../../scheduler/plugins/volume-binding.ts';
+
+export interface NodeView {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** A volume this claim may take: unclaimed and Available (or pre-bound to this very claim), not being deleted. */
+export function isFreeFor(pv: KubeObject, claim: KubeObject): boolean {
+  if (pv.metadata?.deletionTimestamp) return false;
+  const ref = pv.spec?.claimRef;
+  if (ref) return volumeIsFor(ref, claim);
+  return pv.status?.phase === 'Available' || pv.status?.phase === 'Pending' || pv.status?.phase === undefined;
+}
+
+/** Whether the volume could serve the claim (on `node`, when given), ignoring whether it is free. */
+export function volumeFitsClaim(pv: KubeObject, claim: KubeObject, node?: NodeView): boolean {
+  return volumeSuitsClaim(pv, claim) && (node === undefined || volumeAdmitsNode(pv, node));
+}
+
+/** The volume to bind the claim to: one pre-bound to it, else the smallest free one that fits. */
+export function bestVolumeFor(claim: KubeObject, volumes: readonly KubeObject[], node?: NodeView): KubeObject | undefined {
+  const candidates = volumes.filter((pv) => isFreeFor(pv, claim) && volumeFitsClaim(pv, claim, node));
+  return candidates.find((pv) => pv.spec?.claimRef) ?? candidates.sort(byCapacity)[0];
+}
