@@ -195,6 +195,25 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       );
     });
 
+    test('kubectl create (protobuf) stores no Go zero values, so server-side apply may set them later', async () => {
+      await k(['create', 'deployment', 'pb', '--image=busybox', '--replicas=0', '--', 'sleep', '3600']);
+      const d = JSON.parse((await k(['get', 'deploy', 'pb', '-o', 'json'])).stdout);
+      assert.equal(d.spec.replicas, 0, 'a pointer field keeps its explicit zero');
+      for (const field of ['minReadySeconds', 'paused']) assert.equal(d.spec[field], undefined, field);
+      assert.equal(d.spec.template.spec.hostNetwork, undefined);
+      assert.equal(d.spec.template.spec.containers[0].stdin, undefined);
+      const file = join(hale.dataDir, 'pb.yaml');
+      writeFileSync(
+        file,
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: pb\nspec:\n  minReadySeconds: 5\n  selector: {matchLabels: {app: pb}}\n' +
+          '  template:\n    metadata: {labels: {app: pb}}\n    spec:\n      hostNetwork: true\n' +
+          '      containers: [{name: busybox, image: busybox, command: [sleep, "3600"]}]\n',
+      );
+      const r = await k(['apply', '--server-side', '-f', file]);
+      assert.match(r.stdout, /deployment.apps\/pb serverside-applied/);
+      await k(['delete', 'deployment', 'pb']);
+    });
+
     test('invalid manifests and unknown fields get Kubernetes errors and change nothing', async () => {
       const bad = join(hale.dataDir, 'bad.yaml');
       writeFileSync(bad, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers:\n  - name: c\n');

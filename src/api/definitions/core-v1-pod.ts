@@ -70,9 +70,9 @@ function containerFields(ephemeral: boolean): Record<string, Field> {
     terminationMessagePolicy: string(20, 'File, or FallbackToLogsOnError to use the log tail when the file is empty.'),
     imagePullPolicy: string(14, 'Always, Never or IfNotPresent; defaults to Always for :latest or untagged images.'),
     securityContext: ref(c('SecurityContext'), 15, 'Security options for this container, overriding the pod-level ones.'),
-    stdin: bool(16, 'Keep a stdin buffer open for attach.'),
-    stdinOnce: bool(17, 'Close stdin after the first attach session ends.'),
-    tty: bool(18, 'Allocate a terminal; needs stdin too.'),
+    stdin: bool(16, 'Keep a stdin buffer open for attach.', { omitZero: true }),
+    stdinOnce: bool(17, 'Close stdin after the first attach session ends.', { omitZero: true }),
+    tty: bool(18, 'Allocate a terminal; needs stdin too.', { omitZero: true }),
   };
 }
 
@@ -97,7 +97,7 @@ const containers: Definitions = {
     'A network port of a container.',
     {
       name: string(1, 'IANA service name for the port, unique within the pod; services can refer to it.'),
-      hostPort: int32(2, 'Port to expose on the node; rarely needed.'),
+      hostPort: int32(2, 'Port to expose on the node; rarely needed.', { omitZero: true }),
       containerPort: int32(3, 'Port number on the pod IP, 1-65535.'),
       protocol: string(4, 'TCP, UDP or SCTP; defaults to TCP.'),
       hostIP: string(5, 'Node IP to bind the host port to.'),
@@ -221,11 +221,13 @@ const probesAndHooks: Definitions = {
     description: 'A health check run against a container.',
     inline: [{ proto: 1, ref: c('ProbeHandler') }],
     fields: {
-      initialDelaySeconds: int32(2, 'Seconds after container start before the first check.'),
-      timeoutSeconds: int32(3, 'Seconds before a check times out; defaults to 1.'),
-      periodSeconds: int32(4, 'Seconds between checks; defaults to 10.'),
-      successThreshold: int32(5, 'Consecutive successes needed after a failure; defaults to 1 and must be 1 for liveness and startup.'),
-      failureThreshold: int32(6, 'Consecutive failures before the probe counts as failed; defaults to 3.'),
+      initialDelaySeconds: int32(2, 'Seconds after container start before the first check.', { omitZero: true }),
+      timeoutSeconds: int32(3, 'Seconds before a check times out; defaults to 1.', { omitZero: true }),
+      periodSeconds: int32(4, 'Seconds between checks; defaults to 10.', { omitZero: true }),
+      successThreshold: int32(5, 'Consecutive successes needed after a failure; defaults to 1 and must be 1 for liveness and startup.', {
+        omitZero: true,
+      }),
+      failureThreshold: int32(6, 'Consecutive failures before the probe counts as failed; defaults to 3.', { omitZero: true }),
       terminationGracePeriodSeconds: int64(7, 'Grace period used when this probe kills the container, overriding the pod one.'),
     },
   },
@@ -495,9 +497,9 @@ const podSpec: Definitions = {
       serviceAccount: string(9, 'Deprecated alias of serviceAccountName.'),
       automountServiceAccountToken: bool(21, 'Whether to mount an API token automatically.'),
       nodeName: string(10, 'Node the pod is bound to; normally set by the scheduler.'),
-      hostNetwork: bool(11, "Use the node's network namespace."),
-      hostPID: bool(12, "Use the node's process namespace."),
-      hostIPC: bool(13, "Use the node's IPC namespace."),
+      hostNetwork: bool(11, "Use the node's network namespace.", { omitZero: true }),
+      hostPID: bool(12, "Use the node's process namespace.", { omitZero: true }),
+      hostIPC: bool(13, "Use the node's IPC namespace.", { omitZero: true }),
       shareProcessNamespace: bool(27, 'One process namespace shared by all containers of the pod.'),
       securityContext: ref(c('PodSecurityContext'), 14, 'Pod-wide security settings.'),
       imagePullSecrets: mergeList('LocalObjectReference', 15, 'Secrets used to pull the images.', 'name'),

@@ -121,8 +121,10 @@ const serviceDefs: Definitions = {
           enum: ['Cluster', 'Local'],
         },
       ),
-      healthCheckNodePort: int32(12, 'Node port answering health checks for LoadBalancer services with Local traffic policy.'),
-      publishNotReadyAddresses: bool(13, 'Publish endpoints even when their pods are not ready.'),
+      healthCheckNodePort: int32(12, 'Node port answering health checks for LoadBalancer services with Local traffic policy.', {
+        omitZero: true,
+      }),
+      publishNotReadyAddresses: bool(13, 'Publish endpoints even when their pods are not ready.', { omitZero: true }),
       sessionAffinityConfig: ref(core('SessionAffinityConfig'), 14, 'Settings for session affinity.'),
       ipFamilies: array(item.string, 19, 'IP families (IPv4, IPv6) of the service, in clusterIPs order.', { listType: 'atomic' }),
       ipFamilyPolicy: string(17, 'SingleStack, PreferDualStack or RequireDualStack.', {
@@ -145,7 +147,7 @@ const serviceDefs: Definitions = {
       appProtocol: string(6, 'Application protocol hint, e.g. http or kubernetes.io/h2c.'),
       port: int32(3, 'Port the service listens on.'),
       targetPort: intOrString(4, 'Port number or name on the pods; defaults to port.'),
-      nodePort: int32(5, 'Port opened on every node for NodePort and LoadBalancer services; usually allocated.'),
+      nodePort: int32(5, 'Port opened on every node for NodePort and LoadBalancer services; usually allocated.', { omitZero: true }),
     },
   },
   [core('ServiceStatus')]: {
@@ -806,7 +808,7 @@ const rcDefs: Definitions = {
     description: 'Desired behaviour of a replication controller.',
     fields: {
       replicas: int32(1, 'Desired number of pods (default 1).'),
-      minReadySeconds: int32(4, 'Seconds a new pod must be ready before it counts as available.'),
+      minReadySeconds: int32(4, 'Seconds a new pod must be ready before it counts as available.', { omitZero: true }),
       selector: map(item.string, 2, 'Labels of the pods counted; defaults to the template labels.'),
       template: ref(core('PodTemplateSpec'), 3, 'Pod created when replicas are missing.'),
     },

@@ -21,7 +21,7 @@ const definitions: Definitions = {
       selfLink: string(4, 'Deprecated; no longer filled in by the server.'),
       uid: string(5, 'Unique identifier assigned by the server at creation.'),
       resourceVersion: string(6, 'Opaque version of this object, used for optimistic concurrency and watches.'),
-      generation: int64(7, 'Counter of changes to the desired state, kept by the server.'),
+      generation: int64(7, 'Counter of changes to the desired state, kept by the server.', { omitZero: true }),
       creationTimestamp: time(8, 'When the server created the object.'),
       deletionTimestamp: time(9, 'When graceful deletion was requested; set by the server.'),
       deletionGracePeriodSeconds: int64(10, 'Seconds the object is given to terminate once deletion was requested.'),

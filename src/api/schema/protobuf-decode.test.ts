@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import protobuf from 'protobufjs/minimal.js';
-import { int32, item, ref, string } from './dsl.ts';
+import { bool, int32, item, ref, string } from './dsl.ts';
 import { decodeEnvelope, decodeProtobufObject, definitionForKind, formatGoDuration, ProtobufDecodeError } from './protobuf-decode.ts';
 import { registerDefinitions } from './registry.ts';
 import { registerWidgetDefinitions, WIDGET } from './testdata/widget-definitions.ts';
@@ -333,6 +333,44 @@ describe('decodeProtobufObject', () => {
   test('definitionForKind uses the definitions gvk', () => {
     assert.equal(definitionForKind('hale.test.io/v1', 'Widget'), WIDGET);
     assert.equal(definitionForKind('hale.test.io/v2', 'Widget'), undefined);
+  });
+});
+
+describe('Go value fields tagged omitempty (omitZero)', () => {
+  registerDefinitions({
+    'io.hale.test.v1.Rollout': {
+      gvk: [{ group: 'hale.test.io', version: 'v1', kind: 'Rollout' }],
+      fields: {
+        apiVersion: string(0),
+        kind: string(0),
+        replicas: int32(1), // *int32 in Go: an explicit 0 means zero replicas
+        minReadySeconds: int32(2, '', { omitZero: true }),
+        paused: bool(3, '', { omitZero: true }),
+      },
+    },
+  });
+
+  test('their zero is dropped, as JSON would omit it; other zeros stay', () => {
+    const zeros = message((w) => {
+      varintField(w, 1, 0);
+      varintField(w, 2, 0);
+      w.uint32((3 << 3) | VARINT).bool(false);
+    });
+    assert.deepEqual(decodeProtobufObject(envelope('hale.test.io/v1', 'Rollout', zeros)), {
+      apiVersion: 'hale.test.io/v1',
+      kind: 'Rollout',
+      replicas: 0,
+    });
+    const set = message((w) => {
+      varintField(w, 2, 5);
+      w.uint32((3 << 3) | VARINT).bool(true);
+    });
+    assert.deepEqual(decodeProtobufObject(envelope('hale.test.io/v1', 'Rollout', set)), {
+      apiVersion: 'hale.test.io/v1',
+      kind: 'Rollout',
+      minReadySeconds: 5,
+      paused: true,
+    });
   });
 });
 

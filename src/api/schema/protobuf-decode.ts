@@ -167,6 +167,7 @@ function decodeField(out: Record<string, unknown>, name: string, schema: Schema,
   // defaulting treats "" as unset, so an empty plain string is dropped. (This loses an
   // explicit "" in a *string field, which no kubectl generator sends.)
   if (value === '' && 'type' in resolved && resolved.type === 'string' && !resolved.format) return;
+  if ((schema as Field).omitZero && (value === 0 || value === false || value === 0n)) return;
   out[name] = value;
 }
 

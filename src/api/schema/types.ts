@@ -67,6 +67,11 @@ export type Field = Schema & {
   /** x-kubernetes-list-type: atomic | set | map. */
   listType?: 'atomic' | 'set' | 'map';
   listMapKeys?: string[];
+  /**
+   * A Go value field (not a pointer) tagged `omitempty`: protobuf always carries it, JSON omits
+   * its zero. Decoding protobuf drops the zero (0, false) so the object reads as its JSON would.
+   */
+  omitZero?: boolean;
 };
 
 export interface Definition {
