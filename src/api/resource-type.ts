@@ -63,6 +63,8 @@ export interface ResourceType {
 
   /** Fill defaulted fields in place (called on create and update, after decoding). */
   defaults?: (obj: KubeObject) => void;
+  /** The rule for metadata.name and generateName (default: DNS-1123 subdomain), e.g. DNS labels for namespaces. */
+  nameValidator?: (name: string, prefix: boolean) => string[];
   /** Semantic validation of a new object. Meta (name, labels, …) is validated generically. */
   validate?: (obj: KubeObject) => FieldError[];
   /** Validation of an update (immutable fields etc.); called in addition to validate(). */

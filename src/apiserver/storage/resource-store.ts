@@ -203,7 +203,10 @@ export class ResourceStore {
     delete meta.selfLink;
     this.rt.defaults?.(obj);
     this.rt.prepareForCreate?.(obj);
-    this.validateOrThrow(obj, [...validateObjectMeta(meta, { namespaced: this.rt.namespaced }), ...(this.rt.validate?.(obj) ?? [])]);
+    this.validateOrThrow(obj, [
+      ...validateObjectMeta(meta, { namespaced: this.rt.namespaced, nameValidator: this.rt.nameValidator }),
+      ...(this.rt.validate?.(obj) ?? []),
+    ]);
     ctx.recordManagedFields?.(undefined, obj);
     const hook = await this.writeHooks?.beforeWrite(undefined, obj);
     if (ctx.dryRun) {
@@ -361,7 +364,7 @@ export class ResourceStore {
     }
     if (subresource === undefined) {
       this.validateOrThrow(obj, [
-        ...validateObjectMeta(obj.metadata!, { namespaced: this.rt.namespaced }),
+        ...validateObjectMeta(obj.metadata!, { namespaced: this.rt.namespaced, nameValidator: this.rt.nameValidator }),
         ...validateObjectMetaUpdate(obj.metadata!, current.metadata ?? {}),
         ...(this.rt.validate?.(obj) ?? []),
         ...(ctx.skipUpdateValidation ? [] : (this.rt.validateUpdate?.(obj, current) ?? [])),

@@ -38,7 +38,9 @@ describe('namespace', () => {
 
   it('requires a DNS-1123 label name and valid finalizer names', () => {
     assert.deepEqual(messages(ns('ok-name')), []);
-    assert.deepEqual(messages(ns('a.b')), ['metadata.name: Invalid value: "a.b": must not contain dots']);
+    // The name rule is applied with the rest of metadata (storage/resource-store.ts).
+    assert.deepEqual(namespaceResource.nameValidator?.('a.b', false), ['must not contain dots']);
+    assert.match(namespaceResource.nameValidator?.('Bad', false)[0] ?? '', /^a lowercase RFC 1123 label must consist of/);
     assert.deepEqual(messages(ns('a', { finalizers: ['custom'] })), [
       'spec.finalizers: Invalid value: "custom": name is neither a standard finalizer name nor is it fully qualified',
     ]);

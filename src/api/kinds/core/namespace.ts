@@ -4,9 +4,9 @@
 import { type FieldError, invalid } from '../../field-errors.ts';
 import { age } from '../../printers/age.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
-import { isDNS1123Label, isQualifiedName } from '../../validation/names.ts';
+import { nameIsDNSLabel } from '../../validation/meta.ts';
+import { isQualifiedName } from '../../validation/names.ts';
 import { ageColumn, column, nameColumn } from './print-helpers.ts';
-import { stricterNameErrors } from './validation-helpers.ts';
 import '../../definitions/core-v1.ts';
 
 export const FINALIZER_KUBERNETES = 'kubernetes';
@@ -25,7 +25,7 @@ function defaults(ns: KubeObject): void {
 }
 
 function validate(ns: KubeObject): FieldError[] {
-  const errs = stricterNameErrors(ns.metadata?.name, isDNS1123Label);
+  const errs: FieldError[] = [];
   const finalizers: unknown = ns.spec?.finalizers;
   if (Array.isArray(finalizers)) {
     for (const f of finalizers) {
@@ -62,6 +62,7 @@ export const namespaceResource: ResourceType = {
   plural: 'namespaces',
   singular: 'namespace',
   namespaced: false,
+  nameValidator: nameIsDNSLabel,
   shortNames: ['ns'],
   schema: 'io.k8s.api.core.v1.Namespace',
   subresources: { status: true },

@@ -87,10 +87,10 @@ describe('service validation', () => {
     );
   });
 
-  it('reports a DNS-1035 name error for names that are valid subdomains only', () => {
-    assert.ok(
-      messages(defaulted(svc({ ports: [{ port: 80 }] }, '1web')))[0].startsWith('metadata.name: Invalid value: "1web": a DNS-1035 label'),
-    );
+  it('names are DNS-1035 labels', () => {
+    // The name rule is applied with the rest of metadata (storage/resource-store.ts).
+    assert.match(serviceResource.nameValidator?.('1web', false)[0] ?? '', /^a DNS-1035 label must consist of/);
+    assert.deepEqual(serviceResource.nameValidator?.('web-', true), [], 'a generateName prefix may end in a dash');
   });
 
   it('requires externalName for ExternalName services', () => {

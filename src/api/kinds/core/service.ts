@@ -4,9 +4,8 @@
 import { duplicate, type FieldError, forbidden, invalid, notSupported, required } from '../../field-errors.ts';
 import { age } from '../../printers/age.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
-import { validateLabels } from '../../validation/meta.ts';
+import { nameIsDNS1035Label, validateLabels } from '../../validation/meta.ts';
 import {
-  isDNS1035Label,
   isDNS1123Label,
   isDNS1123Subdomain,
   isQualifiedName,
@@ -16,7 +15,7 @@ import {
   isValidPortNum,
 } from '../../validation/names.ts';
 import { ageColumn, column, formatLabels, nameColumn } from './print-helpers.ts';
-import { isObject, stricterNameErrors } from './validation-helpers.ts';
+import { isObject } from './validation-helpers.ts';
 import '../../definitions/core-v1.ts';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -155,7 +154,7 @@ function validateClusterIPs(spec: Record<string, any>, errs: FieldError[]): void
 }
 
 function validate(svc: KubeObject): FieldError[] {
-  const errs = stricterNameErrors(svc.metadata?.name, isDNS1035Label);
+  const errs: FieldError[] = [];
   const spec: Record<string, any> = isObject(svc.spec) ? svc.spec : {};
   const ports: unknown[] = Array.isArray(spec.ports) ? spec.ports : [];
 
@@ -352,6 +351,7 @@ export const serviceResource: ResourceType = {
   plural: 'services',
   singular: 'service',
   namespaced: true,
+  nameValidator: nameIsDNS1035Label,
   shortNames: ['svc'],
   categories: ['all'],
   schema: 'io.k8s.api.core.v1.Service',

@@ -1,18 +1,6 @@
 // Small validation building blocks shared by the core kinds.
 import { type FieldError, invalid } from '../../field-errors.ts';
 import { FIELD_IMMUTABLE_ERROR_MSG } from '../../validation/meta.ts';
-import { isDNS1123Subdomain, isValidPathSegmentName } from '../../validation/names.ts';
-
-/**
- * Kinds whose names are stricter than the generic DNS-1123 subdomain rule (namespaces, services).
- * The generic metadata check already reports names that fail the subdomain rule, so only the
- * extra restriction is reported here, to avoid listing the same name twice.
- */
-export function stricterNameErrors(name: unknown, rule: (name: string) => string[]): FieldError[] {
-  if (typeof name !== 'string' || name === '') return [];
-  if (isValidPathSegmentName(name).length || isDNS1123Subdomain(name).length) return [];
-  return rule(name).map((msg) => invalid('metadata.name', name, msg));
-}
 
 /** Structural equality of decoded JSON, treating absent, null and empty maps/lists alike. */
 export function sameJson(a: unknown, b: unknown): boolean {
