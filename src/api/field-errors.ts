@@ -58,8 +58,14 @@ const typeText: Record<FieldErrorType, string> = {
   FieldValueNotFound: 'Not found',
 };
 
+/** A value printed word for word: Go's %#v of something with no JSON form, e.g. `[]networking.IngressRule(nil)`. */
+export class GoValue {
+  constructor(readonly text: string) {}
+}
+
 /** Go's %#v-ish rendering of a value, as Kubernetes prints it in field errors. */
 function renderValue(value: unknown): string {
+  if (value instanceof GoValue) return value.text;
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {

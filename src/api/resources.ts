@@ -10,6 +10,7 @@ import { coreResources } from './kinds/core/index.ts';
 import { discoveryResources } from './kinds/discovery/index.ts';
 import { eventsResources } from './kinds/events/index.ts';
 import { metricsResources } from './kinds/metrics/index.ts';
+import { networkingResources } from './kinds/networking/index.ts';
 import { policyResources } from './kinds/policy/index.ts';
 import { storageResources } from './kinds/storage/index.ts';
 import type { ResourceType } from './resource-type.ts';
@@ -21,6 +22,7 @@ export const builtinResources: ResourceType[] = [
   ...authorizationResources,
   ...autoscalingResources,
   ...batchResources,
+  ...networkingResources,
   ...policyResources,
   ...storageResources,
   ...coordinationResources,

@@ -5,6 +5,7 @@ import './core-v1.ts';
 import './apps-v1.ts';
 import './batch-v1.ts';
 import './autoscaling.ts';
+import './networking-v1.ts';
 import './policy-v1.ts';
 import './coordination-v1.ts';
 import './discovery-v1.ts';
