@@ -46,7 +46,12 @@ export class AllowedClients {
     const now = Date.now();
     if (this.cached && now - this.cached.at < 5000) return this.cached.addresses;
     const addresses = new Set<string>();
-    for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) addresses.add(a.address);
+    try {
+      for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) addresses.add(a.address);
+    } catch {
+      // It needs a socket: out of file descriptors, keep the last list rather than fail the query.
+      return this.cached?.addresses ?? addresses;
+    }
     this.cached = { at: now, addresses };
     return addresses;
   }

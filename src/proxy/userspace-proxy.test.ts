@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { readdirSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import type { ProxyEndpoint, ProxyServicePort } from './service-table.ts';
@@ -124,6 +125,32 @@ test('UDP: datagrams are relayed to an endpoint and replies come back', async ()
     assert.deepEqual(replies.sort(), ['echo:one', 'echo:two']);
   } finally {
     client.close();
+    await proxy.stop();
+    echo.close();
+  }
+});
+
+test('UDP: client flows beyond the cap close the least recently used, so descriptors stay bounded', async () => {
+  const echo = createSocket('udp4');
+  echo.on('message', (msg, from) => echo.send(msg, from.port, from.address));
+  await new Promise<void>((r) => echo.bind(0, '127.0.0.1', r));
+  const svcPort = await freePort();
+  const proxy = new UserspaceProxy({ logger: quiet });
+  const openFds = () => readdirSync('/proc/self/fd').length;
+  try {
+    await proxy.apply([servicePort(svcPort, [ep(echo.address().port, 1)], { protocol: 'UDP' })]);
+    const before = openFds();
+    // Like DNS lookups: every query from a new source port, a flow of its own.
+    for (let i = 0; i < 1100; i++) {
+      const client = createSocket('udp4');
+      const reply = new Promise<string>((resolve) => client.once('message', (m) => resolve(String(m))));
+      client.send(`q${i}`, svcPort, vip);
+      assert.equal(await reply, `q${i}`);
+      await new Promise<void>((r) => client.close(() => r()));
+    }
+    const grown = openFds() - before;
+    assert.ok(grown <= 520, `the proxy holds ${grown} more descriptors after 1100 flows`);
+  } finally {
     await proxy.stop();
     echo.close();
   }

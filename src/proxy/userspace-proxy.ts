@@ -28,6 +28,13 @@ interface Listener {
 }
 
 const UDP_SESSION_IDLE_MS = 30_000;
+/**
+ * Each UDP client flow holds a socket (a file descriptor) until it has been quiet for
+ * UDP_SESSION_IDLE_MS. Nearly every DNS lookup is a flow of its own, so without a bound a
+ * busy resolver would run the process out of descriptors: past this many flows per listener,
+ * the least recently used one is closed (its next datagram simply opens a new flow).
+ */
+const MAX_UDP_SESSIONS_PER_LISTENER = 512;
 const CONNECT_TIMEOUT_MS = 3_000;
 
 export interface UserspaceProxyOptions {
@@ -194,7 +201,12 @@ export class UserspaceProxy {
     socket.on('message', (msg: Buffer, from: RemoteInfo) => {
       const key = `${from.address}:${from.port}`;
       let session = sessions.get(key);
-      if (!session) {
+      if (session) {
+        // Most recently used last: the Map's order is the eviction order.
+        sessions.delete(key);
+        sessions.set(key, session);
+      } else {
+        if (sessions.size >= MAX_UDP_SESSIONS_PER_LISTENER) sessions.values().next().value?.close();
         let candidates = weightedOrder(listener.route.endpoints, this.random);
         if (listener.route.affinity) candidates = listener.route.affinity.prefer(from.address, candidates);
         const endpoint = candidates[0];
@@ -209,7 +221,9 @@ export class UserspaceProxy {
               // The listener closed (Service removed): the reply is dropped, as UDP allows.
             }
           },
-          () => sessions.delete(key),
+          () => {
+            if (sessions.get(key) === session) sessions.delete(key);
+          },
         );
         sessions.set(key, session);
       }
