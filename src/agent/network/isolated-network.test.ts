@@ -70,8 +70,13 @@ test('pods on two bridges reach each other and the host; nothing is left after c
   // A second cluster here with the same range is refused instead of breaking both.
   const clash = new IsolatedPodNetwork({ key: nodeNetworkKey(`c-${process.pid}`, dir), stateFile: join(dir, 'c.json'), clusterCidr });
   await assert.rejects(clash.configure(`${base}.1.0/24`), /already routed here/);
+  const macOf = async (link: string) => (await ip(['-o', 'link', 'show', 'dev', link])).match(/link\/ether (\S+)/)?.[1];
+  const bridgeMacBefore = await macOf(netA.bridge);
   const p1 = await netA.attach(sandbox(1));
   const p2 = await netB.attach(sandbox(2));
+  // Ports joining do not change the bridge's MAC (pods cache it for their gateway).
+  assert.equal(await macOf(netA.bridge), bridgeMacBefore);
+  assert.match(bridgeMacBefore ?? '', /^02:/);
   assert.equal(p1.ip, `${base}.1.2`);
   assert.equal(p2.ip, `${base}.2.2`);
   const server = await serveIn(p2.netnsPath!, 'p2', 8080);

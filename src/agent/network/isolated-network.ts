@@ -21,7 +21,7 @@ import { DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR } from '../../api/cluster-ne
 import { formatIpv4, PodIpAllocator, parseIpv4 } from '../runtime/process/pod-ip.ts';
 import { type CollectResult, spawner } from '../runtime/process/spawner.ts';
 import { deleteMatchingRules, ip, ipAllowing, ipBatch } from './ip-command.ts';
-import { bridgeName, netnsName, netnsPrefix, vethName } from './names.ts';
+import { bridgeMac, bridgeName, netnsName, netnsPrefix, vethName } from './names.ts';
 import type { NetworkLogger, PodNetwork, PodNetworkAttachment } from './pod-network.ts';
 
 /** Priority of the policy rules for traffic from the pod bridges (before main at 32766). */
@@ -102,6 +102,7 @@ export class IsolatedPodNetwork implements PodNetwork {
       );
     }
     await ipAllowing(/File exists/, ['link', 'add', this.bridge, 'type', 'bridge']);
+    await ip(['link', 'set', 'dev', this.bridge, 'address', bridgeMac(this.opts.key)]);
     const addresses = await ip(['-o', '-4', 'addr', 'show', 'dev', this.bridge]);
     if (!addresses.includes(` ${gateway}/${prefix} `)) {
       await ip(['addr', 'flush', 'dev', this.bridge]);

@@ -12,6 +12,16 @@ export function bridgeName(key: string): string {
   return `hale${key}`;
 }
 
+/**
+ * The bridge's own MAC, fixed and locally administered. Left to the kernel, a bridge takes the
+ * lowest MAC of its ports, so it changes as pods come and go; pods that cached the old one for
+ * their gateway lose packets (DNS queries) until their ARP entry expires.
+ */
+export function bridgeMac(key: string): string {
+  const bytes = createHash('sha256').update(`bridge\0${key}`).digest().subarray(0, 5);
+  return ['02', ...[...bytes].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
 /** Network namespaces of this node's pods start with this. */
 export function netnsPrefix(key: string): string {
   return `hale-${key}-`;
