@@ -84,3 +84,34 @@ test('a missing command or volume is a ContainerConfigError', async () => {
     ContainerConfigError,
   );
 });
+
+test('configMap, secret, downwardAPI and projected volumes are mounted read-only whatever the mount says', async () => {
+  const volumes = ['cm', 'sec', 'down', 'proj', 'scratch'];
+  const withVolumes = {
+    ...pod,
+    spec: {
+      volumes: [
+        { name: 'cm', configMap: { name: 'c' } },
+        { name: 'sec', secret: { secretName: 's' } },
+        { name: 'down', downwardAPI: { items: [] } },
+        { name: 'proj', projected: { sources: [] } },
+        { name: 'scratch', emptyDir: {} },
+      ],
+    },
+  };
+  const config = await buildContainerConfig(
+    input(
+      {
+        name: 'app',
+        image: 'x',
+        command: ['true'],
+        volumeMounts: volumes.map((name) => ({ name, mountPath: `/${name}`, readOnly: false })),
+      },
+      { pod: withVolumes, volumePaths: new Map(volumes.map((name) => [name, path.join(dir, `vol-${name}`)])) },
+    ),
+  );
+  const readOnly = Object.fromEntries(
+    config.mounts.filter((m) => m.containerPath !== '/dev/termination-log').map((m) => [m.containerPath, m.readOnly]),
+  );
+  assert.deepEqual(readOnly, { '/cm': true, '/sec': true, '/down': true, '/proj': true, '/scratch': false });
+});

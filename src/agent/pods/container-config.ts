@@ -71,6 +71,12 @@ function resourcesOf(container: KubeObject): ContainerResources {
   return out;
 }
 
+/** configMap, secret, downwardAPI and projected volumes are always read-only, as in Kubernetes since 1.9.4. */
+function isApiDataVolume(pod: KubeObject, volumeName: string): boolean {
+  const volume = (Array.isArray(pod.spec?.volumes) ? pod.spec.volumes : []).find((v: KubeObject) => v?.name === volumeName);
+  return Boolean(volume?.configMap || volume?.secret || volume?.downwardAPI || volume?.projected);
+}
+
 async function volumeMounts(input: ContainerConfigInput): Promise<Mount[]> {
   const mounts: Mount[] = [];
   for (const vm of Array.isArray(input.container.volumeMounts) ? input.container.volumeMounts : []) {
@@ -93,7 +99,7 @@ async function volumeMounts(input: ContainerConfigInput): Promise<Mount[]> {
       );
       if (!exists) await mkdir(source, { recursive: true });
     }
-    mounts.push({ containerPath: vm.mountPath, hostPath: source, readOnly: vm.readOnly === true });
+    mounts.push({ containerPath: vm.mountPath, hostPath: source, readOnly: vm.readOnly === true || isApiDataVolume(input.pod, vm.name) });
   }
   return mounts;
 }
