@@ -20,6 +20,8 @@ export interface ServiceAllocationOptions {
   logger?: Logger;
   /** Repair interval (default 3 minutes). */
   repairIntervalMs?: number;
+  /** How often a deleted default/kubernetes Service is looked for (default 10 s). */
+  kubernetesServiceIntervalMs?: number;
 }
 
 export interface ServiceAllocation {
@@ -45,11 +47,24 @@ export async function installServiceAllocation(
   await repair();
   const timer = setInterval(repair, opts.repairIntervalMs ?? 3 * 60_000);
   timer.unref();
+  let kubernetesServiceTimer: NodeJS.Timeout | undefined;
   if (opts.apiServer) {
+    const kubernetesService = { clusterIP: nthIP(serviceRange, 1), ...opts.apiServer };
+    const ensure = (onlyIfMissing: boolean) =>
+      ensureKubernetesService(registry, kubernetesService, { onlyIfMissing }).catch((err) =>
+        opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not write the default/kubernetes Service'),
+      );
     // A cluster without it still works; never keep the API server from starting over it.
-    await ensureKubernetesService(registry, { clusterIP: nthIP(serviceRange, 1), ...opts.apiServer }).catch((err) =>
-      opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not write the default/kubernetes Service'),
-    );
+    await ensure(false);
+    // Deleted (say by `kubectl delete all --all -A`): back within 10 s, as kube-apiserver does.
+    kubernetesServiceTimer = setInterval(() => void ensure(true), opts.kubernetesServiceIntervalMs ?? 10_000);
+    kubernetesServiceTimer.unref();
   }
-  return { allocator, stop: () => clearInterval(timer) };
+  return {
+    allocator,
+    stop: () => {
+      clearInterval(timer);
+      clearInterval(kubernetesServiceTimer);
+    },
+  };
 }

@@ -1,7 +1,8 @@
 // The `default/kubernetes` Service, as kube-apiserver keeps it: the first address of the
 // service CIDR, port 443 (named https), and Endpoints plus an EndpointSlice naming this API
 // server's address and port. With several API servers on one store the last one started
-// wins (Kubernetes keeps all of them through leases; Hale documents the difference).
+// wins (Kubernetes keeps all of them through leases; Hale documents the difference). Like
+// kube-apiserver's bootstrap controller, it is checked every 10 s and recreated if deleted.
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { KubeObject } from '../../api/resource-type.ts';
@@ -26,12 +27,22 @@ export function advertiseAddress(bind: string): string {
   return '127.0.0.1';
 }
 
-export async function ensureKubernetesService(registry: ApiRegistry, opts: KubernetesServiceOptions): Promise<void> {
+/**
+ * Writes the Service, its Endpoints and EndpointSlice. `onlyIfMissing` (the periodic check)
+ * recreates what was deleted and leaves existing objects alone, so that API servers sharing
+ * a store do not take the endpoints from each other every round.
+ */
+export async function ensureKubernetesService(
+  registry: ApiRegistry,
+  opts: KubernetesServiceOptions,
+  { onlyIfMissing = false }: { onlyIfMissing?: boolean } = {},
+): Promise<void> {
   const services = store(registry, '', 'services');
   const endpoints = store(registry, '', 'endpoints');
   const slices = store(registry, 'discovery.k8s.io', 'endpointslices');
   const labels = { component: 'apiserver', provider: 'kubernetes' };
   const port = { name: 'https', port: opts.port, protocol: 'TCP' };
+  const createOrUpdate = (rs: ResourceStore, wanted: KubeObject) => (onlyIfMissing ? createIfMissing(rs, wanted) : write(rs, wanted));
   await createOrUpdate(services, {
     metadata: { name: 'kubernetes', namespace: 'default', labels },
     spec: {
@@ -59,15 +70,21 @@ function store(registry: ApiRegistry, group: string, plural: string): ResourceSt
   return rs;
 }
 
-/** Create `wanted`, or bring the stored object's spec/subsets/endpoints/ports to it. */
-async function createOrUpdate(rs: ResourceStore, wanted: KubeObject): Promise<void> {
-  const { namespace, name } = wanted.metadata ?? {};
+/** Create `wanted`; true when it was there already. */
+async function createIfMissing(rs: ResourceStore, wanted: KubeObject): Promise<boolean> {
   try {
-    await rs.create(namespace, wanted);
-    return;
+    await rs.create(wanted.metadata?.namespace, wanted);
+    return false;
   } catch (err) {
     if (!(err instanceof StatusError && err.reason === 'AlreadyExists')) throw err;
+    return true;
   }
+}
+
+/** Create `wanted`, or bring the stored object's spec/subsets/endpoints/ports to it. */
+async function write(rs: ResourceStore, wanted: KubeObject): Promise<void> {
+  const { namespace, name } = wanted.metadata ?? {};
+  if (!(await createIfMissing(rs, wanted))) return;
   await rs.guaranteedUpdate(namespace, name, {}, undefined, (current) => {
     const next = structuredClone(current);
     next.metadata = { ...next.metadata, labels: { ...(next.metadata?.labels ?? {}), ...wanted.metadata?.labels } };

@@ -146,3 +146,38 @@ describe('service IP and node port allocation', () => {
     );
   });
 });
+
+describe('the default/kubernetes Service', () => {
+  it('is recreated after a deletion, and a periodic check leaves an existing one alone', async () => {
+    const store = new MemoryStore();
+    const registry = new ApiRegistry(builtinResources, store);
+    const namespaces = registry.lookup('', 'v1', 'namespaces')!;
+    await namespaces.create(undefined, { metadata: { name: 'default' } });
+    const allocation = await installServiceAllocation(registry, store, {
+      apiServer: { address: '192.0.2.10', port: 6443 },
+      kubernetesServiceIntervalMs: 20,
+    });
+    try {
+      const services = registry.lookup('', 'v1', 'services')!;
+      const endpoints = registry.lookup('', 'v1', 'endpoints')!;
+      const first = await services.get('default', 'kubernetes');
+      assert.equal(first.spec.clusterIP, '10.43.0.1');
+      await services.delete('default', 'kubernetes', { gracePeriodSeconds: 0 });
+      await endpoints.delete('default', 'kubernetes', { gracePeriodSeconds: 0 });
+      await new Promise((r) => setTimeout(r, 200));
+      const again = await services.get('default', 'kubernetes');
+      assert.notEqual(again.metadata?.uid, first.metadata?.uid);
+      assert.equal(again.spec.clusterIP, '10.43.0.1');
+      assert.equal((await endpoints.get('default', 'kubernetes')).subsets[0].addresses[0].ip, '192.0.2.10');
+      // Another API server on the same store wrote its own address: the check keeps it.
+      await endpoints.guaranteedUpdate('default', 'kubernetes', {}, undefined, (current) => ({
+        ...current,
+        subsets: [{ addresses: [{ ip: '192.0.2.11' }], ports: current.subsets[0].ports }],
+      }));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await endpoints.get('default', 'kubernetes')).subsets[0].addresses[0].ip, '192.0.2.11');
+    } finally {
+      allocation.stop();
+    }
+  });
+});
