@@ -16,6 +16,7 @@ import { podBindingHandler, podBindingSubresource } from './binding.ts';
 import { DiscoveryHandler, type ExtraSubresource } from './discovery.ts';
 import { resourceNotFound, toStatusError, unauthorized } from './errors.ts';
 import { evictionSubresource, evictPod } from './eviction.ts';
+import { answerHealth, type HealthCheck } from './health-checks.ts';
 import { writeJSON, writeStatusError } from './http-io.ts';
 import { ApiMetrics } from './metrics.ts';
 import { OpenApiHandler } from './openapi-handler.ts';
@@ -105,6 +106,17 @@ export class ApiServer {
     return this.server;
   }
 
+  /** ping and log: the process answers (kube-apiserver's own liveness checks). */
+  private readonly livenessChecks: HealthCheck[] = [
+    { name: 'ping', check: () => undefined },
+    { name: 'log', check: () => undefined },
+  ];
+  /** Ready once bootstrap (system namespaces, the kubernetes Service, controllers' start) is done. */
+  private readonly readinessChecks: HealthCheck[] = [
+    ...this.livenessChecks,
+    { name: 'poststarthook/bootstrap-controller', check: () => (this.ready ? undefined : 'not finished') },
+  ];
+
   setReady(ready: boolean): void {
     this.ready = ready;
   }
@@ -166,9 +178,12 @@ export class ApiServer {
 
   private async handleOther(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
-    if (path === '/healthz' || path === '/livez') return text(res, 200, 'ok');
-    if (path === '/readyz')
-      return this.ready ? text(res, 200, 'ok') : text(res, 500, '[-]bootstrap failed: not finished\nreadyz check failed');
+    const health = /^\/(healthz|livez|readyz)(\/[^/]+)?$/.exec(path);
+    if (health) {
+      const [, endpoint, rest = ''] = health;
+      const answer = answerHealth(endpoint, rest, url.searchParams, endpoint === 'readyz' ? this.readinessChecks : this.livenessChecks);
+      if (answer) return text(res, answer.status, answer.body);
+    }
     if (path === '/version') {
       return writeJSON(res, 200, {
         ...kubernetesVersion,
