@@ -10,6 +10,8 @@ export interface ResourceRequest {
   resource: string;
   name?: string;
   subresource?: string;
+  /** What follows the proxy subresource: ".../services/web:80/proxy/healthz" → "/healthz". */
+  proxyPath?: string;
   verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'connect';
 }
 
@@ -61,7 +63,7 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     }
   }
   const [resource, name, subresource, ...extra] = rest;
-  if (!resource || extra.length > 0) return { kind: 'other' };
+  if (!resource || (extra.length > 0 && subresource !== 'proxy')) return { kind: 'other' };
 
   const watching = query.get('watch') === 'true' || query.get('watch') === '1';
   let verb: ResourceRequest['verb'];
@@ -85,5 +87,8 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     default:
       return { kind: 'other' };
   }
-  return { kind: 'resource', group, version, namespace, resource, name, subresource, verb };
+  const info: ResourceRequest = { kind: 'resource', group, version, namespace, resource, name, subresource, verb };
+  // The path goes to the backend as sent (a trailing slash included).
+  if (subresource === 'proxy') info.proxyPath = `/${extra.join('/')}${extra.length > 0 && pathname.endsWith('/') ? '/' : ''}`;
+  return info;
 }

@@ -18,6 +18,7 @@ import { resourceNotFound, toStatusError, unauthorized } from './errors.ts';
 import { evictionSubresource, evictPod } from './eviction.ts';
 import { answerHealth, type HealthCheck } from './health-checks.ts';
 import { writeJSON, writeStatusError } from './http-io.ts';
+import { proxyHandlers, proxySubresources } from './http-proxy.ts';
 import { ApiMetrics } from './metrics.ts';
 import { OpenApiHandler } from './openapi-handler.ts';
 import { SchemaPatcher } from './patcher.ts';
@@ -69,7 +70,10 @@ export class ApiServer {
     this.resources.addSubresource('', 'pods', 'binding', podBindingHandler);
     this.resources.addSubresource('', 'pods', 'eviction', evictPod);
     this.resources.createAdmission.push(storageAdmission(this.registry));
-    const builtinSubresources = [podBindingSubresource, evictionSubresource, namespaceFinalizeSubresource];
+    const proxies = proxyHandlers(this.registry);
+    this.resources.addSubresource('', 'services', 'proxy', proxies.services);
+    this.resources.addSubresource('', 'pods', 'proxy', proxies.pods);
+    const builtinSubresources = [podBindingSubresource, evictionSubresource, namespaceFinalizeSubresource, ...proxySubresources];
     if (opts.agentToken) {
       const proxy = new PodProxy({
         registry: this.registry,

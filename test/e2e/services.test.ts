@@ -193,6 +193,14 @@ describe('services through the proxy with kubectl 1.33', { skip: !canRoute && 'C
     );
   });
 
+  test('the API server proxies to the Service and to a pod (kubectl get --raw …/proxy/)', async () => {
+    const viaService = await k(['get', '--raw', '/api/v1/namespaces/default/services/web:80/proxy/']);
+    assert.match(viaService.stdout, /hello from .* v1/);
+    const [pod] = await readyPods('app=web');
+    const viaPod = await k(['get', '--raw', `/api/v1/namespaces/default/pods/${pod.metadata.name}:8080/proxy/healthz`]);
+    assert.equal(viaPod.stdout, 'ok');
+  });
+
   test('the ClusterIP answers from inside another pod', async (t) => {
     const script = `fetch('http://${clusterIP}/').then((r) => r.text()).then((t) => console.log('got: ' + t.trim()), (e) => { console.log('error: ' + e.message); process.exit(1); })`;
     await k(['apply', '-f', '-'], {
