@@ -2,6 +2,7 @@
 // `get all` and version preference follow this order).
 import './definitions/index.ts';
 import { appsResources } from './kinds/apps/index.ts';
+import { authenticationResources } from './kinds/authentication/index.ts';
 import { authorizationResources } from './kinds/authorization/index.ts';
 import { autoscalingResources } from './kinds/autoscaling/index.ts';
 import { batchResources } from './kinds/batch/index.ts';
@@ -19,6 +20,7 @@ export const builtinResources: ResourceType[] = [
   ...coreResources,
   ...appsResources,
   ...eventsResources,
+  ...authenticationResources,
   ...authorizationResources,
   ...autoscalingResources,
   ...batchResources,

@@ -27,6 +27,7 @@ import { parseRequestInfo } from './request-info.ts';
 import { ResourceHandler } from './resource-handler.ts';
 import { ResourceMetrics } from './resource-metrics.ts';
 import { selfSubjectAccessReview } from './self-subject-access-review.ts';
+import { isSelfSubjectReview, selfSubjectReview } from './self-subject-review.ts';
 import { closeHttpServer, listenOnUnixSocket, type UnixSocketListener } from './unix-socket-listener.ts';
 
 export interface ApiServerOptions {
@@ -155,6 +156,8 @@ export class ApiServer {
         resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
         if (info.group === 'authorization.k8s.io' && info.resource === 'selfsubjectaccessreviews' && info.verb === 'create') {
           await selfSubjectAccessReview(req, res, user);
+        } else if (isSelfSubjectReview(info)) {
+          await selfSubjectReview(req, res, user, info.version);
         } else if (info.group === METRICS_GROUP) {
           await this.resourceMetrics.handle(res, info, url.searchParams);
         } else {

@@ -227,13 +227,15 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       assert.match(missing.stderr, /pods "bad" not found/);
     });
 
-    test('explain, events and auth can-i', async () => {
+    test('explain, events, auth can-i and auth whoami', async () => {
       const explain = await k(['explain', 'deployment.spec']);
       assert.match(explain.stdout, /replicas/);
       assert.match(explain.stdout, /selector/);
       await k(['get', 'events']);
       const can = await k(['auth', 'can-i', 'create', 'deployments']);
       assert.equal(can.stdout.trim(), 'yes');
+      const whoami = await k(['auth', 'whoami']);
+      assert.match(whoami.stdout, /Username\s+system:admin\nGroups\s+\[system:masters system:authenticated\]/);
     });
 
     test('debug adds an ephemeral container through the ephemeralcontainers subresource; a bad one is refused', async () => {

@@ -11,5 +11,6 @@ import './coordination-v1.ts';
 import './discovery-v1.ts';
 import './storage-v1.ts';
 import './events-v1.ts';
+import './authentication-v1.ts';
 import './authorization-v1.ts';
 import './metrics-v1beta1.ts';
