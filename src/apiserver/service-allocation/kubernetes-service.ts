@@ -72,6 +72,8 @@ function store(registry: ApiRegistry, group: string, plural: string): ResourceSt
 
 /** Create `wanted`; true when it was there already. */
 async function createIfMissing(rs: ResourceStore, wanted: KubeObject): Promise<boolean> {
+  // Looked up first: the periodic check should not even try to write what exists.
+  if (await rs.tryGet(wanted.metadata?.namespace, wanted.metadata?.name)) return true;
   try {
     await rs.create(wanted.metadata?.namespace, wanted);
     return false;

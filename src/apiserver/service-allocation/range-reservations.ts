@@ -47,16 +47,19 @@ export class RangeReservations {
     return Number.isInteger(value) && value >= this.first && value <= this.last;
   }
 
-  /** Reserve `value` for `owner`: true when done (or already theirs), false when someone else holds it. */
-  async reserve(value: number, owner: ReservationOwner): Promise<boolean> {
+  /**
+   * Reserve `value` for `owner`: "reserved" when this call took it, "held" when it was theirs
+   * already (a failed write must then not release it), false when someone else holds it.
+   */
+  async reserve(value: number, owner: ReservationOwner): Promise<'reserved' | 'held' | false> {
     const record: Reservation = { value, owner, at: Date.now() };
     try {
       await this.store.create(this.key(value), JSON.stringify(record));
-      return true;
+      return 'reserved';
     } catch (err) {
       if (!(err instanceof KeyExistsError)) throw err;
       const held = await this.holder(value);
-      return held !== undefined && sameOwner(held.owner, owner);
+      return held !== undefined && sameOwner(held.owner, owner) ? 'held' : false;
     }
   }
 

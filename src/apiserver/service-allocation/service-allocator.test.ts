@@ -181,3 +181,19 @@ describe('the default/kubernetes Service', () => {
     }
   });
 });
+
+describe('a create of a Service that exists already', () => {
+  it('leaves the existing Service its IP and node port', async () => {
+    const { services } = await setup({ serviceCidr: '10.98.0.0/24' });
+    const spec = { type: 'NodePort', clusterIP: '10.98.0.7', ports: [{ port: 80, nodePort: 30007 }] };
+    await services.create('default', svc('first', spec));
+    const again = await rejection(services.create('default', svc('first', spec)));
+    assert.match(again, /already exists/);
+    // Had the failed create given them back, these would succeed.
+    assert.match(await rejection(services.create('default', svc('second', { clusterIP: '10.98.0.7' }))), /already allocated/);
+    assert.match(
+      await rejection(services.create('default', svc('third', { type: 'NodePort', ports: [{ port: 80, nodePort: 30007 }] }))),
+      /already allocated/,
+    );
+  });
+});

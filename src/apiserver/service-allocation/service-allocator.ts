@@ -131,8 +131,10 @@ export class ServiceAllocator implements ResourceWriteHooks {
       if (offset === undefined) {
         throw fail(`the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${range.cidr}`);
       }
-      if (!(await this.ips.reserve(offset, owner))) throw fail('provided IP is already allocated');
-      reserved.push(() => this.ips.release(offset, owner));
+      const outcome = await this.ips.reserve(offset, owner);
+      if (!outcome) throw fail('provided IP is already allocated');
+      // Only what this write took is given back if it fails (say, the Service exists already).
+      if (outcome === 'reserved') reserved.push(() => this.ips.release(offset, owner));
       spec.clusterIP = requested;
       spec.clusterIPs = [requested];
       return;
@@ -170,12 +172,13 @@ export class ServiceAllocator implements ResourceWriteHooks {
         );
         return;
       }
-      if (!(await this.ports.reserve(port, owner))) {
+      const outcome = await this.ports.reserve(port, owner);
+      if (!outcome) {
         errors.push(invalidField(field, port, 'provided port is already allocated'));
         return;
       }
       ours.add(port);
-      reserved.push(() => this.ports.release(port, owner));
+      if (outcome === 'reserved') reserved.push(() => this.ports.release(port, owner));
     };
     const ports: Record<string, any>[] = Array.isArray(spec.ports) ? spec.ports : [];
     const allocate = needsNodePorts(spec);
