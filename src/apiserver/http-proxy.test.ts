@@ -40,6 +40,25 @@ before(async () => {
     ports: [{ name: 'http', port, protocol: 'TCP' }],
   });
   await cluster.client.create(resources.services, ns, { metadata: { name: 'empty' }, spec: { ports: [{ port: 80 }] } });
+  // The backend stands for a host-mode pod, whose address is a loopback one.
+  const pod = await cluster.client.create(resources.pods, ns, {
+    metadata: { name: 'backend' },
+    spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'x', command: ['true'] }] },
+  });
+  await cluster.client.updateStatus(resources.pods, { ...pod, status: { phase: 'Running', podIP: '127.0.0.1' } });
+  // Hand-written slices aiming at the host's own ports or at cloud metadata.
+  for (const [name, address] of [
+    ['sneaky', '127.0.0.2'],
+    ['metadata', '169.254.169.254'],
+  ]) {
+    await cluster.client.create(resources.services, ns, { metadata: { name }, spec: { ports: [{ port: 80 }] } });
+    await cluster.client.create(resources.endpointSlices, ns, {
+      metadata: { name: `${name}-abc`, labels: { 'kubernetes.io/service-name': name } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [address], conditions: { ready: true } }],
+      ports: [{ port: 80, protocol: 'TCP' }],
+    });
+  }
 });
 
 after(async () => {
@@ -64,7 +83,7 @@ test('a request reaches a ready endpoint with its path, query, method and body, 
   assert.equal(await cluster.client.request('GET', `${base}/web/proxy`, { responseType: 'text' }), 'GET / auth=none body=');
 });
 
-test('no endpoints, no such port, no such Service: Kubernetes errors', async () => {
+test('no endpoints, no such port, no such Service, an address that is no pod: errors', async () => {
   const fails = async (path: string) => {
     const err = await cluster.client.request('GET', path).then(
       () => undefined,
@@ -80,4 +99,8 @@ test('no endpoints, no such port, no such Service: Kubernetes errors', async () 
   assert.equal(err.message, 'no service port "9" found for service "web"');
   err = await fails(`${base}/nope/proxy/`);
   assert.equal(err.code, 404);
+  for (const name of ['sneaky', 'metadata']) {
+    err = await fails(`${base}/${name}/proxy/`);
+    assert.equal(err.message, 'address not allowed');
+  }
 });

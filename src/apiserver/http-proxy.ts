@@ -110,9 +110,32 @@ async function podTarget(registry: ApiRegistry, namespace: string, id: string): 
   return { scheme, host: ip, port: number };
 }
 
+/** Hop-by-hop headers: the fixed ones and those the Connection header names. */
+function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase()),
+  );
+  const out: IncomingHttpHeaders = {};
+  for (const [key, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(key) && !named.has(key)) out[key] = value;
+  return out;
+}
+
+/**
+ * Kubernetes' IsProxyableIP: never link-local (cloud metadata). Loopback is refused too unless
+ * it is a pod's address (host-mode pods use 127.x addresses): an EndpointSlice written by hand
+ * must not reach the API server's or an agent's own ports through the proxy.
+ */
+async function checkProxyable(registry: ApiRegistry, host: string): Promise<void> {
+  if (host.startsWith('169.254.') || host.toLowerCase().startsWith('fe80:')) throw badRequest(`address not allowed`);
+  if (!host.startsWith('127.') && host !== '::1') return;
+  const pods = await lookup(registry, '', 'pods').list({});
+  if (!pods.items.some((pod) => pod.status?.podIP === host)) throw badRequest('address not allowed');
+}
+
 function forward(p: RequestParams, target: Target): Promise<void> {
-  const headers: IncomingHttpHeaders = {};
-  for (const [key, value] of Object.entries(p.req.headers)) if (!HOP_BY_HOP.has(key)) headers[key] = value;
+  const headers = endToEnd(p.req.headers);
   headers.host = `${target.host}:${target.port}`;
   const search = p.query.toString();
   const options = {
@@ -126,9 +149,7 @@ function forward(p: RequestParams, target: Target): Promise<void> {
   };
   return new Promise((resolve, reject) => {
     const upstream = (target.scheme === 'https' ? httpsRequest : httpRequest)(options, (answer) => {
-      const out: IncomingHttpHeaders = {};
-      for (const [key, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(key)) out[key] = value;
-      p.res.writeHead(answer.statusCode ?? 502, out);
+      p.res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
       answer.pipe(p.res);
       answer.on('end', resolve);
       answer.on('error', () => {
@@ -144,6 +165,11 @@ function forward(p: RequestParams, target: Target): Promise<void> {
         resolve();
       }
     });
+    // The client went away (or the answer ended): nothing should keep the backend connection.
+    p.res.on('close', () => {
+      upstream.destroy();
+      resolve();
+    });
     p.req.pipe(upstream);
   });
 }
@@ -152,7 +178,9 @@ export function proxyHandlers(registry: ApiRegistry) {
   const handler = (find: (registry: ApiRegistry, namespace: string, id: string) => Promise<Target>) => async (p: RequestParams) => {
     const { namespace, name } = p.info;
     if (!namespace || !name) throw notFound('', p.info.resource, name ?? '');
-    await forward(p, await find(registry, namespace, name));
+    const target = await find(registry, namespace, name);
+    await checkProxyable(registry, target.host);
+    await forward(p, target);
   };
   return { services: handler(serviceTarget), pods: handler(podTarget) };
 }
