@@ -177,7 +177,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     logger,
     events,
   });
-  const localPathCleanup = new LocalPathCleanup(backgroundClient(client, podRequests), localVolumeDir(dataDir), logger);
+  const localPathCleanup = new LocalPathCleanup(backgroundClient(client, podRequests), localVolumeDir(dataDir), nodeName, logger);
   localPathCleanup.start();
   // The service proxy (Hale's kube-proxy) runs beside the kubelet on every node.
   const proxy = await startServiceProxy({

@@ -28,5 +28,5 @@ export class TokenAuthenticator {
 
 /** Paths anyone may read, as Kubernetes' system:public-info-viewer role allows. */
 export function isPublicPath(pathname: string): boolean {
-  return pathname === '/version' || /^\/(healthz|livez|readyz)(\/[^/]+)?$/.test(pathname);
+  return pathname === '/version' || /^\/(healthz|livez|readyz)(\/.+)?$/.test(pathname);
 }

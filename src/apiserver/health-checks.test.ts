@@ -28,4 +28,6 @@ test('/readyz/NAME answers for that check alone; an unknown name is not found', 
   assert.deepEqual(answerHealth('readyz', '/ping', q(), [ok('ping'), failing('bootstrap')]), { status: 200, body: 'ok' });
   assert.equal(answerHealth('readyz', '/bootstrap', q(), [ok('ping'), failing('bootstrap')])?.status, 500);
   assert.equal(answerHealth('readyz', '/etcd', q(), [ok('ping')]), undefined);
+  // Check names may have slashes (poststarthook/…).
+  assert.equal(answerHealth('readyz', '/poststarthook/boot', q(), [ok('poststarthook/boot')])?.status, 200);
 });

@@ -185,7 +185,7 @@ export class ApiServer {
 
   private async handleOther(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
-    const health = /^\/(healthz|livez|readyz)(\/[^/]+)?$/.exec(path);
+    const health = /^\/(healthz|livez|readyz)(\/.+)?$/.exec(path);
     if (health) {
       const [, endpoint, rest = ''] = health;
       const answer = answerHealth(endpoint, rest, url.searchParams, endpoint === 'readyz' ? this.readinessChecks : this.livenessChecks);

@@ -21,7 +21,7 @@ let cleanup: LocalPathCleanup;
 before(async () => {
   cluster = await startInProcessCluster();
   volumeDir = await mkdtemp(path.join(tmpdir(), 'hale-local-volumes-'));
-  cleanup = new LocalPathCleanup(cluster.client, volumeDir, cluster.logger);
+  cleanup = new LocalPathCleanup(cluster.client, volumeDir, 'node-a', cluster.logger);
   cleanup.start();
 });
 
@@ -31,20 +31,31 @@ after(async () => {
   await rm(volumeDir, { recursive: true, force: true });
 });
 
-function provisioned(name: string, dir: string, provisioner = LOCAL_PATH_PROVISIONER): KubeObject {
+function provisioned(name: string, dir: string, provisioner = LOCAL_PATH_PROVISIONER, nodeName = 'node-a'): KubeObject {
   return {
     metadata: { name, annotations: { [PROVISIONED_BY_ANNOTATION]: provisioner }, finalizers: [PROVISIONER_FINALIZER] },
-    spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: dir, type: 'DirectoryOrCreate' } },
+    spec: {
+      capacity: { storage: '1Gi' },
+      accessModes: ['ReadWriteOnce'],
+      hostPath: { path: dir, type: 'DirectoryOrCreate' },
+      nodeAffinity: {
+        required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [nodeName] }] }] },
+      },
+    },
   };
 }
 
-test('only a local-path volume directly inside the node’s volume directory is the node’s to remove', () => {
+const here = { name: 'node-a', labels: { 'kubernetes.io/hostname': 'node-a' } };
+
+test('only a local-path volume of this node, directly inside its volume directory, is the node’s to remove', () => {
   const dir = '/var/lib/hale/local-volumes';
-  assert.equal(ownedVolumeDirectory(provisioned('a', `${dir}/pvc-1_ns_a`), dir), `${dir}/pvc-1_ns_a`);
-  assert.equal(ownedVolumeDirectory(provisioned('b', '/etc'), dir), undefined);
-  assert.equal(ownedVolumeDirectory(provisioned('c', `${dir}/../../etc`), dir), undefined);
-  assert.equal(ownedVolumeDirectory(provisioned('d', `${dir}/x/y`), dir), undefined);
-  assert.equal(ownedVolumeDirectory(provisioned('e', `${dir}/pvc-2`, 'example.com/other'), dir), undefined);
+  assert.equal(ownedVolumeDirectory(provisioned('a', `${dir}/pvc-1_ns_a`), dir, here), `${dir}/pvc-1_ns_a`);
+  assert.equal(ownedVolumeDirectory(provisioned('b', '/etc'), dir, here), undefined);
+  assert.equal(ownedVolumeDirectory(provisioned('c', `${dir}/../../etc`), dir, here), undefined);
+  assert.equal(ownedVolumeDirectory(provisioned('d', `${dir}/x/y`), dir, here), undefined);
+  assert.equal(ownedVolumeDirectory(provisioned('e', `${dir}/pvc-2`, 'example.com/other'), dir, here), undefined);
+  // Another node's volume at the same path (every node may use the same data directory).
+  assert.equal(ownedVolumeDirectory(provisioned('f', `${dir}/pvc-3_ns_f`, LOCAL_PATH_PROVISIONER, 'node-b'), dir, here), undefined);
 });
 
 test('a deleted local-path volume loses its directory, then the provisioner finalizer', async () => {

@@ -16,15 +16,25 @@ import {
   PROVISIONED_BY_ANNOTATION,
   PROVISIONER_FINALIZER,
 } from '../../controllers/persistentvolume/local-path-volume.ts';
+import { volumeAdmitsNode } from '../../scheduler/plugins/volume-binding.ts';
 
 const RETRY_MS = 5_000;
 
 /** Where this node keeps its local-path volumes (published on its Node). */
 export const localVolumeDir = (dataDir: string): string => path.join(dataDir, 'local-volumes');
 
-/** The directory to remove for a deleted local-path PV, if it is this node's to remove. */
-export function ownedVolumeDirectory(pv: KubeObject, volumeDir: string): string | undefined {
+/**
+ * The directory to remove for a deleted local-path PV, if it is this node's to remove: the
+ * volume lives on this node (its node affinity says so; every node may use the same path)
+ * and directly inside this node's volume directory.
+ */
+export function ownedVolumeDirectory(
+  pv: KubeObject,
+  volumeDir: string,
+  node: { name: string; labels: Record<string, string> },
+): string | undefined {
   if (pv.metadata?.annotations?.[PROVISIONED_BY_ANNOTATION] !== LOCAL_PATH_PROVISIONER) return undefined;
+  if (!pv.spec?.nodeAffinity || !volumeAdmitsNode(pv, node)) return undefined;
   const dir: unknown = pv.spec?.hostPath?.path;
   if (typeof dir !== 'string' || !path.isAbsolute(dir)) return undefined;
   const resolved = path.resolve(dir);
@@ -36,11 +46,17 @@ export class LocalPathCleanup {
   private readonly busy = new Set<string>();
   private readonly lookAgain = new Set<string>();
 
+  private stopped = false;
+  private readonly node: { name: string; labels: Record<string, string> };
+
   constructor(
     private readonly client: RestClient,
     private readonly volumeDir: string,
+    nodeName: string,
     private readonly logger: Logger,
   ) {
+    // The provisioner's node term uses the kubernetes.io/hostname label the agent sets (node-object.ts).
+    this.node = { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName.toLowerCase() } };
     this.informer = new Informer(client, resources.persistentVolumes, { logger });
     const seen = (pv: KubeObject) => void this.cleanUp(pv);
     this.informer.addEventHandler({ onAdd: seen, onUpdate: (_old, pv) => seen(pv) });
@@ -51,13 +67,15 @@ export class LocalPathCleanup {
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
     return this.informer.stop();
   }
 
   private async cleanUp(pv: KubeObject): Promise<void> {
     const name: string = pv.metadata?.name ?? '';
+    if (this.stopped) return;
     if (!pv.metadata?.deletionTimestamp || !(pv.metadata.finalizers ?? []).includes(PROVISIONER_FINALIZER)) return;
-    const dir = ownedVolumeDirectory(pv, this.volumeDir);
+    const dir = ownedVolumeDirectory(pv, this.volumeDir, this.node);
     if (!dir) return;
     if (this.busy.has(name)) {
       // A newer version arrived mid-way (say, pv-protection let go, and our write conflicted).

@@ -66,7 +66,8 @@ export class StorageProtectionController extends Controller {
   /** A pod that has not ended uses it; the pod cache is checked, then the server (the cache may lag a new pod). */
   private async claimInUse(claim: KubeObject): Promise<boolean> {
     const { namespace, name } = claim.metadata ?? {};
-    const uses = (pod: KubeObject) => !hasEnded(pod) && podClaims(pod).some((c) => c.name === name);
+    // As Kubernetes' pvc-protection: only pods bound to a node hold the claim (a Pending one cannot start without it anyway).
+    const uses = (pod: KubeObject) => !!pod.spec?.nodeName && !hasEnded(pod) && podClaims(pod).some((c) => c.name === name);
     if (this.pods.list(namespace).some(uses)) return true;
     const live = await this.client.list(resources.pods, namespace);
     return live.items.some(uses);

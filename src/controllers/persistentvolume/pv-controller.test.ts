@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KubeObject } from '../../api/resource-type.ts';
+import { isAlreadyExists } from '../../client/api-error.ts';
 import { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
 import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
@@ -171,4 +172,25 @@ test('WaitForFirstConsumer: the claim waits for a node, then a local-path volume
     return v?.metadata?.deletionTimestamp && v;
   });
   assert.deepEqual(deleting.metadata.finalizers, [PROVISIONER_FINALIZER]);
+});
+
+test('a selected node that cannot provision (gone, or no volume directory) is given back to the scheduler', async () => {
+  await cluster.client.create(resources.storageClasses, undefined, localPathStorageClass()).catch((err) => {
+    if (!isAlreadyExists(err)) throw err;
+  });
+  await cluster.client.create(resources.nodes, undefined, { metadata: { name: 'node-bare' } });
+  for (const [claimName, nodeName] of [
+    ['no-dir', 'node-bare'],
+    ['no-node', 'node-gone'],
+  ]) {
+    const created = await cluster.client.create(resources.persistentVolumeClaims, ns, {
+      metadata: { name: claimName, annotations: { 'volume.kubernetes.io/selected-node': nodeName } },
+      spec: { storageClassName: 'local-path', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
+    await eventually(`the annotation to go from ${claimName}`, async () => {
+      const c = await getClaim(claimName);
+      return c && !c.metadata?.annotations?.['volume.kubernetes.io/selected-node'];
+    });
+    assert.match((await eventOf(created, 'ProvisioningFailed')).message, new RegExp(`node "${nodeName}"`));
+  }
 });

@@ -28,8 +28,6 @@ const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
 const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
 const STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
 const BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner';
-/** How soon a claim waiting for a node's agent (to say where its volumes go) is looked at again. */
-const NODE_WAIT_RETRY_MS = 5_000;
 
 const claimKey = (namespace: string, name: string) => `claim/${namespace}/${name}`;
 const volumeKey = (name: string) => `volume/${name}`;
@@ -102,6 +100,10 @@ export class PersistentVolumeController extends Controller {
     if (storageClass?.volumeBindingMode === 'WaitForFirstConsumer') {
       const selected: string | undefined = claim.metadata?.annotations?.[selectedNodeAnnotation];
       node = selected ? this.nodes.get(undefined, selected) : undefined;
+      if (selected && !node) {
+        await this.giveNodeBack(claim, `node "${selected}" not found`);
+        return undefined;
+      }
       if (!node) {
         this.recorder.normal(asClaim(claim), 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
         return undefined;
@@ -171,12 +173,8 @@ export class PersistentVolumeController extends Controller {
     }
     const pv = localPathVolume(claim, storageClass, node);
     if (!pv) {
-      this.recorder.warning(
-        asClaim(claim),
-        'ProvisioningFailed',
-        `node "${node.metadata?.name}" has not said where its local volumes go (is its agent running?)`,
-      );
-      return { requeueAfterMs: NODE_WAIT_RETRY_MS };
+      await this.giveNodeBack(claim, `node "${node.metadata?.name}" has not said where its local volumes go (is its agent running?)`);
+      return undefined;
     }
     try {
       const created = await this.client.create(resources.persistentVolumes, undefined, pv);
@@ -233,6 +231,17 @@ export class PersistentVolumeController extends Controller {
       });
       this.logger.info({ claim: `${meta.namespace}/${meta.name}`, volume: pv.metadata?.name }, 'claim bound');
     }
+  }
+
+  /**
+   * Provisioning on the selected node failed: the annotation is removed so that the scheduler
+   * picks a node again (Kubernetes' rescheduleProvisioning), and the event says why.
+   */
+  private async giveNodeBack(claim: KubeObject, why: string): Promise<void> {
+    this.recorder.warning(asClaim(claim), 'ProvisioningFailed', why);
+    const annotations = { ...(claim.metadata?.annotations ?? {}) };
+    delete annotations[selectedNodeAnnotation];
+    await this.client.update(resources.persistentVolumeClaims, { ...claim, metadata: { ...claim.metadata, annotations } });
   }
 
   private async setClaimPhase(claim: KubeObject, phase: string): Promise<void> {
