@@ -42,6 +42,8 @@ export interface ResourceType {
   categories?: string[];
   /** Verbs served; default: create delete deletecollection get list patch update watch. */
   verbs?: string[];
+  /** Sent as a Warning header with every request on the resource (kubectl prints it), e.g. v1 Endpoints in 1.33. */
+  deprecationWarning?: string;
   /** Answered by the API server itself and never stored (metrics.k8s.io): no store, no backup. */
   virtual?: boolean;
   /** Schema definition name of the top-level object, e.g. "io.k8s.api.apps.v1.Deployment". */

@@ -47,6 +47,7 @@ export class ResourceHandler {
     const rs = this.registry.lookup(info.group, info.version, info.resource);
     if (!rs) throw resourceNotFound();
     if (info.namespace !== undefined && !rs.rt.namespaced) throw resourceNotFound();
+    if (rs.rt.deprecationWarning) addWarning(p.res, rs.rt.deprecationWarning);
     const verbs = rs.rt.verbs;
     if (verbs && !info.subresource && !verbs.includes(info.verb)) {
       throw methodNotAllowed(`${info.verb} is not supported on resources of kind "${rs.rt.plural}"`);

@@ -227,13 +227,16 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       assert.match(missing.stderr, /pods "bad" not found/);
     });
 
-    test('explain, events, auth can-i and auth whoami', async () => {
+    test('explain, events, a deprecation warning, auth can-i and auth whoami', async () => {
       const explain = await k(['explain', 'deployment.spec']);
       assert.match(explain.stdout, /replicas/);
       assert.match(explain.stdout, /selector/);
       await k(['get', 'events']);
       const can = await k(['auth', 'can-i', 'create', 'deployments']);
       assert.equal(can.stdout.trim(), 'yes');
+      // Kubernetes 1.33 deprecates v1 Endpoints, and says so on every request.
+      const endpoints = await k(['get', 'endpoints', 'kubernetes']);
+      assert.match(endpoints.stderr, /Warning: v1 Endpoints is deprecated in v1\.33\+; use discovery\.k8s\.io\/v1 EndpointSlice/);
       const whoami = await k(['auth', 'whoami']);
       assert.match(whoami.stdout, /Username\s+system:admin\nGroups\s+\[system:masters system:authenticated\]/);
     });
