@@ -11,12 +11,16 @@ export interface NodeView {
   labels: Record<string, string>;
 }
 
-/** A volume this claim may take: unclaimed and Available (or pre-bound to this very claim), not being deleted. */
+/**
+ * A volume this claim may take: pre-bound to this very claim, or unclaimed and Available (as
+ * Kubernetes' findMatchingVolume, which waits for a new volume to be made Available rather
+ * than race that write); never one being deleted.
+ */
 export function isFreeFor(pv: KubeObject, claim: KubeObject): boolean {
   if (pv.metadata?.deletionTimestamp) return false;
   const ref = pv.spec?.claimRef;
   if (ref) return volumeIsFor(ref, claim);
-  return pv.status?.phase === 'Available' || pv.status?.phase === 'Pending' || pv.status?.phase === undefined;
+  return pv.status?.phase === 'Available';
 }
 
 /** Whether the volume could serve the claim (on `node`, when given), ignoring whether it is free. */
