@@ -4,7 +4,7 @@ import type { KubeObject } from '../api/resource-type.ts';
 import { InformerFactory } from '../client/informer-factory.ts';
 import { resources } from '../client/resources.ts';
 import { eventually, type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
-import { type NodeSpec, nodeObject } from './plugins/fixtures.ts';
+import { createNode as createNodeVia, type NodeSpec } from './plugins/fixtures.ts';
 import { Scheduler } from './scheduler.ts';
 
 let cluster: InProcessCluster;
@@ -25,11 +25,7 @@ after(async () => {
   await cluster.stop();
 });
 
-async function createNode(n: NodeSpec): Promise<void> {
-  const { status, ...rest } = nodeObject(n);
-  const created = await cluster.client.create(resources.nodes, undefined, rest);
-  await cluster.client.updateStatus(resources.nodes, { ...created, status });
-}
+const createNode = (n: NodeSpec) => createNodeVia(cluster.client, n);
 
 async function createPod(
   namespace: string,

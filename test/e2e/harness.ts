@@ -1,5 +1,6 @@
 // End-to-end harness: starts a real `hale server` process on an ephemeral port in a temp
 // dir, and runs the real kubectl binaries (1.27 … 1.33, or the PATH dispatcher) against it.
+import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,21 @@ export interface HaleServer {
   kill9(): Promise<void>;
   /** Start the server again on the same data dir (after stop or kill9). */
   restart(): Promise<void>;
+}
+
+export type KubectlOptions = { stdin?: string; env?: Record<string, string>; timeoutMs?: number; expectFail?: boolean };
+
+/** Runs kubectl and fails the test when its exit code says otherwise than `expectFail`. */
+export async function expectKubectl(
+  server: HaleServer,
+  version: KubectlVersion,
+  args: string[],
+  opts: KubectlOptions = {},
+): Promise<KubectlResult> {
+  const r = await server.kubectl(version, args, opts);
+  if (!opts.expectFail && r.code !== 0) assert.fail(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+  if (opts.expectFail && r.code === 0) assert.fail(`kubectl ${args.join(' ')} should have failed:\n${r.stdout}`);
+  return r;
 }
 
 export interface StartOptions {

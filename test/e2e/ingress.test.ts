@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type HaleServer, startHale, stopHale } from './harness.ts';
+import { expectKubectl, type HaleServer, type KubectlOptions, startHale, stopHale } from './harness.ts';
 
 const webIngress = `apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -73,12 +73,7 @@ spec:
 
 describe('networking.k8s.io/v1 with kubectl 1.33', () => {
   let hale: HaleServer;
-  const k = async (args: string[], opts: { expectFail?: boolean } = {}) => {
-    const r = await hale.kubectl('1.33', args);
-    if (!opts.expectFail && r.code !== 0) assert.fail(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
-    if (opts.expectFail && r.code === 0) assert.fail(`kubectl ${args.join(' ')} should have failed:\n${r.stdout}`);
-    return r;
-  };
+  const k = (args: string[], opts: KubectlOptions = {}) => expectKubectl(hale, '1.33', args, opts);
 
   before(async () => {
     hale = await startHale();

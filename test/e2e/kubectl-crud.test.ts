@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type HaleServer, type KubectlVersion, startHale, stopHale } from './harness.ts';
+import { expectKubectl, type HaleServer, type KubectlOptions, type KubectlVersion, startHale, stopHale } from './harness.ts';
 
 const deploymentV1 = `apiVersion: apps/v1
 kind: Deployment
@@ -51,12 +51,7 @@ const deploymentV2 = deploymentV1.replace('replicas: 2', 'replicas: 3').replace(
 for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
   describe(`kubectl ${version}`, () => {
     let hale: HaleServer;
-    const k = async (args: string[], opts: { stdin?: string; env?: Record<string, string>; expectFail?: boolean } = {}) => {
-      const r = await hale.kubectl(version, args, opts);
-      if (!opts.expectFail && r.code !== 0) assert.fail(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
-      if (opts.expectFail && r.code === 0) assert.fail(`kubectl ${args.join(' ')} should have failed:\n${r.stdout}`);
-      return r;
-    };
+    const k = (args: string[], opts: KubectlOptions = {}) => expectKubectl(hale, version, args, opts);
 
     before(async () => {
       hale = await startHale();

@@ -1,5 +1,7 @@
 // Builders for plugin tests: nodes and pods as the scheduler sees them.
 import type { KubeObject } from '../../api/resource-type.ts';
+import { resources } from '../../client/resources.ts';
+import type { RestClient } from '../../client/rest-client.ts';
 import type { StorageView } from '../framework.ts';
 import { NodeInfo } from '../node-info.ts';
 import { type PodInfo, podInfoOf } from '../pod-info.ts';
@@ -16,6 +18,13 @@ export interface NodeSpec {
   taints?: { key: string; value?: string; effect: string }[];
   unschedulable?: boolean;
   ready?: 'True' | 'False' | 'Unknown' | 'missing';
+}
+
+/** Creates the node through the API, status included (what an agent's registration does). */
+export async function createNode(client: RestClient, n: NodeSpec): Promise<void> {
+  const { status, ...rest } = nodeObject(n);
+  const created = await client.create(resources.nodes, undefined, rest);
+  await client.updateStatus(resources.nodes, { ...created, status });
 }
 
 export function nodeObject(n: NodeSpec): KubeObject {
