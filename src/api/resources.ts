@@ -13,6 +13,7 @@ import { eventsResources } from './kinds/events/index.ts';
 import { metricsResources } from './kinds/metrics/index.ts';
 import { networkingResources } from './kinds/networking/index.ts';
 import { policyResources } from './kinds/policy/index.ts';
+import { rbacResources } from './kinds/rbac/index.ts';
 import { storageResources } from './kinds/storage/index.ts';
 import type { ResourceType } from './resource-type.ts';
 
@@ -26,6 +27,7 @@ export const builtinResources: ResourceType[] = [
   ...batchResources,
   ...networkingResources,
   ...policyResources,
+  ...rbacResources,
   ...storageResources,
   ...coordinationResources,
   ...discoveryResources,

@@ -25,7 +25,7 @@ import type { ProxyMode } from '../proxy/proxy-mode.ts';
 import { Compactor } from '../storage/compactor.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/store.ts';
-import { ensureDefaultStorageClass, ensureSystemNamespaces } from './bootstrap.ts';
+import { ensureBootstrapRbac, ensureDefaultStorageClass, ensureSystemNamespaces } from './bootstrap.ts';
 import { startControllers } from './controllers.ts';
 
 export interface ServerOptions {
@@ -110,6 +110,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   await ensureSystemNamespaces(api.registry);
   await ensureDefaultStorageClass(api.registry);
+  await ensureBootstrapRbac(api.registry);
   const serviceAllocation = await installServiceAllocation(api.registry, store, {
     serviceCidr: opts.serviceCidr,
     nodePortRange: opts.serviceNodePortRange,

@@ -7,6 +7,7 @@ import './batch-v1.ts';
 import './autoscaling.ts';
 import './networking-v1.ts';
 import './policy-v1.ts';
+import './rbac-v1.ts';
 import './coordination-v1.ts';
 import './discovery-v1.ts';
 import './storage-v1.ts';

@@ -3,7 +3,15 @@
 // k8s.io/apimachinery/pkg/api/validation and pkg/apis/meta/v1/validation so error texts match.
 
 import { type FieldError, forbidden, invalid, required, tooLong } from '../field-errors.ts';
-import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPathSegmentName } from './names.ts';
+import {
+  isDNS1035Label,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+  isValidPathSegmentName,
+  isValidPathSegmentPrefix,
+} from './names.ts';
 
 /** Validates an object name; `prefix` is true for metadata.generateName (a trailing '-' is fine there). */
 export type NameValidator = (name: string, prefix: boolean) => string[];
@@ -24,7 +32,7 @@ export const nameIsDNSSubdomain: NameValidator = (name, prefix) => isDNS1123Subd
 export const nameIsDNSLabel: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
 export const nameIsDNS1035Label: NameValidator = (name, prefix) => isDNS1035Label(prefix ? maskTrailingDash(name) : name);
 /** Names that only need to be usable in a URL path (RBAC roles, e.g. "system:controller:foo"). */
-export const nameIsPathSegment: NameValidator = (name, prefix) => (prefix ? [] : isValidPathSegmentName(name));
+export const nameIsPathSegment: NameValidator = (name, prefix) => (prefix ? isValidPathSegmentPrefix(name) : isValidPathSegmentName(name));
 /** Namespaces are DNS-1123 labels. */
 export const validateNamespaceName: NameValidator = nameIsDNSLabel;
 

@@ -266,8 +266,13 @@ export const isValidPercent = isPercent;
  */
 export function isValidPathSegmentName(name: string): string[] {
   if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return isValidPathSegmentPrefix(name);
+}
+
+/** A generateName prefix: only the characters are checked, as the name gets a suffix. */
+export function isValidPathSegmentPrefix(prefix: string): string[] {
   const errs: string[] = [];
-  if (name.includes('/')) errs.push("may not contain '/'");
-  if (name.includes('%')) errs.push("may not contain '%'");
+  if (prefix.includes('/')) errs.push("may not contain '/'");
+  if (prefix.includes('%')) errs.push("may not contain '%'");
   return errs;
 }
