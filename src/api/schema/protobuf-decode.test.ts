@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import protobuf from 'protobufjs/minimal.js';
 import { bool, int32, item, ref, string } from './dsl.ts';
 import { decodeEnvelope, decodeProtobufObject, definitionForKind, formatGoDuration, ProtobufDecodeError } from './protobuf-decode.ts';
+import '../definitions/meta-v1.ts';
+import '../definitions/core-v1.ts';
 import { registerDefinitions } from './registry.ts';
 import { registerWidgetDefinitions, WIDGET } from './testdata/widget-definitions.ts';
 
@@ -333,6 +335,14 @@ describe('decodeProtobufObject', () => {
   test('definitionForKind uses the definitions gvk', () => {
     assert.equal(definitionForKind('hale.test.io/v1', 'Widget'), WIDGET);
     assert.equal(definitionForKind('hale.test.io/v2', 'Widget'), undefined);
+  });
+
+  test('DeleteOptions are understood in every group version, as typed clients send them', () => {
+    const deleteOptions = 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions';
+    assert.equal(definitionForKind('v1', 'DeleteOptions'), deleteOptions);
+    assert.equal(definitionForKind('rbac.authorization.k8s.io/v1', 'DeleteOptions'), deleteOptions);
+    assert.equal(definitionForKind('apps/v1', 'DeleteOptions'), deleteOptions);
+    assert.equal(definitionForKind('apps/v1', 'ConfigMap'), undefined);
   });
 });
 

@@ -81,8 +81,15 @@ export function definitionForKind(apiVersion: string, kind: string): string | un
   }
   const slash = apiVersion.indexOf('/');
   const [group, version] = slash >= 0 ? [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)] : ['', apiVersion];
-  return gvkIndex.byKey.get(`${group}/${version}/${kind}`);
+  const found = gvkIndex.byKey.get(`${group}/${version}/${kind}`);
+  if (found) return found;
+  // metav1.AddToGroupVersion puts DeleteOptions and its kin into every group version, and typed
+  // clients send them that way (an RBAC client's DELETE carries rbac.authorization.k8s.io/v1).
+  const meta = gvkIndex.byKey.get(`/v1/${kind}`);
+  return meta?.startsWith(META_PREFIX) ? meta : undefined;
 }
+
+const META_PREFIX = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
 
 type Slot = { kind: 'field'; name: string; field: Field } | { kind: 'inline'; ref: string };
 const slotCache = new Map<string, Map<number, Slot>>();
