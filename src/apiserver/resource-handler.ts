@@ -29,8 +29,11 @@ export type SubresourceHandler = (p: RequestParams, rs: ResourceStore) => Promis
 
 export class ResourceHandler {
   private readonly subresourceHandlers = new Map<string, SubresourceHandler>();
-  /** Mutating admission steps run on every new object (e.g. DefaultTolerationSeconds for pods). */
-  readonly createAdmission: ((rt: ResourceStore['rt'], obj: KubeObject) => void | Promise<void>)[] = [];
+  /**
+   * Mutating admission steps run on every new object (e.g. DefaultTolerationSeconds for pods), in
+   * order; `namespace` is the request's (objects may leave theirs out).
+   */
+  readonly createAdmission: ((rt: ResourceStore['rt'], obj: KubeObject, namespace?: string) => void | Promise<void>)[] = [];
 
   constructor(
     private readonly registry: ApiRegistry,
@@ -201,7 +204,7 @@ export class ResourceHandler {
       }
       await this.admitNamespace(info.namespace);
     }
-    for (const admit of this.createAdmission) await admit(rs.rt, obj);
+    for (const admit of this.createAdmission) await admit(rs.rt, obj, info.namespace);
     const created = await rs.create(info.namespace, obj, { ...this.writeContext(p, rs), inputOwned: true });
     writeJSON(p.res, 201, created);
   }
@@ -252,7 +255,7 @@ export class ResourceHandler {
         const obj = patchOnce(undefined);
         obj.metadata = { ...(obj.metadata ?? {}), name: info.name };
         if (rs.rt.namespaced) await this.admitNamespace(info.namespace!);
-        for (const admit of this.createAdmission) await admit(rs.rt, obj);
+        for (const admit of this.createAdmission) await admit(rs.rt, obj, info.namespace);
         const created = await rs.create(info.namespace, obj, { ...ctx, recordManagedFields: undefined });
         writeJSON(p.res, 201, created);
         return;
