@@ -5,10 +5,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/resource-type.ts';
 import type { ApiRegistry } from './api-registry.ts';
 import { type FieldValidation, mediaType, parseBody, parseFieldValidation, validateDecoded } from './decode-body.ts';
-import { badRequest, forbidden, methodNotAllowed, notFound, resourceNotFound, StatusError } from './errors.ts';
+import { badRequest, methodNotAllowed, notFound, resourceNotFound, StatusError } from './errors.ts';
 import { addWarning, readBody, wantsTable, writeJSON } from './http-io.ts';
+import { NamespaceLifecycle } from './namespace-lifecycle.ts';
 import type { Patcher } from './patcher.ts';
 import type { ResourceRequest } from './request-info.ts';
+import { checkBodyNamespace, checkName, checkPatchedResourceVersion } from './request-object-checks.ts';
 import { readScale, writeScale } from './scale.ts';
 import { objectFilter } from './storage/object-filter.ts';
 import type { DeleteOptions, ResourceStore, WriteContext, WriteSubresource } from './storage/resource-store.ts';
@@ -34,11 +36,14 @@ export class ResourceHandler {
    * order; `namespace` is the request's (objects may leave theirs out).
    */
   readonly createAdmission: ((rt: ResourceStore['rt'], obj: KubeObject, namespace?: string) => void | Promise<void>)[] = [];
+  private readonly namespaceLifecycle: NamespaceLifecycle;
 
   constructor(
     private readonly registry: ApiRegistry,
     private readonly patcher: Patcher,
-  ) {}
+  ) {
+    this.namespaceLifecycle = new NamespaceLifecycle(registry);
+  }
 
   /** Register e.g. ("", "pods", "log", handler). */
   addSubresource(group: string, resource: string, subresource: string, handler: SubresourceHandler): void {
@@ -53,7 +58,8 @@ export class ResourceHandler {
     if (rs.rt.deprecationWarning) addWarning(p.res, rs.rt.deprecationWarning);
     const verbs = rs.rt.verbs;
     if (verbs && !info.subresource && !verbs.includes(info.verb)) {
-      throw methodNotAllowed(`${info.verb} is not supported on resources of kind "${rs.rt.plural}"`);
+      // Kubernetes installs no route for a verb the resource does not serve.
+      throw methodNotAllowed('the server does not allow this method on the requested resource');
     }
     if (info.subresource) return this.handleSubresource(p, rs);
     switch (info.verb) {
@@ -202,26 +208,11 @@ export class ResourceHandler {
       if (bodyNs && bodyNs !== info.namespace) {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
-      await this.admitNamespace(info.namespace);
+      await this.namespaceLifecycle.admitCreate(rs.rt, info.namespace, obj);
     }
     for (const admit of this.createAdmission) await admit(rs.rt, obj, info.namespace);
     const created = await rs.create(info.namespace, obj, { ...this.writeContext(p, rs), inputOwned: true });
     writeJSON(p.res, 201, created);
-  }
-
-  /** Namespace lifecycle admission: no new content in missing or terminating namespaces. */
-  private async admitNamespace(namespace: string): Promise<void> {
-    const namespaces = this.registry.lookup('', 'v1', 'namespaces');
-    if (!namespaces) return;
-    const ns = await namespaces.tryGet(undefined, namespace);
-    if (!ns) throw notFound('', 'namespaces', namespace);
-    if (ns.metadata?.deletionTimestamp || ns.status?.phase === 'Terminating') {
-      throw forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`, {
-        name: namespace,
-        kind: 'namespaces',
-        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
-      });
-    }
   }
 
   private async update(p: RequestParams, rs: ResourceStore, subresource?: WriteSubresource): Promise<void> {
@@ -229,6 +220,8 @@ export class ResourceHandler {
     if (!info.name) throw methodNotAllowed('the server does not allow this method on the requested resource');
     const validation = parseFieldValidation(p.query.get('fieldValidation'));
     const obj = await this.decodeObject(p, rs, validation);
+    checkBodyNamespace(obj, rs.rt, info.namespace);
+    checkName(obj, info.name, info.namespace);
     const updated = await rs.update(info.namespace, info.name, obj, this.writeContext(p, rs), subresource);
     writeJSON(p.res, 200, updated);
   }
@@ -244,6 +237,10 @@ export class ResourceHandler {
     const force = query.get('force') === 'true';
     const patchOnce = (current: KubeObject | undefined): KubeObject => {
       const patched = this.patcher.apply({ contentType, current, body, rt: rs.rt, manager, force, apiVersion: rs.apiVersion, subresource });
+      if (current) {
+        checkName(patched, info.name!, info.namespace);
+        checkPatchedResourceVersion(rs.rt, patched, current, info.name!);
+      }
       for (const w of validateDecoded(rs.rt, { object: patched }, validation, rs.apiVersion)) addWarning(p.res, w);
       return patched;
     };
@@ -254,7 +251,7 @@ export class ResourceHandler {
         if (subresource) throw notFound(rs.rt.group, rs.rt.plural, info.name);
         const obj = patchOnce(undefined);
         obj.metadata = { ...(obj.metadata ?? {}), name: info.name };
-        if (rs.rt.namespaced) await this.admitNamespace(info.namespace!);
+        if (rs.rt.namespaced) await this.namespaceLifecycle.admitCreate(rs.rt, info.namespace!, obj);
         for (const admit of this.createAdmission) await admit(rs.rt, obj, info.namespace);
         const created = await rs.create(info.namespace, obj, { ...ctx, recordManagedFields: undefined });
         writeJSON(p.res, 201, created);
@@ -313,6 +310,7 @@ export class ResourceHandler {
 
   private async delete(p: RequestParams, rs: ResourceStore): Promise<void> {
     const { options, dryRun } = await this.deleteOptions(p);
+    this.namespaceLifecycle.admitDelete(rs.rt, p.info.name!);
     const out = await rs.delete(p.info.namespace, p.info.name!, options, { dryRun });
     // 200 when gone, 202 when the deletion is pending (grace period or finalizers).
     writeJSON(p.res, out.deleted ? 200 : 202, out.object);

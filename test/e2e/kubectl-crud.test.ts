@@ -247,6 +247,31 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       await k(['delete', 'pod', 'debug-target', '--wait=false']);
     });
 
+    test('system namespaces cannot be deleted; stale --resource-version and renames are refused', async () => {
+      const dryRun = await k(['delete', 'ns', 'default', '--dry-run=server'], { expectFail: true });
+      assert.match(dryRun.stderr, /Error from server \(Forbidden\): namespaces "default" is forbidden: this namespace may not be deleted/);
+      const wide = await k(['api-resources', '-o', 'wide']);
+      assert.match(wide.stdout, /^namespaces\s+ns\s+v1\s+false\s+Namespace\s+create,delete,get,list,patch,update,watch\b/m);
+
+      await k(['create', 'configmap', 'guarded', '--from-literal=a=1']);
+      const stale = await k(['label', 'cm', 'guarded', 'x=y', '--resource-version=5'], { expectFail: true });
+      assert.match(
+        stale.stderr,
+        /Error from server \(Conflict\): Operation cannot be fulfilled on configmaps "guarded": the object has been modified; please apply your changes to the latest version and try again/,
+      );
+      const renamed = await k(['patch', 'cm', 'guarded', '--type=json', '-p', '[{"op":"replace","path":"/metadata/name","value":"zz"}]'], {
+        expectFail: true,
+      });
+      assert.match(
+        renamed.stderr,
+        /Error from server \(BadRequest\): the name of the object \(zz\) does not match the name on the URL \(guarded\)/,
+      );
+      const cm = JSON.parse((await k(['get', 'cm', 'guarded', '-o', 'json'])).stdout);
+      assert.equal(cm.metadata.labels, undefined);
+      const current = cm.metadata.resourceVersion;
+      await k(['label', 'cm', 'guarded', 'x=y', `--resource-version=${current}`]);
+    });
+
     test('delete with cascade options', async () => {
       await k(['create', 'configmap', 'gone']);
       const r = await k(['delete', 'cm', 'gone']);

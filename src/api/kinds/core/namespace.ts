@@ -64,6 +64,8 @@ export const namespaceResource: ResourceType = {
   namespaced: false,
   nameValidator: nameIsDNSLabel,
   shortNames: ['ns'],
+  // No deletecollection: Kubernetes does not serve it on namespaces (one request must not empty a cluster).
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   schema: 'io.k8s.api.core.v1.Namespace',
   subresources: { status: true },
   defaults,

@@ -1,0 +1,128 @@
+// PUT and PATCH against an in-process API server: the object must keep the URL's name and
+// namespace, and a resourceVersion in a patch is a precondition (kubectl label --resource-version).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ApiError } from '../client/api-error.ts';
+import { resources } from '../client/resources.ts';
+import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
+
+let cluster: InProcessCluster;
+
+before(async () => {
+  cluster = await startInProcessCluster();
+  await cluster.createNamespace('checks');
+});
+
+after(() => cluster.stop());
+
+async function refusal(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  }
+  assert.fail('the request should have been refused');
+}
+
+async function configMap(name: string) {
+  return cluster.client.create(resources.configMaps, 'checks', {
+    metadata: { name, labels: { app: 'x' }, annotations: { note: 'kept' }, finalizers: ['example.com/keep'] },
+    data: { a: '1' },
+  });
+}
+
+test('a patch carrying a stale resourceVersion is a conflict; the current one or none is applied', async () => {
+  const cm = await configMap('rv');
+  const stale = '5';
+  for (const [type, patch] of [
+    ['merge', { metadata: { resourceVersion: stale }, data: { rv: '1' } }],
+    ['strategic', { metadata: { resourceVersion: stale, labels: { x: 'y' } } }],
+    ['json', [{ op: 'replace', path: '/metadata/resourceVersion', value: stale }]],
+  ] as const) {
+    const err = await refusal(cluster.client.patch(resources.configMaps, 'checks', 'rv', patch, type));
+    assert.equal(err.code, 409, type);
+    assert.equal(err.reason, 'Conflict');
+    assert.equal(
+      err.message,
+      'Operation cannot be fulfilled on configmaps "rv": the object has been modified; please apply your changes to the latest version and try again',
+    );
+  }
+  assert.equal((await cluster.client.get(resources.configMaps, 'checks', 'rv')).metadata?.resourceVersion, cm.metadata?.resourceVersion);
+
+  const current = cm.metadata?.resourceVersion;
+  const patched = await cluster.client.patch(
+    resources.configMaps,
+    'checks',
+    'rv',
+    { metadata: { resourceVersion: current }, data: { b: '2' } },
+    'merge',
+  );
+  assert.equal(patched.data?.b, '2');
+  const unconditional = await cluster.client.patch(
+    resources.configMaps,
+    'checks',
+    'rv',
+    { metadata: { resourceVersion: null }, data: { c: '3' } },
+    'merge',
+  );
+  assert.equal(unconditional.data?.c, '3');
+});
+
+test('a patch may not rename an object or move it to another namespace', async () => {
+  await configMap('fixed');
+  const renamed = await refusal(
+    cluster.client.patch(resources.configMaps, 'checks', 'fixed', [{ op: 'replace', path: '/metadata/name', value: 'zz' }], 'json'),
+  );
+  assert.equal(renamed.code, 400);
+  assert.equal(renamed.reason, 'BadRequest');
+  assert.equal(renamed.message, 'the name of the object (zz) does not match the name on the URL (fixed)');
+
+  const moved = await refusal(
+    cluster.client.patch(resources.configMaps, 'checks', 'fixed', { metadata: { namespace: 'default' } }, 'merge'),
+  );
+  assert.equal(moved.code, 400);
+  assert.equal(moved.message, 'the namespace of the object (default) does not match the namespace on the request (checks)');
+
+  await cluster.createNamespace('named');
+  const namespace = await refusal(
+    cluster.client.patch(resources.namespaces, undefined, 'named', { metadata: { name: 'other' } }, 'strategic'),
+  );
+  assert.equal(namespace.message, 'the name of the object (other) does not match the name on the URL (named)');
+});
+
+test('a patch that drops metadata is refused and leaves labels, annotations and finalizers alone', async () => {
+  await configMap('meta');
+  for (const [type, patch] of [
+    ['merge', { metadata: null }],
+    ['json', [{ op: 'remove', path: '/metadata' }]],
+  ] as const) {
+    const err = await refusal(cluster.client.patch(resources.configMaps, 'checks', 'meta', patch, type));
+    assert.equal(err.code, 400, type);
+    assert.equal(err.message, 'the name of the object () does not match the name on the URL (meta)');
+  }
+  const stored = await cluster.client.get(resources.configMaps, 'checks', 'meta');
+  assert.deepEqual(stored.metadata?.labels, { app: 'x' });
+  assert.deepEqual(stored.metadata?.annotations, { note: 'kept' });
+  assert.deepEqual(stored.metadata?.finalizers, ['example.com/keep']);
+});
+
+test('a PUT must name the object of its URL and may not name another namespace', async () => {
+  const cm = await configMap('put');
+  const put = (body: unknown) =>
+    cluster.client.request('PUT', '/api/v1/namespaces/checks/configmaps/put', {
+      body: JSON.stringify(body),
+      contentType: 'application/json',
+    });
+  const nameless = await refusal(put({ ...cm, metadata: { ...cm.metadata, name: undefined } }));
+  assert.equal(nameless.code, 400);
+  assert.equal(nameless.message, 'the name of the object () does not match the name on the URL (put)');
+  const elsewhere = await refusal(put({ ...cm, metadata: { ...cm.metadata, namespace: 'default' } }));
+  assert.equal(elsewhere.code, 400);
+  assert.equal(elsewhere.message, 'the namespace of the provided object does not match the namespace sent on the request');
+  // Leaving the namespace out is fine: the request's is used.
+  const updated = (await put({ ...cm, metadata: { ...cm.metadata, namespace: undefined }, data: { a: '2' } })) as {
+    data?: Record<string, string>;
+  };
+  assert.equal(updated.data?.a, '2');
+});
