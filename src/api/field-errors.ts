@@ -38,7 +38,8 @@ export const tooLong = (field: string, value: unknown, max: number): FieldError 
   type: 'FieldValueTooLong',
   field,
   value,
-  detail: `must have at most ${max} bytes`,
+  // Kubernetes 1.32+ wording (field.TooLong); "must have at most" is TooMany's.
+  detail: `may not be more than ${max} ${max === 1 ? 'byte' : 'bytes'}`,
 });
 export const tooMany = (field: string, actual: number, max: number): FieldError => ({
   type: 'FieldValueTooMany',

@@ -7,6 +7,7 @@ import type { ApiRegistry } from './api-registry.ts';
 import { type FieldValidation, mediaType, parseBody, parseFieldValidation, validateDecoded } from './decode-body.ts';
 import { badRequest, methodNotAllowed, notFound, resourceNotFound, StatusError } from './errors.ts';
 import { addWarning, readBody, wantsTable, writeJSON } from './http-io.ts';
+import { parseListOptions } from './list-options.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
 import type { Patcher } from './patcher.ts';
 import type { ResourceRequest } from './request-info.ts';
@@ -120,14 +121,11 @@ export class ResourceHandler {
 
   private async list(p: RequestParams, rs: ResourceStore): Promise<void> {
     const { query } = p;
-    const limit = Number(query.get('limit') ?? 0);
-    const exact = query.get('resourceVersionMatch') === 'Exact' ? Number(query.get('resourceVersion')) : undefined;
+    const options = parseListOptions(query);
     const out = await rs.list({
       namespace: p.info.namespace,
       filter: objectFilter(rs.rt, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined),
-      limit: Number.isFinite(limit) && limit > 0 ? limit : undefined,
-      continueToken: query.get('continue') || undefined,
-      exactRevision: exact && Number.isInteger(exact) ? exact : undefined,
+      ...options,
     });
     this.respondObjects(p, rs, out.items, { single: false, resourceVersion: out.resourceVersion, continueToken: out.continueToken });
   }
@@ -183,7 +181,7 @@ export class ResourceHandler {
     const dryRun = p.query.getAll('dryRun');
     for (const v of dryRun) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
     const manager = p.query.get('fieldManager') || defaultFieldManager(p.req.headers['user-agent']);
-    if (manager.length > 128) throw badRequest('fieldManager: Too long: must have at most 128 bytes');
+    if (manager.length > 128) throw badRequest('fieldManager: Too long: may not be more than 128 bytes');
     return {
       dryRun: dryRun.length > 0,
       recordManagedFields: (old, obj) => this.patcher.recordUpdate(old, obj, manager, rs.apiVersion, rs.rt.schema),

@@ -5,7 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/resource-type.ts';
 import { CompactedError, type Watch } from '../storage/store.ts';
-import { badRequest, expired } from './errors.ts';
+import { expired } from './errors.ts';
+import { parseResourceVersion } from './list-options.ts';
 import type { ObjectFilter } from './storage/object-filter.ts';
 import type { ObjectWatchEvent, ResourceStore } from './storage/resource-store.ts';
 import { type IncludeObject, toTable } from './table.ts';
@@ -55,8 +56,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: 
     initial = listed.items;
     afterRevision = Number(listed.resourceVersion);
   } else {
-    afterRevision = Number(rv);
-    if (!Number.isInteger(afterRevision) || afterRevision < 0) throw badRequest(`invalid resource version: "${rv}"`);
+    afterRevision = parseResourceVersion(rv);
   }
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });

@@ -91,7 +91,7 @@ test('annotations: keys case-insensitive, size capped at 256 KiB', () => {
   assert.equal(validateAnnotations({ 'a b': 'v' }, 'metadata.annotations').length, 1);
   assert.deepEqual(validateAnnotations({ k: 'x'.repeat(262144 - 1) }, 'metadata.annotations'), []);
   assert.deepEqual(texts(validateAnnotations({ k: 'x'.repeat(262144) }, 'metadata.annotations')), [
-    'metadata.annotations: Too long: must have at most 262144 bytes',
+    'metadata.annotations: Too long: may not be more than 262144 bytes',
   ]);
 });
 

@@ -142,7 +142,11 @@ export class ResourceStore {
     let lastKey: string | undefined;
     // With a filter, fetch pages until `limit` matching items are found.
     for (;;) {
-      const page = await this.readPage(prefix, { limit: limit ? Math.max(limit * 2, 100) : 0, startAfter, revision });
+      const page = await this.readPage(
+        prefix,
+        { limit: limit ? Math.max(limit * 2, 100) : 0, startAfter, revision },
+        params.continueToken !== undefined,
+      );
       listRevision = page.revision;
       revision ??= page.revision; // later pages read at the same revision
       more = page.more;
@@ -165,13 +169,16 @@ export class ResourceStore {
     return outcome;
   }
 
-  private async readPage(prefix: string, opts: { limit: number; startAfter?: string; revision?: number }) {
+  /** `continued`: the revision came from a continue token, which the message then names. */
+  private async readPage(prefix: string, opts: { limit: number; startAfter?: string; revision?: number }, continued: boolean) {
     try {
       return await this.store.list(prefix, opts);
     } catch (err) {
       if (err instanceof CompactedError) {
         throw expired(
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+          continued
+            ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
+            : 'The resourceVersion for the provided list is too old.',
         );
       }
       throw err;

@@ -24,7 +24,7 @@ describe('configmap', () => {
   it('limits the total size to 1 MiB', () => {
     assert.deepEqual(messages(cm({ data: { big: 'x'.repeat(1024 * 1024) } })), []);
     assert.deepEqual(messages(cm({ data: { big: 'x'.repeat(1024 * 1024) }, binaryData: { b: 'AA==' } })), [
-      ': Too long: must have at most 1048576 bytes',
+      ': Too long: may not be more than 1048576 bytes',
     ]);
   });
 

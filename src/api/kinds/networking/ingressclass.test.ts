@@ -22,7 +22,7 @@ test('the controller is a required domain-prefixed path of at most 250 character
     errors(ic({ controller: 'acme.io/a b' })),
     `spec.controller: Invalid value: "a b": must be a valid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')`,
   );
-  assert.equal(errors(ic({ controller: `acme.io/${'x'.repeat(250)}` })), 'spec.controller: Too long: must have at most 250 bytes');
+  assert.equal(errors(ic({ controller: `acme.io/${'x'.repeat(250)}` })), 'spec.controller: Too long: may not be more than 250 bytes');
 });
 
 test('parameters default to Cluster scope and are validated', () => {
