@@ -1,7 +1,7 @@
 // The cluster's credentials, created on first start and reused afterwards (like k3s):
-// a CA, a serving certificate signed by it, the admin bearer token and the agent join
-// token, all kept under DATA_DIR/tls and DATA_DIR.
-import { randomBytes, webcrypto } from 'node:crypto';
+// a CA, a serving certificate signed by it, the admin bearer token, the agent join token and
+// the service account signing key, all kept under DATA_DIR/tls and DATA_DIR.
+import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ export interface Credentials {
   keyPem: string;
   adminToken: string;
   agentToken: string;
+  /** Signs service account tokens (PKCS#8 PEM, EC P-256). */
+  serviceAccountKeyPem: string;
 }
 
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -90,6 +92,15 @@ function token(): string {
   return randomBytes(24).toString('hex');
 }
 
+/** The service account signing key; data directories made before it existed get one on start. */
+function readOrCreateServiceAccountKey(path: string): string {
+  if (!existsSync(path)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  }
+  return readFileSync(path, 'utf8');
+}
+
 /** Load the credentials from dataDir, creating whatever is missing. */
 export async function ensureCredentials(dataDir: string, extraSans: string[] = []): Promise<Credentials> {
   const tlsDir = join(dataDir, 'tls');
@@ -111,5 +122,6 @@ export async function ensureCredentials(dataDir: string, extraSans: string[] = [
     keyPem: readFileSync(files.key, 'utf8'),
     adminToken: readOrCreate(join(dataDir, 'admin-token')),
     agentToken: readOrCreate(join(dataDir, 'agent-token')),
+    serviceAccountKeyPem: readOrCreateServiceAccountKey(join(tlsDir, 'service-account.key')),
   };
 }

@@ -226,7 +226,7 @@ export async function handlePodUpgrade(req: IncomingMessage, socket: Duplex, hea
   socket.on('error', () => {});
   const { logger } = proxy.options;
   try {
-    if (!proxy.options.authenticator.authenticate(req)) throw unauthorized();
+    if (!(await proxy.options.authenticator.authenticate(req))) throw unauthorized();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const sub =

@@ -31,6 +31,13 @@ export async function selfSubjectReview(
     kind: 'SelfSubjectReview',
     apiVersion: `authentication.k8s.io/${version}`,
     metadata: { creationTimestamp: null },
-    status: { userInfo: { username: user?.name ?? 'system:anonymous', groups: user?.groups ?? ['system:unauthenticated'] } },
+    status: {
+      userInfo: {
+        username: user?.name ?? 'system:anonymous',
+        ...(user?.uid ? { uid: user.uid } : {}),
+        groups: user?.groups ?? ['system:unauthenticated'],
+        ...(user?.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}),
+      },
+    },
   });
 }

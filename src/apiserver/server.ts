@@ -28,6 +28,8 @@ import { ResourceHandler } from './resource-handler.ts';
 import { ResourceMetrics } from './resource-metrics.ts';
 import { selfSubjectAccessReview } from './self-subject-access-review.ts';
 import { isSelfSubjectReview, selfSubjectReview } from './self-subject-review.ts';
+import { ServiceAccountTokens } from './service-account-tokens.ts';
+import { tokenRequestHandler, tokenRequestSubresource } from './token-request.ts';
 import { closeHttpServer, listenOnUnixSocket, type UnixSocketListener } from './unix-socket-listener.ts';
 
 export interface ApiServerOptions {
@@ -40,6 +42,8 @@ export interface ApiServerOptions {
   extraSubresources?: ExtraSubresource[];
   /** The token node agents accept from the API server; enables pods/log, exec, attach, portforward. */
   agentToken?: string;
+  /** Signing key (PEM) and issuer of service account tokens; enables serviceaccounts/token and their use. */
+  serviceAccounts?: { keyPem: string; issuer: string };
 }
 
 const namespaceFinalizeSubresource: ExtraSubresource = {
@@ -75,6 +79,12 @@ export class ApiServer {
     this.resources.addSubresource('', 'services', 'proxy', proxies.services);
     this.resources.addSubresource('', 'pods', 'proxy', proxies.pods);
     const builtinSubresources = [podBindingSubresource, evictionSubresource, namespaceFinalizeSubresource, ...proxySubresources];
+    if (opts.serviceAccounts) {
+      const tokens = new ServiceAccountTokens(opts.serviceAccounts.keyPem, opts.serviceAccounts.issuer, this.registry);
+      opts.authenticator.setVerifier(tokens);
+      this.resources.addSubresource('', 'serviceaccounts', 'token', tokenRequestHandler(tokens, this.registry));
+      builtinSubresources.push(tokenRequestSubresource);
+    }
     if (opts.agentToken) {
       const proxy = new PodProxy({
         registry: this.registry,
@@ -149,7 +159,7 @@ export class ApiServer {
     let verb = (req.method ?? 'GET').toLowerCase();
     let resource = '';
     try {
-      const user = this.authenticate(req, url.pathname);
+      const user = await this.authenticate(req, url.pathname);
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
       if (info.kind === 'resource') {
         verb = info.verb;
@@ -177,8 +187,8 @@ export class ApiServer {
     }
   }
 
-  private authenticate(req: IncomingMessage, pathname: string): UserInfo | undefined {
-    const user = this.opts.authenticator.authenticate(req);
+  private async authenticate(req: IncomingMessage, pathname: string): Promise<UserInfo | undefined> {
+    const user = await this.opts.authenticator.authenticate(req);
     if (!user && !isPublicPath(pathname)) throw unauthorized();
     return user;
   }

@@ -28,6 +28,7 @@ import { StorageProtectionController } from '../controllers/persistentvolume/pro
 import { PersistentVolumeController } from '../controllers/persistentvolume/pv-controller.ts';
 import { PodGarbageCollector } from '../controllers/podgc/pod-gc-controller.ts';
 import { ReplicaSetController, ReplicationManager } from '../controllers/replicaset/replica-set-controller.ts';
+import { NamespaceDefaultsController } from '../controllers/serviceaccount/namespace-defaults-controller.ts';
 import { ServiceLBController } from '../controllers/servicelb/servicelb-controller.ts';
 import { StatefulSetController } from '../controllers/statefulset/statefulset-controller.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -41,6 +42,8 @@ export interface ControllerManagerOptions {
   syncTimeoutMs?: number;
   namespace?: NamespaceControllerOptions;
   garbageCollector?: GarbageCollectorOptions;
+  /** The cluster CA (PEM): enables the default ServiceAccount and kube-root-ca.crt in every namespace. */
+  rootCaPem?: string;
   /** Node pod ranges (--cluster-cidr, a /24 per node by default). */
   nodeIpam?: NodeIpamOptions;
   /** Node failure detection and taint eviction (docs/failover.md). */
@@ -97,6 +100,9 @@ class ControllerSet {
       controller(new NodeIpamController(client, factory, child('node-ipam'), opts.nodeIpam), 1),
       controller(new PersistentVolumeController(client, factory, child('persistentvolume-binder')), 1),
       controller(new StorageProtectionController(client, factory, child('storage-protection')), 1),
+      ...(opts.rootCaPem
+        ? [controller(new NamespaceDefaultsController(client, factory, child('namespace-defaults'), opts.rootCaPem), 1)]
+        : []),
       new Scheduler(client, factory, opts.schedulerLogger ?? logger.child({ controller: 'scheduler' })),
     ];
     // Every informer listens on this signal while waiting for its sync.

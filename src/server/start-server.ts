@@ -1,6 +1,8 @@
 // Assembles `hale server`: store → API server → bootstrap → controllers, and writes the
 // kubeconfig. Everything but the API server talks to it through the client, as remote
 // components would.
+
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,11 +13,13 @@ import type { RunningNodeAgent } from '../agent/run-node-agent.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
 import { builtinResources } from '../api/resources.ts';
 import { DEFAULT_TOLERATION_SECONDS, defaultTolerationSecondsAdmission } from '../apiserver/admission/default-toleration-seconds.ts';
+import { serviceAccountAdmission } from '../apiserver/admission/service-account-admission.ts';
 import { TokenAuthenticator } from '../apiserver/auth.ts';
 import { ensureCredentials } from '../apiserver/credentials.ts';
 import { ApiServer } from '../apiserver/server.ts';
+import { defaultIssuer } from '../apiserver/service-account-tokens.ts';
 import { installServiceAllocation } from '../apiserver/service-allocation/install.ts';
-import { advertiseAddress } from '../apiserver/service-allocation/kubernetes-service.ts';
+import { advertiseAddress, kubernetesServiceIPFor } from '../apiserver/service-allocation/kubernetes-service.ts';
 import { writeKubeconfig } from '../cli/kubeconfig-file.ts';
 import { RestClient } from '../client/rest-client.ts';
 import type { FailoverOptions } from '../controllers/nodelifecycle/failover-options.ts';
@@ -81,7 +85,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = root.child({ component: 'apiserver' });
 
   const store = await openStore(opts.datastoreEndpoint, dataDir);
-  const creds = await ensureCredentials(dataDir);
+  const clusterDomain = opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+  // In-cluster clients reach the API server as kubernetes.default.svc on the Service's IP.
+  const creds = await ensureCredentials(dataDir, [
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    `kubernetes.default.svc.${clusterDomain}`,
+    kubernetesServiceIPFor(opts.serviceCidr),
+  ]);
+  warnIfCertLacksInClusterNames(creds.certPem, logger);
   const authenticator = new TokenAuthenticator();
   authenticator.add(creds.adminToken, { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
   const agentToken = opts.agentToken ?? creds.agentToken;
@@ -94,6 +107,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     tls: opts.insecureHttp ? undefined : { certPem: creds.certPem, keyPem: creds.keyPem },
     logger,
     agentToken,
+    serviceAccounts: { keyPem: creds.serviceAccountKeyPem, issuer: defaultIssuer(clusterDomain) },
   });
   api.resources.createAdmission.push(
     defaultTolerationSecondsAdmission({
@@ -101,6 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       unreachableSeconds: opts.failover?.defaultUnreachableTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
     }),
   );
+  api.resources.createAdmission.push(serviceAccountAdmission(api.registry));
   const address = await api.listen(opts.port, opts.bind);
   const scheme = opts.insecureHttp ? 'http' : 'https';
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
@@ -131,9 +146,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     schedulerLogger: root.child({ component: 'scheduler' }),
     nodeLifecycle: opts.failover?.nodeLifecycle,
     nodeIpam: { clusterCidr: opts.clusterCidr },
+    rootCaPem: creds.caPem,
   });
   const clusterDns = opts.clusterDns ?? clusterDnsIPFor(opts.serviceCidr);
-  const clusterDomain = opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
   let dns: RunningClusterDns | undefined;
   if (!opts.disableClusterDns) {
     dns = await startClusterDns({
@@ -219,4 +234,16 @@ async function listenForInProcessClients(api: ApiServer, path: string, logger: L
     logger.warn({ err, path }, 'in-process clients use the TCP port: cannot listen on the Unix socket');
     return undefined;
   }
+}
+
+/**
+ * Serving certificates made before they carried the in-cluster names (kubernetes.default.svc,
+ * the kubernetes Service's IP) fail in-cluster clients' verification. The CA's key is not
+ * kept, so the certificate cannot be reissued in place: say so once at start.
+ */
+function warnIfCertLacksInClusterNames(certPem: string, logger: Logger): void {
+  if (new X509Certificate(certPem).subjectAltName?.includes('DNS:kubernetes.default.svc')) return;
+  logger.warn(
+    'the serving certificate lacks the in-cluster names (kubernetes.default.svc, the kubernetes Service IP): pods that verify the API server with their mounted ca.crt will fail; a new data directory gets a certificate with them',
+  );
 }

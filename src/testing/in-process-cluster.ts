@@ -1,10 +1,12 @@
 // A real API server in this process (memory store, plain HTTP on loopback) and a client for
 // it: the cheapest faithful environment for controller, scheduler and agent tests.
+import { generateKeyPairSync } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import type { KubeObject } from '../api/resource-type.ts';
 import { builtinResources } from '../api/resources.ts';
 import { TokenAuthenticator } from '../apiserver/auth.ts';
 import { ApiServer } from '../apiserver/server.ts';
+import { defaultIssuer } from '../apiserver/service-account-tokens.ts';
 import { isNotFound } from '../client/api-error.ts';
 import type { ResourceDescriptor } from '../client/resource-path.ts';
 import { resources } from '../client/resources.ts';
@@ -31,7 +33,15 @@ export async function startInProcessCluster(): Promise<InProcessCluster> {
   const authenticator = new TokenAuthenticator();
   authenticator.add(token, { name: 'system:admin', groups: ['system:masters'] });
   const store = new MemoryStore();
-  const api = new ApiServer({ store, resources: builtinResources, authenticator, logger });
+  // Service account tokens work as in `hale server`, signed with a throwaway key.
+  const serviceAccountKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const api = new ApiServer({
+    store,
+    resources: builtinResources,
+    authenticator,
+    logger,
+    serviceAccounts: { keyPem: String(serviceAccountKey), issuer: defaultIssuer('cluster.local') },
+  });
   const address = await api.listen(0, '127.0.0.1');
   await ensureSystemNamespaces(api.registry);
   api.setReady(true);

@@ -11,18 +11,13 @@ type Json = Record<string, any>;
 /** Kubernetes' default file mode for these volumes (0644); the API server normally fills it in. */
 export const DEFAULT_FILE_MODE = 0o644;
 
-/**
- * What a projected serviceAccountToken source writes. Hale does not issue bound service
- * account tokens yet, so the file holds this placeholder: apps that read it find a file
- * where they expect one, and an API request with it is rejected as unauthenticated.
- */
-export const PLACEHOLDER_SERVICE_ACCOUNT_TOKEN = 'hale-placeholder-token:service-account-tokens-are-not-issued-yet';
-
 export interface PayloadContext {
   pod: KubeObject;
   objects: ConfigObjects;
   /** The node, for resourceFieldRef limits that default to node allocatable. */
   node(): Promise<KubeObject | undefined>;
+  /** A token of the pod's service account for a projected serviceAccountToken source. */
+  serviceAccountToken(source: { audience?: string; expirationSeconds?: number }): Promise<string>;
 }
 
 /** Several independent errors reported together, formatted like Go's aggregate errors. */
@@ -114,7 +109,8 @@ export async function projectedPayload(source: Json, ctx: PayloadContext): Promi
       else if (s.secret) merge(await objectPayload('secret', s.secret, defaultMode, ctx));
       else if (s.downwardAPI) merge(await downwardAPIPayload(s.downwardAPI.items, defaultMode, ctx));
       else if (s.serviceAccountToken) {
-        const file: FileProjection = { data: Buffer.from(PLACEHOLDER_SERVICE_ACCOUNT_TOKEN), mode: defaultMode ?? DEFAULT_FILE_MODE };
+        const token = await ctx.serviceAccountToken(s.serviceAccountToken);
+        const file: FileProjection = { data: Buffer.from(token), mode: defaultMode ?? DEFAULT_FILE_MODE };
         payload.set(s.serviceAccountToken.path, file);
       }
       // clusterTrustBundle and podCertificate sources are not supported: they add no files.

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { resources } from '../../client/resources.ts';
+import { RestClient } from '../../client/rest-client.ts';
 import { type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
 import { ConfigObjects } from './config-objects.ts';
-import { PLACEHOLDER_SERVICE_ACCOUNT_TOKEN } from './payloads.ts';
 import { isMountPoint } from './tmpfs.ts';
 import { VolumeError } from './types.ts';
 import { NodeVolumeManager } from './volume-manager.ts';
@@ -230,24 +230,36 @@ test('downwardAPI: metadata fields and resource limits (node allocatable when un
   assert.equal(err.message, 'container ghost not found');
 });
 
-test('projected: configMap, secret, downwardAPI and a placeholder service account token in one directory', async () => {
-  const { dir } = await setUpOne({
-    name: 'all',
-    projected: {
-      defaultMode: 0o440,
-      sources: [
-        { configMap: { name: 'web-config', items: [{ key: 'app.conf', path: 'app.conf' }] } },
-        { secret: { name: 'tls', items: [{ key: 'tls.key', path: 'tls/key', mode: 0o400 }] } },
-        { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
-        { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
-      ],
+test('projected: configMap, secret, downwardAPI and a bound service account token in one directory', async () => {
+  const { client } = cluster;
+  await client.create(resources.serviceAccounts, ns, { metadata: { name: 'default' } });
+  // The token is bound to the pod, so the pod must exist in the API.
+  const pod = await client.create(resources.pods, ns, podWith([], { containers: [{ name: 'app', image: 'app' }] }));
+  pod.spec.volumes = [
+    {
+      name: 'all',
+      projected: {
+        defaultMode: 0o440,
+        sources: [
+          { configMap: { name: 'web-config', items: [{ key: 'app.conf', path: 'app.conf' }] } },
+          { secret: { name: 'tls', items: [{ key: 'tls.key', path: 'tls/key', mode: 0o400 }] } },
+          { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+          { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
+        ],
+      },
     },
-  });
+  ];
+  const dir = (await manager.setUp(pod)).get('all')!;
   assert.equal(dir.split(path.sep).slice(-2).join('/'), 'kubernetes.io~projected/all');
   assert.equal(await read(path.join(dir, 'app.conf')), 'port=8080\n');
   assert.equal(await read(path.join(dir, 'tls/key')), 'KEY');
   assert.equal(await read(path.join(dir, 'ns')), ns);
-  assert.equal(await read(path.join(dir, 'token')), PLACEHOLDER_SERVICE_ACCOUNT_TOKEN);
+  // The token authenticates as the pod's service account while the pod exists.
+  const asPod = new RestClient({ server: cluster.url, token: await read(path.join(dir, 'token')) });
+  assert.equal((await asPod.get(resources.serviceAccounts, ns, 'default')).metadata?.name, 'default');
+  await client.delete(resources.pods, ns, pod.metadata?.name, { gracePeriodSeconds: 0 });
+  await assert.rejects(asPod.get(resources.serviceAccounts, ns, 'default'), (err: any) => err.code === 401);
+  asPod.close();
   assert.equal(await modeOf(path.join(dir, 'app.conf')), 0o440);
   assert.equal(await modeOf(path.join(dir, 'tls/key')), 0o400);
 

@@ -22,6 +22,7 @@ import { applyFsGroup } from './fs-group.ts';
 import { checkHostPath } from './host-path.ts';
 import { downwardAPIPayload, objectPayload, type PayloadContext, projectedPayload } from './payloads.ts';
 import { resolveClaim } from './persistent-volume.ts';
+import { ServiceAccountTokenCache } from './service-account-token.ts';
 import { isMountPoint, mountsUnder, mountTmpfs, unmount } from './tmpfs.ts';
 import { VolumeError, type VolumeManager } from './types.ts';
 
@@ -83,6 +84,7 @@ export class NodeVolumeManager implements VolumeManager {
   private readonly dataDir: string;
   private readonly logger: Logger;
   private readonly objects: ConfigObjects;
+  private readonly tokens: ServiceAccountTokenCache;
   private readonly tmpfsAllowed: boolean;
   private readonly fsGroupAllowed: boolean;
   private readonly nodeName?: string;
@@ -99,6 +101,7 @@ export class NodeVolumeManager implements VolumeManager {
     this.nodeName = opts.nodeName;
     this.logger = (opts.logger ?? pino({ level: 'silent' })).child({ subsystem: 'volumes' });
     this.objects = opts.objects ?? new ConfigObjects(opts.client);
+    this.tokens = new ServiceAccountTokenCache(opts.client);
     this.tmpfsAllowed = opts.tmpfs ?? process.getuid?.() === 0;
     this.fsGroupAllowed = opts.fsGroup ?? process.getuid?.() === 0;
   }
@@ -217,7 +220,12 @@ export class NodeVolumeManager implements VolumeManager {
   }
 
   private payloadOf(pod: KubeObject, kind: string, source: Json): Promise<Payload> {
-    const ctx: PayloadContext = { pod, objects: this.objects, node: () => this.node() };
+    const ctx: PayloadContext = {
+      pod,
+      objects: this.objects,
+      node: () => this.node(),
+      serviceAccountToken: (source) => this.tokens.tokenFor(pod, source),
+    };
     switch (kind) {
       case 'configMap':
         return objectPayload('configmap', source, source.defaultMode, ctx);
@@ -253,6 +261,7 @@ export class NodeVolumeManager implements VolumeManager {
 
   private async doTearDown(uid: string): Promise<void> {
     this.ready.delete(uid);
+    this.tokens.forget(uid);
     const dir = this.podDir(uid);
     for (const mountPoint of await mountsUnder(dir)) {
       try {

@@ -1,6 +1,7 @@
-// Schema of authentication.k8s.io/v1 SelfSubjectReview, which `kubectl auth whoami` POSTs.
+// Schema of authentication.k8s.io/v1 SelfSubjectReview, which `kubectl auth whoami` POSTs, and
+// TokenRequest, which `kubectl create token` POSTs to serviceaccounts/NAME/token.
 // Field numbers follow k8s.io/api/authentication/v1/generated.proto.
-import { array, item, map, ref, string } from '../schema/dsl.ts';
+import { array, int64, item, map, ref, string, time } from '../schema/dsl.ts';
 import { registerDefinitions } from '../schema/registry.ts';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
@@ -20,6 +21,44 @@ registerDefinitions({
   [`${AUTHN}.SelfSubjectReviewStatus`]: {
     description: 'The user the request was authenticated as.',
     fields: { userInfo: ref(`${AUTHN}.UserInfo`, 1, 'The authenticated user.') },
+  },
+  [`${AUTHN}.TokenRequest`]: {
+    description: 'Asks for a token of a service account.',
+    gvk: [{ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }],
+    required: ['spec'],
+    fields: {
+      apiVersion: string(0, 'Versioned schema of this object.'),
+      kind: string(0, 'REST resource this object represents.'),
+      metadata: ref(`${META}.ObjectMeta`, 1, 'Standard object metadata.'),
+      spec: ref(`${AUTHN}.TokenRequestSpec`, 2, 'What the token should be valid for.'),
+      status: ref(`${AUTHN}.TokenRequestStatus`, 3, 'The token, filled in by the server.'),
+    },
+  },
+  [`${AUTHN}.TokenRequestSpec`]: {
+    description: 'Parameters of a token request.',
+    required: ['audiences'],
+    fields: {
+      audiences: array(item.string, 1, 'Who the token is for; empty means the API server.', { listType: 'atomic' }),
+      expirationSeconds: int64(4, 'How long the token should be valid (at least 600 s; default 3600 s).'),
+      boundObjectRef: ref(`${AUTHN}.BoundObjectReference`, 3, 'An object the token is valid only as long as.'),
+    },
+  },
+  [`${AUTHN}.TokenRequestStatus`]: {
+    description: 'The issued token.',
+    required: ['token', 'expirationTimestamp'],
+    fields: {
+      token: string(1, 'The bearer token.'),
+      expirationTimestamp: time(2, 'When the token stops being valid.'),
+    },
+  },
+  [`${AUTHN}.BoundObjectReference`]: {
+    description: 'The object a token is bound to.',
+    fields: {
+      kind: string(1, 'Kind of the object: Pod.'),
+      apiVersion: string(2, 'API version of the object.'),
+      name: string(3, 'Name of the object.'),
+      uid: string(4, 'UID of the object.'),
+    },
   },
   [`${AUTHN}.UserInfo`]: {
     description: 'A user: name, uid, groups and extra attributes.',

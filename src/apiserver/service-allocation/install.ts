@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import { DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR } from '../../api/cluster-network.ts';
 import type { Store } from '../../storage/store.ts';
 import type { ApiRegistry } from '../api-registry.ts';
-import { nthIP, parseIPv4Range, parsePortRange } from './ip-range.ts';
-import { ensureKubernetesService } from './kubernetes-service.ts';
+import { parseIPv4Range, parsePortRange } from './ip-range.ts';
+import { ensureKubernetesService, kubernetesServiceIPFor } from './kubernetes-service.ts';
 import { repairServiceAllocations } from './repair.ts';
 import { ServiceAllocator } from './service-allocator.ts';
 
@@ -49,7 +49,7 @@ export async function installServiceAllocation(
   timer.unref();
   let kubernetesServiceTimer: NodeJS.Timeout | undefined;
   if (opts.apiServer) {
-    const kubernetesService = { clusterIP: nthIP(serviceRange, 1), ...opts.apiServer };
+    const kubernetesService = { clusterIP: kubernetesServiceIPFor(opts.serviceCidr), ...opts.apiServer };
     const ensure = (onlyIfMissing: boolean) =>
       ensureKubernetesService(registry, kubernetesService, { onlyIfMissing }).catch((err) =>
         opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not write the default/kubernetes Service'),

@@ -5,10 +5,17 @@
 // kube-apiserver's bootstrap controller, it is checked every 10 s and recreated if deleted.
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { DEFAULT_SERVICE_CIDR } from '../../api/cluster-network.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import type { ApiRegistry } from '../api-registry.ts';
 import { StatusError } from '../errors.ts';
 import type { ResourceStore } from '../storage/resource-store.ts';
+import { nthIP, parseIPv4Range } from './ip-range.ts';
+
+/** The Service's ClusterIP: the first address of the service CIDR (10.43.0.1 by default). */
+export function kubernetesServiceIPFor(serviceCidr: string = DEFAULT_SERVICE_CIDR): string {
+  return nthIP(parseIPv4Range(serviceCidr), 1);
+}
 
 export interface KubernetesServiceOptions {
   clusterIP: string;

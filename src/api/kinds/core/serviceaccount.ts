@@ -18,3 +18,9 @@ export const serviceAccountResource: ResourceType = {
     row: (sa, now) => [sa.metadata?.name ?? '', (sa.secrets ?? []).length, age(sa.metadata?.creationTimestamp, now)],
   },
 };
+
+/** The service account every namespace has, and pods without one run as. */
+export const DEFAULT_SERVICE_ACCOUNT = 'default';
+/** The ConfigMap in every namespace holding the cluster CA for in-cluster clients. */
+export const ROOT_CA_CONFIG_MAP = 'kube-root-ca.crt';
+export const ROOT_CA_KEY = 'ca.crt';
