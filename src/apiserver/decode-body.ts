@@ -76,7 +76,8 @@ export function checkDepth(root: unknown): void {
 
 /**
  * Check apiVersion/kind against the endpoint and unknown/duplicate fields against the
- * schema. Returns warnings for fieldValidation=Warn; throws 400 for Strict.
+ * schema. Returns warnings for fieldValidation=Warn; throws 400 for Strict. Under Warn and
+ * Ignore unknown fields are removed from the object, as Kubernetes never stores them.
  */
 export function validateDecoded(rt: ResourceType, decoded: DecodedBody, validation: FieldValidation, apiVersion: string): string[] {
   const { object } = decoded;
@@ -87,7 +88,7 @@ export function validateDecoded(rt: ResourceType, decoded: DecodedBody, validati
   if (object.kind !== undefined && object.kind !== rt.kind) {
     throw badRequest(`the kind in the data (${object.kind}) does not match the expected kind (${rt.kind})`);
   }
-  const { unknown, errors } = checkFields(object, rt.schema);
+  const { unknown, errors } = checkFields(object, rt.schema, { prune: validation !== 'Strict' });
   if (errors.length) throw badRequest(`${kindText} cannot be handled as a ${rt.kind}: ${errors[0].detail}`);
   if (validation === 'Ignore') return [];
   const problems = unknown.map((f) => `unknown field "${f}"`);

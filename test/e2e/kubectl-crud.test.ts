@@ -222,6 +222,29 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       assert.match(missing.stderr, /pods "bad" not found/);
     });
 
+    test('unknown fields sent with --validate=ignore|warn or by patch are dropped, not stored', async () => {
+      const unknown = join(hale.dataDir, 'lenient.yaml');
+      writeFileSync(unknown, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lenient\n  labelz: {a: b}\ndata:\n  a: "1"\nfoo: bar\n');
+      await k(['apply', '-f', unknown, '--validate=ignore']);
+      let cm = JSON.parse((await k(['get', 'cm', 'lenient', '-o', 'json'])).stdout);
+      assert.equal(cm.foo, undefined);
+      assert.equal(cm.metadata.labelz, undefined);
+      assert.deepEqual(cm.data, { a: '1' });
+
+      // kubectl patch validates with Warn: the warning is printed and the field dropped.
+      const patched = await k(['patch', 'cm', 'lenient', '--type=merge', '-p', '{"foo":1,"data":{"b":"2"}}']);
+      assert.match(patched.stderr, /unknown field "foo"/);
+      cm = JSON.parse((await k(['get', 'cm', 'lenient', '-o', 'json'])).stdout);
+      assert.equal(cm.foo, undefined);
+      assert.deepEqual(cm.data, { a: '1', b: '2' });
+      // Nothing stored, so a later patch has nothing to warn about and a strict re-apply works.
+      const later = await k(['patch', 'cm', 'lenient', '--type=merge', '-p', '{"data":{"c":"3"}}']);
+      assert.doesNotMatch(later.stderr, /unknown field/);
+      const exported = join(hale.dataDir, 'lenient-export.json');
+      writeFileSync(exported, (await k(['get', 'cm', 'lenient', '-o', 'json'])).stdout);
+      await k(['replace', '-f', exported]);
+    });
+
     test('explain, events, a deprecation warning, auth can-i and auth whoami', async () => {
       const explain = await k(['explain', 'deployment.spec']);
       assert.match(explain.stdout, /replicas/);

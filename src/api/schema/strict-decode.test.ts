@@ -56,6 +56,16 @@ describe('checkFields: unknown fields', () => {
     assert.deepEqual(result.errors, []);
   });
 
+  test('prune removes exactly the unknown fields, however deep, and keeps free-form ones', () => {
+    const obj = widget({ foo: 1, parts: [{ name: 'a' }, { name: 'b', colour: 'red' }], payload: { x: { y: 1 } } }, { extra: true });
+    const result = checkFields(obj, WIDGET, { prune: true });
+    assert.deepEqual(result.unknown, ['spec.foo', 'spec.parts[1].colour', 'extra']);
+    assert.deepEqual(obj, widget({ parts: [{ name: 'a' }, { name: 'b' }], payload: { x: { y: 1 } } }));
+    const untouched = widget({ foo: 1 });
+    checkFields(untouched, WIDGET);
+    assert.equal((untouched.spec as Record<string, unknown>).foo, 1, 'without prune the object is only read');
+  });
+
   test('field names are case-sensitive, like sigs.k8s.io/json', () => {
     assert.deepEqual(checkFields(widget({ Replicas: 1 }), WIDGET).unknown, ['spec.Replicas']);
   });

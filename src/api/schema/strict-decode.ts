@@ -18,10 +18,13 @@ export interface StrictDecodeResult {
   errors: FieldError[];
 }
 
-/** Walks a decoded JSON object against the definition `defName`. */
-export function checkFields(obj: unknown, defName: string): StrictDecodeResult {
+/**
+ * Walks a decoded JSON object against the definition `defName`. With `prune`, unknown fields
+ * are also deleted from `obj` in place, as decoding into Go structs drops them.
+ */
+export function checkFields(obj: unknown, defName: string, opts: { prune?: boolean } = {}): StrictDecodeResult {
   const result: StrictDecodeResult = { unknown: [], errors: [] };
-  const walker = new Walker(result);
+  const walker = new Walker(result, opts.prune ?? false);
   if (!isPlainObject(obj)) {
     walker.typeError(obj, '', '', '', goTypeOf({ ref: defName }));
     return result;
@@ -123,7 +126,10 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
 class Walker {
-  constructor(private readonly result: StrictDecodeResult) {}
+  constructor(
+    private readonly result: StrictDecodeResult,
+    private readonly prune: boolean,
+  ) {}
 
   /** Records a Go UnmarshalTypeError: value kind, struct context and target type. */
   typeError(value: unknown, path: string, goPath: string, struct: string, goType: string, kind = jsonKind(value)): void {
@@ -144,6 +150,7 @@ class Walker {
         // TypeMeta is embedded in every kind, even when a definition forgets to list it.
         if (topLevel && (key === 'apiVersion' || key === 'kind') && typeof value === 'string') continue;
         this.result.unknown.push(childPath);
+        if (this.prune) delete obj[key];
         continue;
       }
       const childGoPath = goPath ? `${goPath}.${key}` : key;
