@@ -53,6 +53,8 @@ export function watchdogScript(): string {
 export class NodeFence {
   private lastRenewalSentAt: number;
   private fenced = false;
+  /** Another agent took this node over: fenced for good. */
+  private replaced = false;
   /** Pods confirmed with the API server since the fence was last lifted. */
   private confirmed = new Set<string>();
   /** Until when pods are confirmed with the API server before they run (after a fence). */
@@ -87,8 +89,24 @@ export class NodeFence {
     this.watchdogProcess?.unref();
   }
 
+  /**
+   * Another agent now holds this node's Lease (it took the node name over while this agent was
+   * frozen or cut off): stop every pod at once and never lift the fence. The watchdog is left
+   * alone: the heartbeat file is no longer written, so it fences too within the timeout.
+   */
+  replacedByAnotherAgent(holder: string): void {
+    if (this.replaced) return;
+    this.replaced = true;
+    this.opts.logger.error(
+      { holder },
+      'another agent holds this node now: fenced for good, every pod of this node is stopped and none is started again; restart this agent with another --node-name or data dir',
+    );
+    this.fence('stopping every pod of this node: another agent holds its lease');
+  }
+
   /** A renewal sent at `sentAt` succeeded. */
   renewed(sentAt: number): void {
+    if (this.replaced) return;
     // A renewal after a longer silence (the agent was frozen, so the timer never fired) still
     // means the control plane may have replaced our pods: fence first, then lift.
     if (sentAt - this.lastRenewalSentAt > this.opts.timeoutMs) this.check(sentAt);
@@ -106,6 +124,10 @@ export class NodeFence {
 
   isFenced(): boolean {
     return this.fenced;
+  }
+
+  isReplaced(): boolean {
+    return this.replaced;
   }
 
   /** May the pod's containers be started or kept? (the pod workers ask before each sync) */
@@ -128,14 +150,16 @@ export class NodeFence {
   /** Fences when the last renewal is older than the timeout (at `now`); true while fenced. */
   private check(now = this.now()): boolean {
     if (this.fenced || now - this.lastRenewalSentAt <= this.opts.timeoutMs) return this.fenced;
+    this.fence('could not renew the node lease within the fencing timeout: stopping every pod of this node');
+    return true;
+  }
+
+  private fence(why: string): void {
+    if (this.fenced) return;
     this.fenced = true;
     this.stats.fences++;
-    this.opts.logger.error(
-      { timeoutMs: this.opts.timeoutMs },
-      'could not renew the node lease within the fencing timeout: stopping every pod of this node',
-    );
+    this.opts.logger.error({ timeoutMs: this.opts.timeoutMs }, why);
     void this.opts.onFence().catch((err) => this.opts.logger.error({ err: String(err) }, 'fencing: stopping the containers failed'));
-    return true;
   }
 
   private writeHeartbeat(): void {

@@ -16,7 +16,7 @@ import { eventually, type InProcessCluster, startInProcessCluster } from '../../
 import type { HostInfo } from './host-info.ts';
 import type { NodeReadings } from './host-readings.ts';
 import { type NodeAgent, type NodeAgentOptions, RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION, startNodeAgent } from './node-agent.ts';
-import { NODE_LEASE_NAMESPACE } from './node-lease.ts';
+import { NODE_LEASE_NAMESPACE, NodeLeaseLostError } from './node-lease.ts';
 import { AGENT_ID_ANNOTATION, NodeNameInUseError } from './node-registrar.ts';
 
 const GiB = 1024 ** 3;
@@ -191,7 +191,8 @@ test('creates the Lease owned by the Node and renews it', async () => {
       return undefined;
     }
   });
-  assert.equal(first.spec?.holderIdentity, nodeName);
+  // The agent's identity, not the node name: an agent renews only a Lease it holds.
+  assert.equal(first.spec?.holderIdentity, node.metadata?.annotations?.[AGENT_ID_ANNOTATION]);
   assert.equal(first.spec?.leaseDurationSeconds, 4);
   assert.match(first.spec?.renewTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   assert.deepEqual(first.metadata?.ownerReferences, [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata?.uid }]);
@@ -209,14 +210,87 @@ test('a Lease changed by someone else is re-read and renewed (optimistic concurr
   const agent = await start();
   await agent.renewLease();
   const lease = await getLease();
-  await cluster.client.update(resources.leases, { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder' } });
+  const agentId = (await getNode()).metadata?.annotations?.[AGENT_ID_ANNOTATION];
+  assert.equal(lease.spec?.holderIdentity, agentId);
+  await cluster.client.update(resources.leases, { ...lease, metadata: { ...lease.metadata, labels: { touched: 'yes' } } });
   clock.nowMs += 2000;
   const renewed = await agent.renewLease();
-  assert.equal(renewed.spec?.holderIdentity, nodeName);
+  assert.equal(renewed.spec?.holderIdentity, agentId);
   assert.equal(renewed.spec?.renewTime, '2026-01-01T00:00:02.000000Z');
   await cluster.client.delete(resources.leases, NODE_LEASE_NAMESPACE, nodeName);
   const recreated = await agent.renewLease();
   assert.notEqual(recreated.metadata?.uid, lease.metadata?.uid);
+});
+
+test('a Lease held by a node name (an agent of an earlier version) or an expired one of another agent is taken over', async () => {
+  await cluster.client.create(resources.leases, NODE_LEASE_NAMESPACE, {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: nodeName, namespace: NODE_LEASE_NAMESPACE },
+    spec: { holderIdentity: 'previous-agent', leaseDurationSeconds: 4, renewTime: '2025-12-31T23:59:50.000000Z' },
+  });
+  const agent = await start();
+  const lease = await agent.renewLease();
+  assert.equal(lease.spec?.holderIdentity, agent.node.metadata?.annotations?.[AGENT_ID_ANNOTATION]);
+});
+
+/** An agent with fencing on (no watchdog process) that records when it fences. */
+async function startFenced(): Promise<{ agent: NodeAgent; fenced: () => number }> {
+  let fences = 0;
+  const agent = await start({
+    fencing: {
+      timeoutMs: 20_000,
+      containersDir: path.join(dataDir, 'containers'),
+      watchdog: false,
+      onFence: async () => {
+        fences++;
+      },
+    },
+  });
+  return { agent, fenced: () => fences };
+}
+
+test('an agent whose Lease another agent took over stops renewing, stops writing the Node and stays fenced', async () => {
+  const { agent, fenced } = await startFenced();
+  await agent.renewLease();
+  // The replacement (same node name, another data dir) took the Lease while this agent was frozen.
+  const lease = await getLease();
+  const taken = await cluster.client.update<Lease>(resources.leases, {
+    ...lease,
+    spec: { ...lease.spec, holderIdentity: 'the-replacement', renewTime: '2026-01-01T00:00:30.000000Z' },
+  });
+  clock.nowMs += 30_000;
+  await assert.rejects(
+    agent.renewLease(),
+    (err: Error) => err instanceof NodeLeaseLostError && /held by another agent \(the-replacement\)/.test(err.message),
+  );
+  const after = await getLease();
+  assert.equal(after.metadata?.resourceVersion, taken.metadata?.resourceVersion, 'the Lease is not written again');
+  assert.equal(after.spec?.holderIdentity, 'the-replacement');
+  assert.equal(agent.fence?.isFenced(), true);
+  assert.equal(agent.fence?.isReplaced(), true);
+  await eventually('fenced', async () => fenced() === 1 || undefined);
+  // A renewal attempt later (the API answering again) never lifts the fence.
+  await assert.rejects(agent.renewLease());
+  assert.equal(agent.fence?.isFenced(), true);
+  const writes = agent.stats.statusWrites;
+  await agent.setReady(false, 'something');
+  await agent.syncStatus();
+  assert.equal(agent.stats.statusWrites, writes, 'no Node status write after the takeover');
+});
+
+test('an agent whose Node names another agent stops writing it and stays fenced', async () => {
+  const { agent } = await startFenced();
+  await agent.renewLease();
+  const node = await getNode();
+  node.metadata!.annotations = { ...node.metadata!.annotations, [AGENT_ID_ANNOTATION]: 'the-replacement' };
+  await cluster.client.update(resources.nodes, node);
+  await eventually('replaced', async () => agent.fence?.isReplaced() || undefined);
+  const writes = agent.stats.statusWrites;
+  await agent.setReady(false, 'something');
+  assert.equal(agent.stats.statusWrites, writes);
+  assert.equal(condition(await getNode(), 'Ready')?.status, 'True');
+  await assert.rejects(agent.renewLease());
 });
 
 test('a restarted agent adopts its Node: same object, user labels kept, conditions reported again', async () => {

@@ -126,8 +126,9 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
   recorder.normal(nodeRef, 'Starting', 'Starting kubelet.');
 
   let readyWarning: string | undefined;
+  const id = agentId(opts.dataDir);
   const annotations: Record<string, string> = {
-    [AGENT_ID_ANNOTATION]: agentId(opts.dataDir),
+    [AGENT_ID_ANNOTATION]: id,
     // Where the local-path provisioner's volumes for this node go.
     [LOCAL_VOLUME_DIR_ANNOTATION]: localVolumeDir(opts.dataDir),
   };
@@ -141,6 +142,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     logger.warn({ reason: why }, 'container resource limits are not enforced on this node; containers run unlimited');
   }
 
+  let informer: Informer | undefined;
   const reporter = new NodeStatusReporter({
     client,
     nodeName,
@@ -166,13 +168,34 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     clock,
     logger,
     recordEvent: (reason) => recorder.normal(nodeRef, reason, nodeStatusEventMessage(nodeName, reason)),
+    onReplaced: (other) => replaced(other, 'the Node'),
   });
+
+  // Another agent took this node name over (this one was frozen or cut off past its Lease):
+  // stop renewing, stop writing the Node, and keep the pods stopped for good. The agent stays
+  // up, fenced, rather than exiting: its pod workers keep refusing to run pods, and a
+  // supervisor restarting it would be refused at registration anyway.
+  let replacedBy: string | undefined;
+  function replaced(other: string, where: string): void {
+    if (replacedBy !== undefined) return;
+    replacedBy = other;
+    logger.error(
+      { agentId: id, otherAgent: other, foundOn: where, fencing: fence ? 'fenced for good' : 'off: pods are NOT stopped' },
+      'another agent has taken over this node name: this agent stops renewing the node lease and writing the node',
+    );
+    fence?.replacedByAnotherAgent(other);
+    void lease.stop();
+    void reporter.stop();
+    void informer?.stop();
+  }
 
   const fence = opts.fencing ? new NodeFence({ client, nodeName, dataDir: opts.dataDir, logger, ...opts.fencing }) : undefined;
   let leaseRenewals = 0;
   let leaseFailing = false;
   const lease = new NodeLeaseHeartbeat(client, {
     nodeName,
+    holderIdentity: id,
+    onLost: (holder) => replaced(holder, 'the node lease'),
     leaseDurationSeconds: opts.leaseDurationSeconds,
     renewIntervalMs: opts.leaseRenewIntervalMs,
     nodeUid: () => reporter.node?.metadata?.uid,
@@ -199,7 +222,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
 
   // Watch our own Node so changes by others (the node-lifecycle controller marking it
   // Unknown, a deletion) are answered at once rather than at the next status interval.
-  const informer = new Informer(client, resources.nodes, {
+  informer = new Informer(client, resources.nodes, {
     fieldSelector: `metadata.name=${nodeName}`,
     logger,
     backoff: AGENT_INFORMER_BACKOFF,
@@ -209,7 +232,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     onUpdate: (_old, node) => reporter.observe(node),
     onDelete: () => reporter.observe(undefined),
   });
-  informer.start();
+  if (replacedBy === undefined) informer.start();
 
   logger.info({ leaseDurationSeconds: opts.leaseDurationSeconds ?? 4 }, 'node agent started');
   return {
@@ -217,7 +240,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
       return reporter.node!;
     },
     async stop() {
-      await informer.stop();
+      await informer?.stop();
       fence?.stop();
       await lease.stop();
       await reporter.stop();

@@ -11,6 +11,13 @@
 // partition a request hangs rather than fails, and a renewal stuck for the whole duration
 // would let the Lease expire although the next attempt, on a fresh connection, might get
 // through. A timeout also makes the client drop its idle connections and silent watches.
+//
+// The Lease's holderIdentity is the agent's identity (the id kept in its data dir), not the
+// node name: an agent renews only a Lease it holds. It takes over a Lease held by another
+// identity only before it has held it itself, and only once that Lease has expired (the
+// registrar has just checked the same). Once it has held the Lease, finding another holder
+// means another agent took the node name over while this one was frozen or cut off: it stops
+// for good (`onLost`), and never renews again, so that its fence is never lifted.
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.ts';
 import { type Clock, realClock, sleep } from '../../client/clock.ts';
@@ -22,6 +29,13 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 export interface NodeLeaseOptions {
   nodeName: string;
+  /** Written as holderIdentity; the agent's id (default: the node name). */
+  holderIdentity?: string;
+  /**
+   * Called once when the Lease is found held by another identity: the heartbeat has stopped
+   * for good. The agent must keep (or raise) its fence and stop writing the Node.
+   */
+  onLost?: (holder: string) => void;
   /** Default 4 (Kubernetes: 40). */
   leaseDurationSeconds?: number;
   /** Default 1000 (Kubernetes: 10 000, a quarter of the duration). */
@@ -37,6 +51,19 @@ export interface NodeLeaseOptions {
 }
 
 const FIRST_RETRY_MS = 200;
+
+/** The node's Lease is held by another agent: this one has been replaced and must not renew it. */
+export class NodeLeaseLostError extends Error {
+  constructor(
+    readonly nodeName: string,
+    readonly holder: string,
+  ) {
+    super(
+      `the lease of node "${nodeName}" is held by another agent (${holder}): this agent was replaced under the same node name ` +
+        'and stops renewing the lease and writing the node',
+    );
+  }
+}
 const MIN_REQUEST_TIMEOUT_MS = 500;
 
 export class NodeLeaseHeartbeat {
@@ -45,8 +72,12 @@ export class NodeLeaseHeartbeat {
   private readonly durationSeconds: number;
   private readonly intervalMs: number;
   private readonly requestTimeoutMs: number;
+  private readonly identity: string;
   private latest?: Lease;
   private loop?: Promise<void>;
+  /** This heartbeat has renewed the Lease at least once. */
+  private held = false;
+  private lost?: NodeLeaseLostError;
 
   constructor(
     private readonly client: RestClient,
@@ -56,6 +87,12 @@ export class NodeLeaseHeartbeat {
     this.durationSeconds = opts.leaseDurationSeconds ?? 4;
     this.intervalMs = opts.renewIntervalMs ?? 1000;
     this.requestTimeoutMs = Math.max((this.durationSeconds * 1000) / 2, MIN_REQUEST_TIMEOUT_MS);
+    this.identity = opts.holderIdentity ?? opts.nodeName;
+  }
+
+  /** Set once the Lease was found held by another agent. */
+  get lostTo(): string | undefined {
+    return this.lost?.holder;
   }
 
   start(): void {
@@ -67,11 +104,13 @@ export class NodeLeaseHeartbeat {
     await this.loop;
   }
 
-  /** Creates or renews the Lease once; throws when the API refuses. */
+  /** Creates or renews the Lease once; throws when the API refuses, or NodeLeaseLostError once replaced. */
   async renew(): Promise<Lease> {
+    if (this.lost) throw this.lost;
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(Math.max(this.durationSeconds * 1000, 1000))]);
     for (let attempt = 0; ; attempt++) {
       const current = this.latest ?? (await this.read(signal));
+      if (current) this.checkHolder(current);
       const sentAt = this.clock.now();
       try {
         const timeoutMs = this.requestTimeoutMs;
@@ -79,15 +118,35 @@ export class NodeLeaseHeartbeat {
           ? await this.client.update<Lease>(resources.leases, this.renewed(current), { signal, timeoutMs })
           : await this.client.create<Lease>(resources.leases, NODE_LEASE_NAMESPACE, this.renewed(undefined), { signal, timeoutMs });
         this.latest = lease;
+        this.held = true;
         this.opts.onRenew?.(lease, sentAt);
         return lease;
       } catch (err) {
         this.latest = undefined;
+        if (err instanceof NodeLeaseLostError) throw err;
         // Someone else wrote the Lease (or removed it): read it again and retry once at once.
         if (attempt === 0 && (isConflict(err) || isNotFound(err) || isAlreadyExists(err))) continue;
         throw err;
       }
     }
+  }
+
+  /** Throws (and stops the heartbeat for good) when `current` may not be renewed by this agent. */
+  private checkHolder(current: Lease): void {
+    const holder = current.spec?.holderIdentity ?? '';
+    // Empty: released; the node name: written by an agent of an earlier version (upgrade).
+    if (holder === this.identity || holder === '' || holder === this.opts.nodeName) return;
+    if (!this.held) {
+      const renewed = Date.parse(current.spec?.renewTime ?? '');
+      const durationMs = Number(current.spec?.leaseDurationSeconds ?? this.durationSeconds) * 1000;
+      // Before this agent has held it: a previous agent's expired Lease is taken over.
+      if (Number.isNaN(renewed) || this.clock.now() - renewed > durationMs) return;
+    }
+    this.lost = new NodeLeaseLostError(this.opts.nodeName, holder);
+    this.latest = undefined;
+    this.abort.abort(this.lost);
+    this.opts.onLost?.(holder);
+    throw this.lost;
   }
 
   private async read(signal: AbortSignal): Promise<Lease | undefined> {
@@ -109,7 +168,7 @@ export class NodeLeaseHeartbeat {
       : { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.nodeName, namespace: NODE_LEASE_NAMESPACE } };
     lease.spec = {
       ...lease.spec,
-      holderIdentity: this.opts.nodeName,
+      holderIdentity: this.identity,
       leaseDurationSeconds: this.durationSeconds,
       renewTime: microTime(this.clock.now()),
     };

@@ -22,7 +22,7 @@ import type { HostInfo } from './host-info.ts';
 import type { NodeReadings } from './host-readings.ts';
 import { type NodeCondition, nextNodeConditions, OWNED_CONDITION_TYPES, withoutHeartbeats } from './node-conditions.ts';
 import { type EvictionThresholds, nodeAddresses, nodeCapacity, nodeSystemInfo, type Reservations } from './node-object.ts';
-import { type NodeRegistration, registerNodeWithRetry } from './node-registrar.ts';
+import { AGENT_ID_ANNOTATION, type NodeRegistration, registerNodeWithRetry } from './node-registrar.ts';
 
 export interface NodeStatusReporterOptions {
   client: RestClient;
@@ -49,6 +49,11 @@ export interface NodeStatusReporterOptions {
   logger: Logger;
   /** Records a node status event ("Node x status is now: <reason>"). */
   recordEvent: (reason: string) => void;
+  /**
+   * Called once (and the reporter stops writing) when the Node names another agent
+   * (hale.dev/agent-id): that agent took the node name over while this one was away.
+   */
+  onReplaced?: (otherAgentId: string) => void;
 }
 
 export interface NodeStatusStats {
@@ -164,9 +169,22 @@ export class NodeStatusReporter {
     return this.requestSync();
   }
 
+  /** Stops for good when `node` names another agent; true then. */
+  private replacedIn(node: KubeObject): boolean {
+    const ours = this.opts.registration.annotations[AGENT_ID_ANNOTATION];
+    const theirs = node.metadata?.annotations?.[AGENT_ID_ANNOTATION];
+    if (!ours || !theirs || ours === theirs) return false;
+    if (!this.stopped) {
+      void this.stop();
+      this.opts.onReplaced?.(theirs);
+    }
+    return true;
+  }
+
   /** The Node as the API server now has it (from a watch): resync when others changed our conditions. */
   observe(node: KubeObject | undefined): void {
     if (this.stopped) return;
+    if (node && this.replacedIn(node)) return;
     if (!node) {
       this.current = undefined;
       void this.requestSync();
@@ -228,6 +246,7 @@ export class NodeStatusReporter {
         }
         if (this.observations === observationsBefore) this.current = node;
       }
+      if (this.replacedIn(node)) return;
       const now = this.opts.clock.now();
       const next = this.computeStatus(node.status, now);
       const reportDue = now - this.lastReportAt >= this.opts.statusReportIntervalMs;
