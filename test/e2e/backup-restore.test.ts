@@ -219,9 +219,10 @@ describe('backup/restore with kubectl get -o yaml', () => {
     for (const o of restored.items) assert.ok(!sourceUids.has(o.metadata.uid), `${keyOf(o)} kept the old uid`);
   });
 
-  test('re-applying a raw dumped object is refused because it names the old uid, as in Kubernetes', async () => {
+  test('re-applying a raw dumped object is refused because it names the old resourceVersion, as in Kubernetes', async () => {
     // The dump is now the last-applied configuration, so kubectl's patch carries the source
-    // server's metadata.uid, a precondition the restored object (new uid) cannot meet.
+    // server's metadata.resourceVersion (and uid): kube-apiserver compares the patched
+    // object's resourceVersion with the stored one before anything else, hence a Conflict.
     // kubectl retries a conflicting patch with back-off for seconds, so one object is enough.
     const configMap = backup.items.find((o) => o.kind === 'ConfigMap')!;
     const file = join(target.dataDir, 'configmap-raw.json');
@@ -231,7 +232,7 @@ describe('backup/restore with kubectl get -o yaml', () => {
     assert.notEqual(r.code, 0);
     assert.match(
       r.stderr,
-      /Error from server \(Conflict\): [\s\S]*Precondition failed: UID in precondition: [0-9a-f-]{36}, UID in object meta: [0-9a-f-]{36}/,
+      /Error from server \(Conflict\): [\s\S]*Operation cannot be fulfilled on configmaps "app-config": the object has been modified; please apply your changes to the latest version and try again/,
     );
     const afterwards = await kubectlOk(target, [
       'get',
