@@ -207,3 +207,32 @@ test('a StatefulSet pod on a silent node is force-deleted only after lease + fen
   // lease duration 1 s + fencing timeout 1 s after the last renewal.
   assert.ok(Date.now() - silentSince >= 1900, 'not before the fencing window');
 });
+
+test('a node heard from again loses its NoExecute taint before its agent reports Ready; pods whose toleration ran out meanwhile stay', async () => {
+  await addNode('blinking', 30);
+  const owner = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'blink', uid: 'blink-uid', controller: true };
+  const tolerate = (seconds: number) => ({
+    tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds }],
+  });
+  // Held back while the node is silent (fencing window 1 s + 30 s), toleration long gone.
+  await addPod('blink-0', 'blinking', { metadata: { ownerReferences: [owner] }, spec: tolerate(0) });
+  await new Promise((r) => setTimeout(r, 600));
+  stopRenewing('blinking');
+  await eventually('tainted', async () => taintKeys(await node('blinking')).includes('node.kubernetes.io/unreachable:NoExecute'));
+  // An ordinary pod whose toleration runs out after the node returns (timeAdded is in whole seconds).
+  await addPod('blink-web', 'blinking', { spec: tolerate(3) });
+  await new Promise((r) => setTimeout(r, 300));
+
+  // The agent is back: it renews its Lease but has not posted Ready=True yet (nobody does here).
+  startRenewing('blinking');
+  await eventually('NoExecute lifted while Ready is still Unknown', async () => {
+    const n = await node('blinking');
+    return readyOf(n).status === 'Unknown' && !taintKeys(n).includes('node.kubernetes.io/unreachable:NoExecute');
+  });
+  await new Promise((r) => setTimeout(r, 3500));
+  for (const name of ['blink-0', 'blink-web']) {
+    const pod = await cluster.client.get(resources.pods, 'default', name);
+    assert.equal(pod.metadata?.deletionTimestamp, undefined, `${name} is not evicted from a node that is back`);
+  }
+  assert.deepEqual(taintKeys(await node('blinking')), ['node.kubernetes.io/unreachable:NoSchedule'], 'NoSchedule until Ready');
+});

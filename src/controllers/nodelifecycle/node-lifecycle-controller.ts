@@ -140,7 +140,8 @@ export class NodeLifecycleController extends Controller {
   silence(nodeName: string): NodeSilence {
     const h = this.health.get(nodeName);
     const paused = this.allFullyDisrupted;
-    if (!h?.suspect) return { silent: false, paused };
+    // Judged now, not only as of the last reconcile: a renewal seen since then ends the silence.
+    if (!h?.suspect || !judge(h.detector, this.now(), this.detector).suspect) return { silent: false, paused };
     const last = h.detector.lastHeartbeatAt ?? this.now();
     return { silent: true, paused, fencedAt: fencedAt(this.nodes.get(undefined, nodeName), last, h.leaseDurationMs) };
   }
@@ -243,14 +244,19 @@ export class NodeLifecycleController extends Controller {
         { node: nodeName, silentMs: Math.round(verdict.silentMs), phi: Number(verdict.phi.toFixed(2)) },
         verdict.suspect ? 'node stopped renewing its lease' : 'node is heard from again (lease renewed or status posted)',
       );
-      this.evictions.enqueueNode(nodeName);
     }
 
     let current = node;
     if (verdict.suspect) current = await this.markUnknown(node, now);
     const ready = readyStatus(current);
     if (verdict.suspect && ready === 'Unknown') await this.markPodsNotReady(nodeName, now);
-    await this.syncTaints(current, ready, now);
+    // A node heard from again loses its unreachable NoExecute taint at once, before its agent
+    // has posted Ready=True: it is reachable, and the taint would evict pods whose toleration
+    // ran out meanwhile (StatefulSet pods held back while it was silent, among others).
+    // NoSchedule stays until the agent reports Ready.
+    await this.syncTaints(current, ready, now, !verdict.suspect && ready === 'Unknown');
+    // After the taints: the taint-eviction controller also re-reads the node before deleting.
+    if (verdict.suspect !== wasSuspect) this.evictions.enqueueNode(nodeName);
     return undefined;
   }
 
@@ -289,10 +295,10 @@ export class NodeLifecycleController extends Controller {
   }
 
   /** NoSchedule follows Ready at once; NoExecute is added at the zone's eviction rate. */
-  private async syncTaints(node: KubeObject, ready: string | undefined, now: number): Promise<void> {
+  private async syncTaints(node: KubeObject, ready: string | undefined, now: number, heardFromAgain = false): Promise<void> {
     const taints: Taint[] = node.spec?.taints ?? [];
     let noExecute = false;
-    if (conditionTaintKey(ready) && !this.allFullyDisrupted) {
+    if (conditionTaintKey(ready) && !this.allFullyDisrupted && !heardFromAgain) {
       if (hasNoExecuteTaint(taints))
         noExecute = true; // swapping not-ready ↔ unreachable needs no token
       else {

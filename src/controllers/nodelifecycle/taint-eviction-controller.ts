@@ -18,7 +18,7 @@ import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
-import type { Taint } from './node-health.ts';
+import { TAINT_UNREACHABLE, type Taint } from './node-health.ts';
 import { mayNotRunTwice } from './pod-safety.ts';
 import { evictionDecision } from './toleration-timing.ts';
 
@@ -83,16 +83,24 @@ export class TaintEvictionController extends Controller {
     const node = this.nodes.get(undefined, nodeName);
     if (!node) return undefined; // the pod garbage collector's job
     const now = this.now();
-    const decision = evictionDecision(node.spec?.taints ?? [], pod.spec?.tolerations ?? [], now);
+    const silence = this.silence(nodeName);
+    const decision = this.decide(node, pod, silence, now);
     if (decision.kind === 'never') return undefined;
     if (decision.at > now) return { requeueAfterMs: decision.at - now };
 
     const terminating = Boolean(pod.metadata?.deletionTimestamp);
-    const silence = this.silence(nodeName);
     if (silence.paused) return { requeueAfterMs: 500 };
     if (!silence.silent) {
-      // The agent is there to stop the pod and confirm: the ordinary graceful deletion.
-      if (!terminating) await this.deletePod(pod, false);
+      // The agent is there to stop the pod and confirm: the ordinary graceful deletion, once
+      // the node's current taints (read from the API server, not the cache, which may still
+      // hold a taint lifted a moment ago) still call for it.
+      if (terminating) return undefined;
+      const live = await this.readNode(nodeName);
+      if (!live) return undefined;
+      const again = this.decide(live, pod, this.silence(nodeName), this.now());
+      if (again.kind === 'never') return undefined;
+      if (again.at > this.now()) return { requeueAfterMs: again.at - this.now() };
+      await this.deletePod(pod, false);
       return undefined;
     }
     if (!terminating && !mayNotRunTwice(pod)) {
@@ -103,6 +111,25 @@ export class TaintEvictionController extends Controller {
     if (now < silence.fencedAt) return { requeueAfterMs: silence.fencedAt - now };
     await this.deletePod(pod, true);
     return undefined;
+  }
+
+  /**
+   * The eviction decision for `pod` on `node`. An unreachable taint on a node that is heard
+   * from is stale (the node-lifecycle controller is lifting it): it evicts nothing.
+   */
+  private decide(node: KubeObject, pod: KubeObject, silence: NodeSilence, now: number) {
+    let taints: Taint[] = node.spec?.taints ?? [];
+    if (!silence.silent) taints = taints.filter((t) => !(t.key === TAINT_UNREACHABLE && t.effect === 'NoExecute'));
+    return evictionDecision(taints, pod.spec?.tolerations ?? [], now);
+  }
+
+  private async readNode(name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.client.get(resources.nodes, undefined, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   private async deletePod(pod: KubeObject, force: boolean): Promise<void> {
