@@ -50,6 +50,12 @@ export interface NodeLifecycleOptions {
   eviction?: Partial<EvictionSettings>;
   /** How often every node is judged (default 200 ms; Kubernetes' --node-monitor-period is 5 s). */
   nodeMonitorPeriodMs?: number;
+  /**
+   * A monitor pass this much later than the previous one means the controller itself was
+   * stalled (process paused, event loop blocked): every node not yet suspected starts with a
+   * fresh heartbeat, as with a new leader. Default: 10 periods, at least 1 s.
+   */
+  stallThresholdMs?: number;
   now?: () => number;
 }
 
@@ -85,6 +91,9 @@ export class NodeLifecycleController extends Controller {
   private zoneStates = new Map<string, { state: ZoneState; size: number }>();
   private allFullyDisrupted = false;
   private ticker?: NodeJS.Timeout;
+  private readonly stallThresholdMs: number;
+  /** When the monitor last ran (this process's clock); undefined before `run`. */
+  private lastMonitorAt?: number;
   readonly evictions: TaintEvictionController;
 
   constructor(
@@ -99,6 +108,7 @@ export class NodeLifecycleController extends Controller {
     this.minStd = opts.minStdDeviationMs ?? 200;
     this.periodMs = opts.nodeMonitorPeriodMs ?? 200;
     this.now = opts.now ?? Date.now;
+    this.stallThresholdMs = opts.stallThresholdMs ?? Math.max(10 * this.periodMs, 1000);
     this.recorder = new EventRecorder(client, 'node-controller', logger);
     this.nodes = informers.informerFor(resources.nodes);
     this.leases = informers.informerFor(resources.leases, { namespace: NODE_LEASE_NAMESPACE });
@@ -126,6 +136,7 @@ export class NodeLifecycleController extends Controller {
   override run(workers = 1): void {
     super.run(workers);
     this.evictions.run(2);
+    this.lastMonitorAt = this.now();
     this.ticker = setInterval(() => this.tick(), this.periodMs);
     this.ticker.unref();
   }
@@ -194,8 +205,33 @@ export class NodeLifecycleController extends Controller {
     else h.detector.signOfLife(this.now());
   }
 
+  /**
+   * The controller's own silence is not the nodes': when the monitor did not run for much
+   * longer than its period (this process was paused, its event loop blocked), the Lease
+   * renewals that arrived meanwhile may still wait in the watch, and judging the nodes now by
+   * this clock would suspect healthy ones. Every node not already suspected then starts with a
+   * fresh heartbeat, as a newly elected controller does; suspected nodes stay suspected.
+   */
+  private noticeStall(now: number): void {
+    if (this.lastMonitorAt === undefined) return;
+    const gapMs = now - this.lastMonitorAt;
+    this.lastMonitorAt = Math.max(this.lastMonitorAt, now);
+    if (gapMs < this.stallThresholdMs) return;
+    let restarted = 0;
+    for (const h of this.health.values()) {
+      if (h.suspect) continue;
+      h.detector.resume(now);
+      restarted++;
+    }
+    this.logger.warn(
+      { stalledMs: Math.round(gapMs), nodes: restarted },
+      'the node monitor did not run for a while (this process was paused or busy): nodes start with a fresh heartbeat',
+    );
+  }
+
   /** Every period: recompute the zones' states and judge every node again. */
   private tick(): void {
+    this.noticeStall(this.now());
     if (!this.nodes.hasSynced() || !this.leases.hasSynced()) return;
     const counts = new Map<string, { ready: number; notReady: number }>();
     for (const node of this.nodes.list()) {
@@ -235,6 +271,8 @@ export class NodeLifecycleController extends Controller {
       return undefined;
     }
     const now = this.now();
+    // A reconcile may run before the monitor after a stall: check here too.
+    this.noticeStall(now);
     const h = this.entry(nodeName);
     const verdict = judge(h.detector, now, this.detector);
     const wasSuspect = h.suspect;
