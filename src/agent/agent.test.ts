@@ -348,6 +348,39 @@ test('a liveness failure kills the container with the kubelet message and restar
   await waitForEvent(pod, 'Killing', 'Container web failed liveness probe, will be restarted');
 });
 
+test('a second liveness kill waits out the crash back-off, as the kubelet does', async () => {
+  await runAgent();
+  const pod = await createPod(
+    'live-again',
+    { containers: [container('web', { livenessProbe: { exec: { command: ['true'] }, terminationGracePeriodSeconds: 1 } })] },
+    { annotations: { 'hale.dev/restart-backoff': 'initial=2s,max=2s' } },
+  );
+  const kill = (containerId: string) =>
+    prober.emit({ podUid: pod.metadata!.uid, containerName: 'web', containerId, probe: 'liveness', result: 'failure', message: 'boom' });
+  await podWhen('live-again', 'running', (x) => !!statusOf(x, 'web')?.state?.running);
+  kill(runtime.running('web')!.status.id);
+  await podWhen('live-again', 'restarted at once', (x) => statusOf(x, 'web')?.restartCount === 1 && !!statusOf(x, 'web')?.state?.running);
+  kill(runtime.running('web')!.status.id);
+  const p = await podWhen('live-again', 'backing off', (x) => statusOf(x, 'web')?.state?.waiting?.reason === 'CrashLoopBackOff');
+  assert.match(statusOf(p, 'web').state.waiting.message, /^back-off 2s restarting failed container=web /);
+});
+
+test('a container that exited by itself is no longer probed', async () => {
+  await runAgent();
+  await createPod(
+    'probed-exit',
+    { containers: [container('web', { livenessProbe: { exec: { command: ['true'] } } })] },
+    { annotations: { 'hale.dev/restart-backoff': 'initial=5s,max=5s' } },
+  );
+  await podWhen('probed-exit', 'running', (x) => !!statusOf(x, 'web')?.state?.running);
+  const first = runtime.running('web')!.status.id;
+  assert.ok(prober.targets.has(first));
+  runtime.exit(first, 1);
+  await podWhen('probed-exit', 'restarted', (x) => statusOf(x, 'web')?.restartCount === 1 && !!statusOf(x, 'web')?.state?.running);
+  assert.ok(!prober.targets.has(first), 'the exited container lost its probes');
+  assert.ok(prober.targets.has(runtime.running('web')!.status.id), 'the new one is probed');
+});
+
 test('readiness from the prober drives ready and the Ready conditions', async () => {
   await runAgent();
   const pod = await createPod('ready', { containers: [container('web')] });

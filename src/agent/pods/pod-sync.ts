@@ -150,6 +150,7 @@ export class PodSyncer {
     if (this.deps.fence && !(await this.deps.fence.mayRun(pod))) return this.deps.retryMs;
     let state = await readPodRuntimeState(this.deps.runtime, w.uid);
     this.reportOomKills(w, state);
+    this.stopProbingExited(w, state);
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
       await this.windDown(w, state);
@@ -415,6 +416,8 @@ export class PodSyncer {
     const settings = backoffSettingsFor(w.pod, this.deps.backoffDefaults);
     const finishedAt = (latest.finishedAt ?? latest.createdAt).getTime();
     if (w.restartNow.delete(c.name)) {
+      // Counted like any restart, so that the next one backs off.
+      backoff.next(key, finishedAt, settings);
       await this.startContainer(w, sandbox, c, kind, latest.attempt + 1, volumePaths, next);
       return;
     }
@@ -620,6 +623,15 @@ export class PodSyncer {
     await kill(running.filter(isInit));
   }
 
+  /** The kubelet probes only running containers: one that exited by itself loses its probes. */
+  private stopProbingExited(w: PodWorkerState, state: PodRuntimeState): void {
+    for (const cs of [...state.containers.values()].flat()) {
+      if (cs.state === 'running' || !w.probed.has(cs.id)) continue;
+      this.deps.prober.removeContainer(cs.id);
+      w.probed.delete(cs.id);
+    }
+  }
+
   private async applyProbeKills(w: PodWorkerState, state: PodRuntimeState): Promise<void> {
     const restartPolicy = w.pod.spec?.restartPolicy ?? 'Always';
     for (const [id, kill] of [...w.pendingKills]) {
@@ -636,8 +648,10 @@ export class PodSyncer {
         `Container ${cs.name} failed ${kill.probe} probe, will be restarted`,
         new TerminationDeadline(grace),
       );
-      // The kubelet restarts a probe-killed container in the same sync, without back-off.
-      if (restartPolicy !== 'Never' || (spec && isSidecar(spec))) w.restartNow.add(cs.name);
+      // The kubelet restarts a probe-killed container in the same sync; back-off applies only
+      // once an earlier run of it has exited (from the second kill on, as for crashes).
+      const ranBefore = (state.containers.get(cs.name) ?? []).some((c) => c.id !== cs.id && isExited(c));
+      if ((restartPolicy !== 'Never' || (spec && isSidecar(spec))) && !ranBefore) w.restartNow.add(cs.name);
     }
   }
 
