@@ -10,6 +10,7 @@ export async function ensureSystemNamespaces(registry: ApiRegistry): Promise<voi
   const namespaces = registry.lookup('', 'v1', 'namespaces');
   if (!namespaces) throw new Error('the namespaces resource is not registered');
   for (const name of systemNamespaces) {
+    if (await namespaces.tryGet(undefined, name)) continue;
     await createUnlessExists(() => namespaces.create(undefined, { metadata: { name } }));
   }
 }

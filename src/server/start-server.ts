@@ -75,6 +75,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** How often missing system namespaces are recreated (kube-apiserver: every minute). */
+const SYSTEM_NAMESPACES_CHECK_MS = 10_000;
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const out = opts.out ?? process.stdout;
   const dataDir = resolve(opts.dataDir);
@@ -124,6 +127,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const socketPath = await listenForInProcessClients(api, join(dataDir, 'apiserver.sock'), logger);
 
   await ensureSystemNamespaces(api.registry);
+  // As kube-apiserver's system namespaces controller: kube-node-lease may be deleted, and comes back.
+  const systemNamespacesTimer = setInterval(
+    () =>
+      ensureSystemNamespaces(api.registry).catch((err) =>
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not recreate the system namespaces'),
+      ),
+    SYSTEM_NAMESPACES_CHECK_MS,
+  );
+  systemNamespacesTimer.unref();
   await ensureDefaultStorageClass(api.registry);
   await ensureBootstrapRbac(api.registry);
   const serviceAllocation = await installServiceAllocation(api.registry, store, {
@@ -215,6 +227,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store,
     api,
     async stop() {
+      clearInterval(systemNamespacesTimer);
       await agent?.stop();
       await dns?.stop();
       await controllers.stop();
