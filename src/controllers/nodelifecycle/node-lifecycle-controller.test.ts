@@ -236,3 +236,24 @@ test('a node heard from again loses its NoExecute taint before its agent reports
   }
   assert.deepEqual(taintKeys(await node('blinking')), ['node.kubernetes.io/unreachable:NoSchedule'], 'NoSchedule until Ready');
 });
+
+test('a NoExecute taint without timeAdded (kubectl taint) evicts a tolerating pod once its tolerationSeconds ran out', async () => {
+  await addNode('user-tainted');
+  await addPod('tol1', 'user-tainted', {
+    spec: { tolerations: [{ key: 'qa', operator: 'Equal', value: 'x', effect: 'NoExecute', tolerationSeconds: 1 }] },
+  });
+  for (let attempt = 0; ; attempt++) {
+    const n = await node('user-tainted');
+    try {
+      await cluster.client.update(resources.nodes, { ...n, spec: { ...n.spec, taints: [{ key: 'qa', value: 'x', effect: 'NoExecute' }] } });
+      break;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
+  }
+  await eventually(
+    'tol1 evicted',
+    async () => Boolean((await cluster.client.get(resources.pods, 'default', 'tol1')).metadata?.deletionTimestamp),
+    6000,
+  );
+});

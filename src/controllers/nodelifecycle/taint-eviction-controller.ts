@@ -37,6 +37,11 @@ export interface NodeSilence {
 export class TaintEvictionController extends Controller {
   private readonly pods: Informer;
   private readonly nodes: Informer;
+  /**
+   * When each NoExecute taint without timeAdded was first seen, per node (taint identity
+   * key=value:effect): its tolerationSeconds count from then, not from every look.
+   */
+  private readonly firstSeen = new Map<string, Map<string, number>>();
   /** Pods deleted by this controller (for tests and metrics). */
   readonly evicted: { graceful: number; forced: number } = { graceful: 0, forced: 0 };
 
@@ -58,6 +63,7 @@ export class TaintEvictionController extends Controller {
     this.nodes.addEventHandler({
       onAdd: (node) => this.nodeChanged(undefined, node),
       onUpdate: (old, node) => this.nodeChanged(old, node),
+      onDelete: (node) => this.firstSeen.delete(node.metadata?.name ?? ''),
     });
   }
 
@@ -70,7 +76,25 @@ export class TaintEvictionController extends Controller {
     if (pod.spec?.nodeName) this.enqueue(keyOf(pod.metadata?.namespace, pod.metadata?.name));
   }
 
+  /** Records the NoExecute taints without timeAdded now on `node`, forgetting those gone. */
+  private noteTaints(node: KubeObject): Map<string, number> {
+    const name = node.metadata?.name ?? '';
+    const seen = this.firstSeen.get(name) ?? new Map<string, number>();
+    const current = new Set<string>();
+    for (const t of (node.spec?.taints ?? []) as Taint[]) {
+      if (t.effect !== 'NoExecute' || t.timeAdded) continue;
+      const id = taintId(t);
+      current.add(id);
+      if (!seen.has(id)) seen.set(id, this.now());
+    }
+    for (const id of seen.keys()) if (!current.has(id)) seen.delete(id);
+    if (seen.size > 0) this.firstSeen.set(name, seen);
+    else this.firstSeen.delete(name);
+    return seen;
+  }
+
   private nodeChanged(old: KubeObject | undefined, node: KubeObject): void {
+    this.noteTaints(node);
     const noExecute = (n: KubeObject | undefined) => JSON.stringify((n?.spec?.taints ?? []).filter((t: Taint) => t.effect === 'NoExecute'));
     if (noExecute(old) !== noExecute(node)) this.enqueueNode(node.metadata?.name ?? '');
   }
@@ -120,7 +144,8 @@ export class TaintEvictionController extends Controller {
   private decide(node: KubeObject, pod: KubeObject, silence: NodeSilence, now: number) {
     let taints: Taint[] = node.spec?.taints ?? [];
     if (!silence.silent) taints = taints.filter((t) => !(t.key === TAINT_UNREACHABLE && t.effect === 'NoExecute'));
-    return evictionDecision(taints, pod.spec?.tolerations ?? [], now);
+    const seen = this.noteTaints(node);
+    return evictionDecision(taints, pod.spec?.tolerations ?? [], now, (t) => seen.get(taintId(t)));
   }
 
   private async readNode(name: string): Promise<KubeObject | undefined> {
@@ -154,3 +179,5 @@ export class TaintEvictionController extends Controller {
     }
   }
 }
+
+const taintId = (t: Taint) => `${t.key}=${t.value ?? ''}:${t.effect}`;

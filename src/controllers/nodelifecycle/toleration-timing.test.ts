@@ -18,3 +18,21 @@ test('tolerationSeconds counts from the taint; the shortest wins; unbounded tole
   assert.deepEqual(evictionDecision([unreachable], [tol(undefined)], t0), { kind: 'never' });
   assert.deepEqual(evictionDecision([unreachable], [{ operator: 'Exists' }], t0), { kind: 'never' });
 });
+
+test('a taint without timeAdded counts from when it was first seen, not from every look', () => {
+  const userTaint = { key: 'qa', value: 'x', effect: 'NoExecute' as const };
+  const tol = [{ key: 'qa', operator: 'Exists' as const, effect: 'NoExecute', tolerationSeconds: 8 }];
+  assert.deepEqual(
+    evictionDecision([userTaint], tol, t0 + 5000, () => t0),
+    { kind: 'at', at: t0 + 8000 },
+  );
+  assert.deepEqual(
+    evictionDecision([userTaint], tol, t0 + 9000, () => t0),
+    { kind: 'at', at: t0 + 8000 },
+  );
+  // Not known yet: from now.
+  assert.deepEqual(
+    evictionDecision([userTaint], tol, t0, () => undefined),
+    { kind: 'at', at: t0 + 8000 },
+  );
+});
