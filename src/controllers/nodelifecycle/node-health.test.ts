@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { desiredTaints, judge, TAINT_NOT_READY, TAINT_UNREACHABLE, unknownConditions } from './node-health.ts';
+import { taintTime } from './node-lifecycle-controller.ts';
 import { PhiAccrualDetector } from './phi-accrual.ts';
 
 const settings = { phiThreshold: 8, minGracePeriodMs: 2000, gracePeriodMs: 5000 };
@@ -51,4 +52,12 @@ test('taints follow Ready, keep their timeAdded and leave other taints alone', (
     { key: TAINT_NOT_READY, effect: 'NoExecute', timeAdded: 'T3' },
   ]);
   assert.deepEqual(desiredTaints(t1, 'True', false, 'T4'), [other]);
+});
+
+test("a NoExecute taint's timeAdded is rounded up to the second, so tolerations never run out early", () => {
+  const at = Date.parse('2026-01-01T00:00:39.537Z');
+  assert.equal(taintTime(at), '2026-01-01T00:00:40Z');
+  assert.equal(taintTime(Date.parse('2026-01-01T00:00:40.000Z')), '2026-01-01T00:00:40Z');
+  const [taint] = desiredTaints([], 'Unknown', true, taintTime(at)).filter((t) => t.effect === 'NoExecute');
+  assert.ok(Date.parse(taint!.timeAdded!) >= at);
 });

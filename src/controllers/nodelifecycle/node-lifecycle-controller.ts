@@ -75,6 +75,11 @@ interface NodeHealth {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * A taint's timeAdded (whole seconds, as metav1.Time): rounded up, so that a toleration
+ * counted from it never runs out early (rounded down, a 2 s toleration lasted 1–2 s).
+ */
+export const taintTime = (ms: number) => iso(Math.ceil(ms / 1000) * 1000);
 
 export class NodeLifecycleController extends Controller {
   private readonly nodes: Informer;
@@ -348,7 +353,7 @@ export class NodeLifecycleController extends Controller {
         noExecute = gate.take(rate, now);
       }
     }
-    const next = desiredTaints(taints, ready, noExecute, iso(now));
+    const next = desiredTaints(taints, ready, noExecute, taintTime(now));
     if (sameTaints(next, taints)) return;
     const copy = structuredClone(node);
     copy.spec = { ...(copy.spec ?? {}), taints: next };
