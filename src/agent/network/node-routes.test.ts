@@ -240,3 +240,21 @@ test('cidrInside', () => {
   assert.ok(!cidrInside('10.42.3.1/24', '10.42.0.0/16'), 'not a network address');
   assert.ok(!cidrInside('10.42.3.0', '10.42.0.0/16'));
 });
+
+test("log lines name the peer node under `peer`, not `node` (the agent's logger already carries its own node)", async () => {
+  const fields: Record<string, unknown>[] = [];
+  const routes = new NodeRoutes({
+    nodeName: 'a',
+    bridge: 'hale0000000a',
+    podCidr: '10.42.0.0/24',
+    clusterCidr: '10.42.0.0/16',
+    run: new FakeNetns().run,
+    sysctl: new FakeNetns().sysctlAccess,
+    logger: { info: (obj) => fields.push(obj), warn: (obj) => fields.push(obj) },
+  });
+  await routes.sync(cluster);
+  assert.ok(fields.length >= 2);
+  for (const f of fields) assert.equal(f.node, undefined, JSON.stringify(f));
+  assert.ok(fields.some((f) => f.peer === 'b'));
+  assert.ok(fields.some((f) => f.peer === 'far'));
+});

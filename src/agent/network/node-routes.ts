@@ -99,7 +99,7 @@ export class NodeRoutes {
       if (reach.kind === 'unusable') {
         this.warnOnce(
           peer.node,
-          { node: peer.node, internalIP: peer.internalIP, podCIDR: peer.podCidr, reason: reach.why },
+          { peer: peer.node, internalIP: peer.internalIP, podCIDR: peer.podCidr, reason: reach.why },
           `pods on node ${peer.node} are not reachable from this node's pods: its InternalIP ${peer.internalIP} is not on this host's LAN (${reach.why}). Hale routes pod ranges directly between nodes (no overlay), so nodes must share one L2 segment`,
         );
         continue;
@@ -142,7 +142,7 @@ export class NodeRoutes {
       if (podCidr === this.opts.podCidr || !cidrInside(podCidr, this.opts.clusterCidr)) {
         this.warnOnce(
           name,
-          { node: name, podCIDR: podCidr },
+          { peer: name, podCIDR: podCidr },
           `ignoring node ${name} for pod routes: its podCIDR ${podCidr} is not a range of the cluster CIDR ${this.opts.clusterCidr} other than this node's`,
         );
         continue;
@@ -172,7 +172,7 @@ export class NodeRoutes {
         if (other) {
           this.warnOnce(
             w.node,
-            { node: w.node, podCIDR: w.podCidr, route: other },
+            { peer: w.node, podCIDR: w.podCidr, route: other },
             `not routing node ${w.node}'s pod range ${w.podCidr}: it is already routed here (${other})`,
           );
           continue;
@@ -181,7 +181,7 @@ export class NodeRoutes {
       await this.run(['route', 'replace', w.podCidr, 'via', w.internalIP, 'dev', w.dev, 'proto', POD_ROUTE_PROTO]);
       this.warned.delete(w.node);
       this.opts.logger?.info(
-        { node: w.node, podCIDR: w.podCidr, via: w.internalIP, dev: w.dev },
+        { peer: w.node, podCIDR: w.podCidr, via: w.internalIP, dev: w.dev },
         'routing the pod range of a node on this LAN',
       );
       routed.push(w);
