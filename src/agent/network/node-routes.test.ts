@@ -250,7 +250,7 @@ test("log lines name the peer node under `peer`, not `node` (the agent's logger 
     clusterCidr: '10.42.0.0/16',
     run: new FakeNetns().run,
     sysctl: new FakeNetns().sysctlAccess,
-    logger: { info: (obj) => fields.push(obj), warn: (obj) => fields.push(obj) },
+    logger: { info: (obj) => fields.push(obj as Record<string, unknown>), warn: (obj) => fields.push(obj as Record<string, unknown>) },
   });
   await routes.sync(cluster);
   assert.ok(fields.length >= 2);
