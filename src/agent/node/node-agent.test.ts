@@ -474,6 +474,35 @@ test("a second agent (another data dir) is refused the name while the first one'
   }
 });
 
+test('a new agent taking over a node name waits until the previous agent has fenced itself (lease + fencing timeout)', async () => {
+  const fencing = { timeoutMs: 1000, containersDir: path.join(dataDir, 'containers'), watchdog: false, onFence: async () => {} };
+  const first = await start({ leaseDurationSeconds: 1, fencing });
+  const lease = await first.renewLease();
+  const renewedAt = Date.parse(lease.spec!.renewTime!);
+  await stopAgent(first);
+  const otherDir = await mkdtemp(path.join(tmpdir(), 'hale-node-test-other-'));
+  try {
+    // Its Lease has expired (1 s), but it may still run its pods until it fences (1 s later).
+    clock.nowMs = renewedAt + 1500;
+    let registered = false;
+    const taking = start({ leaseDurationSeconds: 1, dataDir: otherDir }).then((agent) => {
+      registered = true;
+      return agent;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(registered, false, 'not before the previous agent has fenced');
+    const node = await getNode();
+    assert.notEqual(node.metadata?.annotations?.[AGENT_ID_ANNOTATION], readFileSync(path.join(otherDir, 'agent-id'), 'utf8').trim());
+    clock.nowMs = renewedAt + 2100;
+    const taker = await taking;
+    assert.equal(taker.node.metadata?.annotations?.[AGENT_ID_ANNOTATION], readFileSync(path.join(otherDir, 'agent-id'), 'utf8').trim());
+  } finally {
+    for (const agent of running) await agent.stop();
+    running = [];
+    await rm(otherDir, { recursive: true, force: true });
+  }
+});
+
 test('after an outage the agent reads its Node again and writes the truth, even without a working watch', async () => {
   // A client whose watches never answer (the informer sees only its first list) and whose
   // Lease writes fail while `outage` is set.

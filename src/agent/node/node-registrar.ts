@@ -36,6 +36,22 @@ export const AGENT_ID_ANNOTATION = 'hale.dev/agent-id';
 export class NodeNameInUseError extends Error {}
 
 /**
+ * The previous agent of this node name (another data dir) stopped renewing, but its pods may
+ * still run until it has fenced itself: registration waits until then (`retryAfterMs`).
+ */
+export class PreviousAgentNotFencedError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The fencing timeout the previous agent published on its Node (see node-agent.ts). */
+const FENCING_TIMEOUT_ANNOTATION = 'hale.dev/fencing-timeout-seconds';
+
+/**
  * Refuses to adopt a Node held by a different agent whose Lease is still live: two agents
  * under one name would fight over the node's pods. The same agent restarting (same data dir,
  * same id) and a node whose agent is gone (Lease expired) are adopted.
@@ -44,7 +60,8 @@ async function checkNotHeldByAnotherAgent(
   client: RestClient,
   existing: KubeObject,
   reg: NodeRegistration,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  now: number,
 ): Promise<void> {
   const ours = reg.annotations[AGENT_ID_ANNOTATION];
   const theirs = existing.metadata?.annotations?.[AGENT_ID_ANNOTATION];
@@ -58,8 +75,20 @@ async function checkNotHeldByAnotherAgent(
   }
   const renewed = Date.parse(lease.spec?.renewTime ?? '');
   const durationMs = Number(lease.spec?.leaseDurationSeconds ?? 40) * 1000;
-  const ageMs = Date.now() - renewed;
-  if (Number.isNaN(renewed) || ageMs > durationMs) return;
+  const ageMs = now - renewed;
+  if (Number.isNaN(renewed)) return;
+  if (ageMs > durationMs) {
+    // Its Lease expired, but its containers run until it fences itself (its watchdog does so
+    // even when it is frozen): running the node's pods here before then would run them twice.
+    const fencingMs = Number(existing.metadata?.annotations?.[FENCING_TIMEOUT_ANNOTATION] ?? 0) * 1000;
+    const waitMs = renewed + durationMs + fencingMs - now;
+    if (!(fencingMs > 0) || waitMs <= 0) return;
+    throw new PreviousAgentNotFencedError(
+      `node "${reg.nodeName}" was held by another agent until ${(ageMs / 1000).toFixed(1)}s ago; its pods may run until it fences itself: ` +
+        `taking the name over in ${(waitMs / 1000).toFixed(1)}s`,
+      waitMs,
+    );
+  }
   throw new NodeNameInUseError(
     `node "${reg.nodeName}" is already registered by another live agent (its lease was renewed ${(Math.max(ageMs, 0) / 1000).toFixed(1)}s ago); ` +
       'stop that agent, wait for its lease to expire, or choose another --node-name',
@@ -67,7 +96,12 @@ async function checkNotHeldByAnotherAgent(
 }
 
 /** Creates the Node, or adopts and reconciles the existing one. */
-export async function registerNode(client: RestClient, reg: NodeRegistration, signal?: AbortSignal): Promise<RegistrationResult> {
+export async function registerNode(
+  client: RestClient,
+  reg: NodeRegistration,
+  signal?: AbortSignal,
+  now: () => number = Date.now,
+): Promise<RegistrationResult> {
   const fresh: KubeObject = {
     apiVersion: 'v1',
     kind: 'Node',
@@ -83,7 +117,7 @@ export async function registerNode(client: RestClient, reg: NodeRegistration, si
   }
   for (let attempt = 0; ; attempt++) {
     const existing = await client.get(resources.nodes, undefined, reg.nodeName, { signal });
-    if (attempt === 0) await checkNotHeldByAnotherAgent(client, existing, reg, signal);
+    if (attempt === 0) await checkNotHeldByAnotherAgent(client, existing, reg, signal, now());
     const reconciled = reconcileOwnedMetadata(existing, reg);
     if (!reconciled) return { node: existing, created: false };
     try {
@@ -121,10 +155,14 @@ export async function registerNodeWithRetry(
   let waitMs = 100;
   for (;;) {
     try {
-      return await registerNode(client, reg, opts.signal);
+      return await registerNode(client, reg, opts.signal, () => clock.now());
     } catch (err) {
       if (opts.signal?.aborted || err instanceof NodeNameInUseError) throw err;
       opts.onError?.(err);
+      if (err instanceof PreviousAgentNotFencedError) {
+        await sleep(clock, Math.min(err.retryAfterMs + 100, 7000), opts.signal);
+        continue;
+      }
     }
     await sleep(clock, waitMs, opts.signal);
     waitMs = Math.min(waitMs * 2, 7000);
