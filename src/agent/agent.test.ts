@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
@@ -174,6 +174,31 @@ test('a crashing container restarts at once, then with growing back-off shown as
   p = await podWhen('crash', 'longer back-off', (x) => statusOf(x, 'app')?.state?.waiting?.reason === 'CrashLoopBackOff');
   assert.match(statusOf(p, 'app').state.waiting.message, /^back-off 600ms /);
   await podWhen('crash', 'third restart', (x) => statusOf(x, 'app')?.restartCount === 3 && !!statusOf(x, 'app')?.state?.running);
+});
+
+test('old exited containers are removed with their termination-message files; the newest ones keep theirs', async () => {
+  await runAgent();
+  const pod = await createPod(
+    'churn',
+    { containers: [container('app')] },
+    { annotations: { 'hale.dev/restart-backoff': 'initial=10ms,max=10ms' } },
+  );
+  const dir = path.join(dataDir, 'pods', `${namespace}_churn_${pod.metadata!.uid}`, 'app');
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await podWhen(
+      'churn',
+      `attempt ${attempt} running`,
+      (p) => statusOf(p, 'app')?.restartCount === attempt && !!statusOf(p, 'app')?.state?.running,
+    );
+    runtime.exit(runtime.running('app')!.status.id, 1);
+  }
+  await podWhen('churn', 'attempt 4 running', (p) => statusOf(p, 'app')?.restartCount === 4 && !!statusOf(p, 'app')?.state?.running);
+  const attempts = () => [...runtime.containers.values()].map((c) => c.status.attempt).sort();
+  await eventually('old containers removed', async () => attempts().length === 3 || undefined);
+  assert.deepEqual(attempts(), [2, 3, 4]);
+  const files = async () => (await readdir(dir)).filter((f) => f.endsWith('.termination-log')).sort();
+  await eventually('the old termination-message files removed', async () => (await files()).length === 3 || undefined);
+  assert.deepEqual(await files(), ['2.termination-log', '3.termination-log', '4.termination-log']);
 });
 
 test('restartPolicy OnFailure restarts failures only, and the pod succeeds', async () => {

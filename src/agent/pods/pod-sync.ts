@@ -20,7 +20,7 @@ import type { EndpointDrain } from './endpoint-drain.ts';
 import type { EnvVar } from './expand-vars.ts';
 import { generatePodStatus, isSidecar, rfc3339 } from './pod-status.ts';
 import type { PodWorkerState } from './pod-workers.ts';
-import { CONTAINER_KIND_ANNOTATION, type ContainerKind, podLabels } from './runtime-labels.ts';
+import { CONTAINER_KIND_ANNOTATION, type ContainerKind, podLabels, TERMINATION_MESSAGE_HOST_PATH_ANNOTATION } from './runtime-labels.ts';
 import { latestOf, type PodRuntimeState, readPodRuntimeState } from './runtime-state.ts';
 import { StartGate } from './start-gate.ts';
 import type { PodStatusWriter } from './status-writer.ts';
@@ -704,12 +704,21 @@ export class PodSyncer {
     return undefined;
   }
 
-  /** Removes exited containers beyond the newest few of each name. */
+  /**
+   * Removes exited containers beyond the newest few of each name, with their files: the
+   * runtime removes the log, and the termination-message file the agent made goes here (as the
+   * kubelet's container GC removes both), so that a crash loop does not fill the disk.
+   */
   private async removeOldContainers(w: PodWorkerState, state: PodRuntimeState): Promise<void> {
     for (const list of state.containers.values()) {
       const exited = list.filter(isExited);
       for (const cs of exited.slice(KEEP_EXITED_PER_NAME)) {
-        await this.deps.runtime.removeContainer(cs.id).catch(() => undefined);
+        const removed = await this.deps.runtime.removeContainer(cs.id).then(
+          () => true,
+          () => false,
+        );
+        const messageFile = cs.annotations?.[TERMINATION_MESSAGE_HOST_PATH_ANNOTATION];
+        if (removed && messageFile) await rm(messageFile, { force: true }).catch(() => undefined);
         w.messages.delete(cs.id);
         w.backoffReported.delete(cs.id);
         w.oomReported.delete(cs.id);

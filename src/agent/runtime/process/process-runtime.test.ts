@@ -373,6 +373,22 @@ describe('logs', () => {
     assert.equal(Number(newest[0].split(' line ')[1]), lastOfPrevious + 1);
     await rt.removePodSandbox(c.sandboxId);
   });
+
+  test('removing an exited container removes its log, rotated files included, and leaves other logs alone', async () => {
+    const rt = newRuntime(join(root, 'log-removal'), { logMaxSizeBytes: 2000, logMaxFiles: 3, cgroups: false });
+    const { sandboxId, logDir } = await newPod(rt);
+    const spew = ['sh', '-c', 'i=0; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); done'];
+    const old = await rt.createContainer(sandboxId, config(logDir, 'main', spew, { logPath: join(logDir, '0.log') }));
+    await rt.startContainer(old);
+    await rt.waitContainer(old);
+    const current = await rt.createContainer(sandboxId, config(logDir, 'main', spew, { attempt: 1, logPath: join(logDir, '1.log') }));
+    await rt.startContainer(current);
+    await rt.waitContainer(current);
+    assert.deepEqual(readdirSync(logDir).sort(), ['0.log', '0.log.1', '0.log.2', '1.log', '1.log.1', '1.log.2']);
+    await rt.removeContainer(old);
+    assert.deepEqual(readdirSync(logDir).sort(), ['1.log', '1.log.1', '1.log.2']);
+    await rt.removePodSandbox(sandboxId);
+  });
 });
 
 describe('resource limits (cgroups)', () => {

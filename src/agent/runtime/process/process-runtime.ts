@@ -31,9 +31,9 @@
 // - Image: recorded only; imageRef is process://<resolved argv[0]>.
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, type FSWatcher, mkdirSync, statSync, watch } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { HostPodNetwork } from '../../network/host-network.ts';
 import { hostResolvConf, hostsFileContent, removePodFiles, writePodFiles } from '../../network/pod-files.ts';
@@ -377,6 +377,27 @@ export class ProcessRuntime implements Runtime {
     if (c.mountLinks) removeMountLinks(c.mountLinks);
     this.containers.delete(c.id);
     await this.store.deleteContainer(c.id);
+    await this.removeLogFiles(c);
+  }
+
+  /**
+   * A removed container's log goes with it, rotated files included, as the kubelet removes
+   * a container's logs when it removes the container: otherwise a crash loop leaves a log per
+   * attempt until the pod is deleted. Kept while another container still writes to the path
+   * (a replacement started under the same attempt number).
+   */
+  private async removeLogFiles(c: ContainerRecord): Promise<void> {
+    const path = c.config.logPath;
+    if ([...this.containers.values()].some((other) => other.config.logPath === path)) return;
+    // Whatever rotation limit the container was started with: every PATH.N beside it.
+    const base = basename(path);
+    const names = await readdir(dirname(path)).catch(() => [] as string[]);
+    const rotated = names.filter((n) => n.startsWith(`${base}.`) && /^\d+$/.test(n.slice(base.length + 1)));
+    await Promise.all(
+      [path, ...rotated.map((n) => join(dirname(path), n))].map((file) =>
+        rm(file, { force: true }).catch((err) => this.logger.warn({ err, containerId: c.id, file }, 'cannot remove container log')),
+      ),
+    );
   }
 
   async containerStatus(containerId: string): Promise<ContainerStatus | undefined> {
