@@ -25,11 +25,22 @@ test('finds the newest attempt and the log of the one before', async () => {
   assert.equal(await findSandbox('ns', 'web'), 'sandbox-1');
 });
 
-test("falls back to the previous attempt's log file when its container was removed", async () => {
+test('--previous is the newest exited attempt: the one that just crashed while the container waits in back-off', async () => {
+  const runtime = new FakeStreamingRuntime({ namespace: 'ns', name: 'crash' });
+  mkdirSync(join(root, 'crash'));
+  for (const n of [0, 1, 2]) writeFileSync(join(root, 'crash', `${n}.log`), '');
+  runtime.addContainer({ id: 'k1', name: 'main', attempt: 1, state: 'exited', logPath: join(root, 'crash', '1.log') });
+  runtime.addContainer({ id: 'k2', name: 'main', attempt: 2, state: 'exited', logPath: join(root, 'crash', '2.log') });
+  const ref = await runtimeContainerFinder(runtime).findContainer('ns', 'crash', 'main');
+  assert.equal(ref?.containerId, 'k2');
+  assert.equal(ref?.running, false);
+  assert.equal(ref?.previousLogPath, join(root, 'crash', '2.log'));
+});
+
+test('no --previous log when no earlier attempt ended, or when its container (and log) was removed', async () => {
   const runtime = new FakeStreamingRuntime({ namespace: 'ns', name: 'web' });
   runtime.addContainer({ id: 'c3', name: 'main', attempt: 2, state: 'running', logPath: join(root, 'main', '2.log') });
-  const ref = await runtimeContainerFinder(runtime).findContainer('ns', 'web', 'main');
-  assert.equal(ref?.previousLogPath, join(root, 'main', '1.log'));
+  assert.equal((await runtimeContainerFinder(runtime).findContainer('ns', 'web', 'main'))?.previousLogPath, undefined);
   const first = new FakeStreamingRuntime({ namespace: 'ns', name: 'web' });
   first.addContainer({ id: 'c0', name: 'main', attempt: 0, state: 'running', logPath: join(root, 'main', '0.log') });
   assert.equal((await runtimeContainerFinder(first).findContainer('ns', 'web', 'main'))?.previousLogPath, undefined);

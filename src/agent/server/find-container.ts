@@ -1,9 +1,8 @@
 // Finds, from what the runtime reports, the container a streaming request names: the newest
-// attempt of that container in the pod's newest sandbox, and the attempt before it for
-// `kubectl logs --previous`. The runtime labels sandboxes with the pod's namespace and name,
-// so this needs no API access.
+// attempt of that container in the pod's newest sandbox, and for `kubectl logs --previous` the
+// newest attempt that ended (the container lastState describes). The runtime labels sandboxes
+// with the pod's namespace and name, so this needs no API access.
 import { access } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { ContainerStatus, PodSandboxStatus, Runtime } from '../runtime/runtime.ts';
 
 export interface ContainerRef {
@@ -11,7 +10,11 @@ export interface ContainerRef {
   sandboxId: string;
   /** The log file of the current attempt. */
   logPath: string;
-  /** The log file of the attempt before, when it still exists. */
+  /**
+   * The log file of the newest attempt that ended, other than a running one (the container in
+   * lastState: the current attempt itself when it exited and waits in back-off), when it still
+   * exists. A removed container's log is removed with it.
+   */
   previousLogPath?: string;
   running: boolean;
 }
@@ -43,28 +46,29 @@ async function exists(path: string): Promise<boolean> {
 export function runtimeContainerFinder(runtime: Runtime): { findContainer: FindContainer; findSandbox: FindSandbox } {
   return {
     async findContainer(namespace, pod, container) {
+      let current: { status: ContainerStatus; sandboxId: string } | undefined;
+      const ended: ContainerStatus[] = [];
       for (const sandbox of await podSandboxes(runtime, namespace, pod)) {
         const attempts = (await runtime.listContainers({ sandboxId: sandbox.id }))
           .filter((c) => c.name === container)
           .sort(newestContainerFirst);
-        const current = attempts[0];
-        if (!current) continue;
-        let previousLogPath: string | undefined = attempts[1]?.logPath;
-        if (previousLogPath && !(await exists(previousLogPath))) previousLogPath = undefined;
-        if (!previousLogPath && current.attempt > 0) {
-          // The container itself may have been removed; its log file is kept beside the current one.
-          const sibling = join(dirname(current.logPath), `${current.attempt - 1}.log`);
-          if (sibling !== current.logPath && (await exists(sibling))) previousLogPath = sibling;
-        }
-        return {
-          containerId: current.id,
-          sandboxId: sandbox.id,
-          logPath: current.logPath,
-          previousLogPath,
-          running: current.state === 'running',
-        };
+        if (!current && attempts[0]) current = { status: attempts[0], sandboxId: sandbox.id };
+        ended.push(...attempts.filter((c) => c.state === 'exited' || c.state === 'unknown'));
       }
-      return undefined;
+      if (!current) return undefined;
+      // What lastState describes, as the kubelet reads --previous from lastState.terminated:
+      // the newest instance that ended, other than a running one. In CrashLoopBackOff that is
+      // the newest attempt itself, the crash being debugged, not the one before it.
+      const previous = ended.sort(newestContainerFirst)[0];
+      let previousLogPath: string | undefined = previous?.logPath;
+      if (previousLogPath && !(await exists(previousLogPath))) previousLogPath = undefined;
+      return {
+        containerId: current.status.id,
+        sandboxId: current.sandboxId,
+        logPath: current.status.logPath,
+        previousLogPath,
+        running: current.status.state === 'running',
+      };
     },
     async findSandbox(namespace, pod) {
       const ready = (await podSandboxes(runtime, namespace, pod)).find((s) => s.state === 'ready');
