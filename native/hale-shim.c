@@ -22,6 +22,12 @@
  *     with its exit code (128+signal when killed). With --tty it relays fd 0 -> pty -> fd 1
  *     and reads "COLS ROWS" lines on fd 3 to resize the pty.
  *
+ *   hale-shim port-forward --netns PATH --port N
+ *     `kubectl port-forward` into a pod with its own network namespace: enters it, connects to
+ *     localhost:N there (127.0.0.1, else ::1), as the CRI runtimes do, and relays fd 0 -> socket
+ *     -> fd 1 (end of fd 0: half-close; end of the socket: fd 1 is closed). One status line
+ *     goes to fd 3 before the relay starts: "connected", or "error ERRNO MESSAGE" (exit 1).
+ *
  * Plain C on Linux, no dependencies; it is built by scripts/build-native.sh.
  */
 #define _GNU_SOURCE
@@ -39,6 +45,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -1040,18 +1049,104 @@ static int cmd_exec(int argc, char **argv) {
   return exit_code_of(status, &sig);
 }
 
+/* A TCP connection to localhost:port in the current network namespace, or -1 with errno set
+   (that of 127.0.0.1, the address apps bind most). */
+static int connect_localhost(int port) {
+  struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && connect(fd, (struct sockaddr *)&v4, sizeof v4) == 0) return fd;
+  int err = errno;
+  if (fd >= 0) close(fd);
+  struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+  fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && connect(fd, (struct sockaddr *)&v6, sizeof v6) == 0) return fd;
+  if (fd >= 0) close(fd);
+  errno = err;
+  return -1;
+}
+
+static int cmd_port_forward(int argc, char **argv) {
+  const char *netns = NULL;
+  int port = 0;
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--netns") == 0 && i + 1 < argc) netns = argv[++i];
+    else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = atoi(argv[++i]);
+    else {
+      fprintf(stderr, "hale-shim port-forward: unknown argument %s\n", argv[i]);
+      return 2;
+    }
+  }
+  if (!netns || port < 1 || port > 65535) {
+    fprintf(stderr, "usage: hale-shim port-forward --netns PATH --port N\n");
+    return 2;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  /* fd 3 is the status line's; hold it even when not given, so no socket lands on it. */
+  if (fcntl(3, F_GETFD) < 0) {
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0 && null != 3) dup2(null, 3), close(null);
+  }
+  int ns = open(netns, O_RDONLY | O_CLOEXEC);
+  if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
+    dprintf(3, "error %d failed to enter the pod's network namespace %s: %s\n", errno, netns, strerror(errno));
+    return 1;
+  }
+  close(ns);
+  int sock = connect_localhost(port);
+  if (sock < 0) {
+    dprintf(3, "error %d connect localhost:%d: %s\n", errno, port, strerror(errno));
+    return 1;
+  }
+  dprintf(3, "connected\n");
+  close(3);
+  static char buf[65536];
+  int in_open = 1, sock_open = 1;
+  while (in_open || sock_open) {
+    struct pollfd fds[2] = {{.fd = in_open ? 0 : -1, .events = POLLIN}, {.fd = sock_open ? sock : -1, .events = POLLIN}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (in_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = read(0, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        in_open = 0;
+        shutdown(sock, SHUT_WR);
+      } else if (write_all(sock, buf, (size_t)n) < 0) {
+        return 1; /* the connection was reset */
+      }
+    }
+    if (sock_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = read(sock, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return 1; /* reset: the agent sees the relay fail */
+      if (n == 0) {
+        sock_open = 0;
+        close(1);
+      } else if (write_all(1, buf, (size_t)n) < 0) {
+        return 0; /* the agent closed its side */
+      }
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "run") == 0) {
     find_error_log(argc, argv);
     return cmd_run(argc, argv);
   }
   if (argc >= 2 && strcmp(argv[1], "exec") == 0) return cmd_exec(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "port-forward") == 0) return cmd_port_forward(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
     puts("hale-shim 1");
     return 0;
   }
   fprintf(stderr, "usage: hale-shim run --state-dir DIR --log PATH [options] -- ARGV...\n"
                   "       hale-shim exec [--tty] [--cwd DIR] [--cgroup PATH]... [--mountns-pid PID] [--netns PATH]\n"
-                  "                      [--user UID:GID[:G,...]] -- ARGV...\n");
+                  "                      [--user UID:GID[:G,...]] -- ARGV...\n"
+                  "       hale-shim port-forward --netns PATH --port N\n");
   return 2;
 }

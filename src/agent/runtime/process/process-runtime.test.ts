@@ -1,6 +1,7 @@
 // Real processes, real cgroups and mounts (as root; what needs root or cgroups is skipped
 // otherwise). Every test cleans up its pods; `after` removes the test's cgroup root and files.
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -596,6 +597,52 @@ describe('exec and attach', () => {
     assert.equal(reply, `pong ${ip}`);
     await assert.rejects(runtime.portForward(c.sandboxId, port + 1), /ECONNREFUSED/);
     await runtime.removePodSandbox(c.sandboxId);
+  });
+});
+
+describe('port-forward in a pod network namespace', () => {
+  test("connects to localhost inside the pod's namespace: an app bound to 127.0.0.1 is reachable, with half-close", async (t) => {
+    if (!isRoot) return t.skip('needs root (network namespaces)');
+    const ipCheck = spawnSync('ip', ['netns', 'list']);
+    if (ipCheck.status !== 0) return t.skip('needs iproute2');
+    const names: string[] = [];
+    // A namespace per sandbox with only lo up: nothing but the pod's own localhost is there.
+    const network: PodNetwork = {
+      mode: 'isolated',
+      attach: async (id) => {
+        const name = `hale-test-${process.pid}-${id.slice(0, 8)}`;
+        names.push(name);
+        execFileSync('ip', ['netns', 'add', name]);
+        execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+        return { ip: '192.0.2.1', netnsPath: `/run/netns/${name}` };
+      },
+      detach: async (id) => {
+        spawnSync('ip', ['netns', 'del', `hale-test-${process.pid}-${id.slice(0, 8)}`]);
+      },
+      cleanUp: async () => {},
+    };
+    const rt = newRuntime(join(root, 'netns-forward'), { network });
+    t.after(() => {
+      for (const name of names) spawnSync('ip', ['netns', 'del', name]);
+    });
+    const port = 20000 + (process.pid % 20000);
+    // Replies, once the client half-closed, with what it received.
+    const server = `require('net').createServer({ allowHalfOpen: true }, (s) => { let got = ''; s.on('data', (d) => { got += d; }); s.on('end', () => s.end('got ' + got)); }).listen(${port}, '127.0.0.1')`;
+    const c = await run([process.execPath, '-e', server], {}, rt);
+    const socket = await until('the server to listen', () => rt.portForward(c.sandboxId, port).catch(() => undefined));
+    const reply = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      socket.on('end', () => resolve(text));
+    });
+    socket.write('hello');
+    socket.end();
+    assert.equal(await reply, 'got hello');
+    socket.destroy();
+    await assert.rejects(rt.portForward(c.sandboxId, port + 1), /ECONNREFUSED/);
+    await rt.removePodSandbox(c.sandboxId);
   });
 });
 

@@ -8,7 +8,8 @@
 //   <rootDir>/pod-ips.json) and no network namespace: apps must bind to $POD_IP (or 0.0.0.0)
 //   and ports are shared with the host. Isolated mode: the pod's own network namespace on
 //   the node's bridge, which every container (and exec) joins, with its own /etc/hosts and
-//   /etc/resolv.conf bind-mounted. Port-forward connects to POD_IP:port.
+//   /etc/resolv.conf bind-mounted. Port-forward connects to localhost:port inside the pod's
+//   namespace (hale-shim port-forward) in isolated mode, to POD_IP:port in host mode.
 // - Containers: the shim forks the workload in its own process group, joins its cgroups,
 //   writes container.json (pid + start time + boot id) and exit.json, and copies output into
 //   the CRI-format log file with rotation. A new ProcessRuntime instance re-adopts running
@@ -58,6 +59,7 @@ import { type ExecContext, execSync, startExecSession } from './exec-session.ts'
 import { createMountLinks, removeMountLinks } from './mount-links.ts';
 import { passwdEntry } from './passwd.ts';
 import { PodIpAllocator } from './pod-ip.ts';
+import { portForwardInNetns } from './port-forward.ts';
 import {
   bootId,
   childProcesses,
@@ -453,11 +455,19 @@ export class ProcessRuntime implements Runtime {
     );
   }
 
+  /**
+   * A connection to the pod's localhost:port, as CRI runtimes make it: inside the pod's
+   * network namespace (isolated mode), so that apps bound to 127.0.0.1 are reachable; the
+   * node's localhost for hostNetwork pods. Host network mode has no namespace per pod (every
+   * pod's 127.0.0.1 is the node's): there it connects to the pod IP.
+   */
   async portForward(sandboxId: string, port: number): Promise<Duplex> {
     const sandbox = this.sandboxes.get(sandboxId);
     if (!sandbox) throw new Error(`pod sandbox "${sandboxId}" not found`);
+    if (sandbox.netnsPath) return portForwardInNetns(this.shimPath, sandbox.netnsPath, port);
+    const host = sandbox.config.hostNetwork ? '127.0.0.1' : sandbox.ip;
     return new Promise((resolveSocket, reject) => {
-      const socket = connect({ host: sandbox.ip, port, allowHalfOpen: true });
+      const socket = connect({ host, port, allowHalfOpen: true });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
