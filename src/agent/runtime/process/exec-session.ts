@@ -42,7 +42,8 @@ function spawnExec(ctx: ExecContext, argv: string[], opts: Omit<ExecOptions, 'ar
   const tty = opts.tty;
   return spawn(ctx.shimPath, execShimArgs(ctx, argv, tty), {
     detached: true,
-    env: ctx.env,
+    // As containerd's CRI exec: a tty brings TERM=xterm, over the container's own TERM.
+    env: tty ? { ...ctx.env, TERM: 'xterm' } : ctx.env,
     stdio: [
       opts.stdin ? 'pipe' : 'ignore',
       opts.stdout || tty ? 'pipe' : 'ignore',

@@ -528,6 +528,24 @@ describe('exec and attach', () => {
     await runtime.removePodSandbox(c.sandboxId);
   });
 
+  test('exec with a tty sets TERM=xterm, as containerd does; without one the container env stays', async () => {
+    const c = await run(['sleep', '1000'], { env: [{ name: 'TERM', value: 'dumb' }] });
+    const session = await runtime.exec(c.id, {
+      argv: ['sh', '-c', 'echo "term=$TERM"'],
+      tty: true,
+      stdin: false,
+      stdout: true,
+      stderr: true,
+    });
+    const out = collect(session.stdout);
+    assert.equal(await session.exit, 0);
+    await until('the output', () => out().includes('term='));
+    assert.match(out(), /term=xterm\r?\n/);
+    const plain = await runtime.execSync(c.id, ['sh', '-c', 'echo "term=$TERM"'], 10_000);
+    assert.equal(plain.stdout.trim(), 'term=dumb');
+    await runtime.removePodSandbox(c.sandboxId);
+  });
+
   test('exec close() kills the command', async () => {
     const c = await run(['sleep', '1000']);
     const session = await runtime.exec(c.id, { argv: ['sleep', '1000'], tty: false, stdin: false, stdout: true, stderr: true });
