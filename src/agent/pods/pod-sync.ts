@@ -162,14 +162,18 @@ export class PodSyncer {
       state = await readPodRuntimeState(this.deps.runtime, w.uid);
     }
 
+    // Volumes are set up while the sandbox is made: a token or ConfigMap read waits on the API
+    // server, the sandbox on the kernel, and neither needs the other.
+    const volumesSetUp = this.setUpVolumes(w);
     const sandbox = await this.ensureSandbox(w, state);
     if (!sandbox) {
+      await volumesSetUp;
       await this.reportStatus(w, state);
       return this.deps.retryMs;
     }
     w.lastPodIP = sandbox.ip || w.lastPodIP;
 
-    const volumePaths = await this.setUpVolumes(w);
+    const volumePaths = await volumesSetUp;
     if (!volumePaths) {
       state = await readPodRuntimeState(this.deps.runtime, w.uid);
       await this.reportStatus(w, state);
@@ -253,7 +257,9 @@ export class PodSyncer {
     try {
       const paths = await volumes.setUp(w.pod);
       w.lastMountError = undefined;
-      if (Date.now() - w.lastVolumeRefresh >= this.deps.volumeRefreshMs) {
+      // The first set-up wrote current contents: the first refresh is due a period later.
+      if (w.lastVolumeRefresh === 0) w.lastVolumeRefresh = Date.now();
+      else if (Date.now() - w.lastVolumeRefresh >= this.deps.volumeRefreshMs) {
         w.lastVolumeRefresh = Date.now();
         await volumes.refresh(w.pod).catch((err) => logger.debug({ err: errorText(err) }, 'volume refresh failed'));
       }
