@@ -1,6 +1,7 @@
 // Every built-in resource Hale serves, in the order discovery lists them (kubectl's
 // `get all` and version preference follow this order).
 import './definitions/index.ts';
+import { apiextensionsResources } from './kinds/apiextensions/index.ts';
 import { appsResources } from './kinds/apps/index.ts';
 import { authenticationResources } from './kinds/authentication/index.ts';
 import { authorizationResources } from './kinds/authorization/index.ts';
@@ -32,4 +33,5 @@ export const builtinResources: ResourceType[] = [
   ...coordinationResources,
   ...discoveryResources,
   ...metricsResources,
+  ...apiextensionsResources,
 ];

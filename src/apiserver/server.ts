@@ -6,6 +6,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { APIEXTENSIONS_GROUP } from '../api/kinds/apiextensions/index.ts';
 import { METRICS_GROUP } from '../api/kinds/metrics/index.ts';
 import type { ResourceType } from '../api/resource-type.ts';
 import type { Store } from '../storage/store.ts';
@@ -13,6 +14,7 @@ import { storageAdmission } from './admission/storage-admission.ts';
 import { ApiRegistry } from './api-registry.ts';
 import { isPublicPath, type TokenAuthenticator, type UserInfo } from './auth.ts';
 import { podBindingHandler, podBindingSubresource } from './binding.ts';
+import { serveCustomResourceDefinitions } from './custom-resource-definitions.ts';
 import { DiscoveryHandler, type ExtraSubresource } from './discovery.ts';
 import { resourceNotFound, toStatusError, unauthorized } from './errors.ts';
 import { evictionSubresource, evictPod } from './eviction.ts';
@@ -168,6 +170,8 @@ export class ApiServer {
           await selfSubjectAccessReview(req, res, user);
         } else if (isSelfSubjectReview(info)) {
           await selfSubjectReview(req, res, user, info.version);
+        } else if (info.group === APIEXTENSIONS_GROUP) {
+          serveCustomResourceDefinitions(req.headers.accept, res, info, url.searchParams);
         } else if (info.group === METRICS_GROUP) {
           await this.resourceMetrics.handle(res, info, url.searchParams);
         } else {

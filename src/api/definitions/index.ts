@@ -15,3 +15,4 @@ import './events-v1.ts';
 import './authentication-v1.ts';
 import './authorization-v1.ts';
 import './metrics-v1beta1.ts';
+import './apiextensions-v1.ts';
