@@ -127,6 +127,8 @@ describe('kubectl streaming through the pod proxy', { skip: binDir ? false : 'ku
         '2020-01-01T00:00:03.000000003Z stdout P line \n' +
         '2020-01-01T00:00:03.000000004Z stdout F three\n',
     );
+    // The run before (what --previous reads) is still a container record: logs go with their container.
+    runtime.addContainer({ id: 'c-main-0', name: 'main', attempt: 0, state: 'exited', logPath: join(logDir, '0.log') });
     runtime.addContainer({ id: 'c-main', name: 'main', attempt: 1, state: 'running', logPath });
     agent = await startAgentServer({ runtime, token: AGENT_TOKEN, port: 0, bind: '127.0.0.1', dataDir: root });
 
