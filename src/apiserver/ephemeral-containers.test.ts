@@ -4,8 +4,8 @@
 // add them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ApiError } from '../client/api-error.ts';
 import { resources } from '../client/resources.ts';
+import { apiRefusal } from '../testing/api-refusal.ts';
 import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
 
 let cluster: InProcessCluster;
@@ -23,15 +23,6 @@ before(async () => {
 after(() => cluster.stop());
 
 const debugger1 = { name: 'debugger-1', image: 'busybox', command: ['sh'], stdin: true, tty: true, targetContainerName: 'app' };
-
-async function rejection(what: Promise<unknown>): Promise<ApiError> {
-  const err = await what.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApiError, `expected an API error, got ${String(err)}`);
-  return err;
-}
 
 test('discovery lists pods/ephemeralcontainers', async () => {
   const list = await cluster.client.request('GET', '/api/v1');
@@ -61,13 +52,13 @@ test('existing ephemeral containers may be neither changed nor removed', async (
   const path = `/api/v1/namespaces/${ns}/pods/web/ephemeralcontainers`;
   const changed = structuredClone(pod);
   changed.spec!.ephemeralContainers[0].command = ['bash'];
-  let err = await rejection(cluster.client.request('PUT', path, { body: changed }));
+  let err = await apiRefusal(cluster.client.request('PUT', path, { body: changed }));
   assert.equal(err.code, 422);
   assert.match(err.message, /spec\.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-1" may not be changed/);
 
   const removed = structuredClone(pod);
   removed.spec!.ephemeralContainers = [];
-  err = await rejection(cluster.client.request('PUT', path, { body: removed }));
+  err = await apiRefusal(cluster.client.request('PUT', path, { body: removed }));
   assert.match(err.message, /existing ephemeral containers "debugger-1" may not be removed/);
 
   const stored = await cluster.client.get(resources.pods, ns, 'web');
@@ -76,7 +67,7 @@ test('existing ephemeral containers may be neither changed nor removed', async (
 
 test('a new ephemeral container is validated like one (no ports or probes, a known target, a unique name)', async () => {
   const bad = { name: 'app', image: 'busybox', ports: [{ containerPort: 80 }], targetContainerName: 'nope' };
-  const err = await rejection(
+  const err = await apiRefusal(
     cluster.client.patch(resources.pods, ns, 'web', { spec: { ephemeralContainers: [bad] } }, 'strategic', {
       subresource: 'ephemeralcontainers',
     }),
@@ -91,7 +82,7 @@ test('the pod itself cannot add ephemeral containers', async () => {
   const pod = await cluster.client.get(resources.pods, ns, 'web');
   const more = structuredClone(pod);
   more.spec!.ephemeralContainers.push({ ...debugger1, name: 'debugger-2' });
-  const err = await rejection(cluster.client.update(resources.pods, more));
+  const err = await apiRefusal(cluster.client.update(resources.pods, more));
   assert.equal(err.code, 422);
   assert.match(err.message, /pod updates may not change fields/);
 });

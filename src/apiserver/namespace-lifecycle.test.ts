@@ -3,8 +3,8 @@
 // terminating namespace is refused with Kubernetes' message.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ApiError } from '../client/api-error.ts';
 import { resources } from '../client/resources.ts';
+import { apiRefusal } from '../testing/api-refusal.ts';
 import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
 
 let cluster: InProcessCluster;
@@ -15,20 +15,10 @@ before(async () => {
 
 after(() => cluster.stop());
 
-async function refusal(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  assert.fail('the request should have been refused');
-}
-
 test('default, kube-system and kube-public may not be deleted, not even in a dry run', async () => {
   for (const name of ['default', 'kube-system', 'kube-public']) {
     for (const dryRun of [false, true]) {
-      const err = await refusal(cluster.client.delete(resources.namespaces, undefined, name, { dryRun }));
+      const err = await apiRefusal(cluster.client.delete(resources.namespaces, undefined, name, { dryRun }));
       assert.equal(err.code, 403);
       assert.equal(err.reason, 'Forbidden');
       assert.equal(err.message, `namespaces "${name}" is forbidden: this namespace may not be deleted`);
@@ -41,7 +31,7 @@ test('default, kube-system and kube-public may not be deleted, not even in a dry
 
 test('namespaces serve no deletecollection, and discovery does not list it', async () => {
   await cluster.createNamespace('keep-me');
-  const err = await refusal(cluster.client.deleteCollection(resources.namespaces, undefined));
+  const err = await apiRefusal(cluster.client.deleteCollection(resources.namespaces, undefined));
   assert.equal(err.code, 405);
   assert.equal(err.reason, 'MethodNotAllowed');
   assert.equal(err.message, 'the server does not allow this method on the requested resource');
@@ -63,7 +53,7 @@ test('creating into a terminating namespace names the refused object, as Kuberne
   await cluster.createNamespace('leaving');
   await cluster.client.create(resources.configMaps, 'leaving', { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
   await cluster.client.delete(resources.namespaces, undefined, 'leaving');
-  const err = await refusal(cluster.client.create(resources.configMaps, 'leaving', { metadata: { name: 'new1' } }));
+  const err = await apiRefusal(cluster.client.create(resources.configMaps, 'leaving', { metadata: { name: 'new1' } }));
   assert.equal(err.code, 403);
   assert.equal(
     err.message,
@@ -75,7 +65,7 @@ test('creating into a terminating namespace names the refused object, as Kuberne
     { reason: 'NamespaceTerminating', message: 'namespace leaving is being terminated', field: 'metadata.namespace' },
   ]);
 
-  const deployment = await refusal(
+  const deployment = await apiRefusal(
     cluster.client.create(resources.deployments, 'leaving', {
       metadata: { generateName: 'web-' },
       spec: {

@@ -2,8 +2,8 @@
 // namespace, and a resourceVersion in a patch is a precondition (kubectl label --resource-version).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ApiError } from '../client/api-error.ts';
 import { resources } from '../client/resources.ts';
+import { apiRefusal } from '../testing/api-refusal.ts';
 import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
 
 let cluster: InProcessCluster;
@@ -14,16 +14,6 @@ before(async () => {
 });
 
 after(() => cluster.stop());
-
-async function refusal(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  assert.fail('the request should have been refused');
-}
 
 async function configMap(name: string) {
   return cluster.client.create(resources.configMaps, 'checks', {
@@ -40,7 +30,7 @@ test('a patch carrying a stale resourceVersion is a conflict; the current one or
     ['strategic', { metadata: { resourceVersion: stale, labels: { x: 'y' } } }],
     ['json', [{ op: 'replace', path: '/metadata/resourceVersion', value: stale }]],
   ] as const) {
-    const err = await refusal(cluster.client.patch(resources.configMaps, 'checks', 'rv', patch, type));
+    const err = await apiRefusal(cluster.client.patch(resources.configMaps, 'checks', 'rv', patch, type));
     assert.equal(err.code, 409, type);
     assert.equal(err.reason, 'Conflict');
     assert.equal(
@@ -71,21 +61,21 @@ test('a patch carrying a stale resourceVersion is a conflict; the current one or
 
 test('a patch may not rename an object or move it to another namespace', async () => {
   await configMap('fixed');
-  const renamed = await refusal(
+  const renamed = await apiRefusal(
     cluster.client.patch(resources.configMaps, 'checks', 'fixed', [{ op: 'replace', path: '/metadata/name', value: 'zz' }], 'json'),
   );
   assert.equal(renamed.code, 400);
   assert.equal(renamed.reason, 'BadRequest');
   assert.equal(renamed.message, 'the name of the object (zz) does not match the name on the URL (fixed)');
 
-  const moved = await refusal(
+  const moved = await apiRefusal(
     cluster.client.patch(resources.configMaps, 'checks', 'fixed', { metadata: { namespace: 'default' } }, 'merge'),
   );
   assert.equal(moved.code, 400);
   assert.equal(moved.message, 'the namespace of the object (default) does not match the namespace on the request (checks)');
 
   await cluster.createNamespace('named');
-  const namespace = await refusal(
+  const namespace = await apiRefusal(
     cluster.client.patch(resources.namespaces, undefined, 'named', { metadata: { name: 'other' } }, 'strategic'),
   );
   assert.equal(namespace.message, 'the name of the object (other) does not match the name on the URL (named)');
@@ -97,7 +87,7 @@ test('a patch that drops metadata is refused and leaves labels, annotations and 
     ['merge', { metadata: null }],
     ['json', [{ op: 'remove', path: '/metadata' }]],
   ] as const) {
-    const err = await refusal(cluster.client.patch(resources.configMaps, 'checks', 'meta', patch, type));
+    const err = await apiRefusal(cluster.client.patch(resources.configMaps, 'checks', 'meta', patch, type));
     assert.equal(err.code, 400, type);
     assert.equal(err.message, 'the name of the object () does not match the name on the URL (meta)');
   }
@@ -114,10 +104,10 @@ test('a PUT must name the object of its URL and may not name another namespace',
       body: JSON.stringify(body),
       contentType: 'application/json',
     });
-  const nameless = await refusal(put({ ...cm, metadata: { ...cm.metadata, name: undefined } }));
+  const nameless = await apiRefusal(put({ ...cm, metadata: { ...cm.metadata, name: undefined } }));
   assert.equal(nameless.code, 400);
   assert.equal(nameless.message, 'the name of the object () does not match the name on the URL (put)');
-  const elsewhere = await refusal(put({ ...cm, metadata: { ...cm.metadata, namespace: 'default' } }));
+  const elsewhere = await apiRefusal(put({ ...cm, metadata: { ...cm.metadata, namespace: 'default' } }));
   assert.equal(elsewhere.code, 400);
   assert.equal(elsewhere.message, 'the namespace of the provided object does not match the namespace sent on the request');
   // Leaving the namespace out is fine: the request's is used.
