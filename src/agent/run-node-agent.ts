@@ -147,6 +147,8 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     cgroupsReason: runtime.features.cgroupsReason,
     logger,
     events,
+    // A Node deleted while the agent runs comes back with the range the bridge and pods use.
+    podCidr: () => podNetwork.podCidr,
     ...(opts.leaseDurationSeconds ? { leaseDurationSeconds: opts.leaseDurationSeconds } : {}),
     ...(opts.leaseRenewIntervalMs ? { leaseRenewIntervalMs: opts.leaseRenewIntervalMs } : {}),
     ...fencingFor(runtime, dataDir, opts.fencingTimeoutMs ?? DEFAULT_FENCING_TIMEOUT_MS),

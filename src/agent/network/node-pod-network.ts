@@ -34,6 +34,8 @@ export interface NodePodNetworkOptions {
 
 export interface NodePodNetwork {
   readonly network: PodNetwork;
+  /** Isolated mode: the pod range the node's bridge serves, once set up (a re-created Node keeps it). */
+  readonly podCidr: string | undefined;
   /** Removes what sandboxes that no longer exist left behind (after a crash). */
   cleanUpLeftovers(liveSandboxIds: Set<string>): Promise<void>;
   /**
@@ -56,6 +58,7 @@ export async function createNodePodNetwork(opts: NodePodNetworkOptions): Promise
     const network = HostPodNetwork.inFile(join(opts.runtimeDir, 'pod-ips.json'), opts.loopbackPodCidr);
     return {
       network,
+      podCidr: undefined,
       cleanUpLeftovers: (live) => network.cleanUp(live),
       followNode() {},
       async stop() {},
@@ -74,6 +77,9 @@ export async function createNodePodNetwork(opts: NodePodNetworkOptions): Promise
   let routes: NodeRoutesWatch | undefined;
   return {
     network,
+    get podCidr() {
+      return network.podCidr;
+    },
     cleanUpLeftovers: (live) => network.cleanUp(live),
     followNode(client) {
       const poll = async () => {

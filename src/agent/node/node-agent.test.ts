@@ -448,6 +448,44 @@ test('conditions overwritten by the control plane are restored at once, and a de
   assert.equal(agent.node.metadata?.uid, again.metadata?.uid);
 });
 
+test('a Node deleted while its agent runs registers again with the pod range its network serves, unless another Node holds it', async () => {
+  let served: string | undefined;
+  await start({ podCidr: () => served });
+  const first = await getNode();
+  // Created before the network is set up: the IPAM controller picks the range (here: the test).
+  assert.equal(first.spec?.podCIDR, undefined);
+  served = '10.251.7.0/24';
+  first.spec = { podCIDR: '10.251.7.0/24', podCIDRs: ['10.251.7.0/24'] };
+  await cluster.client.update(resources.nodes, first);
+
+  const recreated = async (uid: string | undefined) =>
+    eventually('the node registered again', async () => {
+      const n = await cluster.tryGet(resources.nodes, undefined, nodeName);
+      return n && n.metadata?.uid !== uid ? n : undefined;
+    });
+  await cluster.client.delete(resources.nodes, undefined, nodeName);
+  const again = await recreated(first.metadata?.uid);
+  assert.equal(again.spec?.podCIDR, '10.251.7.0/24');
+  assert.deepEqual(again.spec?.podCIDRs, ['10.251.7.0/24']);
+
+  // Meanwhile another Node got the range: the agent does not claim it a second time.
+  const other = `${nodeName}-other`;
+  served = '10.251.8.0/24';
+  await cluster.client.create(resources.nodes, undefined, {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: other },
+    spec: { podCIDR: served, podCIDRs: [served] },
+  });
+  try {
+    await cluster.client.delete(resources.nodes, undefined, nodeName);
+    const third = await recreated(again.metadata?.uid);
+    assert.equal(third.spec?.podCIDR, undefined);
+  } finally {
+    await cluster.client.delete(resources.nodes, undefined, other);
+  }
+});
+
 test("a second agent (another data dir) is refused the name while the first one's lease is live, and accepted once it expired", async () => {
   const live = { clock: realClock, leaseDurationSeconds: 1 };
   const first = await start(live);

@@ -94,6 +94,11 @@ export interface NodeAgentOptions {
   readings?: NodeReadings;
   events?: EventRecorder;
   clock?: Clock;
+  /**
+   * The pod range the node's network serves (isolated mode, once set up): a Node registered
+   * again after `kubectl delete node` keeps it in spec.podCIDR (see node-registrar.ts).
+   */
+  podCidr?: () => string | undefined;
   /** Self-fencing (fencing.ts); off when not given. */
   fencing?: Pick<FencingOptions, 'timeoutMs' | 'containersDir' | 'onFence' | 'watchdog'>;
 }
@@ -162,6 +167,7 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
       labels: { ...(opts.labels ?? {}), ...defaultNodeLabels(nodeName, host) },
       annotations,
       staleAnnotations: [...staleAnnotations, ...(opts.cgroupsEnforced ? [RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION] : [])],
+      ...(opts.podCidr ? { podCidr: opts.podCidr } : {}),
     },
     readyWarning,
     initiallyReady: opts.ready ?? true,

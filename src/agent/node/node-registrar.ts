@@ -19,6 +19,13 @@ export interface NodeRegistration {
   staleAnnotations: string[];
   /** The initial status of a newly created Node (nodes may carry status on create). */
   status: Record<string, unknown>;
+  /**
+   * The pod range this node's network already serves (isolated mode, once its bridge is up).
+   * A Node created again (after `kubectl delete node`) carries it in spec.podCIDR(s), as long
+   * as no other Node holds it: the node IPAM controller keeps a range a Node already has, so
+   * the Node's podCIDR stays the range the bridge and its pods use.
+   */
+  podCidr?: () => string | undefined;
 }
 
 export interface RegistrationResult {
@@ -110,6 +117,8 @@ export async function registerNode(
     status: reg.status,
   };
   if (Object.keys(reg.annotations).length === 0) delete fresh.metadata!.annotations;
+  const podCidr = await freePodCidr(client, reg, signal);
+  if (podCidr) fresh.spec = { podCIDR: podCidr, podCIDRs: [podCidr] };
   try {
     return { node: await client.create(resources.nodes, undefined, fresh, { signal }), created: true };
   } catch (err) {
@@ -126,6 +135,21 @@ export async function registerNode(
       if (!isConflict(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
     }
   }
+}
+
+/**
+ * The range the node's network serves, when no other Node holds it. Another Node may have been
+ * given it while this one was deleted: then the Node is created without one, the IPAM controller
+ * picks another, and the pod network reports the mismatch (node-pod-network.ts).
+ */
+async function freePodCidr(client: RestClient, reg: NodeRegistration, signal: AbortSignal | undefined): Promise<string | undefined> {
+  const podCidr = reg.podCidr?.();
+  if (!podCidr) return undefined;
+  const nodes = await client.list(resources.nodes, undefined, { signal });
+  const holder = nodes.items.find(
+    (n) => n.metadata?.name !== reg.nodeName && (n.spec?.podCIDR === podCidr || (n.spec?.podCIDRs ?? []).includes(podCidr)),
+  );
+  return holder ? undefined : podCidr;
 }
 
 /** A copy of `node` with the agent's labels and annotations applied, or undefined when nothing changes. */
