@@ -12,7 +12,7 @@ import { badRequest, conflict, invalid, methodNotAllowed } from './errors.ts';
 import { readBody, writeJSON } from './http-io.ts';
 import type { RequestParams, SubresourceHandler } from './resource-handler.ts';
 import type { ServiceAccountTokens } from './service-account-tokens.ts';
-import type { ResourceStore } from './storage/resource-store.ts';
+import { type ResourceStore, rfc3339 } from './storage/resource-store.ts';
 
 export const tokenRequestSubresource: ExtraSubresource = {
   group: '',
@@ -42,12 +42,18 @@ export function tokenRequestHandler(tokens: ServiceAccountTokens, registry: ApiR
     }
     const spec: KubeObject = request.spec ?? {};
     const expirationSeconds = spec.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
+    if (!Number.isInteger(expirationSeconds)) {
+      throw badRequest(`TokenRequest in version "v1": spec.expirationSeconds must be an integer, got ${JSON.stringify(expirationSeconds)}`);
+    }
     const tooShort = expirationSeconds < MIN_EXPIRATION_SECONDS;
     if (tooShort || expirationSeconds > MAX_EXPIRATION_SECONDS) {
       const why = tooShort ? 'may not specify a duration less than 10 minutes' : 'may not specify a duration larger than 2^32 seconds';
       throw invalid('authentication.k8s.io', 'TokenRequest', info.name, [invalidField('spec.expirationSeconds', expirationSeconds, why)]);
     }
     const audiences: string[] = Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences : tokens.apiAudiences;
+    if (!audiences.every((a) => typeof a === 'string' && a !== '')) {
+      throw badRequest('TokenRequest in version "v1": spec.audiences must be non-empty strings');
+    }
     const boundPod = await boundPodOf(registry, spec.boundObjectRef, info.namespace, info.name);
     const { token, expiresAt } = await tokens.issue({
       namespace: info.namespace,
@@ -61,7 +67,7 @@ export function tokenRequestHandler(tokens: ServiceAccountTokens, registry: ApiR
       apiVersion: 'authentication.k8s.io/v1',
       metadata: { name: info.name, namespace: info.namespace, creationTimestamp: null },
       spec: { audiences, expirationSeconds, boundObjectRef: spec.boundObjectRef ?? null },
-      status: { token, expirationTimestamp: expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      status: { token, expirationTimestamp: rfc3339(expiresAt) },
     });
   };
 }
