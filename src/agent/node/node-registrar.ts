@@ -4,7 +4,7 @@
 // owns are brought up to date, as the kubelet does on re-registration.
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.ts';
+import { ApiError, isAlreadyExists, isConflict, isNotFound, isUnauthorized } from '../../client/api-error.ts';
 import { type Clock, realClock, sleep } from '../../client/clock.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
@@ -41,6 +41,46 @@ export const AGENT_ID_ANNOTATION = 'hale.dev/agent-id';
 
 /** Another agent, still renewing the node's Lease, already holds this node name. */
 export class NodeNameInUseError extends Error {}
+
+/** The first registration failed in a way that no retry can fix (credentials, CA, an invalid Node). */
+export class RegistrationRefusedError extends Error {}
+
+/** Certificate verification failures: the server's certificate does not chain to --ca-file (or the name does not match). */
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * Why `err` cannot go away by retrying, or undefined when it may (network errors, timeouts,
+ * 5xx, 429, conflicts; an expired certificate too, since it may be renewed): a rejected token
+ * (401), a server certificate that does not verify, a Node the API server finds invalid
+ * (400, 422: a bad --node-name or label).
+ */
+export function permanentRegistrationError(err: unknown): string | undefined {
+  if (isUnauthorized(err)) return `the API server rejected the agent's credentials (check --token): ${errorMessage(err)}`;
+  if (err instanceof ApiError && (err.status.code === 422 || err.status.code === 400)) {
+    return `the API server rejected the Node (check --node-name and --node-labels): ${errorMessage(err)}`;
+  }
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CERTIFICATE_ERRORS.has(code)) {
+      return `the API server's certificate does not verify (check --ca-file and --server): ${errorMessage(e)}`;
+    }
+  }
+  return undefined;
+}
+
+function errorMessage(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
 
 /**
  * The previous agent of this node name (another data dir) stopped renewing, but its pods may
@@ -173,7 +213,13 @@ export function reconcileOwnedMetadata(node: KubeObject, reg: NodeRegistration):
 export async function registerNodeWithRetry(
   client: RestClient,
   reg: NodeRegistration,
-  opts: { signal?: AbortSignal; clock?: Clock; onError?: (err: unknown) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    clock?: Clock;
+    onError?: (err: unknown) => void;
+    /** Throw a RegistrationRefusedError on a permanent error (permanentRegistrationError) instead of retrying. */
+    failOnPermanentErrors?: boolean;
+  } = {},
 ): Promise<RegistrationResult> {
   const clock = opts.clock ?? realClock;
   let waitMs = 100;
@@ -182,6 +228,8 @@ export async function registerNodeWithRetry(
       return await registerNode(client, reg, opts.signal, () => clock.now());
     } catch (err) {
       if (opts.signal?.aborted || err instanceof NodeNameInUseError) throw err;
+      const permanent = opts.failOnPermanentErrors ? permanentRegistrationError(err) : undefined;
+      if (permanent) throw new RegistrationRefusedError(`cannot register node "${reg.nodeName}": ${permanent}`, { cause: err });
       opts.onError?.(err);
       if (err instanceof PreviousAgentNotFencedError) {
         await sleep(clock, Math.min(err.retryAfterMs + 100, 7000), opts.signal);

@@ -107,14 +107,16 @@ export class NodeStatusReporter {
 
   /** Registers (or adopts) the Node and brings its status up to date; retries until the API answers. */
   async register(): Promise<KubeObject> {
-    const created = await this.registerOnce();
+    // At start an error no retry can fix (bad token, CA, node name) ends the agent, as the
+    // kubelet exits on bad credentials; later (the Node deleted) it retries as for the rest.
+    const created = await this.registerOnce(true);
     // An adopted Node's status is stale by definition: report now.
     if (!created) await this.requestSync();
     return this.current!;
   }
 
   /** Creates or adopts the Node; true when it was created (with its status already written). */
-  private async registerOnce(): Promise<boolean> {
+  private async registerOnce(first = false): Promise<boolean> {
     const initial = this.computeStatus(undefined, this.opts.clock.now());
     const { node, created } = await registerNodeWithRetry(
       this.opts.client,
@@ -122,6 +124,7 @@ export class NodeStatusReporter {
       {
         signal: this.abort.signal,
         clock: this.opts.clock,
+        failOnPermanentErrors: first,
         onError: (err) => this.opts.logger.warn({ err: errorText(err) }, 'unable to register the node with the API server; retrying'),
       },
     );
