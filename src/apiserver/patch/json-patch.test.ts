@@ -19,6 +19,18 @@ function failure(fn: () => unknown): PatchError {
 }
 
 describe('json patch', () => {
+  it('names the operation, not the runtime error, when an operation breaks the document', () => {
+    const doc = deployment();
+    const err = failure(() =>
+      applyJsonPatch(doc, [
+        { op: 'add', path: '/metadata/labels', value: {} },
+        { op: 'move', from: '/spec', path: '/spec/x' },
+      ]),
+    );
+    assert.equal(err.message, 'json patch operation 1 (move /spec/x) failed: the operation cannot be applied to the object');
+    assert.deepEqual(doc, deployment(), 'the original is untouched');
+  });
+
   it('applies add, replace, remove, copy, move and test in order', () => {
     const out = applyJsonPatch(deployment(), [
       { op: 'test', path: '/spec/replicas', value: 1 },

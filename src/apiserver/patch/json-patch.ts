@@ -46,16 +46,32 @@ export function applyJsonPatch<T extends object>(doc: T, operations: unknown): T
     // mutateDocument=false makes the library work on its own deep copy.
     return jsonpatch.applyPatch(doc, operations as Operation[], true, false).newDocument as T;
   } catch (err) {
-    throw describeFailure(err, operations);
+    throw describeFailure(err, doc, operations);
   }
 }
 
-function describeFailure(err: unknown, operations: unknown[]): PatchError {
+function describeFailure(err: unknown, doc: object, operations: unknown[]): PatchError {
   const e = err as { name?: string; index?: number; message?: string };
-  const index = typeof e.index === 'number' ? e.index : undefined;
-  const explanation = (e.name && explanations[e.name]) || e.message || String(err);
+  const known = e.name !== undefined && e.name in explanations;
+  // Anything but the library's own errors (e.g. a TypeError from moving a path into itself)
+  // is reported by the operation that caused it, never by the runtime's text.
+  const index = known && typeof e.index === 'number' ? e.index : known ? undefined : failingOperation(doc, operations);
+  const explanation = known ? explanations[e.name as string] : 'the operation cannot be applied to the object';
   if (index === undefined) return invalidPatch(`json patch failed: ${explanation}`);
   const op = operations[index];
   const what = isObject(op) ? `${String(op.op)} ${String(op.path)}` : JSON.stringify(op);
   return invalidPatch(`json patch operation ${index} (${what}) failed: ${explanation}`);
+}
+
+/** The index of the first operation that throws when the operations are applied one by one. */
+function failingOperation(doc: object, operations: unknown[]): number | undefined {
+  let current: object = jsonpatch.deepClone(doc);
+  for (let i = 0; i < operations.length; i++) {
+    try {
+      current = jsonpatch.applyOperation(current, operations[i] as Operation, true, true, true, i).newDocument;
+    } catch {
+      return i;
+    }
+  }
+  return undefined;
 }
