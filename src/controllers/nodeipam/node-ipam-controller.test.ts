@@ -57,3 +57,20 @@ test('each node gets its own range; a deleted node frees it; exhaustion is an ev
   });
   for (const name of ['old', 'a', 'c', 'd']) await cluster.client.delete(resources.nodes, undefined, name);
 });
+
+test('a range set at creation is kept and taken; one another Node holds too is reported', async () => {
+  await withController(async () => {
+    // An agent re-creating its deleted Node with the range its pods use.
+    await cluster.client.create(resources.nodes, undefined, { metadata: { name: 'keep' }, spec: { podCIDR: '10.77.2.0/24' } });
+    await cluster.client.create(resources.nodes, undefined, { metadata: { name: 'fresh' } });
+    assert.equal(await eventually('fresh to get a range', () => podCidr('fresh')), '10.77.0.0/24');
+    assert.equal(await podCidr('keep'), '10.77.2.0/24');
+
+    await cluster.client.create(resources.nodes, undefined, { metadata: { name: 'twin' }, spec: { podCIDR: '10.77.2.0/24' } });
+    await eventually('a CIDRAssignmentFailed event', async () => {
+      const events = await cluster.client.list(resources.events, 'default');
+      return events.items.some((e) => e.reason === 'CIDRAssignmentFailed' && e.type === 'Warning');
+    });
+  });
+  for (const name of ['keep', 'fresh', 'twin']) await cluster.client.delete(resources.nodes, undefined, name);
+});

@@ -30,6 +30,8 @@ export class NodeIpamController extends Controller {
   private readonly exhaustedRetryMs: number;
   /** node name → range index written to the API but maybe not yet in the cache. */
   private readonly inFlight = new Map<string, number>();
+  /** "node\0range" of ranges already reported as held by two Nodes (reported once each). */
+  private readonly reportedConflicts = new Set<string>();
 
   constructor(
     private readonly client: RestClient,
@@ -48,6 +50,7 @@ export class NodeIpamController extends Controller {
       onUpdate: (_old, node) => seen(node),
       onDelete: (node) => {
         this.inFlight.delete(node.metadata?.name ?? '');
+        for (const key of this.reportedConflicts) if (key.startsWith(`${node.metadata?.name ?? ''}\0`)) this.reportedConflicts.delete(key);
         // A freed range may be what a waiting Node needs.
         for (const other of this.nodes.list()) if (!podCidrOf(other)) seen(other);
       },
@@ -62,9 +65,16 @@ export class NodeIpamController extends Controller {
     const current = podCidrOf(node);
     if (current) {
       this.inFlight.delete(nodeName);
-      if (this.cidrs.indexOf(current) === undefined) {
+      const index = this.cidrs.indexOf(current);
+      if (index === undefined) {
         this.logger.debug({ node: nodeName, podCIDR: current }, 'node pod range is not one of the cluster CIDR ranges; leaving it');
+        return undefined;
       }
+      // A range set on the Node at creation (an agent re-creating its deleted Node keeps the
+      // range its pods use) is kept and counts as taken, as Kubernetes' range allocator
+      // occupies it. spec.podCIDR cannot change once set, so a range another Node holds too
+      // (given to it while this Node was deleted) can only be reported.
+      this.reportConflict(node, current, index);
       return undefined;
     }
     let index = this.inFlight.get(nodeName);
@@ -94,6 +104,22 @@ export class NodeIpamController extends Controller {
     }
     this.logger.info({ node: nodeName, podCIDR }, 'assigned pod range to node');
     return undefined;
+  }
+
+  private reportConflict(node: KubeObject, podCIDR: string, index: number): void {
+    const name = node.metadata?.name ?? '';
+    const others = this.nodes
+      .list()
+      .filter((n) => n.metadata?.name !== name && podCidrsOf(n).some((c) => this.cidrs.indexOf(c) === index))
+      .map((n) => n.metadata?.name ?? '');
+    const key = `${name}\0${podCIDR}`;
+    if (others.length === 0 || this.reportedConflicts.has(key)) return;
+    this.reportedConflicts.add(key);
+    this.logger.error(
+      { node: name, podCIDR, otherNodes: others },
+      'pod range is held by more than one node; delete the node that should get another one',
+    );
+    this.events.warning(node, 'CIDRAssignmentFailed', `Node ${name}'s podCIDR ${podCIDR} is also the podCIDR of node ${others.join(', ')}`);
   }
 
   /** Ranges held by Nodes (as cached) and ranges written but not yet seen. */
