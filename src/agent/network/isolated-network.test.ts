@@ -157,3 +157,22 @@ test('attach starts from a clean slate after a crash and cleans up after itself 
     await netD.cleanUp(new Set(), { removeBridgeWhenEmpty: true }).catch(() => {});
   }
 });
+
+test('a bridge that cannot be set up says why to the pods waiting for it, not "no podCIDR yet"', { skip, timeout: 60_000 }, async () => {
+  const key = nodeNetworkKey(`c-${process.pid}`, dir);
+  const net = new IsolatedPodNetwork({ key, stateFile: join(dir, 'c.json'), clusterCidr, readyWaitMs: 100 });
+  const podCidr = clusterCidr.replace('.0.0/16', '.9.0/24');
+  // The range is already routed elsewhere (a leftover bridge, another cluster): set-up fails.
+  await ip(['route', 'add', 'unreachable', podCidr]);
+  try {
+    await assert.rejects(net.configure(podCidr), /already routed here/);
+    await assert.rejects(net.attach(randomBytes(32).toString('hex')), (err: Error) => {
+      assert.match(err.message, /^the pod network is not ready: cannot set up the bridge for the node's podCIDR .*already routed here/);
+      assert.doesNotMatch(err.message, /no spec.podCIDR yet/);
+      return true;
+    });
+  } finally {
+    await ip(['route', 'delete', 'unreachable', podCidr]);
+    await net.cleanUp(new Set(), { removeBridgeWhenEmpty: true });
+  }
+});

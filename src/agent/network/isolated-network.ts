@@ -60,6 +60,8 @@ export class IsolatedPodNetwork implements PodNetwork {
   private readonly logger?: NetworkLogger;
   private configured?: Configured;
   private configuring?: Promise<void>;
+  /** Why the last set-up of the bridge failed (attach() says so rather than "no podCIDR yet"). */
+  private configureError?: string;
   private readonly waiters: (() => void)[] = [];
 
   constructor(private readonly opts: IsolatedPodNetworkOptions) {
@@ -77,10 +79,12 @@ export class IsolatedPodNetwork implements PodNetwork {
   configure(podCidr: string): Promise<void> {
     this.configuring ??= this.setUpBridge(podCidr).then(
       () => {
+        this.configureError = undefined;
         for (const wake of this.waiters.splice(0)) wake();
       },
       (err) => {
         this.configuring = undefined;
+        this.configureError = `cannot set up the bridge for the node's podCIDR ${podCidr}: ${err instanceof Error ? err.message : String(err)}`;
         throw err;
       },
     );
@@ -226,7 +230,11 @@ export class IsolatedPodNetwork implements PodNetwork {
       const timer = setTimeout(() => {
         const i = this.waiters.indexOf(wake);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new Error('the pod network is not ready: this node has no spec.podCIDR yet (is the node IPAM controller running?)'));
+        reject(
+          new Error(
+            `the pod network is not ready: ${this.configureError ?? 'this node has no spec.podCIDR yet (is the node IPAM controller running?)'}`,
+          ),
+        );
       }, this.opts.readyWaitMs ?? DEFAULT_READY_WAIT_MS);
       const wake = () => {
         clearTimeout(timer);
