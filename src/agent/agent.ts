@@ -12,6 +12,9 @@ import { Informer } from '../client/informer.ts';
 import { resources } from '../client/resources.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import { EventRecorder } from '../controllers/framework/event-recorder.ts';
+import type { MeasureDiskUsage } from './eviction/disk-usage.ts';
+import { EvictionManager } from './eviction/eviction-manager.ts';
+import { EVICTED_REASON } from './eviction/local-storage.ts';
 import type { HookRunner } from './lifecycle/types.ts';
 import { AGENT_INFORMER_BACKOFF } from './node/node-agent.ts';
 import { resolveBasicEnv } from './pods/basic-env.ts';
@@ -19,7 +22,7 @@ import { type BackoffSettings, CrashBackoff, defaultBackoffSettings } from './po
 import type { EndpointDrain } from './pods/endpoint-drain.ts';
 import { expandArgvLocal } from './pods/expand-vars.ts';
 import { type ExpandArgs, PodSyncer, type ResolveEnv } from './pods/pod-sync.ts';
-import { PodWorkers } from './pods/pod-workers.ts';
+import { type PodWorkerState, PodWorkers } from './pods/pod-workers.ts';
 import { isOwnStatusEcho } from './pods/status-echo.ts';
 import { PodStatusWriter } from './pods/status-writer.ts';
 import type { Prober } from './probes/types.ts';
@@ -62,6 +65,10 @@ export interface AgentOptions {
    * the node agent holds its Events back while pods are being started (limited-client.ts).
    */
   startActivity?: () => () => void;
+  /** Local-storage limit checks (emptyDir sizeLimit, ephemeral-storage), every N ms. Default 10 s. */
+  evictionIntervalMs?: number;
+  /** Disk usage of a path, for those checks (tests give fake sizes). */
+  measureDiskUsage?: MeasureDiskUsage;
 }
 
 export interface Agent {
@@ -169,19 +176,46 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     },
     onDelete: (pod) => podWorkers.markDeleted(pod),
   });
+  const eviction = new EvictionManager({
+    dataDir: opts.dataDir,
+    intervalMs: opts.evictionIntervalMs,
+    measure: opts.measureDiskUsage,
+    logger,
+    pods: () =>
+      podWorkers
+        .uids()
+        .map((uid) => podWorkers.get(uid))
+        .filter((s) => s !== undefined && isActive(s))
+        .map((s) => s!.pod),
+    evict: (pod, violation) => {
+      const state = podWorkers.get(pod.metadata?.uid);
+      if (!state || !isActive(state)) return;
+      state.eviction = { reason: EVICTED_REASON, message: violation.message };
+      podWorkers.wake(state.uid);
+    },
+  });
+
   informer.start();
   await informer.waitForSync();
   await removeOrphans(runtime, informer, podWorkers, logger);
+  eviction.start();
   logger.info({ pods: informer.list().length }, 'agent started');
 
   return {
     async stop() {
+      await eviction.stop();
       await informer.stop();
       await podWorkers.stop();
       await statusWriter.stop();
     },
     idle: () => podWorkers.idle(),
   };
+}
+
+/** A pod the eviction manager may check: running here, not terminating, not terminal, not evicted. */
+function isActive(s: PodWorkerState): boolean {
+  const phase = s.pod.status?.phase;
+  return !s.deleted && !s.finished && !s.eviction && !s.pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
 /** Sandboxes of pods the API no longer binds here (deleted while no agent ran): stop and remove them. */

@@ -31,6 +31,8 @@ export interface PodStatusInputs {
   /** The pod will run nothing more (deleted, or finished): its phase becomes Succeeded/Failed. */
   podIsTerminal: boolean;
   startTime: string;
+  /** The pod was terminated abnormally (evicted): phase Failed with this status.reason and message. */
+  failed?: { reason: string; message: string };
 }
 
 export const KUBELET_CONDITIONS = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
@@ -247,6 +249,8 @@ export function generatePodStatus(inputs: PodStatusInputs): Json {
   let phase = podPhase(spec, initStatuses, statuses, inputs.podIsTerminal);
   // A terminal phase is final (the kubelet never moves a pod out of Succeeded/Failed).
   if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
+  // TerminatePodAbnormally (an eviction): Failed, whatever the containers' exit codes.
+  if (inputs.failed) phase = 'Failed';
 
   const otherConditions = listOf(old.conditions).filter((c) => !KUBELET_CONDITIONS.includes(c.type));
   const sandboxReady = inputs.sandbox?.state === 'ready' && !!inputs.sandbox.ip;
@@ -261,6 +265,10 @@ export function generatePodStatus(inputs: PodStatusInputs): Json {
   ];
 
   const status: Json = { phase, conditions };
+  if (inputs.failed) {
+    status.reason = inputs.failed.reason;
+    status.message = inputs.failed.message;
+  }
   const podIP = inputs.sandbox?.ip || inputs.podIP;
   if (inputs.hostIP) {
     status.hostIP = inputs.hostIP;

@@ -37,6 +37,8 @@ export type ExpandArgs = (argv: string[], env: EnvVar[]) => string[];
 const MIN_GRACE_SECONDS = 2;
 /** Exited containers kept per name (the newest is lastState/--previous material). */
 const KEEP_EXITED_PER_NAME = 2;
+/** immediateEvictionGracePeriodSeconds: the grace period of the kubelet's local-storage evictions. */
+const EVICTION_GRACE_SECONDS = 1;
 /** How long a sync that started containers waits for their first readiness attempts. */
 const FIRST_READINESS_WAIT_MS = 250;
 
@@ -147,6 +149,7 @@ export class PodSyncer {
     }
     if (w.deleted || pod.metadata?.deletionTimestamp) return this.terminate(w);
     if (w.finished) return undefined;
+    if (w.eviction && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') return this.evict(w, w.eviction);
     if (this.deps.fence && !(await this.deps.fence.mayRun(pod))) return this.deps.retryMs;
     let state = await readPodRuntimeState(this.deps.runtime, w.uid);
     this.reportOomKills(w, state);
@@ -672,6 +675,28 @@ export class PodSyncer {
     w.finished = true;
   }
 
+  /**
+   * The eviction manager's evictPod (local storage over a limit): a Warning `Evicted` event,
+   * every container killed with the eviction's grace period (the kubelet's minimum of 2 s
+   * before SIGKILL still applies), then phase Failed with reason Evicted and the message. The
+   * pod stays, Failed, as in Kubernetes: its controller replaces it; volumes and logs go when
+   * it is deleted.
+   */
+  private async evict(w: PodWorkerState, eviction: { reason: string; message: string }): Promise<undefined> {
+    const { runtime, prober, recorder, statusWriter } = this.deps;
+    recorder.warning(w.pod, eviction.reason, eviction.message);
+    const state = await readPodRuntimeState(runtime, w.uid);
+    await this.killContainers(w, state, new TerminationDeadline(EVICTION_GRACE_SECONDS));
+    prober.removePod(w.uid);
+    for (const sandbox of state.sandboxes) {
+      if (sandbox.state === 'ready') await runtime.stopPodSandbox(sandbox.id).catch(() => undefined);
+    }
+    const after = await readPodRuntimeState(runtime, w.uid);
+    statusWriter.set(w.pod, await this.buildStatus(w, after, true, eviction));
+    w.finished = true;
+    return undefined;
+  }
+
   /** KillPod plus cleanup, then confirms a graceful deletion to the API server. */
   private async terminate(w: PodWorkerState): Promise<undefined> {
     const { runtime, prober, volumes, statusWriter, backoff, client, logger } = this.deps;
@@ -735,7 +760,12 @@ export class PodSyncer {
 
   // --- status ---
 
-  private async buildStatus(w: PodWorkerState, state: PodRuntimeState, podIsTerminal: boolean): Promise<Json> {
+  private async buildStatus(
+    w: PodWorkerState,
+    state: PodRuntimeState,
+    podIsTerminal: boolean,
+    failed?: { reason: string; message: string },
+  ): Promise<Json> {
     for (const list of state.containers.values()) {
       for (const cs of list.slice(0, 2)) {
         if (isExited(cs) && !w.messages.has(cs.id)) w.messages.set(cs.id, (await terminationMessage(cs)) ?? '');
@@ -758,6 +788,7 @@ export class PodSyncer {
       runtimeName: this.deps.runtime.name,
       podIsTerminal,
       startTime: rfc3339(w.firstSeen),
+      failed,
     });
   }
 

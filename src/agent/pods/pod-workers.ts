@@ -40,6 +40,8 @@ export interface PodWorkerState {
   /** Exited container ids an OOMKilling event was already recorded for (or skipped). */
   oomReported: Set<string>;
   lastPodIP?: string;
+  /** Evicted by the eviction manager (local storage over a limit): kill it, phase Failed, reason Evicted. */
+  eviction?: { reason: string; message: string };
   lastVolumeRefresh: number;
   lastMountError?: string;
 }
