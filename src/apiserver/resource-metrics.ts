@@ -12,9 +12,10 @@ import type { KubeObject } from '../api/resource-type.ts';
 import { parseLabelSelector } from '../api/selectors/label-selector.ts';
 import type { ApiRegistry } from './api-registry.ts';
 import { badRequest, internalError, methodNotAllowed, notFound, resourceNotFound } from './errors.ts';
-import { writeJSON } from './http-io.ts';
+import { wantsTable, writeJSON } from './http-io.ts';
 import { nodeAgentEndpoint } from './pod-proxy.ts';
 import type { ResourceRequest } from './request-info.ts';
+import { metricsTable } from './resource-metrics-table.ts';
 import { rfc3339 } from './storage/resource-store.ts';
 import { fetchAgentJson } from './streaming/agent-client.ts';
 
@@ -46,7 +47,7 @@ function meta(name: string, labels: Record<string, string> | undefined, namespac
 export class ResourceMetrics {
   constructor(private readonly opts: ResourceMetricsOptions) {}
 
-  async handle(res: ServerResponse, info: ResourceRequest, query: URLSearchParams): Promise<void> {
+  async handle(res: ServerResponse, info: ResourceRequest, query: URLSearchParams, accept?: string): Promise<void> {
     if (info.version !== VERSION || info.subresource) throw resourceNotFound();
     if (info.resource !== 'nodes' && info.resource !== 'pods') throw resourceNotFound();
     if (info.resource === 'nodes' && info.namespace !== undefined) throw resourceNotFound();
@@ -59,11 +60,17 @@ export class ResourceMetrics {
       const found = items[0];
       const what = info.resource === 'nodes' ? info.name : `${info.namespace}/${info.name}`;
       if (!found) throw notFound(METRICS_GROUP, info.resource === 'nodes' ? 'nodemetrics' : 'podmetrics', what);
-      writeJSON(res, 200, found);
+      const table = wantsTable(accept);
+      writeJSON(res, 200, table ? metricsTable([found], table.version) : found);
       return;
     }
     const kind = info.resource === 'nodes' ? 'NodeMetricsList' : 'PodMetricsList';
     const selected = items.filter((m) => selector.matches(m.metadata?.labels ?? {}));
+    const table = wantsTable(accept);
+    if (table) {
+      writeJSON(res, 200, metricsTable(selected, table.version));
+      return;
+    }
     writeJSON(res, 200, { kind, apiVersion: API_VERSION, metadata: {}, items: selected });
   }
 

@@ -173,7 +173,7 @@ export class ApiServer {
         } else if (info.group === APIEXTENSIONS_GROUP) {
           serveCustomResourceDefinitions(req.headers.accept, res, info, url.searchParams);
         } else if (info.group === METRICS_GROUP) {
-          await this.resourceMetrics.handle(res, info, url.searchParams);
+          await this.resourceMetrics.handle(res, info, url.searchParams, req.headers.accept);
         } else {
           await this.resources.handle({ req, res, info, query: url.searchParams, user: user?.name ?? 'system:anonymous' });
         }
