@@ -10,6 +10,7 @@ import { nodeUnschedulableFilter } from './node-unschedulable.ts';
 import { podTopologySpreadFilter, podTopologySpreadScore } from './pod-topology-spread.ts';
 import { taintTolerationFilter, taintTolerationScore } from './taint-toleration.ts';
 import { volumeBindingFilter } from './volume-binding.ts';
+import { volumeRestrictionsFilter } from './volume-restrictions.ts';
 
 export const defaultFilters: FilterPlugin<any>[] = [
   nodeUnschedulableFilter,
@@ -19,6 +20,7 @@ export const defaultFilters: FilterPlugin<any>[] = [
   nodeAffinityFilter,
   nodePortsFilter,
   nodeResourcesFitFilter,
+  volumeRestrictionsFilter,
   volumeBindingFilter,
   podTopologySpreadFilter,
   interPodAffinityFilter,
