@@ -13,7 +13,11 @@ before(async () => {
   cluster = await startInProcessCluster();
   await cluster.createNamespace('sa');
   await cluster.client.create(resources.serviceAccounts, 'sa', { metadata: { name: 'default' } });
-  await cluster.client.create(resources.serviceAccounts, 'sa', { metadata: { name: 'quiet' }, automountServiceAccountToken: false });
+  await cluster.client.create(resources.serviceAccounts, 'sa', {
+    metadata: { name: 'quiet' },
+    automountServiceAccountToken: false,
+    imagePullSecrets: [{ name: 'registry' }],
+  });
   admit = serviceAccountAdmission(cluster.api.registry);
 });
 after(async () => {
@@ -76,4 +80,16 @@ test('a missing service account is refused as kube-apiserver does', async () => 
   await assert.rejects(admit(podResource, pod({ serviceAccountName: 'ghost' }), 'sa'), {
     message: 'pods "p" is forbidden: error looking up service account sa/ghost: serviceaccount "ghost" not found',
   });
+});
+
+test("a pod without pull secrets gets its account's; its own are kept", async () => {
+  const inherits = pod({ serviceAccountName: 'quiet' });
+  await admit(podResource, inherits, 'sa');
+  assert.deepEqual(inherits.spec.imagePullSecrets, [{ name: 'registry' }]);
+  const own = pod({ serviceAccountName: 'quiet', imagePullSecrets: [{ name: 'mine' }] });
+  await admit(podResource, own, 'sa');
+  assert.deepEqual(own.spec.imagePullSecrets, [{ name: 'mine' }]);
+  const none = pod({});
+  await admit(podResource, none, 'sa');
+  assert.equal(none.spec.imagePullSecrets, undefined);
 });

@@ -1,6 +1,7 @@
 // Kubernetes' ServiceAccount admission plugin, on pod create: a pod without a service account
 // runs as `default`; the service account must exist (for `default`, which the namespace-defaults
-// controller creates, the lookup is retried for about a second, as kube-apiserver does); and
+// controller creates, the lookup is retried for about a second, as kube-apiserver does); a pod
+// without imagePullSecrets gets the account's; and
 // unless the pod or its service account opt out with automountServiceAccountToken: false, the
 // pod gets the `kube-api-access-*` projected volume (a token, the cluster CA, the namespace)
 // mounted read-only at /var/run/secrets/kubernetes.io/serviceaccount in every container.
@@ -76,6 +77,10 @@ export function serviceAccountAdmission(registry: ApiRegistry) {
         { name: pod.metadata?.name ?? '', kind: 'pods' },
       );
     }
+    // A pod without pull secrets of its own gets its account's.
+    const accountSecrets: KubeObject[] = Array.isArray(sa.imagePullSecrets) ? sa.imagePullSecrets : [];
+    const ownSecrets: unknown[] = Array.isArray(spec.imagePullSecrets) ? spec.imagePullSecrets : [];
+    if (ownSecrets.length === 0 && accountSecrets.length > 0) spec.imagePullSecrets = accountSecrets.map((s) => ({ name: s?.name }));
     const automount = spec.automountServiceAccountToken ?? sa.automountServiceAccountToken ?? true;
     if (!automount) return;
     const volumes: KubeObject[] = Array.isArray(spec.volumes) ? spec.volumes : [];
