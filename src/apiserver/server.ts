@@ -28,7 +28,7 @@ import { handlePodUpgrade, PodProxy, podStreamingSubresources } from './pod-prox
 import { parseRequestInfo } from './request-info.ts';
 import { ResourceHandler } from './resource-handler.ts';
 import { ResourceMetrics } from './resource-metrics.ts';
-import { selfSubjectAccessReview } from './self-subject-access-review.ts';
+import { selfSubjectAccessReview, selfSubjectRulesReview } from './self-subject-access-review.ts';
 import { isSelfSubjectReview, selfSubjectReview } from './self-subject-review.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
 import { tokenRequestHandler, tokenRequestSubresource } from './token-request.ts';
@@ -168,6 +168,8 @@ export class ApiServer {
         resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
         if (info.group === 'authorization.k8s.io' && info.resource === 'selfsubjectaccessreviews' && info.verb === 'create') {
           await selfSubjectAccessReview(req, res, user);
+        } else if (info.group === 'authorization.k8s.io' && info.resource === 'selfsubjectrulesreviews' && info.verb === 'create') {
+          await selfSubjectRulesReview(req, res, user);
         } else if (isSelfSubjectReview(info)) {
           await selfSubjectReview(req, res, user, info.version);
         } else if (info.group === APIEXTENSIONS_GROUP) {

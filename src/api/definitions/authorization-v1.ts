@@ -1,5 +1,5 @@
-// Schema of authorization.k8s.io/v1 SelfSubjectAccessReview, which `kubectl auth can-i`
-// POSTs. Field numbers follow k8s.io/api/authorization/v1/generated.proto.
+// Schema of authorization.k8s.io/v1 SelfSubjectAccessReview and SelfSubjectRulesReview, which
+// `kubectl auth can-i` (with --list) POSTs. Field numbers follow k8s.io/api/authorization/v1/generated.proto.
 import { array, bool, item, ref, string } from '../schema/dsl.ts';
 import { registerDefinitions } from '../schema/registry.ts';
 
@@ -7,6 +7,50 @@ const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 const AUTHZ = 'io.k8s.api.authorization.v1';
 
 registerDefinitions({
+  [`${AUTHZ}.SelfSubjectRulesReview`]: {
+    description: 'Asks which actions the current user may perform in a namespace.',
+    gvk: [{ group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectRulesReview' }],
+    required: ['spec'],
+    fields: {
+      apiVersion: string(0, 'Versioned schema of this object.'),
+      kind: string(0, 'REST resource this object represents.'),
+      metadata: ref(`${META}.ObjectMeta`, 1, 'Standard object metadata.'),
+      spec: ref(`${AUTHZ}.SelfSubjectRulesReviewSpec`, 2, 'The namespace asked about.'),
+      status: ref(`${AUTHZ}.SubjectRulesReviewStatus`, 3, 'The rules, filled in by the server.'),
+    },
+  },
+  [`${AUTHZ}.SelfSubjectRulesReviewSpec`]: {
+    description: 'The namespace to list the rules for.',
+    fields: { namespace: string(1, 'Namespace to evaluate rules for.') },
+  },
+  [`${AUTHZ}.SubjectRulesReviewStatus`]: {
+    description: 'What the subject may do.',
+    required: ['resourceRules', 'nonResourceRules', 'incomplete'],
+    fields: {
+      resourceRules: array(item.ref(`${AUTHZ}.ResourceRule`), 1, 'Actions allowed on resources.', { listType: 'atomic' }),
+      nonResourceRules: array(item.ref(`${AUTHZ}.NonResourceRule`), 2, 'Actions allowed on non-resource URLs.', { listType: 'atomic' }),
+      incomplete: bool(3, 'Whether the list may be missing rules.'),
+      evaluationError: string(4, 'An error met while evaluating the rules.'),
+    },
+  },
+  [`${AUTHZ}.ResourceRule`]: {
+    description: 'Verbs allowed on resources.',
+    required: ['verbs'],
+    fields: {
+      verbs: array(item.string, 1, 'Allowed verbs; "*" is all.', { listType: 'atomic' }),
+      apiGroups: array(item.string, 2, 'API groups; "*" is all.', { listType: 'atomic' }),
+      resources: array(item.string, 3, 'Resources; "*" is all.', { listType: 'atomic' }),
+      resourceNames: array(item.string, 4, 'Names the rule is limited to.', { listType: 'atomic' }),
+    },
+  },
+  [`${AUTHZ}.NonResourceRule`]: {
+    description: 'Verbs allowed on non-resource URLs.',
+    required: ['verbs'],
+    fields: {
+      verbs: array(item.string, 1, 'Allowed verbs; "*" is all.', { listType: 'atomic' }),
+      nonResourceURLs: array(item.string, 2, 'URL paths; "*" is all.', { listType: 'atomic' }),
+    },
+  },
   [`${AUTHZ}.SelfSubjectAccessReview`]: {
     description: 'Asks whether the current user may perform an action.',
     gvk: [{ group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview' }],
