@@ -21,6 +21,7 @@ import { evictionSubresource, evictPod } from './eviction.ts';
 import { answerHealth, type HealthCheck } from './health-checks.ts';
 import { writeJSON, writeStatusError } from './http-io.ts';
 import { proxyHandlers, proxySubresources } from './http-proxy.ts';
+import { impersonatedUser } from './impersonation.ts';
 import { ApiMetrics } from './metrics.ts';
 import { OpenApiHandler } from './openapi-handler.ts';
 import { SchemaPatcher } from './patcher.ts';
@@ -196,7 +197,7 @@ export class ApiServer {
   private async authenticate(req: IncomingMessage, pathname: string): Promise<UserInfo | undefined> {
     const user = await this.opts.authenticator.authenticate(req);
     if (!user && !isPublicPath(pathname)) throw unauthorized();
-    return user;
+    return impersonatedUser(req, user);
   }
 
   private async handleOther(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -98,6 +98,15 @@ describe('rbac.authorization.k8s.io/v1 with kubectl', () => {
     assert.match((await k(['get', 'rolebinding', 'app'])).stdout, /^app\s+ClusterRole\/view\s/m);
   });
 
+  test('auth can-i --list lists every rule, and --as impersonates (nothing is enforced)', async () => {
+    const list = await k(['auth', 'can-i', '--list']);
+    assert.match(list.stdout, /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/m);
+    assert.match(list.stdout, /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+    const whoami = await k(['auth', 'whoami', '--as=jane', '--as-group=devs']);
+    assert.match(whoami.stdout, /^Username\s+jane$/m);
+    assert.match(whoami.stdout, /^Groups\s+\[devs system:authenticated\]$/m);
+  });
+
   test('invalid roles and bindings are refused with the Kubernetes message', async () => {
     const file = join(hale.dataDir, 'bad-rbac.yaml');
     writeFileSync(file, 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: bad}\nrules:\n- resources: [pods]\n');
