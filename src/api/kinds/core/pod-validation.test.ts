@@ -31,6 +31,20 @@ describe('validatePodSpec', () => {
     assert.deepEqual(messages(spec()), []);
   });
 
+  it('keeps projected token paths inside the volume', () => {
+    const withTokenPath = (path: string) =>
+      spec((s) => {
+        s.volumes.push({ name: 'token', projected: { sources: [{ serviceAccountToken: { path } }] } });
+      });
+    assert.deepEqual(messages(withTokenPath('token')), []);
+    assert.deepEqual(messages(withTokenPath('../t')), [
+      `spec.volumes[1].projected.sources[0].serviceAccountToken.path: Invalid value: "../t": must not contain '..'`,
+    ]);
+    assert.deepEqual(messages(withTokenPath('/etc/t')), [
+      `spec.volumes[1].projected.sources[0].serviceAccountToken.path: Invalid value: "/etc/t": must be a relative path`,
+    ]);
+  });
+
   it('requires at least one container', () => {
     assert.deepEqual(
       messages(

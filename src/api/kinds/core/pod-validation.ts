@@ -248,13 +248,19 @@ function projectedSources(projected: Json, path: string): FieldError[] {
         );
       }
       if (!str(token.path)) errs.push(required(`${srcPath}.serviceAccountToken.path`, ''));
-      else notePath(token.path, token.path);
+      else {
+        errs.push(...localNonReservedPath(token.path, `${srcPath}.serviceAccountToken.path`));
+        notePath(token.path, token.path);
+      }
     }
     const bundle = source.clusterTrustBundle;
     if (isObject(bundle)) {
       count++;
       if (!str(bundle.path)) errs.push(required(`${srcPath}.clusterTrustBundle.path`, ''));
-      else notePath(bundle.path, bundle.path);
+      else {
+        errs.push(...localNonReservedPath(bundle.path, `${srcPath}.clusterTrustBundle.path`));
+        notePath(bundle.path, bundle.path);
+      }
     }
     if (count > 1) errs.push(forbidden(srcPath, 'may not specify more than 1 volume type per source'));
   });
