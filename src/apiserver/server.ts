@@ -23,6 +23,7 @@ import { writeJSON, writeStatusError } from './http-io.ts';
 import { proxyHandlers, proxySubresources } from './http-proxy.ts';
 import { impersonatedUser } from './impersonation.ts';
 import { ApiMetrics } from './metrics.ts';
+import { OIDC_DISCOVERY_PATH, OIDC_JWKS_PATH, serveOidcDiscovery } from './oidc-discovery.ts';
 import { OpenApiHandler } from './openapi-handler.ts';
 import { SchemaPatcher } from './patcher.ts';
 import { handlePodUpgrade, PodProxy, podStreamingSubresources } from './pod-proxy.ts';
@@ -33,6 +34,7 @@ import { selfSubjectAccessReview, selfSubjectRulesReview } from './self-subject-
 import { isSelfSubjectReview, selfSubjectReview } from './self-subject-review.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
 import { tokenRequestHandler, tokenRequestSubresource } from './token-request.ts';
+import { isTokenReview, tokenReview } from './token-review.ts';
 import { closeHttpServer, listenOnUnixSocket, type UnixSocketListener } from './unix-socket-listener.ts';
 
 export interface ApiServerOptions {
@@ -71,6 +73,7 @@ export class ApiServer {
   private podProxy?: PodProxy;
   private readonly resourceMetrics: ResourceMetrics;
   private unixSocket?: UnixSocketListener;
+  private serviceAccountTokens?: ServiceAccountTokens;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = new ApiRegistry(opts.resources, opts.store);
@@ -84,6 +87,7 @@ export class ApiServer {
     const builtinSubresources = [podBindingSubresource, evictionSubresource, namespaceFinalizeSubresource, ...proxySubresources];
     if (opts.serviceAccounts) {
       const tokens = new ServiceAccountTokens(opts.serviceAccounts.keyPem, opts.serviceAccounts.issuer, this.registry);
+      this.serviceAccountTokens = tokens;
       opts.authenticator.setVerifier(tokens);
       this.resources.addSubresource('', 'serviceaccounts', 'token', tokenRequestHandler(tokens, this.registry));
       builtinSubresources.push(tokenRequestSubresource);
@@ -173,6 +177,8 @@ export class ApiServer {
           await selfSubjectRulesReview(req, res, user);
         } else if (isSelfSubjectReview(info)) {
           await selfSubjectReview(req, res, user, info.version);
+        } else if (isTokenReview(info) && this.serviceAccountTokens) {
+          await tokenReview(req, res, this.opts.authenticator, this.serviceAccountTokens);
         } else if (info.group === APIEXTENSIONS_GROUP) {
           serveCustomResourceDefinitions(req.headers.accept, res, info, url.searchParams);
         } else if (info.group === METRICS_GROUP) {
@@ -207,6 +213,9 @@ export class ApiServer {
       const [, endpoint, rest = ''] = health;
       const answer = answerHealth(endpoint, rest, url.searchParams, endpoint === 'readyz' ? this.readinessChecks : this.livenessChecks);
       if (answer) return text(res, answer.status, answer.body);
+    }
+    if (this.serviceAccountTokens && (path === OIDC_DISCOVERY_PATH || path === OIDC_JWKS_PATH)) {
+      return serveOidcDiscovery(res, path, this.serviceAccountTokens);
     }
     if (path === '/version') {
       return writeJSON(res, 200, {

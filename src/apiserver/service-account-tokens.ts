@@ -73,12 +73,17 @@ export class ServiceAccountTokens {
 
   /** The user a presented token stands for, or undefined when it is not a valid token of ours. */
   async authenticate(token: string): Promise<UserInfo | undefined> {
+    return (await this.verify(token, this.apiAudiences))?.user;
+  }
+
+  /** The token's user and which of `audiences` it is for (TokenReview), or undefined. */
+  async verify(token: string, audiences: string[]): Promise<{ user: UserInfo; audiences: string[] } | undefined> {
     if (token.split('.').length !== 3) return undefined;
     let payload: Record<string, any>;
     try {
       ({ payload } = await jwtVerify(token, this.publicKey, {
         issuer: this.issuer,
-        audience: this.apiAudiences,
+        audience: audiences,
         algorithms: ['ES256'],
       }));
     } catch (err) {
@@ -100,12 +105,20 @@ export class ServiceAccountTokens {
       extra['authentication.kubernetes.io/pod-uid'] = [claims.pod.uid];
     }
     if (typeof payload.jti === 'string') extra['authentication.kubernetes.io/credential-id'] = [`JTI=${payload.jti}`];
-    return {
+    const tokenAudiences: string[] = Array.isArray(payload.aud) ? payload.aud : [String(payload.aud)];
+    const user: UserInfo = {
       name: sub,
       uid: claims.serviceaccount.uid,
       groups: ['system:serviceaccounts', `system:serviceaccounts:${claims.namespace}`, 'system:authenticated'],
       extra,
     };
+    return { user, audiences: audiences.filter((a) => tokenAudiences.includes(a)) };
+  }
+
+  /** The public key as a JSON Web Key Set, for /openid/v1/jwks. */
+  jwks(): { keys: Record<string, unknown>[] } {
+    const jwk = this.publicKey.export({ format: 'jwk' });
+    return { keys: [{ use: 'sig', kty: jwk.kty, kid: this.keyId, crv: jwk.crv, alg: 'ES256', x: jwk.x, y: jwk.y }] };
   }
 
   private async getObject(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {

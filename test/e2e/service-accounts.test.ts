@@ -1,6 +1,6 @@
 // Service accounts with the real kubectl 1.33, as in-cluster clients and CI pipelines use them:
 // every namespace gets `default` and `kube-root-ca.crt`; `kubectl create token` issues a token
-// that authenticates as the account until the account is deleted; a pod gets the
+// that authenticates (and passes a TokenReview) as the account until the account is deleted; a pod gets the
 // kube-api-access volume and reaches the API server from inside through the kubernetes
 // Service, verifying it with the mounted CA, as the official client libraries' in-cluster
 // configuration does.
@@ -69,6 +69,11 @@ describe('service accounts with kubectl 1.33', () => {
     assert.match(whoami.stdout, /^Groups\s+\[system:serviceaccounts system:serviceaccounts:sa-e2e system:authenticated\]$/m);
     const short = await k(['create', 'token', 'ci', '-n', 'sa-e2e', '--duration=5m'], { expectFail: true });
     assert.match(short.stderr, /spec\.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes/);
+    const review = join(hale.dataDir, 'token-review.yaml');
+    writeFileSync(review, `apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: ${token}\n`);
+    const reviewed = JSON.parse((await k(['create', '-f', review, '-o', 'json'])).stdout);
+    assert.equal(reviewed.status.authenticated, true);
+    assert.equal(reviewed.status.user.username, 'system:serviceaccount:sa-e2e:ci');
     await k(['delete', 'serviceaccount', 'ci', '-n', 'sa-e2e']);
     const revoked = await k(['get', 'pods', '-n', 'sa-e2e', `--token=${token}`], { expectFail: true });
     assert.match(revoked.stderr, /You must be logged in to the server \(Unauthorized\)/);

@@ -1,7 +1,7 @@
 // Schema of authentication.k8s.io/v1 SelfSubjectReview, which `kubectl auth whoami` POSTs, and
 // TokenRequest, which `kubectl create token` POSTs to serviceaccounts/NAME/token.
 // Field numbers follow k8s.io/api/authentication/v1/generated.proto.
-import { array, int64, item, map, ref, string, time } from '../schema/dsl.ts';
+import { array, bool, int64, item, map, ref, string, time } from '../schema/dsl.ts';
 import { registerDefinitions } from '../schema/registry.ts';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
@@ -58,6 +58,34 @@ registerDefinitions({
       apiVersion: string(2, 'API version of the object.'),
       name: string(3, 'Name of the object.'),
       uid: string(4, 'UID of the object.'),
+    },
+  },
+  [`${AUTHN}.TokenReview`]: {
+    description: 'Asks who a token belongs to.',
+    gvk: [{ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenReview' }],
+    required: ['spec'],
+    fields: {
+      apiVersion: string(0, 'Versioned schema of this object.'),
+      kind: string(0, 'REST resource this object represents.'),
+      metadata: ref(`${META}.ObjectMeta`, 1, 'Standard object metadata.'),
+      spec: ref(`${AUTHN}.TokenReviewSpec`, 2, 'The token and the audiences it should be valid for.'),
+      status: ref(`${AUTHN}.TokenReviewStatus`, 3, 'The answer, filled in by the server.'),
+    },
+  },
+  [`${AUTHN}.TokenReviewSpec`]: {
+    description: 'A token to authenticate.',
+    fields: {
+      token: string(1, 'The bearer token.'),
+      audiences: array(item.string, 2, 'Audiences the token must be for; empty means the API server.', { listType: 'atomic' }),
+    },
+  },
+  [`${AUTHN}.TokenReviewStatus`]: {
+    description: 'Whether the token authenticated, and as whom.',
+    fields: {
+      authenticated: bool(1, 'Whether the token belongs to a known user.'),
+      user: ref(`${AUTHN}.UserInfo`, 2, 'The user the token belongs to.'),
+      audiences: array(item.string, 4, 'The requested audiences the token is valid for.', { listType: 'atomic' }),
+      error: string(3, 'Why the token could not be checked.'),
     },
   },
   [`${AUTHN}.UserInfo`]: {

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { resources } from '../client/resources.ts';
+import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
+
+let cluster: InProcessCluster;
+let token: string;
+
+before(async () => {
+  cluster = await startInProcessCluster();
+  await cluster.createNamespace('tr');
+  await cluster.client.create(resources.serviceAccounts, 'tr', { metadata: { name: 'bot' } });
+  const answer = await cluster.client.request('POST', '/api/v1/namespaces/tr/serviceaccounts/bot/token', {
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['vault'] } },
+  });
+  token = answer.status.token;
+});
+after(() => cluster.stop());
+
+const review = (spec: object) =>
+  cluster.client.request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec },
+  });
+
+test('a service account token is reviewed against the audiences asked about', async () => {
+  const ok = await review({ token, audiences: ['vault', 'other'] });
+  assert.equal(ok.status.authenticated, true);
+  assert.equal(ok.status.user.username, 'system:serviceaccount:tr:bot');
+  assert.deepEqual(ok.status.audiences, ['vault']);
+  assert.deepEqual((await review({ token, audiences: ['other'] })).status, { user: {} });
+  // With no audiences the API server's own are meant, and this token is not for it.
+  assert.deepEqual((await review({ token })).status, { user: {} });
+});
+
+test('the fixed tokens count for the API server only; a missing token is a bad request', async () => {
+  const admin = await review({ token: cluster.token });
+  assert.equal(admin.status.user.username, 'system:admin');
+  assert.deepEqual((await review({ token: cluster.token, audiences: ['vault'] })).status, { user: {} });
+  await assert.rejects(review({}), /token is required for TokenReview in authentication/);
+});
+
+test('the issuer discovery documents verify the tokens', async () => {
+  const config = await cluster.client.request('GET', '/.well-known/openid-configuration');
+  assert.equal(config.issuer, 'https://kubernetes.default.svc.cluster.local');
+  assert.equal(config.jwks_uri, 'https://kubernetes.default.svc.cluster.local/openid/v1/jwks');
+  const jwks = await cluster.client.request('GET', '/openid/v1/jwks');
+  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: config.issuer, audience: 'vault' });
+  assert.equal(payload.sub, 'system:serviceaccount:tr:bot');
+});
