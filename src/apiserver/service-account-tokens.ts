@@ -19,12 +19,15 @@ export interface IssueRequest {
   expirationSeconds: number;
   /** The object the token is bound to (a Pod). */
   boundPod?: KubeObject;
+  /** The bound pod's node, named in the token as Kubernetes 1.30+ does. */
+  podNode?: KubeObject;
 }
 
 interface KubernetesClaims {
   namespace: string;
   serviceaccount: { name: string; uid: string };
   pod?: { name: string; uid: string };
+  node?: { name: string; uid: string };
 }
 
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
@@ -58,6 +61,7 @@ export class ServiceAccountTokens {
     const sa = req.serviceAccount.metadata ?? {};
     const claims: KubernetesClaims = { namespace: req.namespace, serviceaccount: { name: sa.name, uid: sa.uid } };
     if (req.boundPod) claims.pod = { name: req.boundPod.metadata?.name, uid: req.boundPod.metadata?.uid };
+    if (req.podNode) claims.node = { name: req.podNode.metadata?.name, uid: req.podNode.metadata?.uid };
     const token = await new SignJWT({ 'kubernetes.io': claims })
       .setProtectedHeader({ alg: 'ES256', kid: this.keyId })
       .setIssuer(this.issuer)
@@ -103,6 +107,10 @@ export class ServiceAccountTokens {
       if (!pod || pod.metadata?.uid !== claims.pod.uid) return undefined;
       extra['authentication.kubernetes.io/pod-name'] = [claims.pod.name];
       extra['authentication.kubernetes.io/pod-uid'] = [claims.pod.uid];
+    }
+    if (claims.node) {
+      extra['authentication.kubernetes.io/node-name'] = [claims.node.name];
+      extra['authentication.kubernetes.io/node-uid'] = [claims.node.uid];
     }
     if (typeof payload.jti === 'string') extra['authentication.kubernetes.io/credential-id'] = [`JTI=${payload.jti}`];
     const tokenAudiences: string[] = Array.isArray(payload.aud) ? payload.aud : [String(payload.aud)];

@@ -55,12 +55,16 @@ export function tokenRequestHandler(tokens: ServiceAccountTokens, registry: ApiR
       throw badRequest('TokenRequest in version "v1": spec.audiences must be non-empty strings');
     }
     const boundPod = await boundPodOf(registry, spec.boundObjectRef, info.namespace, info.name);
+    const nodeName: unknown = boundPod?.spec?.nodeName;
+    const podNode =
+      typeof nodeName === 'string' && nodeName ? await registry.lookup('', 'v1', 'nodes')?.tryGet(undefined, nodeName) : undefined;
     const { token, expiresAt } = await tokens.issue({
       namespace: info.namespace,
       serviceAccount: sa,
       audiences,
       expirationSeconds,
       boundPod,
+      podNode,
     });
     writeJSON(p.res, 201, {
       kind: 'TokenRequest',

@@ -48,3 +48,22 @@ test('the issuer discovery documents verify the tokens', async () => {
   const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: config.issuer, audience: 'vault' });
   assert.equal(payload.sub, 'system:serviceaccount:tr:bot');
 });
+
+test('a token bound to a pod names the pod and its node, as Kubernetes 1.30+ does', async () => {
+  await cluster.client.create(resources.nodes, undefined, { metadata: { name: 'n1' } });
+  const pod = await cluster.client.create(resources.pods, 'tr', {
+    metadata: { name: 'p1' },
+    spec: { nodeName: 'n1', serviceAccountName: 'bot', containers: [{ name: 'c', image: 'x' }] },
+  });
+  const answer = await cluster.client.request('POST', '/api/v1/namespaces/tr/serviceaccounts/bot/token', {
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p1' } },
+    },
+  });
+  const { extra } = (await review({ token: answer.status.token })).status.user;
+  assert.deepEqual(extra['authentication.kubernetes.io/pod-name'], ['p1']);
+  assert.deepEqual(extra['authentication.kubernetes.io/pod-uid'], [pod.metadata?.uid]);
+  assert.deepEqual(extra['authentication.kubernetes.io/node-name'], ['n1']);
+});
