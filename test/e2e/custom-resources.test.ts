@@ -33,6 +33,9 @@ describe('custom resource definitions', () => {
   test('the CRD list is empty and read-only', async () => {
     const k = (args: string[], expectFail = false) => expectKubectl(hale, '1.33', args, { expectFail });
     assert.match((await k(['get', 'crd'])).stderr, /No resources found/);
+    // A watch is served and sees nothing (informers over every resource watch CRDs too).
+    const watched = await k(['get', '--raw', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions?watch=1&timeoutSeconds=1']);
+    assert.equal(watched.stdout, '');
     assert.match(
       (await k(['get', 'crd', 'foos.example.com'], true)).stderr,
       /customresourcedefinitions\.apiextensions\.k8s\.io "foos\.example\.com" not found/,

@@ -16,7 +16,7 @@ export const customResourceDefinitions: ResourceType = {
   namespaced: false,
   shortNames: ['crd', 'crds'],
   categories: ['api-extensions'],
-  verbs: ['get', 'list'],
+  verbs: ['get', 'list', 'watch'],
   virtual: true,
   schema: 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition',
 };
