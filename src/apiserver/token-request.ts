@@ -34,10 +34,15 @@ export function tokenRequestHandler(tokens: ServiceAccountTokens, registry: ApiR
     }
     const request = parseBody(await readBody(p.req), p.req.headers['content-type'], 'TokenRequest in version "v1"').object;
     const sa = await serviceAccounts.get(info.namespace, info.name);
-    const name = request.metadata?.name;
+    const { name, namespace } = request.metadata ?? {};
     if (name && name !== info.name) {
       throw invalid('authentication.k8s.io', 'TokenRequest', name, [
         invalidField('metadata.name', name, 'must match the service account name if specified'),
+      ]);
+    }
+    if (namespace && namespace !== info.namespace) {
+      throw invalid('authentication.k8s.io', 'TokenRequest', info.name, [
+        invalidField('metadata.namespace', namespace, 'must match the service account namespace if specified'),
       ]);
     }
     const spec: KubeObject = request.spec ?? {};
@@ -51,8 +56,8 @@ export function tokenRequestHandler(tokens: ServiceAccountTokens, registry: ApiR
       throw invalid('authentication.k8s.io', 'TokenRequest', info.name, [invalidField('spec.expirationSeconds', expirationSeconds, why)]);
     }
     const audiences: string[] = Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences : tokens.apiAudiences;
-    if (!audiences.every((a) => typeof a === 'string' && a !== '')) {
-      throw badRequest('TokenRequest in version "v1": spec.audiences must be non-empty strings');
+    if (!audiences.every((a) => typeof a === 'string')) {
+      throw badRequest('TokenRequest in version "v1": spec.audiences must be strings');
     }
     const boundPod = await boundPodOf(registry, spec.boundObjectRef, info.namespace, info.name);
     const nodeName: unknown = boundPod?.spec?.nodeName;
@@ -88,18 +93,16 @@ async function boundPodOf(
   const pods = registry.lookup('', 'v1', 'pods');
   if (!pods) throw badRequest('pods are not served');
   const pod = await pods.get(namespace, ref.name ?? '');
+  // kube-apiserver checks the account first, then the uid (naming the resource by its Kind).
+  if ((pod.spec?.serviceAccountName || 'default') !== saName) {
+    throw badRequest(`cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.`);
+  }
   if (ref.uid && ref.uid !== pod.metadata?.uid) {
     throw conflict(
       '',
-      'pods',
+      'Pod',
       ref.name,
       `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
-    );
-  }
-  const podServiceAccount = pod.spec?.serviceAccountName || 'default';
-  if (podServiceAccount !== saName) {
-    throw badRequest(
-      `cannot bind token for serviceaccount "${saName}" to pod "${ref.name}" with different service account "${podServiceAccount}"`,
     );
   }
   return pod;

@@ -67,3 +67,19 @@ test('a token bound to a pod names the pod and its node, as Kubernetes 1.30+ doe
   assert.deepEqual(extra['authentication.kubernetes.io/pod-uid'], [pod.metadata?.uid]);
   assert.deepEqual(extra['authentication.kubernetes.io/node-name'], ['n1']);
 });
+
+test('TokenRequest checks the body namespace and the bound pod account as kube-apiserver does', async () => {
+  const request = (metadata: object, spec: object) =>
+    cluster.client.request('POST', '/api/v1/namespaces/tr/serviceaccounts/bot/token', {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata, spec },
+    });
+  await assert.rejects(
+    request({ namespace: 'other' }, {}),
+    /metadata\.namespace: Invalid value: "other": must match the service account namespace if specified/,
+  );
+  await cluster.client.create(resources.pods, 'tr', { metadata: { name: 'p2' }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+  await assert.rejects(
+    request({}, { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p2', uid: 'wrong' } }),
+    /cannot bind token for serviceaccount "bot" to pod running with different serviceaccount name\./,
+  );
+});
