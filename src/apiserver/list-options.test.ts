@@ -6,7 +6,7 @@ import { ApiError } from '../client/api-error.ts';
 import { resources } from '../client/resources.ts';
 import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
 import { StatusError } from './errors.ts';
-import { parseListOptions } from './list-options.ts';
+import { parseListOptions, parseWatchOptions } from './list-options.ts';
 
 function refusal(query: string): StatusError {
   try {
@@ -102,4 +102,128 @@ test('served lists check their parameters; an Exact read of a compacted revision
   assert.equal(err.code, 410);
   assert.equal(err.reason, 'Expired');
   assert.equal(err.message, 'The resourceVersion for the provided list is too old.');
+});
+
+function watchRefusal(query: string): StatusError {
+  try {
+    parseWatchOptions(new URLSearchParams(query));
+  } catch (err) {
+    if (err instanceof StatusError) return err;
+    throw err;
+  }
+  assert.fail(`${query} should have been refused`);
+}
+
+test('watch options follow SetListOptionsDefaults and validateWatchOptions (WatchList on)', () => {
+  // A legacy watch from ""/"0" is defaulted to sendInitialEvents=true; from a revision it is not.
+  assert.deepEqual(parseWatchOptions(new URLSearchParams('')), { resourceVersion: '', sendInitialEvents: true, allowBookmarks: false });
+  assert.equal(parseWatchOptions(new URLSearchParams('resourceVersion=0')).sendInitialEvents, true);
+  assert.equal(parseWatchOptions(new URLSearchParams('resourceVersion=7')).sendInitialEvents, undefined);
+  assert.deepEqual(
+    parseWatchOptions(
+      new URLSearchParams('sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=7'),
+    ),
+    { resourceVersion: '7', sendInitialEvents: true, allowBookmarks: true },
+  );
+  assert.equal(
+    parseWatchOptions(new URLSearchParams('sendInitialEvents=false&resourceVersionMatch=NotOlderThan')).sendInitialEvents,
+    false,
+  );
+  // Kubernetes does not require allowWatchBookmarks (that would break resourceVersion=0 watches).
+  assert.equal(parseWatchOptions(new URLSearchParams('sendInitialEvents=true&resourceVersionMatch=NotOlderThan')).allowBookmarks, false);
+
+  const cases: [string, string][] = [
+    [
+      'resourceVersionMatch=NotOlderThan',
+      'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+    ],
+    [
+      'resourceVersionMatch=Exact&resourceVersion=5',
+      'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided, resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"',
+    ],
+    ['sendInitialEvents=true', 'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'],
+    [
+      'sendInitialEvents=true&resourceVersionMatch=Exact&allowWatchBookmarks=true',
+      'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"',
+    ],
+    [
+      'sendInitialEvents=true&resourceVersionMatch=NotOlderThan&continue=123',
+      'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided',
+    ],
+  ];
+  for (const [query, message] of cases) {
+    const err = watchRefusal(query);
+    assert.equal(err.code, 422, query);
+    assert.equal(err.reason, 'Invalid');
+    assert.match(err.message, /^ListOptions\.meta\.k8s\.io "" is invalid: /);
+    assert.equal(err.message.slice('ListOptions.meta.k8s.io "" is invalid: '.length).replace(/^\[|\]$/g, ''), message, query);
+  }
+  const list = refusal('sendInitialEvents=true');
+  assert.equal(list.code, 422);
+  assert.equal(
+    list.message,
+    'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list',
+  );
+});
+
+/** A served watch: its status, and the events that came within `ms` (the stream is then closed). */
+async function serveWatchFor(query: string, ms: number): Promise<{ status: number; body: string; events: any[] }> {
+  const abort = new AbortController();
+  const res = await fetch(`${cluster.url}/api/v1/namespaces/lists/configmaps?watch=true&${query}`, {
+    headers: { Authorization: `Bearer ${cluster.token}` },
+    signal: abort.signal,
+  });
+  if (res.status !== 200) return { status: res.status, body: await res.text(), events: [] };
+  let body = '';
+  const reader = res.body!.getReader();
+  const timer = setTimeout(() => abort.abort(), ms);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      body += Buffer.from(value).toString();
+    }
+  } catch {
+    // aborted
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    status: 200,
+    body,
+    events: body
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+  };
+}
+
+test('a served WatchList: ADDED for the current state, the initial-events-end bookmark, then changes; bad options are 422', async () => {
+  await cluster.client.create(resources.configMaps, 'lists', { metadata: { name: 'wl' } });
+  const rv = String(await cluster.store.currentRevision());
+  const pending = serveWatchFor(
+    `sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${rv}`,
+    700,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await cluster.client.create(resources.configMaps, 'lists', { metadata: { name: 'after' } });
+  const { status, events } = await pending;
+  assert.equal(status, 200);
+  const bookmark = events.findIndex((e) => e.type === 'BOOKMARK');
+  assert.ok(bookmark > 0, JSON.stringify(events));
+  assert.ok(events.slice(0, bookmark).every((e) => e.type === 'ADDED'));
+  assert.ok(events.slice(0, bookmark).some((e) => e.object.metadata.name === 'wl'));
+  assert.equal(events[bookmark].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+  assert.ok(Number(events[bookmark].object.metadata.resourceVersion) >= Number(rv));
+  assert.deepEqual(
+    events.slice(bookmark + 1).map((e) => `${e.type} ${e.object.metadata.name}`),
+    ['ADDED after'],
+  );
+
+  const refused = await serveWatchFor('resourceVersionMatch=NotOlderThan', 100);
+  assert.equal(refused.status, 422);
+  assert.equal(
+    JSON.parse(refused.body).message,
+    'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+  );
 });

@@ -1,7 +1,8 @@
-// A list request's query (limit, continue, resourceVersion, resourceVersionMatch), parsed and
-// validated in Kubernetes' order and with its messages: decoding the parameters (a bad limit
-// is a 400), ValidateListOptions (a 422 on ListOptions), then the storage's parse of the
-// resourceVersion.
+// A list or watch request's query (limit, continue, resourceVersion, resourceVersionMatch,
+// sendInitialEvents), parsed and validated in Kubernetes' order and with its messages: decoding
+// the parameters (a bad limit is a 400), SetListOptionsDefaults for watches (the WatchList
+// feature is on), ValidateListOptions / validateWatchOptions (a 422 on ListOptions), then the
+// storage's parse of the resourceVersion.
 import { forbidden, notSupported } from '../api/field-errors.ts';
 import { badRequest, invalid } from './errors.ts';
 
@@ -29,6 +30,7 @@ export function parseListOptions(query: URLSearchParams): ListOptions {
       errors.push(forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
     }
   }
+  if (query.has('sendInitialEvents')) errors.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
   if (errors.length) throw invalid('meta.k8s.io', 'ListOptions', '', errors);
   const revision = parseResourceVersion(resourceVersion);
   return {
@@ -36,6 +38,57 @@ export function parseListOptions(query: URLSearchParams): ListOptions {
     continueToken,
     exactRevision: match === 'Exact' ? revision : undefined,
   };
+}
+
+export interface WatchOptions {
+  resourceVersion: string;
+  /**
+   * true: start with ADDED events for the current state (at least as new as resourceVersion),
+   * ended by an initial-events-end bookmark when bookmarks are allowed; false: only changes after
+   * resourceVersion (after the current revision for ""/"0").
+   */
+  sendInitialEvents?: boolean;
+  allowBookmarks: boolean;
+}
+
+/**
+ * A watch request's query, as kube-apiserver 1.33 (WatchList on) decodes, defaults and validates
+ * it: a watch from resourceVersion ""/"0" without sendInitialEvents or resourceVersionMatch is
+ * defaulted to sendInitialEvents=true&resourceVersionMatch=NotOlderThan (SetListOptionsDefaults),
+ * so it ends its initial events with the bookmark when it allows bookmarks.
+ */
+export function parseWatchOptions(query: URLSearchParams): WatchOptions {
+  const resourceVersion = query.get('resourceVersion') ?? '';
+  let match = query.get('resourceVersionMatch') ?? '';
+  let sendInitialEvents = query.has('sendInitialEvents') ? goBool(query.get('sendInitialEvents')) : undefined;
+  if (sendInitialEvents === undefined && !match && (resourceVersion === '' || resourceVersion === '0')) {
+    sendInitialEvents = true;
+    match = 'NotOlderThan';
+  }
+  const errors = [];
+  if (sendInitialEvents !== undefined && match !== 'NotOlderThan') {
+    errors.push(forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+  }
+  if (match) {
+    if (sendInitialEvents === undefined) {
+      errors.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+    }
+    if (match !== 'NotOlderThan') errors.push(notSupported('resourceVersionMatch', match, ['NotOlderThan']));
+    if (query.get('continue'))
+      errors.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+  }
+  if (errors.length) throw invalid('meta.k8s.io', 'ListOptions', '', errors);
+  parseResourceVersion(resourceVersion);
+  return {
+    resourceVersion,
+    sendInitialEvents,
+    allowBookmarks: query.has('allowWatchBookmarks') && goBool(query.get('allowWatchBookmarks')),
+  };
+}
+
+/** A boolean query parameter as Kubernetes' conversion reads it: anything but "0" and "false" (any case) is true. */
+function goBool(value: string | null): boolean {
+  return value !== '0' && value?.toLowerCase() !== 'false';
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ApiRegistry } from './api-registry.ts';
 import { type FieldValidation, mediaType, parseBody, parseFieldValidation, validateDecoded } from './decode-body.ts';
 import { badRequest, methodNotAllowed, notFound, resourceNotFound, StatusError } from './errors.ts';
 import { addWarning, readBody, wantsTable, writeJSON } from './http-io.ts';
-import { parseListOptions } from './list-options.ts';
+import { parseListOptions, parseWatchOptions } from './list-options.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
 import type { Patcher } from './patcher.ts';
 import type { ResourceRequest } from './request-info.ts';
@@ -165,12 +165,14 @@ export class ResourceHandler {
     // GET .../pods/NAME?watch=true is a watch on that one object.
     if (info.name) fieldSelector = [fieldSelector, `metadata.name=${info.name}`].filter(Boolean).join(',');
     const table = wantsTable(p.req.headers.accept);
+    const options = parseWatchOptions(query);
     await serveWatch(p.req, p.res, rs, {
       namespace: info.namespace,
       filter: objectFilter(rs.rt, query.get('labelSelector') ?? undefined, fieldSelector || undefined),
-      resourceVersion: query.get('resourceVersion') ?? undefined,
+      resourceVersion: options.resourceVersion,
+      sendInitialEvents: options.sendInitialEvents,
       timeoutSeconds: query.get('timeoutSeconds') ? Number(query.get('timeoutSeconds')) : undefined,
-      allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+      allowBookmarks: options.allowBookmarks,
       table: table ? { include: parseIncludeObject(query.get('includeObject')), version: table.version } : undefined,
     });
   }

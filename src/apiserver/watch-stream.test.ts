@@ -72,3 +72,91 @@ test('watch events delivered together go out in one chunk, the same text for eve
   assert.equal(watchers[1].lines().length, 5);
   requests[1].emit('close');
 });
+
+test('sendInitialEvents: ADDED for the current state, the initial-events-end bookmark at its revision, then the changes', async () => {
+  const rs = new ResourceStore(configMapResource, new MemoryStore());
+  const a = await rs.create('default', { metadata: { name: 'a' } });
+  await rs.create('default', { metadata: { name: 'b' } });
+  const snapshot = String(await rs.currentRevision());
+  for (const resourceVersion of ['', '0', a.metadata!.resourceVersion!]) {
+    const req = new EventEmitter();
+    const res = new RecordingResponse();
+    await serveWatch(req as unknown as IncomingMessage, res as unknown as ServerResponse, rs, {
+      resourceVersion,
+      sendInitialEvents: true,
+      allowBookmarks: true,
+    });
+    const lines = res.lines();
+    assert.deepEqual(
+      lines.map((l) => `${l.type} ${l.object.metadata.name ?? ''}`),
+      ['ADDED a', 'ADDED b', 'BOOKMARK '],
+      resourceVersion,
+    );
+    const bookmark = lines[2].object;
+    assert.equal(bookmark.kind, 'ConfigMap');
+    assert.equal(bookmark.apiVersion, 'v1');
+    assert.equal(bookmark.metadata.resourceVersion, snapshot);
+    assert.equal(bookmark.metadata.annotations['k8s.io/initial-events-end'], 'true');
+    assert.deepEqual(
+      JSON.parse(Buffer.from(bookmark.metadata.annotations['kubernetes.io/initial-events-list-blueprint'], 'base64').toString()),
+      {
+        kind: 'ConfigMapList',
+        apiVersion: 'v1',
+        metadata: {},
+        items: null,
+      },
+    );
+    req.emit('close');
+  }
+
+  // The changes after the snapshot follow the bookmark.
+  const req = new EventEmitter();
+  const res = new RecordingResponse();
+  await serveWatch(req as unknown as IncomingMessage, res as unknown as ServerResponse, rs, {
+    resourceVersion: '',
+    sendInitialEvents: true,
+    allowBookmarks: true,
+  });
+  await rs.create('default', { metadata: { name: 'c' } });
+  await nextTurn();
+  assert.deepEqual(
+    res.lines().map((l) => l.type),
+    ['ADDED', 'ADDED', 'BOOKMARK', 'ADDED'],
+  );
+  req.emit('close');
+
+  // Without allowWatchBookmarks, the initial events only; sendInitialEvents=false: no initial state.
+  for (const [sendInitialEvents, allowBookmarks, expected] of [
+    [true, false, ['ADDED a', 'ADDED b', 'ADDED c']],
+    [false, true, []],
+  ] as const) {
+    const r = new EventEmitter();
+    const out = new RecordingResponse();
+    await serveWatch(r as unknown as IncomingMessage, out as unknown as ServerResponse, rs, {
+      resourceVersion: '',
+      sendInitialEvents,
+      allowBookmarks,
+    });
+    assert.deepEqual(
+      out.lines().map((l) => `${l.type} ${l.object.metadata.name}`),
+      expected,
+    );
+    r.emit('close');
+  }
+});
+
+test('sendInitialEvents with a resourceVersion the store has not reached: 504 Too large resource version after 3 s', async () => {
+  const rs = new ResourceStore(configMapResource, new MemoryStore());
+  await rs.create('default', { metadata: { name: 'a' } });
+  const current = await rs.currentRevision();
+  const started = Date.now();
+  await assert.rejects(
+    serveWatch(new EventEmitter() as unknown as IncomingMessage, new RecordingResponse() as unknown as ServerResponse, rs, {
+      resourceVersion: String(current + 100),
+      sendInitialEvents: true,
+      allowBookmarks: true,
+    }),
+    (err: any) => err.code === 504 && err.message === `Too large resource version: ${current + 100}, current: ${current}`,
+  );
+  assert.ok(Date.now() - started >= 2900);
+});

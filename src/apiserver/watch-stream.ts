@@ -1,11 +1,12 @@
 // HTTP watch streams: newline-delimited JSON events ({type, object}), flushed as they happen
 // (events the store delivers together in one write), with the initial state for
-// resourceVersion ""/"0", bookmarks, timeoutSeconds, and an ERROR event with 410 Expired when
-// the requested revision is compacted.
+// resourceVersion ""/"0" or sendInitialEvents=true (then ended, when bookmarks are allowed, by a
+// BOOKMARK annotated k8s.io/initial-events-end, as kube-apiserver's WatchList does), bookmarks,
+// timeoutSeconds, and an ERROR event with 410 Expired when the requested revision is compacted.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/resource-type.ts';
 import { CompactedError, type Watch } from '../storage/store.ts';
-import { expired } from './errors.ts';
+import { expired, StatusError } from './errors.ts';
 import { parseResourceVersion } from './list-options.ts';
 import type { ObjectFilter } from './storage/object-filter.ts';
 import type { ObjectWatchEvent, ResourceStore } from './storage/resource-store.ts';
@@ -15,6 +16,12 @@ export interface WatchParams {
   namespace?: string;
   filter?: ObjectFilter;
   resourceVersion?: string;
+  /**
+   * true: the current state first (at least as new as resourceVersion), then the
+   * initial-events-end bookmark if allowBookmarks; false: no initial state; undefined: the
+   * initial state for resourceVersion ""/"0" only, without that bookmark.
+   */
+  sendInitialEvents?: boolean;
   timeoutSeconds?: number;
   allowBookmarks: boolean;
   table?: { include: IncludeObject; version: 'v1' | 'v1beta1' };
@@ -27,6 +34,10 @@ const bookmarkIntervalMs = 30_000;
 const defaultTimeoutSeconds = 1800;
 /** Many events (a large initial list) are written in chunks of about this size. */
 const flushBytes = 256 * 1024;
+/** How long a watch with sendInitialEvents waits for a resourceVersion newer than the store's, like the watch cache (3 s). */
+const freshnessWaitMs = 3000;
+export const initialEventsEndAnnotation = 'k8s.io/initial-events-end';
+export const initialEventsListBlueprintAnnotation = 'kubernetes.io/initial-events-list-blueprint';
 
 /** One event as a line: the same text as JSON.stringify({ type, object }) followed by a newline. */
 function eventLine(type: string, objectJson: string): string {
@@ -49,12 +60,19 @@ function sharedJson(obj: KubeObject): string {
 
 export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: ResourceStore, params: WatchParams): Promise<void> {
   const rv = params.resourceVersion ?? '';
+  const legacyInitial = rv === '' || rv === '0';
+  const sendInitial = params.sendInitialEvents ?? legacyInitial;
   let afterRevision: number;
   let initial: KubeObject[] = [];
-  if (rv === '' || rv === '0') {
+  if (sendInitial) {
+    // NotOlderThan: the current state, once the store has reached the requested revision.
+    if (!legacyInitial) await waitForRevision(rs, parseResourceVersion(rv));
     const listed = await rs.list({ namespace: params.namespace, filter: params.filter });
     initial = listed.items;
     afterRevision = Number(listed.resourceVersion);
+  } else if (legacyInitial) {
+    // sendInitialEvents=false from ""/"0": only the changes from now on.
+    afterRevision = await rs.currentRevision();
   } else {
     afterRevision = parseResourceVersion(rv);
   }
@@ -119,6 +137,21 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: 
   res.on('error', finish);
 
   writeAll(initial.map((obj) => encode('ADDED', obj, false)));
+  if (params.sendInitialEvents === true && params.allowBookmarks) {
+    // The end of the initial events: the snapshot's revision, marked as such. kube-apiserver 1.33
+    // also adds the empty list the client builds its result from (base64 of its JSON).
+    const blueprint = `${JSON.stringify({ kind: rs.rt.listKind ?? `${rs.rt.kind}List`, apiVersion: rs.apiVersion, metadata: {}, items: null })}\n`;
+    const annotations = {
+      [initialEventsEndAnnotation]: 'true',
+      [initialEventsListBlueprintAnnotation]: Buffer.from(blueprint).toString('base64'),
+    };
+    writeLines(
+      eventLine(
+        'BOOKMARK',
+        JSON.stringify({ kind: rs.rt.kind, apiVersion: rs.apiVersion, metadata: { resourceVersion: String(afterRevision), annotations } }),
+      ),
+    );
+  }
 
   try {
     watch = rs.watch({ namespace: params.namespace, filter: params.filter, afterRevision }, send, () => finish());
@@ -143,5 +176,27 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: 
         ),
       );
     timers.push(setInterval(bookmark, bookmarkIntervalMs));
+  }
+}
+
+/**
+ * Waits until the store has reached `revision`, as the watch cache does before it serves a
+ * NotOlderThan read; after 3 s kube-apiserver answers 504 "Too large resource version".
+ */
+async function waitForRevision(rs: ResourceStore, revision: number): Promise<void> {
+  const deadline = Date.now() + freshnessWaitMs;
+  for (;;) {
+    const current = await rs.currentRevision();
+    if (current >= revision) return;
+    if (Date.now() >= deadline) {
+      throw new StatusError(
+        504,
+        'Timeout',
+        `Too large resource version: ${revision}, current: ${current}`,
+        { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+        { 'Retry-After': '1' },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -252,8 +252,16 @@ const param = {
   labelSelector: q('labelSelector', 'string', 'Only return objects whose labels match, e.g. app=web,tier!=db.'),
   limit: q('limit', 'integer', 'Maximum number of items to return; the rest can be fetched with the continue token.'),
   resourceVersion: q('resourceVersion', 'string', 'Which version of the data to serve (lists) or to start watching from (watches).'),
-  resourceVersionMatch: q('resourceVersionMatch', 'string', 'How resourceVersion is interpreted for lists: Exact or NotOlderThan.'),
-  sendInitialEvents: q('sendInitialEvents', 'boolean', 'Start a watch with synthetic ADDED events for the current state.'),
+  resourceVersionMatch: q(
+    'resourceVersionMatch',
+    'string',
+    'How resourceVersion is interpreted: Exact or NotOlderThan for lists, NotOlderThan (with sendInitialEvents) for watches.',
+  ),
+  sendInitialEvents: q(
+    'sendInitialEvents',
+    'boolean',
+    'Start a watch with synthetic ADDED events for the current state, ended by a BOOKMARK annotated k8s.io/initial-events-end (requires resourceVersionMatch=NotOlderThan).',
+  ),
   timeoutSeconds: q('timeoutSeconds', 'integer', 'Close a list or watch call after this many seconds.'),
   watch: q('watch', 'boolean', 'Stream changes (ADDED, MODIFIED, DELETED) instead of returning a list.'),
   gracePeriodSeconds: q('gracePeriodSeconds', 'integer', 'Seconds the object is given to terminate; 0 deletes immediately.'),
