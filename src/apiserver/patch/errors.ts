@@ -1,7 +1,8 @@
 // The errors a patch can fail with. Each carries the HTTP code and Kubernetes Status reason
 // the API server answers with, so the handler only has to serialise it (see toStatus()).
 
-export type PatchErrorReason = 'BadRequest' | 'Invalid' | 'Conflict' | 'UnsupportedMediaType' | 'NotFound' | 'RequestEntityTooLarge';
+/** '' is StatusReasonUnknown: an error that is not an API status, which kube-apiserver answers with 500. */
+export type PatchErrorReason = 'BadRequest' | 'Invalid' | 'Conflict' | 'UnsupportedMediaType' | 'NotFound' | 'RequestEntityTooLarge' | '';
 
 /** One entry of Status.details.causes. */
 export interface StatusCause {
@@ -17,6 +18,7 @@ const codeOf: Record<PatchErrorReason, number> = {
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
   Invalid: 422,
+  '': 500,
 };
 
 export class PatchError extends Error {
@@ -40,9 +42,9 @@ export class PatchError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
       code: this.code,
     };
+    if (this.reason) status.reason = this.reason;
     if (this.causes.length) status.details = { causes: this.causes };
     return status;
   }

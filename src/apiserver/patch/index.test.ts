@@ -144,3 +144,39 @@ describe('applyPatchByContentType', () => {
     assert.deepEqual(original, live());
   });
 });
+
+describe('apply patches with fields the schema does not declare', () => {
+  it('fail whatever fieldValidation says, with structured-merge-diff text and a 500', () => {
+    const applied = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'ns1' },
+      spec: { bogus: 1, template: { spec: { containers: [{ name: 'nginx', imagee: 'x' }] } } },
+    };
+    const err = failure(() =>
+      applyPatchByContentType('application/apply-patch+yaml', live(), JSON.stringify(applied), testDeployment, { fieldManager: 'kubectl' }),
+    );
+    assert.equal(err.code, 500);
+    assert.equal(err.reason, '');
+    assert.equal(
+      err.message,
+      'failed to create typed patch object (ns1/web; apps/v1, Kind=Deployment): errors:\n' +
+        '  .spec.bogus: field not declared in schema\n' +
+        '  .spec.template.spec.containers[name="nginx"].imagee: field not declared in schema',
+    );
+    assert.equal(err.toStatus().reason, undefined);
+
+    const one = failure(() =>
+      applyPatchByContentType(
+        'application/apply-patch+yaml',
+        undefined,
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nbogus: x\n',
+        testDeployment,
+        {
+          fieldManager: 'kubectl',
+        },
+      ),
+    );
+    assert.equal(one.message, 'failed to create typed patch object (/web; apps/v1, Kind=Deployment): .bogus: field not declared in schema');
+  });
+});

@@ -5,11 +5,13 @@
 // conflicts, 404 nothing to patch); `err.toStatus()` gives the Status body.
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../api/resource-type.ts';
+import { checkFields } from '../../api/schema/strict-decode.ts';
 import { badRequest, PatchError } from './errors.ts';
 import { applyJsonPatch } from './json-patch.ts';
 import { isObject } from './json-value.ts';
 import { conflictError, recordUpdate } from './managed-fields.ts';
 import { applyMergePatch } from './merge-patch.ts';
+import { applyListKind, childSchema, itemSchema, type NodeSchema, rootSchema } from './schema-lookup.ts';
 import { applyPatch } from './server-side-apply.ts';
 import { strategicMergePatch } from './strategic-merge-patch.ts';
 
@@ -75,6 +77,7 @@ export function applyPatchByContentType(
     }
     const applied = parseBody(patchBody, 'yaml');
     if (!isObject(applied)) throw badRequest('error decoding YAML: the applied configuration must be an object');
+    rejectUnknownApplyFields(applied as KubeObject, defName);
     const result = applyPatch(live, applied, opts.fieldManager, opts.force ?? false, defName, {
       apiVersion: opts.apiVersion,
       ignoreFields: opts.ignoreFields,
@@ -125,3 +128,52 @@ export { conflictCauses, conflictError, managedFieldsAfterUpdate, recordUpdate }
 export { applyMergePatch } from './merge-patch.ts';
 export { applyPatch } from './server-side-apply.ts';
 export { strategicMergePatch } from './strategic-merge-patch.ts';
+
+/**
+ * An apply patch is always converted to its typed form, whatever fieldValidation says: a field
+ * the schema does not declare fails it (kubernetes/kubernetes#105916), with structured-merge-diff's
+ * message and a 500 (the error is not an API status), e.g.
+ *   failed to create typed patch object (ns/cm; /v1, Kind=ConfigMap): .bogus: field not declared in schema
+ */
+function rejectUnknownApplyFields(applied: KubeObject, defName: string): void {
+  const { unknown } = checkFields(applied, defName);
+  if (!unknown.length) return;
+  const errors = unknown.map((path) => `${smdPath(applied, defName, path)}: field not declared in schema`).sort();
+  const [group, version] = String(applied.apiVersion ?? '').includes('/')
+    ? String(applied.apiVersion).split('/')
+    : ['', applied.apiVersion ?? ''];
+  const object = `${applied.metadata?.namespace ?? ''}/${applied.metadata?.name ?? ''}; ${group}/${version}, Kind=${applied.kind ?? ''}`;
+  const detail = errors.length === 1 ? errors[0] : ['errors:', ...errors.map((e) => `  ${e}`)].join('\n');
+  throw new PatchError('', `failed to create typed patch object (${object}): ${detail}`);
+}
+
+/**
+ * A path as checkFields writes it ("spec.containers[0].bogus") in structured-merge-diff's form:
+ * a leading dot, and list items named by their keys where the list has them
+ * (".spec.containers[name=\"app\"].bogus").
+ */
+function smdPath(root: unknown, defName: string, path: string): string {
+  let node: unknown = root;
+  let schema: NodeSchema = rootSchema(defName);
+  let out = '';
+  for (const token of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+    if (token.startsWith('[')) {
+      const item = Array.isArray(node) ? node[Number(token.slice(1, -1))] : undefined;
+      const list = applyListKind(schema);
+      if (list.kind === 'associative' && isObject(item)) {
+        out += `[${list.keys.map((k) => `${k}=${JSON.stringify(item[k])}`).join(',')}]`;
+      } else if (list.kind === 'set') {
+        out += `[${JSON.stringify(item)}]`;
+      } else {
+        out += token;
+      }
+      node = item;
+      schema = itemSchema(schema);
+    } else {
+      out += `.${token}`;
+      node = isObject(node) ? node[token] : undefined;
+      schema = childSchema(schema, token);
+    }
+  }
+  return out;
+}
