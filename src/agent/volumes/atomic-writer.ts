@@ -9,6 +9,7 @@
 // replaced in one rename(2); the per-key links never change, so an open path always resolves
 // to a complete version. Apps that watch `..data` (as many config reloaders do) keep working.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -77,6 +78,29 @@ async function sameAsCurrent(tsDir: string, payload: Payload): Promise<boolean> 
 
 const topLevel = (p: string) => p.split('/')[0];
 
+/** Whether the process umask takes bits off `mode` (then an explicit chmod must put them back). */
+function narrowedByUmask(mode: number): boolean {
+  return (mode & ~processUmask()) !== mode;
+}
+
+let umask: number | undefined;
+/**
+ * The umask, read from /proc once (process.umask() with no argument is deprecated, and worker
+ * threads, where the embedded agent runs, may not set it). Unknown: assume everything is
+ * narrowed, so every mode is set explicitly as before.
+ */
+function processUmask(): number {
+  if (umask === undefined) {
+    try {
+      const line = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      umask = line ? Number.parseInt(line[1], 8) : 0o777;
+    } catch {
+      umask = 0o777;
+    }
+  }
+  return umask;
+}
+
 /**
  * Makes `targetDir` hold exactly `payload`. Returns false when it already did (nothing
  * written), true after switching to a new version.
@@ -99,12 +123,12 @@ export async function writePayload(targetDir: string, payload: Payload): Promise
   const tsName = timestampDirName();
   const tsDir = path.join(targetDir, tsName);
   await mkdir(tsDir, { mode: 0o755 });
-  await chmod(tsDir, 0o755);
+  if (narrowedByUmask(0o755)) await chmod(tsDir, 0o755);
   for (const [rel, file] of clean) {
     const full = path.join(tsDir, rel);
-    await mkdir(path.dirname(full), { recursive: true, mode: 0o755 });
+    if (rel.includes('/')) await mkdir(path.dirname(full), { recursive: true, mode: 0o755 });
     await writeFile(full, file.data, { mode: file.mode });
-    await chmod(full, file.mode); // the umask may have narrowed it
+    if (narrowedByUmask(file.mode)) await chmod(full, file.mode);
   }
 
   // 2. The switch: a new link renamed over ..data is atomic.
@@ -117,9 +141,10 @@ export async function writePayload(targetDir: string, payload: Payload): Promise
   const visible = new Set([...clean.keys()].map(topLevel));
   for (const name of visible) {
     const link = path.join(targetDir, name);
-    const current = await readlink(link).catch(() => undefined);
+    const current = await readlink(link).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : undefined));
     if (current === path.join(DATA_DIR, name)) continue;
-    if (await exists(link)) await rm(link, { recursive: true, force: true });
+    // null: nothing there yet; undefined: something that is not a link (or unreadable) is in the way.
+    if (current !== null && (await exists(link))) await rm(link, { recursive: true, force: true });
     await symlink(path.join(DATA_DIR, name), link);
   }
   for (const name of oldVisible) {
