@@ -119,8 +119,17 @@ ${appContainer()}`);
       250,
     );
     assert.deepEqual(placed, ['n0', 'n1', 'n2']);
-    const table = await k(['get', 'ds', 'agent']);
-    assert.match(table.stdout, /^agent\s+3\s+3\s+3\s+3\s+3\s+/m);
+    // The DaemonSet's status follows its pods' a moment later (the controller sees the last
+    // pod become Ready through its informer), so the table is waited for, not read once.
+    let table = '';
+    await eventually(
+      async () => {
+        table = (await k(['get', 'ds', 'agent'])).stdout;
+        return /^agent\s+3\s+3\s+3\s+3\s+3\s+/m.test(table);
+      },
+      10_000,
+      200,
+    ).catch(() => assert.fail(`the DaemonSet's status did not reach 3 ready: ${table}`));
 
     // Node n2 leaves: its agent stops (its pod's processes outlive it, so end them here) and
     // the Node object is deleted. The DaemonSet shrinks to the two remaining nodes.
