@@ -9,27 +9,41 @@ import { badRequest } from './errors.ts';
 const EXTRA_PREFIX = 'impersonate-extra-';
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 
-function headerValues(req: IncomingMessage, name: string): string[] {
-  const values: string[] = [];
-  // rawHeaders keeps repeated headers apart (Impersonate-Group may come several times).
+interface ImpersonationHeaders {
+  names: string[];
+  groups: string[];
+  uids: string[];
+  extra: Record<string, string[]>;
+}
+
+/** The Impersonate-* headers, in one pass over the raw headers (they may repeat). */
+function impersonationHeaders(req: IncomingMessage): ImpersonationHeaders {
+  const found: ImpersonationHeaders = { names: [], groups: [], uids: [], extra: {} };
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i].toLowerCase() === name) values.push(req.rawHeaders[i + 1]);
+    const header = req.rawHeaders[i].toLowerCase();
+    if (!header.startsWith('impersonate-')) continue;
+    const value = req.rawHeaders[i + 1];
+    if (header === 'impersonate-user') found.names.push(value);
+    else if (header === 'impersonate-group') found.groups.push(value);
+    else if (header === 'impersonate-uid') found.uids.push(value);
+    else if (header.startsWith(EXTRA_PREFIX)) {
+      let key: string;
+      try {
+        key = decodeURIComponent(header.slice(EXTRA_PREFIX.length));
+      } catch {
+        throw badRequest(`invalid impersonation header ${req.rawHeaders[i]}`);
+      }
+      found.extra[key] = [...(found.extra[key] ?? []), value];
+    }
   }
-  return values;
+  return found;
 }
 
 /** The user the request acts as: the impersonated one when it asks for that, else `user`. */
 export function impersonatedUser(req: IncomingMessage, user: UserInfo | undefined): UserInfo | undefined {
-  const [name] = headerValues(req, 'impersonate-user');
-  const groups = headerValues(req, 'impersonate-group');
-  const [uid] = headerValues(req, 'impersonate-uid');
-  const extra: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const header = req.rawHeaders[i].toLowerCase();
-    if (!header.startsWith(EXTRA_PREFIX)) continue;
-    const key = decodeURIComponent(header.slice(EXTRA_PREFIX.length));
-    extra[key] = [...(extra[key] ?? []), req.rawHeaders[i + 1]];
-  }
+  const { names, groups, uids, extra } = impersonationHeaders(req);
+  const [name] = names;
+  const [uid] = uids;
   if (name === undefined) {
     if (groups.length > 0 || uid !== undefined || Object.keys(extra).length > 0) {
       throw badRequest('requested impersonation of groups, uid or extra without impersonating a user');
