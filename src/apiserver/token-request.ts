@@ -4,6 +4,7 @@
 // kube-apiserver's TokenREST.
 
 import { invalid as invalidField } from '../api/field-errors.ts';
+import { tokenExpirationProblem } from '../api/kinds/core/serviceaccount.ts';
 import type { KubeObject } from '../api/resource-type.ts';
 import type { ApiRegistry } from './api-registry.ts';
 import { parseBody } from './decode-body.ts';
@@ -23,8 +24,6 @@ export const tokenRequestSubresource: ExtraSubresource = {
 };
 
 const DEFAULT_EXPIRATION_SECONDS = 3600;
-const MIN_EXPIRATION_SECONDS = 600;
-const MAX_EXPIRATION_SECONDS = 2 ** 32;
 
 export function tokenRequestHandler(tokens: ServiceAccountTokens, registry: ApiRegistry): SubresourceHandler {
   return async (p: RequestParams, serviceAccounts: ResourceStore): Promise<void> => {
@@ -50,10 +49,11 @@ export function tokenRequestHandler(tokens: ServiceAccountTokens, registry: ApiR
     if (!Number.isInteger(expirationSeconds)) {
       throw badRequest(`TokenRequest in version "v1": spec.expirationSeconds must be an integer, got ${JSON.stringify(expirationSeconds)}`);
     }
-    const tooShort = expirationSeconds < MIN_EXPIRATION_SECONDS;
-    if (tooShort || expirationSeconds > MAX_EXPIRATION_SECONDS) {
-      const why = tooShort ? 'may not specify a duration less than 10 minutes' : 'may not specify a duration larger than 2^32 seconds';
-      throw invalid('authentication.k8s.io', 'TokenRequest', info.name, [invalidField('spec.expirationSeconds', expirationSeconds, why)]);
+    const problem = tokenExpirationProblem(expirationSeconds);
+    if (problem) {
+      throw invalid('authentication.k8s.io', 'TokenRequest', info.name, [
+        invalidField('spec.expirationSeconds', expirationSeconds, problem),
+      ]);
     }
     const audiences: string[] = Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences : tokens.apiAudiences;
     if (!audiences.every((a) => typeof a === 'string')) {

@@ -16,6 +16,7 @@ import {
   isValidPortName,
   isValidPortNum,
 } from '../../validation/names.ts';
+import { tokenExpirationProblem } from './serviceaccount.ts';
 
 type Json = Record<string, any>;
 type VolumeMap = Map<string, Json>;
@@ -240,13 +241,8 @@ function projectedSources(projected: Json, path: string): FieldError[] {
     if (isObject(token)) {
       count++;
       const seconds = token.expirationSeconds;
-      if (typeof seconds === 'number' && seconds < 600) {
-        errs.push(invalid(`${srcPath}.serviceAccountToken.expirationSeconds`, seconds, 'may not specify a duration less than 10 minutes'));
-      } else if (typeof seconds === 'number' && seconds > 2 ** 32) {
-        errs.push(
-          invalid(`${srcPath}.serviceAccountToken.expirationSeconds`, seconds, 'may not specify a duration larger than 2^32 seconds'),
-        );
-      }
+      const problem = typeof seconds === 'number' ? tokenExpirationProblem(seconds) : undefined;
+      if (problem) errs.push(invalid(`${srcPath}.serviceAccountToken.expirationSeconds`, seconds, problem));
       if (!str(token.path)) errs.push(required(`${srcPath}.serviceAccountToken.path`, ''));
       else {
         errs.push(...localNonReservedPath(token.path, `${srcPath}.serviceAccountToken.path`));

@@ -24,3 +24,13 @@ export const DEFAULT_SERVICE_ACCOUNT = 'default';
 /** The ConfigMap in every namespace holding the cluster CA for in-cluster clients. */
 export const ROOT_CA_CONFIG_MAP = 'kube-root-ca.crt';
 export const ROOT_CA_KEY = 'ca.crt';
+
+/**
+ * ValidateExpirationSeconds, shared by TokenRequest and projected serviceAccountToken sources:
+ * the messages when a token's lifetime is out of bounds, or undefined when it is fine.
+ */
+export function tokenExpirationProblem(seconds: number): string | undefined {
+  if (seconds < 600) return 'may not specify a duration less than 10 minutes';
+  if (seconds > 2 ** 32) return 'may not specify a duration larger than 2^32 seconds';
+  return undefined;
+}
