@@ -20,7 +20,7 @@ const payloadOf = (entries: Record<string, string>, mode = 0o644): Payload =>
 
 test('the kubelet layout: timestamped dir, ..data link, per-name links', async () => {
   const dir = path.join(root, 'layout');
-  assert.equal(await writePayload(dir, new Map([...payloadOf({ 'app.conf': 'a=1' }), ['nested/deep/x.txt', file('x', 0o600)]])), true);
+  assert.equal(writePayload(dir, new Map([...payloadOf({ 'app.conf': 'a=1' }), ['nested/deep/x.txt', file('x', 0o600)]])), true);
   const ts = await readlink(path.join(dir, '..data'));
   assert.match(ts, /^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.\d+$/);
   assert.equal(await readlink(path.join(dir, 'app.conf')), '..data/app.conf');
@@ -34,12 +34,12 @@ test('the kubelet layout: timestamped dir, ..data link, per-name links', async (
 
 test('an unchanged payload writes nothing; a change swaps versions and drops the old one', async () => {
   const dir = path.join(root, 'swap');
-  await writePayload(dir, payloadOf({ a: '1', b: '2' }));
+  writePayload(dir, payloadOf({ a: '1', b: '2' }));
   const first = await readlink(path.join(dir, '..data'));
-  assert.equal(await writePayload(dir, payloadOf({ a: '1', b: '2' })), false);
+  assert.equal(writePayload(dir, payloadOf({ a: '1', b: '2' })), false);
   assert.equal(await readlink(path.join(dir, '..data')), first);
 
-  assert.equal(await writePayload(dir, payloadOf({ a: '1', c: '3' })), true);
+  assert.equal(writePayload(dir, payloadOf({ a: '1', c: '3' })), true);
   const second = await readlink(path.join(dir, '..data'));
   assert.notEqual(second, first);
   assert.equal(await readFile(path.join(dir, 'c'), 'utf8'), '3');
@@ -48,14 +48,14 @@ test('an unchanged payload writes nothing; a change swaps versions and drops the
   assert.deepEqual((await readdir(dir)).sort(), ['..data', second, 'a', 'c'].sort());
 
   // A mode change alone is a change.
-  assert.equal(await writePayload(dir, payloadOf({ a: '1', c: '3' }, 0o400)), true);
+  assert.equal(writePayload(dir, payloadOf({ a: '1', c: '3' }, 0o400)), true);
   assert.equal((await stat(path.join(dir, 'a'))).mode & 0o777, 0o400);
 });
 
 test('an empty payload leaves only the ..data link', async () => {
   const dir = path.join(root, 'empty');
-  await writePayload(dir, payloadOf({ a: '1' }));
-  await writePayload(dir, new Map());
+  writePayload(dir, payloadOf({ a: '1' }));
+  writePayload(dir, new Map());
   const entries = await readdir(dir);
   assert.equal(entries.length, 2);
   assert.ok(entries.includes('..data'));
@@ -72,7 +72,7 @@ test('a concurrent reader never sees a half-written or mixed file', async () => 
   const dir = path.join(root, 'concurrent');
   const size = 512 * 1024;
   const version = (i: number) => payloadOf({ data: String.fromCharCode(97 + (i % 26)).repeat(size) });
-  await writePayload(dir, version(0));
+  writePayload(dir, version(0));
   const stopFile = path.join(root, 'stop-reader');
   // A separate process reads as fast as it can while this one keeps swapping versions.
   const reader = spawn(
@@ -82,6 +82,7 @@ test('a concurrent reader never sees a half-written or mixed file', async () => 
       `const fs = require('node:fs');
        const [file, stop, size] = process.argv.slice(1);
        let reads = 0, torn = 0, missing = 0;
+       process.stdout.write('reading\\n');
        while (!fs.existsSync(stop)) {
          let text;
          try { text = fs.readFileSync(file, 'latin1'); } catch { missing++; continue; }
@@ -96,14 +97,22 @@ test('a concurrent reader never sees a half-written or mixed file', async () => 
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
+  let reading!: () => void;
+  const readerStarted = new Promise<void>((resolve) => (reading = resolve));
   reader.stdout.on('data', (d) => {
     out += d;
+    if (out.includes('\n')) reading();
   });
   const exited = new Promise((resolve) => reader.on('exit', resolve));
-  for (let i = 1; i <= 60; i++) await writePayload(dir, version(i));
+  await readerStarted;
+  // The writer is synchronous: yield between versions so that the reader's reads interleave.
+  for (let i = 1; i <= 60; i++) {
+    writePayload(dir, version(i));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
   await writeFile(stopFile, '');
   await exited;
-  const result = JSON.parse(out);
+  const result = JSON.parse(out.slice(out.indexOf('\n') + 1));
   assert.ok(result.reads > 0, out);
   assert.equal(result.torn, 0, out);
   assert.equal(await readFile(path.join(dir, 'data'), 'latin1'), 'i'.repeat(size)); // version 60

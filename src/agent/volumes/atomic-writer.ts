@@ -8,9 +8,24 @@
 // A new version is written in full into a fresh timestamped directory, then `..data` is
 // replaced in one rename(2); the per-key links never change, so an open path always resolves
 // to a complete version. Apps that watch `..data` (as many config reloaders do) keep working.
+//
+// The file-system calls are synchronous: a volume is a few small files in the page cache, each
+// call takes microseconds, and a burst of pods made hundreds of awaited calls queue for the
+// libuv thread pool and the event loop (a pod's volume took ~180 ms of waiting to be written).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 export interface FileProjection {
@@ -40,28 +55,34 @@ function timestampDirName(now = new Date()): string {
   return `..${stamp}.${randomBytes(4).readUInt32BE(0)}`;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return lstat(p).then(
-    () => true,
-    () => false,
-  );
+function exists(p: string): boolean {
+  return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
 }
 
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+/** The target of the link `p`; null when nothing is there, undefined when it is not a link (or unreadable). */
+function linkTarget(p: string): string | null | undefined {
+  try {
+    return readlinkSync(p);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined;
+  }
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
   const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await listFiles(path.join(dir, entry.name), rel)));
+    if (entry.isDirectory()) out.push(...listFiles(path.join(dir, entry.name), rel));
     else out.push(rel);
   }
   return out;
 }
 
 /** True when the version in `tsDir` already holds exactly `payload`. */
-async function sameAsCurrent(tsDir: string, payload: Payload): Promise<boolean> {
+function sameAsCurrent(tsDir: string, payload: Payload): boolean {
   let files: string[];
   try {
-    files = await listFiles(tsDir);
+    files = listFiles(tsDir);
   } catch {
     return false;
   }
@@ -70,8 +91,7 @@ async function sameAsCurrent(tsDir: string, payload: Payload): Promise<boolean> 
     const want = payload.get(file);
     if (!want) return false;
     const full = path.join(tsDir, file);
-    const [data, st] = await Promise.all([readFile(full), stat(full)]);
-    if ((st.mode & 0o7777) !== want.mode || !data.equals(want.data)) return false;
+    if ((statSync(full).mode & 0o7777) !== want.mode || !readFileSync(full).equals(want.data)) return false;
   }
   return true;
 }
@@ -105,53 +125,61 @@ function processUmask(): number {
  * Makes `targetDir` hold exactly `payload`. Returns false when it already did (nothing
  * written), true after switching to a new version.
  */
-export async function writePayload(targetDir: string, payload: Payload): Promise<boolean> {
+export function writePayload(targetDir: string, payload: Payload): boolean {
   const clean: Payload = new Map();
   for (const [p, file] of payload) {
     const normalized = path.posix.normalize(p).replace(/\/+$/, '');
     validatePayloadPath(p);
     clean.set(normalized, file);
   }
-  await mkdir(targetDir, { recursive: true });
+  mkdirSync(targetDir, { recursive: true });
 
-  const oldTsName = await readlink(path.join(targetDir, DATA_DIR)).catch(() => undefined);
+  const oldTsName = linkTarget(path.join(targetDir, DATA_DIR));
   const oldTsDir = oldTsName ? path.join(targetDir, oldTsName) : undefined;
-  if (oldTsDir && (await sameAsCurrent(oldTsDir, clean))) return false;
-  const oldVisible = new Set(oldTsDir ? (await listFiles(oldTsDir).catch(() => [])).map(topLevel) : []);
+  if (oldTsDir && sameAsCurrent(oldTsDir, clean)) return false;
+  const oldVisible = new Set(oldTsDir ? listFilesOrNone(oldTsDir).map(topLevel) : []);
 
   // 1. The new version, complete, in its own directory.
   const tsName = timestampDirName();
   const tsDir = path.join(targetDir, tsName);
-  await mkdir(tsDir, { mode: 0o755 });
-  if (narrowedByUmask(0o755)) await chmod(tsDir, 0o755);
+  mkdirSync(tsDir, { mode: 0o755 });
+  if (narrowedByUmask(0o755)) chmodSync(tsDir, 0o755);
   for (const [rel, file] of clean) {
     const full = path.join(tsDir, rel);
-    if (rel.includes('/')) await mkdir(path.dirname(full), { recursive: true, mode: 0o755 });
-    await writeFile(full, file.data, { mode: file.mode });
-    if (narrowedByUmask(file.mode)) await chmod(full, file.mode);
+    if (rel.includes('/')) mkdirSync(path.dirname(full), { recursive: true, mode: 0o755 });
+    writeFileSync(full, file.data, { mode: file.mode });
+    if (narrowedByUmask(file.mode)) chmodSync(full, file.mode);
   }
 
   // 2. The switch: a new link renamed over ..data is atomic.
   const tmpLink = path.join(targetDir, DATA_DIR_TMP);
-  await rm(tmpLink, { force: true });
-  await symlink(tsName, tmpLink);
-  await rename(tmpLink, path.join(targetDir, DATA_DIR));
+  rmSync(tmpLink, { force: true });
+  symlinkSync(tsName, tmpLink);
+  renameSync(tmpLink, path.join(targetDir, DATA_DIR));
 
   // 3. Links for names that are new, removal of names that are gone.
   const visible = new Set([...clean.keys()].map(topLevel));
   for (const name of visible) {
     const link = path.join(targetDir, name);
-    const current = await readlink(link).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : undefined));
+    const current = linkTarget(link);
     if (current === path.join(DATA_DIR, name)) continue;
     // null: nothing there yet; undefined: something that is not a link (or unreadable) is in the way.
-    if (current !== null && (await exists(link))) await rm(link, { recursive: true, force: true });
-    await symlink(path.join(DATA_DIR, name), link);
+    if (current !== null && exists(link)) rmSync(link, { recursive: true, force: true });
+    symlinkSync(path.join(DATA_DIR, name), link);
   }
   for (const name of oldVisible) {
-    if (!visible.has(name)) await rm(path.join(targetDir, name), { force: true });
+    if (!visible.has(name)) rmSync(path.join(targetDir, name), { force: true });
   }
 
   // 4. The old version goes last: readers holding it open keep their file.
-  if (oldTsDir) await rm(oldTsDir, { recursive: true, force: true });
+  if (oldTsDir) rmSync(oldTsDir, { recursive: true, force: true });
   return true;
+}
+
+function listFilesOrNone(dir: string): string[] {
+  try {
+    return listFiles(dir);
+  } catch {
+    return [];
+  }
 }

@@ -171,7 +171,7 @@ export class NodeVolumeManager implements VolumeManager {
       case 'secret':
       case 'downwardAPI':
       case 'projected':
-        await writePayload(dir, await this.payloadOf(pod, kind, source));
+        writePayload(dir, await this.payloadOf(pod, kind, source));
         return dir;
       case 'hostPath':
         await checkHostPath(source.path, source.type);
@@ -248,7 +248,7 @@ export class NodeVolumeManager implements VolumeManager {
       if (!dir || !PROJECTED_KINDS.has(kind)) continue;
       try {
         // A failed read keeps the current files, as the kubelet does.
-        if (await writePayload(dir, await this.payloadOf(pod, kind, volume[kind]))) {
+        if (writePayload(dir, await this.payloadOf(pod, kind, volume[kind]))) {
           await this.giveToFsGroup(pod, volume, dir);
           this.logger.debug({ pod: podKey(pod), volume: volume.name }, 'volume contents updated');
         }
