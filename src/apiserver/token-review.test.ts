@@ -45,8 +45,19 @@ test('the issuer discovery documents verify the tokens', async () => {
   assert.equal(config.issuer, 'https://kubernetes.default.svc.cluster.local');
   assert.equal(config.jwks_uri, 'https://kubernetes.default.svc.cluster.local/openid/v1/jwks');
   const jwks = await cluster.client.request('GET', '/openid/v1/jwks');
-  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: config.issuer, audience: 'vault' });
+  const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: config.issuer, audience: 'vault' });
   assert.equal(payload.sub, 'system:serviceaccount:tr:bot');
+  assert.deepEqual(protectedHeader, { alg: 'ES256', kid: jwks.keys[0].kid });
+  assert.equal(payload.exp, (payload.iat ?? 0) + 3600);
+  // A token whose claims were changed no longer verifies.
+  const [header, body, signature] = token.split('.');
+  const claims = JSON.parse(Buffer.from(body, 'base64url').toString());
+  const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'system:serviceaccount:tr:admin' })).toString('base64url')}.${signature}`;
+  await assert.rejects(
+    jwtVerify(forged, createLocalJWKSet(jwks), { issuer: config.issuer, audience: 'vault' }),
+    /signature verification failed/,
+  );
+  assert.deepEqual((await review({ token: forged, audiences: ['vault'] })).status, { user: {} });
 });
 
 test('a token bound to a pod names the pod and its node, as Kubernetes 1.30+ does', async () => {
