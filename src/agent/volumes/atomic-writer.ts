@@ -12,7 +12,6 @@
 // The file-system calls are synchronous: a volume is a few small files in the page cache, each
 // call takes microseconds, and a burst of pods made hundreds of awaited calls queue for the
 // libuv thread pool and the event loop (a pod's volume took ~180 ms of waiting to be written).
-import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   lstatSync,
@@ -52,7 +51,8 @@ export function validatePayloadPath(p: string): void {
 function timestampDirName(now = new Date()): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   const stamp = `${now.getUTCFullYear()}_${pad(now.getUTCMonth() + 1)}_${pad(now.getUTCDate())}_${pad(now.getUTCHours())}_${pad(now.getUTCMinutes())}_${pad(now.getUTCSeconds())}`;
-  return `..${stamp}.${randomBytes(4).readUInt32BE(0)}`;
+  // Only unique among the volume's own entries (mkdir fails on a clash): no need for crypto.
+  return `..${stamp}.${Math.floor(Math.random() * 0x1_0000_0000)}`;
 }
 
 function exists(p: string): boolean {
@@ -132,9 +132,11 @@ export function writePayload(targetDir: string, payload: Payload): boolean {
     validatePayloadPath(p);
     clean.set(normalized, file);
   }
-  mkdirSync(targetDir, { recursive: true });
+  // A directory made just now holds nothing to compare, replace or remove (the common case: a
+  // pod's first set-up), and a failed lookup costs an exception each.
+  const fresh = mkdirSync(targetDir, { recursive: true }) !== undefined;
 
-  const oldTsName = linkTarget(path.join(targetDir, DATA_DIR));
+  const oldTsName = fresh ? undefined : linkTarget(path.join(targetDir, DATA_DIR));
   const oldTsDir = oldTsName ? path.join(targetDir, oldTsName) : undefined;
   if (oldTsDir && sameAsCurrent(oldTsDir, clean)) return false;
   const oldVisible = new Set(oldTsDir ? listFilesOrNone(oldTsDir).map(topLevel) : []);
@@ -151,17 +153,20 @@ export function writePayload(targetDir: string, payload: Payload): boolean {
     if (narrowedByUmask(file.mode)) chmodSync(full, file.mode);
   }
 
-  // 2. The switch: a new link renamed over ..data is atomic.
-  const tmpLink = path.join(targetDir, DATA_DIR_TMP);
-  rmSync(tmpLink, { force: true });
-  symlinkSync(tsName, tmpLink);
-  renameSync(tmpLink, path.join(targetDir, DATA_DIR));
+  // 2. The switch: a new link renamed over ..data is atomic (no one reads a fresh directory yet).
+  if (fresh) symlinkSync(tsName, path.join(targetDir, DATA_DIR));
+  else {
+    const tmpLink = path.join(targetDir, DATA_DIR_TMP);
+    rmSync(tmpLink, { force: true });
+    symlinkSync(tsName, tmpLink);
+    renameSync(tmpLink, path.join(targetDir, DATA_DIR));
+  }
 
   // 3. Links for names that are new, removal of names that are gone.
   const visible = new Set([...clean.keys()].map(topLevel));
   for (const name of visible) {
     const link = path.join(targetDir, name);
-    const current = linkTarget(link);
+    const current = fresh ? null : linkTarget(link);
     if (current === path.join(DATA_DIR, name)) continue;
     // null: nothing there yet; undefined: something that is not a link (or unreadable) is in the way.
     if (current !== null && exists(link)) rmSync(link, { recursive: true, force: true });
