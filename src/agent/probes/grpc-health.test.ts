@@ -112,14 +112,38 @@ describe('grpcHealthCheck', () => {
     });
   });
 
-  test('a refused connection', async () => {
-    const closed = http2.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const freePort = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    assert.deepEqual(await grpcHealthCheck('127.0.0.1', freePort, '', 1000, 'kube-probe/1.33'), {
+  /** A port nobody listens on (it was free a moment ago). */
+  async function closedPort(): Promise<number> {
+    const probe = http2.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const free = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    return free;
+  }
+
+  test('a refused connection is retried until the timeout, which is what fails, as the kubelet says', async () => {
+    const freePort = await closedPort();
+    assert.deepEqual(await grpcHealthCheck('127.0.0.1', freePort, '', 300, 'kube-probe/1.33'), {
       ok: false,
-      message: `error: failed to connect service at "127.0.0.1:${freePort}": dial tcp 127.0.0.1:${freePort}: connect: connection refused`,
+      message: `timeout: failed to connect service "127.0.0.1:${freePort}" within 300ms: context deadline exceeded`,
     });
+  });
+
+  test('a server that starts listening within the timeout is reached by a retried connect', async () => {
+    const freePort = await closedPort();
+    const late = http2.createServer();
+    late.on('stream', (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(frame(Buffer.from([0x08, 1])));
+    });
+    // Listening well before the first retry (gRPC's back-off: 1 s), well within the 5 s timeout.
+    const listening = new Promise<void>((resolve) => setTimeout(() => late.listen(freePort, '127.0.0.1', resolve), 100));
+    try {
+      assert.deepEqual(await grpcHealthCheck('127.0.0.1', freePort, '', 5000, 'kube-probe/1.33'), { ok: true, message: 'service healthy' });
+    } finally {
+      await listening;
+      await new Promise((resolve) => late.close(resolve));
+    }
   });
 });

@@ -6,11 +6,13 @@
 // { ServingStatus status = 1 } with UNKNOWN=0, SERVING=1, NOT_SERVING=2, SERVICE_UNKNOWN=3.
 // The call's outcome is the grpc-status trailer (or header, in a trailers-only response).
 // Messages follow the kubelet's grpc prober ("service unhealthy (responded with
-// "NOT_SERVING")", "timeout: health rpc did not complete within 1s", …).
+// "NOT_SERVING")", "timeout: health rpc did not complete within 1s", and for a port nobody
+// listens on "timeout: failed to connect service "10.42.0.5:9000" within 1s: context deadline
+// exceeded", …).
 
 import { STATUS_CODES } from 'node:http';
 import http2 from 'node:http2';
-import { goDialError, goDuration, goQuote, joinHostPort } from './go-format.ts';
+import { goDuration, goQuote, joinHostPort } from './go-format.ts';
 
 export type GrpcHealthResult = { ok: boolean; message: string };
 
@@ -97,7 +99,55 @@ export function decodeHealthCheckResponse(data: Buffer): number {
   return status;
 }
 
-export function grpcHealthCheck(
+/** grpc-go's connection back-off (its DefaultConfig): the first retry after 1 s, growing 1.6× up to 2 min. */
+const CONNECT_BACKOFF_BASE_MS = 1000;
+const CONNECT_BACKOFF_MULTIPLIER = 1.6;
+const CONNECT_BACKOFF_MAX_MS = 120_000;
+
+/**
+ * Connects to `address`, retrying a failed connect (refused, unreachable, unresolvable) with
+ * gRPC's back-off until `deadline`, as the kubelet's blocking dial (grpc.WithBlock) does: so a
+ * closed port fails only once the probe's timeout is over, and a server that starts listening
+ * within it is reached. Undefined when no connection was made in time.
+ */
+function connectUntil(address: string, deadline: number): Promise<http2.ClientHttp2Session | undefined> {
+  return new Promise((resolve) => {
+    let backoffMs = CONNECT_BACKOFF_BASE_MS;
+    let session: http2.ClientHttp2Session | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let gaveUp = false;
+    const giveUp = setTimeout(
+      () => {
+        gaveUp = true;
+        clearTimeout(retry);
+        session?.destroy();
+        resolve(undefined);
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    const attempt = () => {
+      let connected = false;
+      const current = http2.connect(`http://${address}`);
+      session = current;
+      current.once('connect', () => {
+        connected = true;
+        clearTimeout(giveUp);
+        resolve(current);
+      });
+      // Stays attached after the connect, so that a later error never goes unhandled.
+      current.on('error', () => {
+        if (connected) return;
+        current.destroy();
+        if (gaveUp) return;
+        retry = setTimeout(attempt, backoffMs);
+        backoffMs = Math.min(backoffMs * CONNECT_BACKOFF_MULTIPLIER, CONNECT_BACKOFF_MAX_MS);
+      });
+    };
+    attempt();
+  });
+}
+
+export async function grpcHealthCheck(
   host: string,
   port: number,
   service: string,
@@ -106,10 +156,26 @@ export function grpcHealthCheck(
 ): Promise<GrpcHealthResult> {
   const address = joinHostPort(host, port);
   const within = goDuration(timeoutMs);
+  // One deadline for the connect and the call, as the kubelet's context.WithTimeout.
+  const deadline = Date.now() + timeoutMs;
+  const session = await connectUntil(address, deadline);
+  if (!session) {
+    return { ok: false, message: `timeout: failed to connect service ${goQuote(address)} within ${within}: context deadline exceeded` };
+  }
+  return healthCheckCall(session, service, deadline, within, userAgent);
+}
+
+/** The Health/Check call on a connected session, which it closes. */
+function healthCheckCall(
+  session: http2.ClientHttp2Session,
+  service: string,
+  deadline: number,
+  within: string,
+  userAgent: string,
+): Promise<GrpcHealthResult> {
+  const remainingMs = Math.max(0, deadline - Date.now());
   return new Promise((resolve) => {
-    let connected = false;
     let settled = false;
-    const session = http2.connect(`http://${address}`);
     const finish = (result: GrpcHealthResult) => {
       if (settled) return;
       settled = true;
@@ -117,14 +183,7 @@ export function grpcHealthCheck(
       session.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => {
-      finish({
-        ok: false,
-        message: connected
-          ? `timeout: health rpc did not complete within ${within}`
-          : `timeout: failed to connect service ${goQuote(address)} within ${within}: context deadline exceeded`,
-      });
-    }, timeoutMs);
+    const timer = setTimeout(() => finish({ ok: false, message: `timeout: health rpc did not complete within ${within}` }), remainingMs);
     const rpcFailed = (code: number, desc: string) => {
       if (code === UNIMPLEMENTED) {
         return finish({
@@ -138,15 +197,7 @@ export function grpcHealthCheck(
         message: `error: health rpc probe failed: rpc error: code = ${CODE_NAMES[code] ?? `Code(${code})`} desc = ${desc}`,
       });
     };
-    session.on('connect', () => {
-      connected = true;
-    });
-    // A failed connect surfaces on the session or first on the pending stream (as its cause).
-    const connectFailed = (err: Error) => {
-      const cause = (err as Error & { cause?: unknown }).cause ?? err;
-      finish({ ok: false, message: `error: failed to connect service at ${goQuote(address)}: ${goDialError(cause, address, host)}` });
-    };
-    session.on('error', (err) => (connected ? rpcFailed(14, `connection error: ${err.message}`) : connectFailed(err)));
+    session.on('error', (err) => rpcFailed(14, `connection error: ${err.message}`));
 
     const req = session.request({
       ':method': 'POST',
@@ -154,7 +205,7 @@ export function grpcHealthCheck(
       'content-type': 'application/grpc',
       te: 'trailers',
       'user-agent': userAgent,
-      'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
+      'grpc-timeout': `${Math.max(1, Math.ceil(remainingMs))}m`,
     });
     let httpStatus = 0;
     let grpcStatus: string | undefined;
@@ -177,7 +228,7 @@ export function grpcHealthCheck(
     });
     req.on('trailers', takeStatus);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', (err) => (connected ? rpcFailed(14, err.message) : connectFailed(err)));
+    req.on('error', (err) => rpcFailed(14, err.message));
     req.on('end', () => {
       if (httpStatus !== 200 && grpcStatus === undefined) {
         return rpcFailed(
