@@ -176,6 +176,41 @@ test('a crashing container restarts at once, then with growing back-off shown as
   await podWhen('crash', 'third restart', (x) => statusOf(x, 'app')?.restartCount === 3 && !!statusOf(x, 'app')?.state?.running);
 });
 
+test('a crash is written (terminated, Error, not Ready) before the restart, and before the back-off', async () => {
+  // Each status write of container app: its state, restartCount and the pod's Ready condition.
+  const writes: string[] = [];
+  const client = Object.create(cluster.client) as typeof cluster.client;
+  client.request = (method, path, opts) => {
+    const status = (opts?.body as KubeObject | undefined)?.status;
+    if (method === 'PUT' && path.endsWith('/crash-shown/status') && status) {
+      const cs = status.containerStatuses?.find((c: any) => c.name === 'app');
+      const state = cs?.state?.terminated
+        ? `terminated:${cs.state.terminated.reason}:${cs.state.terminated.exitCode}`
+        : Object.keys(cs?.state ?? {})[0];
+      const waiting = cs?.state?.waiting?.reason ? `:${cs.state.waiting.reason}` : '';
+      writes.push(`${state}${waiting} restarts=${cs?.restartCount} Ready=${condition({ status } as KubeObject, 'Ready')?.status}`);
+    }
+    return cluster.client.request(method, path, opts);
+  };
+  await runAgent({ client });
+  await createPod('crash-shown', { containers: [container('app')] }, { annotations: { 'hale.dev/restart-backoff': 'initial=5s,max=5s' } });
+  await podWhen('crash-shown', 'running', (p) => condition(p, 'Ready')?.status === 'True');
+
+  // First crash: shown, then restarted at once.
+  runtime.exit(runtime.running('app')!.status.id, 1);
+  await podWhen('crash-shown', 'restarted', (p) => statusOf(p, 'app')?.restartCount === 1 && condition(p, 'Ready')?.status === 'True');
+  // Second crash: shown, then CrashLoopBackOff.
+  runtime.exit(runtime.running('app')!.status.id, 2);
+  await podWhen('crash-shown', 'backing off', (p) => statusOf(p, 'app')?.state?.waiting?.reason === 'CrashLoopBackOff');
+  assert.deepEqual(writes, [
+    'running restarts=0 Ready=True',
+    'terminated:Error:1 restarts=0 Ready=False',
+    'running restarts=1 Ready=True',
+    'terminated:Error:2 restarts=1 Ready=False',
+    'waiting:CrashLoopBackOff restarts=1 Ready=False',
+  ]);
+});
+
 test('old exited containers are removed with their termination-message files; the newest ones keep theirs', async () => {
   await runAgent();
   const pod = await createPod(

@@ -1,16 +1,17 @@
 // Self-healing by the node agent end to end: the real kubectl 1.33 against a real `hale server`
-// running its embedded agent with the process runtime. Crashing containers back off into
-// CrashLoopBackOff, liveness probes restart a failing app, readiness only gates Ready, a
-// `kill -9` of the app and an OOM kill are noticed, pods with bad specs say why and never stop
-// the agent, and a `kill -9` of the server leaves running pods alone.
+// running its embedded agent with the process runtime. Crashing containers show each crash
+// (Error) and back off into CrashLoopBackOff, liveness probes restart a failing app, readiness
+// only gates Ready, a `kill -9` of the app and an OOM kill are noticed, pods with bad specs say
+// why and never stop the agent, and a `kill -9` of the server leaves running pods alone.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isLiveProcess } from '../../src/agent/runtime/process/proc.ts';
-import { eventually, type HaleServer, startHale, stopHaleWithPods } from './harness.ts';
+import { eventually, type HaleServer, kubectlPath, startHale, stopHaleWithPods } from './harness.ts';
 
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
 // A word on each app's command line so this file's processes can be found on the host.
@@ -186,6 +187,65 @@ spec:
       const backOff = await waitEvent('crasher', (e) => e.reason === 'BackOff');
       assert.equal(backOff.type, 'Warning');
       assert.match(backOff.message, /^Back-off restarting failed container app in pod crasher_default\(/);
+    });
+
+    test('kubectl get pod -w shows each crash as Error, before the restart and before CrashLoopBackOff', async () => {
+      // The container crashes once a file exists, so the watch is running before the first crash.
+      const crashNow = join(hale.dataDir, 'crash-watch-now');
+      await apply(`apiVersion: v1
+kind: Pod
+metadata:
+  name: crash-watch
+  annotations: {hale.dev/restart-backoff: "initial=5m,max=5m"}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: hale.local/busybox
+    command: ["sh", "-c", "while [ ! -e ${crashNow} ]; do sleep 0.1; done; exit 1 # ${marker}"]
+`);
+      const watch = spawn(
+        kubectlPath('1.33'),
+        [
+          '--kubeconfig',
+          hale.kubeconfig,
+          '--cache-dir',
+          join(hale.dataDir, 'watch-cache'),
+          'get',
+          'pod',
+          'crash-watch',
+          '-w',
+          '--no-headers',
+        ],
+        { env: { ...process.env, HOME: hale.dataDir } },
+      );
+      let out = '';
+      watch.stdout.on('data', (d) => (out += d));
+      /** READY, STATUS and RESTARTS of each row the watch printed, e.g. "0/1 Error 0". */
+      const rows = () =>
+        out
+          .split('\n')
+          .map((line) => /^crash-watch\s+(\S+)\s+(\S+)\s+(\d+)/.exec(line))
+          .filter((m) => m !== null)
+          .map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+      try {
+        await eventually(async () => rows().includes('1/1 Running 0'), 30_000);
+        writeFileSync(crashNow, '');
+        await eventually(async () => rows().some((r) => r.includes('CrashLoopBackOff')), 30_000);
+        const seen = rows();
+        const firstCrash = seen.indexOf('0/1 Error 0');
+        assert.ok(firstCrash > seen.indexOf('1/1 Running 0'), `the first crash shows as Error, restartCount 0: ${seen.join(' | ')}`);
+        // The second crash too, right before the back-off.
+        const backOff = seen.findIndex((r) => r.includes('CrashLoopBackOff'));
+        assert.equal(seen[backOff - 1], '0/1 Error 1', `the row before CrashLoopBackOff: ${seen.join(' | ')}`);
+        assert.equal(seen[backOff], '0/1 CrashLoopBackOff 1');
+      } finally {
+        watch.kill();
+      }
+      const pod = await getPod('crash-watch');
+      assert.equal(container(pod)?.lastState.terminated?.reason, 'Error');
+      assert.equal(container(pod)?.lastState.terminated?.exitCode, 1);
+      await k(['delete', 'pod', 'crash-watch', '--grace-period=1']);
     });
 
     test('a container whose /healthz starts failing is restarted by its liveness probe', async () => {

@@ -306,7 +306,7 @@ export class PodSyncer {
           continue;
         }
         if (!latest) await this.startContainer(w, sandbox, c, 'init', 0, volumePaths, next);
-        else await this.restart(w, sandbox, c, 'init', latest, volumePaths, next);
+        else await this.restart(w, state, sandbox, c, 'init', latest, volumePaths, next);
         if (!initializedBefore) {
           // Started (not waiting in back-off or on an error): once the prober says so (at once
           // without a startup probe), the next containers follow.
@@ -325,7 +325,7 @@ export class PodSyncer {
         return false;
       }
       if (latest.state === 'created') {
-        await this.restart(w, sandbox, c, 'init', latest, volumePaths, next);
+        await this.restart(w, state, sandbox, c, 'init', latest, volumePaths, next);
         return false;
       }
       if (latest.exitCode === 0 && latest.state === 'exited') {
@@ -334,7 +334,7 @@ export class PodSyncer {
       }
       // A failed init container: the pod fails with restartPolicy Never, else it is retried.
       if (restartPolicy === 'Never') w.waiting.delete(c.name);
-      else await this.restart(w, sandbox, c, 'init', latest, volumePaths, next);
+      else await this.restart(w, state, sandbox, c, 'init', latest, volumePaths, next);
       return false;
     }
     return true;
@@ -372,7 +372,7 @@ export class PodSyncer {
         continue;
       }
       if (latest.state === 'created') {
-        await this.restart(w, sandbox, c, 'app', latest, volumePaths, next);
+        await this.restart(w, state, sandbox, c, 'app', latest, volumePaths, next);
         continue;
       }
       const failed = latest.state === 'unknown' || (latest.exitCode ?? 0) !== 0;
@@ -381,7 +381,7 @@ export class PodSyncer {
         w.waiting.delete(c.name);
         continue;
       }
-      await this.restart(w, sandbox, c, 'app', latest, volumePaths, next);
+      await this.restart(w, state, sandbox, c, 'app', latest, volumePaths, next);
     }
   }
 
@@ -399,7 +399,7 @@ export class PodSyncer {
     for (const c of listOf(w.pod.spec?.ephemeralContainers)) {
       const latest = latestOf(state, c.name);
       if (!latest) await this.startContainer(w, sandbox, c, 'ephemeral', 0, volumePaths, next);
-      else if (latest.state === 'created') await this.restart(w, sandbox, c, 'ephemeral', latest, volumePaths, next);
+      else if (latest.state === 'created') await this.restart(w, state, sandbox, c, 'ephemeral', latest, volumePaths, next);
       else if (latest.state === 'running') this.track(w, latest, c, sandbox);
     }
   }
@@ -407,6 +407,7 @@ export class PodSyncer {
   /** Restarts an exited container, unless it is in CrashLoopBackOff (then waits, visibly). */
   private async restart(
     w: PodWorkerState,
+    state: PodRuntimeState,
     sandbox: PodSandboxStatus,
     c: Json,
     kind: ContainerKind,
@@ -430,6 +431,7 @@ export class PodSyncer {
       await this.startContainer(w, sandbox, c, kind, latest.attempt + 1, volumePaths, next);
       return;
     }
+    await this.reportExit(w, latest, state);
     const remaining = backoff.remainingMs(key, finishedAt, Date.now(), settings);
     if (remaining > 0) {
       const pod = podDescription(w.pod);
@@ -449,6 +451,22 @@ export class PodSyncer {
     }
     backoff.next(key, finishedAt, settings);
     await this.startContainer(w, sandbox, c, kind, latest.attempt + 1, volumePaths, next);
+  }
+
+  /**
+   * The kubelet writes the status that shows a container's exit (state.terminated with its
+   * reason and exit code, restartCount unchanged, the pod not Ready) in the sync that sees the
+   * exit, and restarts the container in a later sync. Hale restarts in the same sync, so that
+   * status is handed to the writer as one the restart's status may not replace: it goes out
+   * first, and `kubectl get pods -w` shows the crash (Running → Error → Running, or → Error →
+   * CrashLoopBackOff) without the restart waiting for the write. Containers killed for a
+   * failed probe or a changed image restart without this, as in the kubelet.
+   */
+  private async reportExit(w: PodWorkerState, exited: ContainerStatus, state: PodRuntimeState): Promise<void> {
+    if (w.exitsReported.has(exited.id)) return;
+    // The status shows every container that had exited when the state was read.
+    for (const list of state.containers.values()) if (list[0] && isExited(list[0])) w.exitsReported.add(list[0].id);
+    this.deps.statusWriter.set(w.pod, await this.buildStatus(w, state, false), { keep: true });
   }
 
   /** Creates and starts one container (startContainer in kuberuntime); false when it did not start. */
@@ -752,6 +770,7 @@ export class PodSyncer {
         if (removed && messageFile) await rm(messageFile, { force: true }).catch(() => undefined);
         w.messages.delete(cs.id);
         w.backoffReported.delete(cs.id);
+        w.exitsReported.delete(cs.id);
         w.oomReported.delete(cs.id);
         w.watched.delete(cs.id);
       }

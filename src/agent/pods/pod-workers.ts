@@ -37,6 +37,8 @@ export interface PodWorkerState {
   messages: Map<string, string>;
   /** Exited container ids a BackOff event was already recorded for. */
   backoffReported: Set<string>;
+  /** Exited container ids whose terminated state was handed to the status writer before their restart. */
+  exitsReported: Set<string>;
   /** Exited container ids an OOMKilling event was already recorded for (or skipped). */
   oomReported: Set<string>;
   lastPodIP?: string;
@@ -62,6 +64,7 @@ export function newPodWorkerState(pod: KubeObject): PodWorkerState {
     firstReadiness: [],
     messages: new Map(),
     backoffReported: new Set(),
+    exitsReported: new Set(),
     oomReported: new Set(),
     lastVolumeRefresh: 0,
   };

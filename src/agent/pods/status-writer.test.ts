@@ -49,6 +49,41 @@ test('rapid status changes are coalesced: one write in flight, then the newest s
   await writer.stop();
 });
 
+test('a kept status is written before the statuses asked for after it, which do not replace it', async () => {
+  const pod = await newPod('kept');
+  const messages: string[] = [];
+  const client = Object.create(cluster.client) as RestClient;
+  client.updateStatus = (res, obj, opts) => {
+    messages.push(obj.status.message);
+    return cluster.client.updateStatus(res, obj, opts);
+  };
+  const writer = new PodStatusWriter(client);
+  writer.set(pod, { phase: 'Running', message: 'running' });
+  // While that write is in flight: the crash (kept), then the restart and what follows it.
+  writer.set(pod, { phase: 'Running', message: 'pending, replaced by the crash' });
+  writer.set(pod, { phase: 'Running', message: 'crashed' }, { keep: true });
+  writer.set(pod, { phase: 'Running', message: 'restarted' });
+  writer.set(pod, { phase: 'Running', message: 'restarted and ready' });
+  await writer.flush(pod.metadata!.uid);
+  assert.deepEqual(messages, ['running', 'crashed', 'restarted and ready']);
+
+  // A kept status waiting for its slot is replaced only by a newer kept one.
+  const gated = withConcurrencyLimit(client, 1);
+  let release!: () => void;
+  const busy = inRequestSlot(gated, () => new Promise<void>((resolve) => (release = resolve)));
+  const waiting = new PodStatusWriter(gated);
+  const written = writer.latest(pod.metadata!.uid)!;
+  waiting.set(written, { phase: 'Running', message: 'first crash' }, { keep: true });
+  waiting.set(written, { phase: 'Running', message: 'second crash' }, { keep: true });
+  waiting.set(written, { phase: 'Running', message: 'back off' });
+  release();
+  await busy;
+  await waiting.flush(pod.metadata!.uid);
+  assert.deepEqual(messages.slice(3), ['second crash', 'back off']);
+  await writer.stop();
+  await waiting.stop();
+});
+
 test('a status asked for while the write waits for a request slot goes out in the same write', async () => {
   const pod = await newPod('slot');
   const { client, writes } = countingClient();

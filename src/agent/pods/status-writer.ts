@@ -1,6 +1,8 @@
 // Writes pod statuses to the API promptly but without hammering it, like the kubelet's status
 // manager: per pod at most one write in flight; changes arriving meanwhile replace the pending
 // status and go out in one write right after; a status equal to what the API has is skipped.
+// A status asked for with `keep` (a crashed container's terminated state, which the restart
+// that follows at once would replace) is not replaced: it goes out first, the newer one after.
 // Writes go through the status subresource and are retried on conflict with a fresh read.
 // After a failed write (API unreachable, timed out) the pod is read again before the retry:
 // the copy in hand may no longer be what the API server has (the node-lifecycle controller
@@ -74,6 +76,8 @@ interface Entry {
   desired?: Json;
   /** When `desired` was asked for: the time of the conditions it changes. */
   desiredAt?: Date;
+  /** A status that must reach the API before `desired` (set with `keep`); only the newest is kept. */
+  kept?: { status: Json; at: Date };
   inflight?: Promise<void>;
   dirty: boolean;
   /** The last write failed: read the pod before comparing again. */
@@ -103,8 +107,12 @@ export class PodStatusWriter {
     if (entry) entry.base = newerOf(pod, entry.base);
   }
 
-  /** Asks for `status` to be written for `pod`; returns at once (see flush). */
-  set(pod: KubeObject, status: Json): void {
+  /**
+   * Asks for `status` to be written for `pod`; returns at once (see flush). With `keep`, a
+   * later status does not replace it: this one is written first (an older kept one not yet
+   * written is replaced, as is the pending status: this one is newer than both).
+   */
+  set(pod: KubeObject, status: Json, opts: { keep?: boolean } = {}): void {
     if (this.stopped) return;
     const meta = pod.metadata ?? {};
     let entry = this.entries.get(meta.uid);
@@ -113,8 +121,15 @@ export class PodStatusWriter {
       this.entries.set(meta.uid, entry);
     }
     entry.base = newerOf(pod, entry.base);
-    entry.desired = status;
-    entry.desiredAt = this.opts.now?.() ?? new Date();
+    const at = this.opts.now?.() ?? new Date();
+    if (opts.keep) {
+      entry.kept = { status, at };
+      entry.desired = undefined;
+      entry.desiredAt = undefined;
+    } else {
+      entry.desired = status;
+      entry.desiredAt = at;
+    }
     entry.dirty = true;
     if (!entry.inflight) entry.inflight = this.drain(entry);
   }
@@ -183,25 +198,32 @@ export class PodStatusWriter {
 
   /** One write with conflict retries; false when it failed in a way worth retrying later. */
   private async writeOnce(entry: Entry): Promise<boolean> {
-    const desired = entry.desired;
+    const desired = entry.kept?.status ?? entry.desired;
     if (!desired) return true;
     const maxRetries = this.opts.maxConflictRetries ?? 5;
     if (entry.stale && !(await this.reread(entry))) return true;
     for (let attempt = 0; ; attempt++) {
       const base = entry.base;
       if (!base) return true;
+      let written: { status: Json; at: Date } | undefined;
       try {
-        // Merged once a request slot is ours, from the newest status asked for: in a burst a
-        // write waits for its slot, and a pod that became Ready meanwhile goes out Running and
-        // Ready in one write.
+        // Chosen once a request slot is ours: a kept status as it was asked for, else the newest
+        // status asked for (in a burst a write waits for its slot, and a pod that became Ready
+        // meanwhile goes out Running and Ready in one write).
         await inRequestSlot(this.client, async (direct) => {
           const current = entry.base ?? base;
-          const merged = mergePodStatus(current.status, entry.desired ?? desired, entry.desiredAt ?? new Date());
-          entry.dirty = false;
+          written = entry.kept ?? { status: entry.desired ?? desired, at: entry.desiredAt ?? new Date() };
+          if (!entry.kept) entry.dirty = false;
+          const merged = mergePodStatus(current.status, written.status, written.at);
           if (sameStatus(current.status, merged)) return;
-          const written = await direct.updateStatus(resources.pods, { ...current, status: merged });
-          entry.base = newerOf(written, entry.base);
+          const result = await direct.updateStatus(resources.pods, { ...current, status: merged });
+          entry.base = newerOf(result, entry.base);
         });
+        if (written && written === entry.kept) {
+          entry.kept = undefined;
+          // A status asked for after the kept one goes out next.
+          if (entry.desired) entry.dirty = true;
+        }
         return true;
       } catch (err) {
         if (isNotFound(err)) {
