@@ -140,6 +140,19 @@ describe('lifecycle and exit codes', () => {
     await runtime.removePodSandbox(sandboxId);
   });
 
+  test("an environment too large for execve fails to start with runc's reason, not a build hint", async () => {
+    const { sandboxId, logDir } = await newPod();
+    const huge = config(logDir, 'main', ['true'], { env: [{ name: 'HUGE', value: 'x'.repeat(200 * 1024) }] });
+    const id = await runtime.createContainer(sandboxId, huge);
+    await assert.rejects(runtime.startContainer(id), (err: Error) => {
+      assert.match(err.message, /^exec: "true": argument list too long/);
+      assert.doesNotMatch(err.message, /build-native/);
+      return true;
+    });
+    assert.equal((await runtime.containerStatus(id))?.reason, 'StartError');
+    await runtime.removePodSandbox(sandboxId);
+  });
+
   test('an empty command is refused with a clear message', async () => {
     const { sandboxId, logDir } = await newPod();
     await assert.rejects(runtime.createContainer(sandboxId, config(logDir, 'main', [])), /needs an explicit command/);

@@ -136,8 +136,7 @@ export async function startShim(o: RunShimOptions): Promise<ShimStartResult> {
       stderrPath: '/dev/null',
     });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { started: false, error: `cannot start hale-shim (${o.shimPath}): ${message}; build it with \`bash scripts/build-native.sh\`` };
+    return { started: false, error: shimSpawnError(o, err instanceof Error ? err.message : String(err)) };
   }
   const shimPid = spawned.pid;
   if (shimPid !== undefined && spawned.statusLine?.startsWith('started ')) {
@@ -148,6 +147,20 @@ export async function startShim(o: RunShimOptions): Promise<ShimStartResult> {
   const exit = readExitInfo(o.stateDir);
   const shimError = readFileSafe(join(o.stateDir, 'shim.log')).trim().split('\n').pop() || 'hale-shim exited without a status';
   return { started: false, shimPid, exit, error: exit?.message || shimError };
+}
+
+/**
+ * Why the shim could not be started. The spawn server's error ends with the errno's name. The
+ * container's command line and environment travel through the shim's own execve, so an E2BIG
+ * is theirs, said as runc says it; only a missing or unusable binary calls for a build.
+ */
+function shimSpawnError(o: RunShimOptions, message: string): string {
+  const errno = /\b(E[A-Z0-9]+)$/.exec(message)?.[1];
+  if (errno === 'E2BIG') {
+    return `exec: "${o.argv[0]}": argument list too long (the command, its arguments and the environment exceed what execve accepts: 128 KiB per string, about 2 MiB in all)`;
+  }
+  const unusable = errno === 'ENOENT' || errno === 'EACCES' || errno === 'ENOEXEC';
+  return `cannot start hale-shim (${o.shimPath}): ${message}${unusable ? '; build it with `bash scripts/build-native.sh`' : ''}`;
 }
 
 function readFileSafe(file: string): string {
