@@ -3,7 +3,8 @@
 // survives a `kill -9` of an agent and a frozen (SIGSTOP) agent: its pods are replaced on the
 // other nodes, the frozen node's containers are fenced, and after the node returns exactly six
 // copies run. A StatefulSet's web-0 moves only after the fencing window and never runs twice.
-// A merely slow agent (frozen in short bursts) is not evicted. A second agent claiming a live
+// A merely slow agent (frozen in short bursts) is not evicted. A NoExecute taint added with
+// kubectl evicts the pods that do not tolerate it, whatever its key. A second agent claiming a live
 // node's name is refused; the same agent restarting is accepted. `kubectl delete node` removes
 // the node's pods at once.
 //
@@ -159,6 +160,82 @@ describe('node failover with three agents and kubectl 1.33', () => {
     await n3.stop();
     // Restarted at once on its own data dir, while its Lease is still live.
     await joinNode('n3', n3.dataDir);
+  });
+
+  test('a NoExecute taint added with kubectl evicts the pods that do not tolerate it, after their tolerationSeconds, whoever the key', async () => {
+    // Four pods on n2; a finalizer keeps each evicted pod readable (its condition) once its agent has stopped it.
+    const pinned = (name: string, tolerations: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, labels: {app: taint-e2e}, finalizers: [hale.dev/e2e-hold]}
+spec:
+      nodeName: n2
+      tolerations: ${tolerations}
+${container}`;
+    const dedicated = (extra: string) => `{key: e2e-dedicated, operator: Exists, effect: NoExecute${extra}}`;
+    const names = ['taint-intolerant', 'taint-delayed', 'taint-tolerant', 'taint-no-grace'];
+    await k(['apply', '-f', '-'], {
+      stdin: [
+        pinned('taint-intolerant', '[]'),
+        pinned('taint-delayed', `[${dedicated(', tolerationSeconds: 3')}]`),
+        pinned('taint-tolerant', `[${dedicated('')}]`),
+        pinned('taint-no-grace', '[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 0}]'),
+      ].join('---\n'),
+    });
+    const pod = async (name: string) => JSON.parse(await k(['get', 'pod', name, '-o', 'json']));
+    const evicted = (name: string) =>
+      eventually(
+        async () => {
+          const p = await pod(name);
+          return p.metadata.deletionTimestamp && p;
+        },
+        30_000,
+        200,
+      );
+    const disruption = (p: { status: { conditions?: { type: string; reason?: string; lastTransitionTime?: string }[] } }) =>
+      p.status.conditions?.find((c) => c.type === 'DisruptionTarget');
+    const evictionMessages = async (name: string) =>
+      (
+        JSON.parse(await k(['get', 'events', '--field-selector', `involvedObject.name=${name},reason=TaintManagerEviction`, '-o', 'json']))
+          .items as { message: string }[]
+      ).map((e) => e.message);
+    try {
+      await eventually(async () => (await pods('app=taint-e2e')).filter(isReady).length === 4, 60_000, 250);
+
+      // The node-lifecycle controller's own key, on a Ready node: the pod that does not tolerate
+      // it goes; the controller then lifts the taint (the node is Ready), before the others'
+      // 2 s default toleration runs out.
+      await k(['taint', 'node', 'n2', 'node.kubernetes.io/unreachable:NoExecute']);
+      const noGrace = await evicted('taint-no-grace');
+      assert.equal(disruption(noGrace)?.reason, 'DeletionByTaintManager');
+      assert.deepEqual(await evictionMessages('taint-no-grace'), ['Marking for deletion Pod default/taint-no-grace']);
+      await eventually(async () => !hasTaint(await node('n2'), 'node.kubernetes.io/unreachable', 'NoExecute'), 30_000, 200);
+      assert.equal(ready(await node('n2')), 'True');
+
+      // Any other key stays until removed: at once without a toleration, after tolerationSeconds
+      // with one, never with an unbounded one.
+      const taintedAt = Date.now();
+      await k(['taint', 'node', 'n2', 'e2e-dedicated=x:NoExecute']);
+      const intolerant = await evicted('taint-intolerant');
+      assert.equal(disruption(intolerant)?.reason, 'DeletionByTaintManager');
+      assert.deepEqual(await evictionMessages('taint-intolerant'), ['Marking for deletion Pod default/taint-intolerant']);
+      const delayed = await evicted('taint-delayed');
+      // Its condition's time is in whole seconds: no earlier than 3 s after the taint, less 1 s of rounding.
+      assert.ok(Date.parse(disruption(delayed)?.lastTransitionTime ?? '') >= taintedAt + 2000, 'not before its tolerationSeconds');
+      // Evicted pods stop on the node: the agent ran their termination.
+      await eventually(async () => !runningCopies().has('taint-intolerant') && !runningCopies().has('taint-delayed'), 30_000, 250);
+      const tolerant = await pod('taint-tolerant');
+      assert.equal(tolerant.metadata.deletionTimestamp, undefined, 'tolerates the taint for ever, and outlived the unreachable one');
+      assert.equal(runningCopies().get('taint-tolerant'), 1);
+    } finally {
+      await hale.kubectl('1.33', ['taint', 'node', 'n2', 'e2e-dedicated-']).catch(() => undefined);
+      for (const name of names) {
+        await hale
+          .kubectl('1.33', ['patch', 'pod', name, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]'])
+          .catch(() => undefined);
+      }
+      await hale.kubectl('1.33', ['delete', 'pod', '-l', 'app=taint-e2e', '--wait=false']).catch(() => undefined);
+    }
+    await eventually(async () => (await pods('app=taint-e2e')).length === 0 && !(await node('n2')).spec.taints?.length, 30_000, 250);
   });
 
   test('kill -9 of an agent: its pods are replaced elsewhere, its node tainted, its old copies fenced', async () => {

@@ -257,3 +257,68 @@ test('a NoExecute taint without timeAdded (kubectl taint) evicts a tolerating po
     6000,
   );
 });
+
+/** Replaces the node's taints (retried on conflicts with the controller's own writes). */
+async function setTaints(name: string, taints: KubeObject[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const n = await node(name);
+    try {
+      await cluster.client.update(resources.nodes, { ...n, spec: { ...n.spec, taints } });
+      return;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
+  }
+}
+
+const pod = (name: string) => cluster.client.get(resources.pods, 'default', name);
+const evictionEvents = async (name: string) =>
+  (await cluster.client.list(resources.events, 'default')).items.filter(
+    (e) => e.reason === 'TaintManagerEviction' && e.involvedObject?.name === name,
+  );
+
+test("a user's NoExecute taint on a healthy node evicts the pods that do not tolerate it, with Kubernetes' condition and event; tolerating pods stay", async () => {
+  await addNode('dedicated');
+  await addPod('intolerant', 'dedicated');
+  await addPod('tolerant', 'dedicated', { spec: { tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoExecute' }] } });
+  await setTaints('dedicated', [{ key: 'dedicated', value: 'x', effect: 'NoExecute' }]);
+
+  const evicted = await eventually('intolerant evicted', async () => {
+    const p = await pod('intolerant');
+    return p.metadata?.deletionTimestamp ? p : undefined;
+  });
+  const target = evicted.status.conditions.find((c: { type: string }) => c.type === 'DisruptionTarget');
+  assert.deepEqual(
+    [target?.status, target?.reason, target?.message],
+    ['True', 'DeletionByTaintManager', 'Taint manager: deleting due to NoExecute taint'],
+  );
+  const events = await evictionEvents('intolerant');
+  assert.equal(events.length, 1);
+  assert.equal(events[0].message, 'Marking for deletion Pod default/intolerant');
+  assert.equal((await pod('tolerant')).metadata?.deletionTimestamp, undefined, 'tolerates it for ever');
+  assert.ok(taintKeys(await node('dedicated')).includes('dedicated:NoExecute'), "the node-lifecycle controller keeps a user's taint");
+  await setTaints('dedicated', []);
+});
+
+test("a user's unreachable NoExecute taint on a Ready node evicts the pods that do not tolerate it before the controller lifts it; tolerating pods stay", async () => {
+  await addNode('not-really-unreachable');
+  const tolerateUnreachable = (seconds: number) => ({
+    spec: { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds }] },
+  });
+  await addPod('no-grace', 'not-really-unreachable', tolerateUnreachable(0));
+  // Hale's default toleration (the DefaultTolerationSeconds admission adds it to every pod).
+  await addPod('default-grace', 'not-really-unreachable', tolerateUnreachable(2));
+  await setTaints('not-really-unreachable', [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }]);
+
+  // The node is Ready: the controller lifts the taint (as Kubernetes' does at its next pass),
+  // but only after the pods it condemns at once have gone.
+  await eventually('taint lifted', async () => taintKeys(await node('not-really-unreachable')).length === 0);
+  const evicted = await pod('no-grace');
+  assert.ok(evicted.metadata?.deletionTimestamp, 'evicted before the taint was lifted');
+  assert.equal(evicted.status.conditions.find((c: { type: string }) => c.type === 'DisruptionTarget')?.reason, 'DeletionByTaintManager');
+  assert.equal((await evictionEvents('no-grace')).length, 1);
+  // Past its 2 s toleration: the taint went first, so it stays.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal((await pod('default-grace')).metadata?.deletionTimestamp, undefined);
+  assert.equal(readyOf(await node('not-really-unreachable')).status, 'True');
+});

@@ -72,6 +72,8 @@ interface NodeHealth {
   renewTime?: string;
   leaseDurationMs: number;
   suspect: boolean;
+  /** When the node was last heard from again after a silence (see NodeSilence.silenceEndedAt). */
+  silenceEndedAt?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -156,10 +158,16 @@ export class NodeLifecycleController extends Controller {
   silence(nodeName: string): NodeSilence {
     const h = this.health.get(nodeName);
     const paused = this.allFullyDisrupted;
+    const node = this.nodes.get(undefined, nodeName);
     // Judged now, not only as of the last reconcile: a renewal seen since then ends the silence.
-    if (!h?.suspect || !judge(h.detector, this.now(), this.detector).suspect) return { silent: false, paused };
+    if (!h?.suspect || !judge(h.detector, this.now(), this.detector).suspect) {
+      const silenceEndedAt = h?.suspect
+        ? h.detector.lastHeartbeatAt // heard from a moment ago; the reconcile that records it is yet to come
+        : (h?.silenceEndedAt ?? (readyStatus(node) === 'Unknown' ? this.now() : undefined));
+      return { silent: false, paused, silenceEndedAt };
+    }
     const last = h.detector.lastHeartbeatAt ?? this.now();
-    return { silent: true, paused, fencedAt: fencedAt(this.nodes.get(undefined, nodeName), last, h.leaseDurationMs) };
+    return { silent: true, paused, fencedAt: fencedAt(node, last, h.leaseDurationMs) };
   }
 
   private entry(nodeName: string): NodeHealth {
@@ -282,6 +290,9 @@ export class NodeLifecycleController extends Controller {
     const verdict = judge(h.detector, now, this.detector);
     const wasSuspect = h.suspect;
     h.suspect = verdict.suspect;
+    if (wasSuspect && !verdict.suspect) h.silenceEndedAt = h.detector.lastHeartbeatAt ?? now;
+    // Marked Unknown by a previous controller (this one just started): silent until now, as far as this one knows.
+    else if (!verdict.suspect && h.silenceEndedAt === undefined && readyStatus(node) === 'Unknown') h.silenceEndedAt = now;
     if (verdict.suspect !== wasSuspect) {
       this.logger[verdict.suspect ? 'warn' : 'info'](
         { node: nodeName, silentMs: Math.round(verdict.silentMs), phi: Number(verdict.phi.toFixed(2)) },
@@ -355,6 +366,10 @@ export class NodeLifecycleController extends Controller {
     }
     const next = desiredTaints(taints, ready, noExecute, taintTime(now));
     if (sameTaints(next, taints)) return;
+    // A NoExecute taint lifted from a node that is heard from may have been put there by a user
+    // a moment ago: the pods it condemns go first, as Kubernetes' slower pass lets them.
+    const lifted = taints.filter((t) => t.effect === 'NoExecute' && !next.some((n) => n.key === t.key && n.effect === t.effect));
+    if (lifted.length > 0) await this.evictions.evictBeforeLift(node);
     const copy = structuredClone(node);
     copy.spec = { ...(copy.spec ?? {}), taints: next };
     if (next.length === 0) delete copy.spec.taints;

@@ -1,6 +1,11 @@
 // Taint-based eviction (Kubernetes' taint manager, `TaintManagerEviction` events): a pod on a
 // node with a NoExecute taint it does not tolerate is deleted at once; one that tolerates it
-// for tolerationSeconds is deleted when that time has passed since the taint was added.
+// for tolerationSeconds is deleted when that time has passed since the taint was added. Every
+// NoExecute taint counts, whoever added it (`kubectl taint`, the node-lifecycle controller),
+// with one exception: the unreachable taint the node-lifecycle controller put on a silent node
+// is left over once the node is heard from again (that controller is lifting it), and evicts
+// nothing, so the pods held back during the silence stay. Before deleting, the pod gets the
+// DisruptionTarget condition (reason DeletionByTaintManager), as in Kubernetes.
 //
 // Stateful safety: when the node is silent (its agent stopped renewing its Lease), a pod that
 // may not run twice (pod-safety.ts) is not handed to the ordinary graceful deletion — nobody
@@ -18,7 +23,7 @@ import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
-import { TAINT_UNREACHABLE, type Taint } from './node-health.ts';
+import { condition, TAINT_UNREACHABLE, type Taint } from './node-health.ts';
 import { mayNotRunTwice } from './pod-safety.ts';
 import { evictionDecision } from './toleration-timing.ts';
 
@@ -32,7 +37,23 @@ export interface NodeSilence {
   fencedAt?: number;
   /** Every zone is fully disrupted: a control-plane or network fault, evict nothing. */
   paused?: boolean;
+  /**
+   * When a node heard from now was last heard from again after a silence (this process's
+   * clock): the unreachable NoExecute taint added before then is left over from the silence.
+   */
+  silenceEndedAt?: number;
 }
+
+/** Kubernetes' DisruptionTarget condition of a pod the taint manager deletes. */
+export const TAINT_EVICTION_CONDITION = {
+  type: 'DisruptionTarget',
+  status: 'True',
+  reason: 'DeletionByTaintManager',
+  message: 'Taint manager: deleting due to NoExecute taint',
+};
+
+/** The node-lifecycle controller writes timeAdded in whole seconds, rounded up. */
+const TIME_ADDED_ROUNDING_MS = 1000;
 
 export class TaintEvictionController extends Controller {
   private readonly pods: Informer;
@@ -42,6 +63,8 @@ export class TaintEvictionController extends Controller {
    * key=value:effect): its tolerationSeconds count from then, not from every look.
    */
   private readonly firstSeen = new Map<string, Map<string, number>>();
+  /** Uids of the pods this controller has deleted, until they leave the cache (one event and one delete each). */
+  private readonly marked = new Set<string>();
   /** Pods deleted by this controller (for tests and metrics). */
   readonly evicted: { graceful: number; forced: number } = { graceful: 0, forced: 0 };
 
@@ -59,6 +82,7 @@ export class TaintEvictionController extends Controller {
     this.pods.addEventHandler({
       onAdd: (pod) => this.podChanged(pod),
       onUpdate: (_old, pod) => this.podChanged(pod),
+      onDelete: (pod) => this.marked.delete(pod.metadata?.uid),
     });
     this.nodes.addEventHandler({
       onAdd: (node) => this.nodeChanged(undefined, node),
@@ -70,6 +94,24 @@ export class TaintEvictionController extends Controller {
   /** Looks again at every pod of the node (its silence changed). */
   enqueueNode(nodeName: string): void {
     for (const pod of this.pods.byIndex(NODE_NAME_INDEX, nodeName)) this.enqueue(keyOf(pod.metadata?.namespace, pod.metadata?.name));
+  }
+
+  /**
+   * Deletes now every pod of `node` (not silent) that its current NoExecute taints condemn: the
+   * node-lifecycle controller calls it before it lifts a condition taint from a node it hears
+   * from, so that such a taint, however short-lived, has its effect (Kubernetes' controller lifts
+   * it at its next pass, seconds later, by which time the taint manager has acted).
+   */
+  async evictBeforeLift(node: KubeObject): Promise<void> {
+    const nodeName = node.metadata?.name ?? '';
+    const silence = this.silence(nodeName);
+    if (silence.silent || silence.paused) return;
+    const now = this.now();
+    for (const pod of this.pods.byIndex(NODE_NAME_INDEX, nodeName)) {
+      if (pod.metadata?.deletionTimestamp) continue;
+      const decision = this.decide(node, pod, silence, now);
+      if (decision.kind === 'at' && decision.at <= now) await this.deletePod(pod, false);
+    }
   }
 
   private podChanged(pod: KubeObject): void {
@@ -117,7 +159,8 @@ export class TaintEvictionController extends Controller {
     if (!silence.silent) {
       // The agent is there to stop the pod and confirm: the ordinary graceful deletion, once
       // the node's current taints (read from the API server, not the cache, which may still
-      // hold a taint lifted a moment ago) still call for it.
+      // hold a taint lifted a moment ago) still call for it. A condition taint the
+      // node-lifecycle controller lifts has had its effect before (evictBeforeLift).
       if (terminating) return undefined;
       const live = await this.readNode(nodeName);
       if (!live) return undefined;
@@ -138,14 +181,14 @@ export class TaintEvictionController extends Controller {
   }
 
   /**
-   * The eviction decision for `pod` on `node`. An unreachable taint on a node that is heard
-   * from is stale (the node-lifecycle controller is lifting it): it evicts nothing.
+   * The eviction decision for `pod` on `node`. The unreachable taint left over from a silence
+   * that has ended (the node-lifecycle controller is lifting it) evicts nothing.
    */
   private decide(node: KubeObject, pod: KubeObject, silence: NodeSilence, now: number) {
-    let taints: Taint[] = node.spec?.taints ?? [];
-    if (!silence.silent) taints = taints.filter((t) => !(t.key === TAINT_UNREACHABLE && t.effect === 'NoExecute'));
     const seen = this.noteTaints(node);
-    return evictionDecision(taints, pod.spec?.tolerations ?? [], now, (t) => seen.get(taintId(t)));
+    const firstSeen = (t: Taint) => seen.get(taintId(t));
+    const taints = ((node.spec?.taints ?? []) as Taint[]).filter((t) => !leftFromSilence(t, silence, firstSeen(t)));
+    return evictionDecision(taints, pod.spec?.tolerations ?? [], now, firstSeen);
   }
 
   private async readNode(name: string): Promise<KubeObject | undefined> {
@@ -160,7 +203,13 @@ export class TaintEvictionController extends Controller {
   private async deletePod(pod: KubeObject, force: boolean): Promise<void> {
     const { namespace, name, uid } = pod.metadata ?? {};
     const key = keyOf(namespace, name);
-    if (!pod.metadata?.deletionTimestamp) this.recorder.normal(pod, 'TaintManagerEviction', `Marking for deletion Pod ${key}`);
+    const terminating = Boolean(pod.metadata?.deletionTimestamp);
+    // Deleted a moment ago (the cache has not caught up): once is enough, unless it must now be forced.
+    if (!terminating && !force && this.marked.has(uid)) return;
+    if (!terminating) {
+      if (!this.marked.has(uid)) this.recorder.normal(pod, 'TaintManagerEviction', `Marking for deletion Pod ${key}`);
+      if (!(await this.markDisruptionTarget(pod))) return;
+    }
     try {
       await this.client.delete(resources.pods, namespace, name, {
         preconditions: { uid },
@@ -170,6 +219,7 @@ export class TaintEvictionController extends Controller {
       if (isNotFound(err) || isConflict(err)) return;
       throw err;
     }
+    this.marked.add(uid);
     if (force) {
       this.evicted.forced++;
       this.logger.warn({ pod: key, node: pod.spec?.nodeName }, 'force-deleted a pod of a fenced node');
@@ -178,6 +228,52 @@ export class TaintEvictionController extends Controller {
       this.logger.info({ pod: key, node: pod.spec?.nodeName }, 'evicted a pod from a tainted node');
     }
   }
+
+  /**
+   * Adds the DisruptionTarget condition to the pod (its owner, a Job's podFailurePolicy for one,
+   * learns why it goes); false when the pod is gone or was replaced meanwhile.
+   */
+  private async markDisruptionTarget(pod: KubeObject): Promise<boolean> {
+    const { namespace, name, uid } = pod.metadata ?? {};
+    let current = pod;
+    for (let attempt = 0; ; attempt++) {
+      if (current.metadata?.uid !== uid) return false;
+      const existing = condition(current, TAINT_EVICTION_CONDITION.type);
+      if (existing?.status === 'True' && existing.reason === TAINT_EVICTION_CONDITION.reason) return true;
+      const copy = structuredClone(current);
+      const others = (copy.status?.conditions ?? []).filter((c: { type: string }) => c.type !== TAINT_EVICTION_CONDITION.type);
+      const lastTransitionTime = existing?.status === 'True' ? existing.lastTransitionTime : isoSeconds(this.now());
+      copy.status = { ...(copy.status ?? {}), conditions: [...others, { ...TAINT_EVICTION_CONDITION, lastTransitionTime }] };
+      try {
+        await this.client.updateStatus(resources.pods, copy);
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        if (!isConflict(err) || attempt >= 4) throw err;
+      }
+      try {
+        current = await this.client.get(resources.pods, namespace, name);
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    }
+  }
 }
 
 const taintId = (t: Taint) => `${t.key}=${t.value ?? ''}:${t.effect}`;
+const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Is `t` the unreachable taint the node-lifecycle controller added while the node was silent,
+ * now that the node is heard from again? Added before the silence ended: left over (the
+ * controller adds it only while it judges the node silent). Added later — by a user, say — it
+ * counts like any other NoExecute taint.
+ */
+export function leftFromSilence(t: Taint, silence: NodeSilence, firstSeenAt: number | undefined): boolean {
+  if (silence.silent || silence.silenceEndedAt === undefined) return false;
+  if (t.key !== TAINT_UNREACHABLE || t.effect !== 'NoExecute') return false;
+  const parsed = t.timeAdded ? Date.parse(t.timeAdded) : Number.NaN;
+  const addedAt = Number.isNaN(parsed) ? firstSeenAt : parsed - TIME_ADDED_ROUNDING_MS;
+  return addedAt !== undefined && addedAt <= silence.silenceEndedAt;
+}
