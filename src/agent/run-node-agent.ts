@@ -56,7 +56,10 @@ export interface NodeAgentRunOptions {
   /** Node lease timing (Hale defaults: renew every 1 s, 4 s duration). */
   leaseDurationSeconds?: number;
   leaseRenewIntervalMs?: number;
-  /** --fencing-timeout: no Lease renewal for this long → the node's pods are killed (default 20 s; 0 = off). */
+  /**
+   * --fencing-timeout: no Lease renewal for this long → the node's pods are killed (default 20 s;
+   * 0 = not on silence; an agent replaced by another under its node name always stops its pods).
+   */
   fencingTimeoutMs?: number;
   /** --proxy-mode: auto (= userspace, which retries refused backends), userspace, nftables. */
   proxyMode?: ProxyMode;
@@ -86,13 +89,15 @@ export function loopbackPodCidr(dataDir: string): string {
 /** Hale's default --fencing-timeout (Kubernetes has no equivalent: its kubelet never fences). */
 export const DEFAULT_FENCING_TIMEOUT_MS = 20_000;
 
-/** Self-fencing settings for the node agent: stop every container of the process runtime. */
+/**
+ * Self-fencing settings for the node agent: stop every container of the process runtime. Given
+ * with a timeout of 0 too, so that an agent replaced under its node name still stops its pods.
+ */
 function fencingFor(runtime: ProcessRuntime, dataDir: string, timeoutMs: number) {
-  if (!(timeoutMs > 0)) return {};
   const onFence = async () => {
     for (const c of await runtime.listContainers()) if (c.state === 'running') await runtime.stopContainer(c.id, 0).catch(() => undefined);
   };
-  return { fencing: { timeoutMs, containersDir: join(dataDir, 'runtime', 'process', 'containers'), onFence } };
+  return { fencing: { timeoutMs: Math.max(0, timeoutMs), containersDir: join(dataDir, 'runtime', 'process', 'containers'), onFence } };
 }
 
 export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNodeAgent> {

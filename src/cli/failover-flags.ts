@@ -48,7 +48,7 @@ export function addAgentFailoverFlags(cmd: Command): Command {
     .option('--node-lease-renew-interval <duration>', 'how often the node Lease is renewed (Kubernetes: 10s)', duration, '1s')
     .option(
       '--fencing-timeout <duration>',
-      "kill this node's pods after this long without renewing the Lease (0 turns fencing off)",
+      "kill this node's pods after this long without renewing the Lease (0: never for that; an agent replaced under its node name stops them anyway)",
       duration,
       '20s',
     );

@@ -4,7 +4,8 @@
 // other nodes, the frozen node's containers are fenced, and after the node returns exactly six
 // copies run. A StatefulSet's web-0 moves only after the fencing window and never runs twice.
 // A merely slow agent (frozen in short bursts) is not evicted. A NoExecute taint added with
-// kubectl evicts the pods that do not tolerate it, whatever its key. A second agent claiming a live
+// kubectl evicts the pods that do not tolerate it, whatever its key. With --fencing-timeout 0 an
+// agent that finds its node name taken over by another agent still stops its pods. A second agent claiming a live
 // node's name is refused; the same agent restarting is accepted. `kubectl delete node` removes
 // the node's pods at once.
 //
@@ -28,7 +29,7 @@ interface Pod {
   status: { conditions?: { type: string; status: string }[] };
 }
 interface Node {
-  metadata: { name: string };
+  metadata: { name: string; annotations?: Record<string, string> };
   spec: { taints?: { key: string; effect: string }[] };
   status: { conditions?: { type: string; status: string; reason?: string }[] };
 }
@@ -399,6 +400,55 @@ ${container}`,
     assert.deepEqual(after.map((p) => p.metadata.uid).sort(), uids.sort());
     assert.ok(after.every((p) => !p.metadata.deletionTimestamp));
   });
+  test('--fencing-timeout 0: an agent that finds its node name taken over stops its pods at once', async () => {
+    // n4's agent does not fence on silence: frozen past its Lease, its pod keeps running.
+    const extraArgs = ['--fencing-timeout', '0'];
+    const old = await startAgent(hale, 'n4', { podCidr: `${cidrBase}.4.0/24`, extraArgs });
+    agents.set('n4', old);
+    await eventually(async () => ready(await node('n4')) === 'True', 30_000, 250);
+    assert.equal((await node('n4')).metadata.annotations?.['hale.dev/fencing-timeout-seconds'], undefined);
+    // Tolerates the node's taints for ever: only the agents decide where it runs.
+    await k(['apply', '-f', '-'], {
+      stdin: `apiVersion: v1
+kind: Pod
+metadata: {name: solo}
+spec:
+      nodeName: n4
+      tolerations: [{operator: Exists, effect: NoExecute}]
+${container}`,
+    });
+    await eventually(async () => runningCopies().get('solo') === 1, 60_000, 250);
+
+    old.process.kill('SIGSTOP');
+    let replacement: HaleAgent | undefined;
+    try {
+      // Once its Lease has expired a new agent (another data dir) takes the name over at once,
+      // and starts the pod too: nothing bounds how long the frozen copy runs.
+      await eventually(
+        async () => {
+          const lease = JSON.parse(await k(['get', 'lease', '-n', 'kube-node-lease', 'n4', '-o', 'json']));
+          return Date.now() - Date.parse(lease.spec.renewTime) > lease.spec.leaseDurationSeconds * 1000 + 500;
+        },
+        30_000,
+        250,
+      );
+      replacement = await startAgent(hale, 'n4', { podCidr: `${cidrBase}.5.0/24`, extraArgs });
+      agents.set('n4-replacement', replacement);
+      await eventually(async () => runningCopies().get('solo') === 2, 60_000, 250);
+      assert.match(replacement.stderr(), /does not fence itself \(--fencing-timeout 0\)/);
+    } finally {
+      old.process.kill('SIGCONT');
+    }
+    // Thawed, the old agent finds the Lease (or the Node) held by the new one and stops its copy.
+    await eventually(async () => runningCopies().get('solo') === 1, 30_000, 250);
+    assert.match(old.stderr(), /another agent has taken over this node name/);
+    await k(['delete', 'pod', 'solo', '--wait=false']);
+    await eventually(async () => !runningCopies().has('solo'), 30_000, 250);
+    await replacement?.stop();
+    await old.stop();
+    await k(['delete', 'node', 'n4']);
+  });
+
   test('kubectl delete node: its pods are removed at once and replaced', async () => {
     const before = (await pods('app=web')).filter((p) => p.spec.nodeName === 'n3').map((p) => p.metadata.uid);
     assert.ok(before.length > 0);

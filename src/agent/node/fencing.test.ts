@@ -142,3 +142,55 @@ test('the watchdog leaves the containers alone while renewals continue, and exit
   assert.equal(workload.signalCode, null, 'not fenced');
   assert.equal(existsSync(join(dir, 'fencing', 'fenced')), false);
 });
+
+test('--fencing-timeout 0: never fenced on silence, no watchdog; replaced by another agent it is fenced for good at once', async () => {
+  let now = 1_000_000;
+  let fences = 0;
+  // A watchdog an earlier run of this data dir (fencing on) left behind, with its workload.
+  const { dir, heartbeat, containers, workload } = setUp(Date.now());
+  const leftover = spawn(process.execPath, [watchdogScript(), heartbeat, containers, '60000'], { stdio: 'ignore' });
+  children.push(leftover);
+  writeFileSync(join(dir, 'fencing', 'watchdog.pid'), String(leftover.pid));
+  await eventually('watchdog running', async () => readFileSync(`/proc/${leftover.pid}/cmdline`, 'utf8').includes(heartbeat));
+  const fence = new NodeFence({
+    client: cluster.client,
+    nodeName: 'fn0',
+    dataDir: dir,
+    timeoutMs: 0,
+    containersDir: containers,
+    onFence: async () => {
+      fences++;
+    },
+    logger: pino({ level: 'silent' }),
+    now: () => now,
+  });
+  fence.start();
+  try {
+    // The leftover watchdog is gone (it would have killed this agent's containers) and no new one runs.
+    await exited(leftover);
+    assert.equal(existsSync(heartbeat), false);
+    assert.equal(readFileSync(join(dir, 'fencing', 'watchdog.pid'), 'utf8'), String(leftover.pid), 'no new watchdog was started');
+
+    const ours = await cluster.client.create(resources.pods, 'default', {
+      metadata: { name: 'unfenced-pod' },
+      spec: { nodeName: 'fn0', containers: [{ name: 'c', image: 'x', command: ['true'] }] },
+    });
+    now += 3_600_000; // an hour without a renewal
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(fence.isFenced(), false);
+    assert.equal(await fence.mayRun(ours), true);
+    assert.equal(fences, 0);
+
+    fence.replacedByAnotherAgent('the-replacement');
+    assert.equal(fence.isFenced(), true);
+    assert.equal(fence.isReplaced(), true);
+    await eventually('pods stopped', async () => fences === 1);
+    assert.equal(await fence.mayRun(ours), false);
+    fence.renewed(now);
+    assert.equal(fence.isFenced(), true, 'never lifted');
+    assert.equal(workload.exitCode, null, 'the leftover watchdog never fenced');
+    assert.equal(workload.signalCode, null);
+  } finally {
+    fence.stop();
+  }
+});

@@ -15,6 +15,12 @@
 // After fencing, the first renewal that succeeds lifts the fence, but the agent's pod cache
 // may be stale (pods deleted and recreated elsewhere meanwhile): each pod is read from the API
 // server once before its containers may start again.
+//
+// An agent another agent has replaced under its node name (it finds the Lease or the Node held
+// by another agent id) is fenced for good, at once. That holds with `--fencing-timeout 0` too:
+// the timeout turns off fencing on silence (the agent then keeps its pods through any outage,
+// as the kubelet does, and no watchdog runs), not the fence of a replaced agent, whose pods the
+// new agent runs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,7 +35,7 @@ export interface FencingOptions {
   nodeName: string;
   /** The agent's data dir: the heartbeat file and watchdog pid live in `<dataDir>/fencing/`. */
   dataDir: string;
-  /** No renewal for this long → fenced. */
+  /** No renewal for this long → fenced; 0: never fenced on silence (only when replaced). */
   timeoutMs: number;
   /** Where the process runtime keeps its container records (for the watchdog). */
   containersDir: string;
@@ -71,8 +77,21 @@ export class NodeFence {
     this.heartbeatFile = join(opts.dataDir, 'fencing', 'heartbeat');
   }
 
+  /** Fencing on silence is on (`--fencing-timeout` > 0). */
+  get onSilence(): boolean {
+    return this.opts.timeoutMs > 0;
+  }
+
   /** Writes the first heartbeat, starts the watchdog and the in-agent check. */
   start(): void {
+    if (!this.onSilence) {
+      // A watchdog left by an earlier run of this data dir with fencing on would otherwise
+      // kill this agent's containers once the heartbeat it watches grows old.
+      const old = this.watchdogPid();
+      if (old) process.kill(old, 'SIGKILL');
+      disarmFencing(this.opts.dataDir);
+      return;
+    }
     mkdirSync(dirname(this.heartbeatFile), { recursive: true });
     this.writeHeartbeat();
     if (this.opts.watchdog !== false) this.startWatchdog();
@@ -91,8 +110,9 @@ export class NodeFence {
 
   /**
    * Another agent now holds this node's Lease (it took the node name over while this agent was
-   * frozen or cut off): stop every pod at once and never lift the fence. The watchdog is left
-   * alone: the heartbeat file is no longer written, so it fences too within the timeout.
+   * frozen or cut off): stop every pod at once and never lift the fence, whether fencing on
+   * silence is on or off. The watchdog is left alone: the heartbeat file is no longer written,
+   * so it fences too within the timeout.
    */
   replacedByAnotherAgent(holder: string): void {
     if (this.replaced) return;
@@ -106,7 +126,7 @@ export class NodeFence {
 
   /** A renewal sent at `sentAt` succeeded. */
   renewed(sentAt: number): void {
-    if (this.replaced) return;
+    if (this.replaced || !this.onSilence) return;
     // A renewal after a longer silence (the agent was frozen, so the timer never fired) still
     // means the control plane may have replaced our pods: fence first, then lift.
     if (sentAt - this.lastRenewalSentAt > this.opts.timeoutMs) this.check(sentAt);
@@ -149,7 +169,7 @@ export class NodeFence {
 
   /** Fences when the last renewal is older than the timeout (at `now`); true while fenced. */
   private check(now = this.now()): boolean {
-    if (this.fenced || now - this.lastRenewalSentAt <= this.opts.timeoutMs) return this.fenced;
+    if (this.fenced || !this.onSilence || now - this.lastRenewalSentAt <= this.opts.timeoutMs) return this.fenced;
     this.fence('could not renew the node lease within the fencing timeout: stopping every pod of this node');
     return true;
   }

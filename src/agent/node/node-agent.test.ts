@@ -15,7 +15,13 @@ import { resources } from '../../client/resources.ts';
 import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
 import type { HostInfo } from './host-info.ts';
 import type { NodeReadings } from './host-readings.ts';
-import { type NodeAgent, type NodeAgentOptions, RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION, startNodeAgent } from './node-agent.ts';
+import {
+  FENCING_TIMEOUT_ANNOTATION,
+  type NodeAgent,
+  type NodeAgentOptions,
+  RESOURCE_LIMITS_NOT_ENFORCED_ANNOTATION,
+  startNodeAgent,
+} from './node-agent.ts';
 import { NODE_LEASE_NAMESPACE, NodeLeaseLostError } from './node-lease.ts';
 import { AGENT_ID_ANNOTATION, NodeNameInUseError } from './node-registrar.ts';
 
@@ -534,6 +540,49 @@ test('a new agent taking over a node name waits until the previous agent has fen
     clock.nowMs = renewedAt + 2100;
     const taker = await taking;
     assert.equal(taker.node.metadata?.annotations?.[AGENT_ID_ANNOTATION], readFileSync(path.join(otherDir, 'agent-id'), 'utf8').trim());
+  } finally {
+    for (const agent of running) await agent.stop();
+    running = [];
+    await rm(otherDir, { recursive: true, force: true });
+  }
+});
+
+test('with --fencing-timeout 0 the name is taken over at Lease expiry, with a warning, and the replaced agent still stops its pods', async () => {
+  let fences = 0;
+  const live = { clock: realClock, leaseDurationSeconds: 1 };
+  const noFencingOnSilence = {
+    timeoutMs: 0,
+    containersDir: path.join(dataDir, 'containers'),
+    watchdog: false,
+    onFence: async () => {
+      fences++;
+    },
+  };
+  const first = await start({ ...live, fencing: noFencingOnSilence });
+  await first.renewLease();
+  assert.equal(first.node.metadata?.annotations?.[FENCING_TIMEOUT_ANNOTATION], undefined, 'nothing tells the control plane it fences');
+  // Cut off (it renews once an hour here): its Lease expires, and nothing bounds how long its pods run.
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(first.fence?.isFenced(), false, 'not fenced on silence');
+  const otherDir = await mkdtemp(path.join(tmpdir(), 'hale-node-test-other-'));
+  const logLines: string[] = [];
+  try {
+    const taker = await start({
+      ...live,
+      dataDir: otherDir,
+      logger: pino({ level: 'warn' }, { write: (line: string) => logLines.push(line) }),
+    });
+    await taker.renewLease();
+    assert.ok(
+      logLines.some((line) => /does not fence itself \(--fencing-timeout 0\): its pods may still run/.test(line)),
+      logLines.join(''),
+    );
+    // The old agent hears from the API again (its Node's watch, or its next renewal): it finds
+    // itself replaced, stops every pod for good and renews no more.
+    await eventually('replaced', async () => first.fence?.isReplaced() || undefined);
+    await assert.rejects(first.renewLease());
+    await eventually('its pods stopped', async () => fences === 1 || undefined);
+    assert.equal(first.fence?.isFenced(), true);
   } finally {
     for (const agent of running) await agent.stop();
     running = [];

@@ -99,7 +99,10 @@ export interface NodeAgentOptions {
    * again after `kubectl delete node` keeps it in spec.podCIDR (see node-registrar.ts).
    */
   podCidr?: () => string | undefined;
-  /** Self-fencing (fencing.ts); off when not given. */
+  /**
+   * Self-fencing (fencing.ts): with timeoutMs 0 only a replaced agent fences (no fencing on
+   * silence, no watchdog). Without it nothing is fenced, not even by a replaced agent (tests).
+   */
   fencing?: Pick<FencingOptions, 'timeoutMs' | 'containersDir' | 'onFence' | 'watchdog'>;
 }
 
@@ -115,7 +118,7 @@ export interface NodeAgent {
   /** Renews the Lease now. */
   renewLease(): Promise<Lease>;
   readonly stats: NodeStatusStats & { leaseRenewals: number };
-  /** The fence, when fencing is on: the pod workers ask it before running a pod. */
+  /** The fence (when `fencing` was given): the pod workers ask it before running a pod. */
   readonly fence?: NodeFence;
 }
 
@@ -138,7 +141,9 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
     [LOCAL_VOLUME_DIR_ANNOTATION]: localVolumeDir(opts.dataDir),
   };
   const staleAnnotations: string[] = [];
-  if (opts.fencing) annotations[FENCING_TIMEOUT_ANNOTATION] = String(opts.fencing.timeoutMs / 1000);
+  // The control plane may force-delete this node's stateful pods once it has been silent for
+  // lease + fencing timeout: published only when the agent fences itself on silence.
+  if (opts.fencing && opts.fencing.timeoutMs > 0) annotations[FENCING_TIMEOUT_ANNOTATION] = String(opts.fencing.timeoutMs / 1000);
   else staleAnnotations.push(FENCING_TIMEOUT_ANNOTATION);
   if (!opts.cgroupsEnforced) {
     const why = opts.cgroupsReason || 'cgroups are not available';
@@ -178,16 +183,17 @@ export async function startNodeAgent(client: RestClient, opts: NodeAgentOptions)
   });
 
   // Another agent took this node name over (this one was frozen or cut off past its Lease):
-  // stop renewing, stop writing the Node, and keep the pods stopped for good. The agent stays
-  // up, fenced, rather than exiting: its pod workers keep refusing to run pods, and a
-  // supervisor restarting it would be refused at registration anyway.
+  // stop renewing, stop writing the Node, and keep the pods stopped for good (with
+  // --fencing-timeout 0 too: the new agent runs them now). The agent stays up, fenced, rather
+  // than exiting: its pod workers keep refusing to run pods, and a supervisor restarting it
+  // would be refused at registration anyway.
   let replacedBy: string | undefined;
   function replaced(other: string, where: string): void {
     if (replacedBy !== undefined) return;
     replacedBy = other;
     logger.error(
-      { agentId: id, otherAgent: other, foundOn: where, fencing: fence ? 'fenced for good' : 'off: pods are NOT stopped' },
-      'another agent has taken over this node name: this agent stops renewing the node lease and writing the node',
+      { agentId: id, otherAgent: other, foundOn: where },
+      'another agent has taken over this node name: this agent stops renewing the node lease and writing the node, and stops every pod',
     );
     fence?.replacedByAnotherAgent(other);
     void lease.stop();

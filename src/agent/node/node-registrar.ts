@@ -32,6 +32,8 @@ export interface RegistrationResult {
   node: KubeObject;
   /** False when an existing Node was adopted. */
   created: boolean;
+  /** Something the agent should log: the Node was taken over from an agent that does not fence itself. */
+  warning?: string;
 }
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -101,7 +103,8 @@ const FENCING_TIMEOUT_ANNOTATION = 'hale.dev/fencing-timeout-seconds';
 /**
  * Refuses to adopt a Node held by a different agent whose Lease is still live: two agents
  * under one name would fight over the node's pods. The same agent restarting (same data dir,
- * same id) and a node whose agent is gone (Lease expired) are adopted.
+ * same id) and a node whose agent is gone (Lease expired) are adopted; the answer is a warning
+ * when that agent does not fence itself on silence (its pods may still run).
  */
 async function checkNotHeldByAnotherAgent(
   client: RestClient,
@@ -109,27 +112,34 @@ async function checkNotHeldByAnotherAgent(
   reg: NodeRegistration,
   signal: AbortSignal | undefined,
   now: number,
-): Promise<void> {
+): Promise<string | undefined> {
   const ours = reg.annotations[AGENT_ID_ANNOTATION];
   const theirs = existing.metadata?.annotations?.[AGENT_ID_ANNOTATION];
-  if (!ours || !theirs || ours === theirs) return;
+  if (!ours || !theirs || ours === theirs) return undefined;
   let lease: KubeObject;
   try {
     lease = await client.get(resources.leases, 'kube-node-lease', reg.nodeName, { signal });
   } catch (err) {
-    if (isNotFound(err)) return;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
   const renewed = Date.parse(lease.spec?.renewTime ?? '');
   const durationMs = Number(lease.spec?.leaseDurationSeconds ?? 40) * 1000;
   const ageMs = now - renewed;
-  if (Number.isNaN(renewed)) return;
+  if (Number.isNaN(renewed)) return undefined;
   if (ageMs > durationMs) {
     // Its Lease expired, but its containers run until it fences itself (its watchdog does so
     // even when it is frozen): running the node's pods here before then would run them twice.
     const fencingMs = Number(existing.metadata?.annotations?.[FENCING_TIMEOUT_ANNOTATION] ?? 0) * 1000;
     const waitMs = renewed + durationMs + fencingMs - now;
-    if (!(fencingMs > 0) || waitMs <= 0) return;
+    if (!(fencingMs > 0)) {
+      // Nothing bounds how long they run: it stops them when it learns it was replaced.
+      return (
+        `took node "${reg.nodeName}" over from another agent (${theirs}) whose lease expired ${(ageMs / 1000).toFixed(1)}s ago and which does not fence itself ` +
+        '(--fencing-timeout 0): its pods may still run on its machine until it reaches the API server again and stops them'
+      );
+    }
+    if (waitMs <= 0) return undefined;
     throw new PreviousAgentNotFencedError(
       `node "${reg.nodeName}" was held by another agent until ${(ageMs / 1000).toFixed(1)}s ago; its pods may run until it fences itself: ` +
         `taking the name over in ${(waitMs / 1000).toFixed(1)}s`,
@@ -164,13 +174,14 @@ export async function registerNode(
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
+  let warning: string | undefined;
   for (let attempt = 0; ; attempt++) {
     const existing = await client.get(resources.nodes, undefined, reg.nodeName, { signal });
-    if (attempt === 0) await checkNotHeldByAnotherAgent(client, existing, reg, signal, now());
+    if (attempt === 0) warning = await checkNotHeldByAnotherAgent(client, existing, reg, signal, now());
     const reconciled = reconcileOwnedMetadata(existing, reg);
-    if (!reconciled) return { node: existing, created: false };
+    if (!reconciled) return { node: existing, created: false, ...(warning ? { warning } : {}) };
     try {
-      return { node: await client.update(resources.nodes, reconciled, { signal }), created: false };
+      return { node: await client.update(resources.nodes, reconciled, { signal }), created: false, ...(warning ? { warning } : {}) };
     } catch (err) {
       if (!isConflict(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
     }

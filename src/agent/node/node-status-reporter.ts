@@ -118,7 +118,7 @@ export class NodeStatusReporter {
   /** Creates or adopts the Node; true when it was created (with its status already written). */
   private async registerOnce(first = false): Promise<boolean> {
     const initial = this.computeStatus(undefined, this.opts.clock.now());
-    const { node, created } = await registerNodeWithRetry(
+    const { node, created, warning } = await registerNodeWithRetry(
       this.opts.client,
       { ...this.opts.registration, status: initial.status },
       {
@@ -129,6 +129,7 @@ export class NodeStatusReporter {
       },
     );
     this.current = node;
+    if (warning) this.opts.logger.warn(warning);
     if (created) {
       this.lastReportAt = this.opts.clock.now();
       this.stats.statusWrites++;

@@ -13,6 +13,6 @@ export interface FailoverOptions {
   nodeLeaseDurationSeconds?: number;
   /** --node-lease-renew-interval (Hale 1 s, Kubernetes 10 s). */
   nodeLeaseRenewIntervalMs?: number;
-  /** --fencing-timeout (Hale 20 s; 0 turns fencing off). */
+  /** --fencing-timeout (Hale 20 s; 0 turns fencing on silence off: only a replaced agent fences). */
   fencingTimeoutMs?: number;
 }
