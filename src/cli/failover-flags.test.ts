@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command } from 'commander';
-import { addServerFailoverFlags, parseDurationMs, serverFailoverOptions } from './failover-flags.ts';
+import { addServerFailoverFlags, fencingTimeoutProblem, formatDuration, parseDurationMs, serverFailoverOptions } from './failover-flags.ts';
 
 test('durations in Kubernetes forms', () => {
   assert.equal(parseDurationMs('500ms'), 500);
@@ -33,4 +33,26 @@ test('defaults and given values reach the failover options', () => {
   assert.equal(k8s.nodeLifecycle?.detector?.gracePeriodMs, 40_000);
   assert.equal(k8s.defaultUnreachableTolerationSeconds, 300);
   assert.equal(k8s.nodeLifecycle?.eviction?.nodeEvictionRate, 0.1);
+});
+
+test('durations printed back as the flags take them', () => {
+  assert.deepEqual([500, 1000, 1500, 20_000, 60_000, 90_000].map(formatDuration), ['500ms', '1s', '1.5s', '20s', '1m', '1m30s']);
+});
+
+test('--fencing-timeout: not longer than the renew interval is refused, shorter than the lease duration warned about, 0 is off', () => {
+  const check = (fencingTimeoutMs: number, leaseRenewIntervalMs = 1000, leaseDurationSeconds = 4) =>
+    fencingTimeoutProblem({ fencingTimeoutMs, leaseRenewIntervalMs, leaseDurationSeconds });
+  assert.deepEqual(check(20_000), {});
+  assert.deepEqual(check(4000), {});
+  assert.deepEqual(check(0), {}, 'fencing on silence off');
+  assert.match(
+    check(1000).error ?? '',
+    /^invalid argument "1s" for "--fencing-timeout" flag: must be longer than --node-lease-renew-interval \(1s\)/,
+  );
+  assert.match(check(500).error ?? '', /"500ms"/);
+  const { error, warning } = check(3000);
+  assert.equal(error, undefined);
+  assert.match(warning ?? '', /^--fencing-timeout 3s is shorter than --node-lease-duration 4s: .* use at least 4s/);
+  // Kubernetes' lease timing (10 s / 40 s) with the default fencing timeout.
+  assert.match(check(20_000, 10_000, 40).warning ?? '', /shorter than --node-lease-duration 40s/);
 });

@@ -100,6 +100,44 @@ export function agentFailoverOptions(opts: Record<string, any>): {
   };
 }
 
+/** "500ms", "1.5s", "20s" or "1m30s": a duration as the flags take it. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000 || ms % 1000 !== 0) return `${ms / 1000}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = (ms % 60_000) / 1000;
+  return seconds ? `${minutes}m${seconds}s` : `${minutes}m`;
+}
+
+/**
+ * Checks --fencing-timeout against the Lease it is measured with. Not longer than the renew
+ * interval it is an error: the agent would stop its pods between two ordinary renewals.
+ * Shorter than the lease duration it is a warning: the pods stop before the Lease even expires,
+ * before the control plane marks the node unreachable and moves them, so a blip the cluster
+ * would not notice stops them. 0 turns fencing on silence off: nothing to check.
+ */
+export function fencingTimeoutProblem(o: ReturnType<typeof agentFailoverOptions>): { error?: string; warning?: string } {
+  const { fencingTimeoutMs: fencing, leaseRenewIntervalMs: renew } = o;
+  const leaseMs = o.leaseDurationSeconds * 1000;
+  if (!(fencing > 0)) return {};
+  if (fencing <= renew) {
+    return {
+      error:
+        `invalid argument "${formatDuration(fencing)}" for "--fencing-timeout" flag: must be longer than ` +
+        `--node-lease-renew-interval (${formatDuration(renew)}), or 0: the agent would stop its pods between two renewals of its Lease`,
+    };
+  }
+  if (fencing < leaseMs) {
+    return {
+      warning:
+        `--fencing-timeout ${formatDuration(fencing)} is shorter than --node-lease-duration ${formatDuration(leaseMs)}: ` +
+        'this node stops its pods before its Lease expires, before the control plane even marks it unreachable and ' +
+        `replaces them, so an API-server restart or a network blip that short stops every pod; use at least ${formatDuration(leaseMs)} (default 20s)`,
+    };
+  }
+  return {};
+}
+
 export function serverFailoverOptions(opts: Record<string, any>): FailoverOptions {
   const agent = agentFailoverOptions(opts);
   return {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidArgumentError } from 'commander';
-import { clusterCidr, ipv4Address, logLevel, port } from './flag-values.ts';
+import { Command, InvalidArgumentError } from 'commander';
+import { clusterCidr, ipv4Address, kubectlStyleFlagError, logLevel, port, serverUrl } from './flag-values.ts';
 
 const rejects = (parse: (v: string) => unknown, value: string, message: RegExp) =>
   assert.throws(
@@ -26,4 +26,31 @@ test('cluster DNS address, log level and port', () => {
   rejects(logLevel, 'loud', /one of trace, debug, info, warn, error, fatal, silent/);
   assert.equal(port('0'), 0);
   rejects(port, '70000', /port number/);
+});
+
+test('--server: an http(s) URL with a host', () => {
+  assert.equal(serverUrl('https://10.0.0.1:6443'), 'https://10.0.0.1:6443');
+  assert.equal(serverUrl('http://127.0.0.1:8080'), 'http://127.0.0.1:8080');
+  for (const bad of ['notaurl', '10.0.0.1:6443', 'ftp://x', 'https://', 'unix:/run/hale.sock']) rejects(serverUrl, bad, /API server URL/);
+});
+
+test("a refused flag value is reported as Kubernetes' commands do, naming the flag", () => {
+  const errors: string[] = [];
+  const agent = new Command('agent')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => errors.push(text), outputError: (message, write) => write(kubectlStyleFlagError(message)) })
+    .requiredOption('--server <url>', 'the API server URL', serverUrl)
+    .option('-p, --port <n>', 'a port', port);
+  assert.throws(() => agent.parse(['--server', 'notaurl'], { from: 'user' }));
+  assert.deepEqual(errors, [
+    'error: invalid argument "notaurl" for "--server" flag: must be the API server URL, such as https://10.0.0.1:6443\n',
+  ]);
+  errors.length = 0;
+  assert.throws(() => agent.parse(['--server', 'https://a', '-p', '99999'], { from: 'user' }));
+  assert.deepEqual(errors, ['error: invalid argument "99999" for "--port" flag: must be a port number from 0 to 65535\n']);
+  // Other errors pass unchanged.
+  assert.equal(
+    kubectlStyleFlagError("error: required option '--token <token>' not specified\n"),
+    "error: required option '--token <token>' not specified\n",
+  );
 });

@@ -1,5 +1,6 @@
 // Parsers for the values of `hale server` and `hale agent` flags: a bad value stops the command
-// before anything starts, with commander's "option '--x <v>' argument 'y' is invalid. …".
+// before anything starts, with the line Kubernetes' commands print (pflag's):
+// `error: invalid argument "y" for "--x" flag: …` (see kubectlStyleFlagError).
 import { InvalidArgumentError } from 'commander';
 import { NETWORK_MODES, type NetworkModeSetting } from '../agent/network/network-mode.ts';
 import { parseIPv4 } from '../apiserver/service-allocation/ip-range.ts';
@@ -47,4 +48,30 @@ export function clusterCidr(value: string): string {
     throw new InvalidArgumentError('must be an IPv4 CIDR from /8 to /24 such as 10.42.0.0/16 (each node gets a /24 of it)');
   }
   return value;
+}
+
+/** --server: the API server's URL; the agent cannot guess a scheme or a host. */
+export function serverUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
+    throw new InvalidArgumentError('must be the API server URL, such as https://10.0.0.1:6443');
+  }
+  return value;
+}
+
+/**
+ * commander's message for a flag value its parser refused, in the form kubectl and the other
+ * Kubernetes commands print (pflag's), which names the flag the way it is typed:
+ *   error: option '--server <url>' argument 'x' is invalid. must be …
+ *   error: invalid argument "x" for "--server" flag: must be …
+ * Any other message is returned unchanged.
+ */
+export function kubectlStyleFlagError(message: string): string {
+  const m = /^error: option '(?:-\w, )?(--[\w-]+)[^']*' argument '([\s\S]*)' is invalid\. ([\s\S]*)$/.exec(message);
+  return m ? `error: invalid argument ${JSON.stringify(m[2])} for "${m[1]}" flag: ${m[3]}` : message;
 }

@@ -4,10 +4,27 @@ import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
 import { DEFAULT_DNS_LISTEN } from '../dns/start-cluster-dns.ts';
 import { startServer } from '../server/start-server.ts';
 import { runAgentCommand } from './agent-command.ts';
-import { addAgentFailoverFlags, addServerFailoverFlags, agentFailoverOptions, serverFailoverOptions } from './failover-flags.ts';
-import { clusterCidr, ipv4Address, logLevel, networkMode, port, proxyMode } from './flag-values.ts';
+import {
+  addAgentFailoverFlags,
+  addServerFailoverFlags,
+  agentFailoverOptions,
+  fencingTimeoutProblem,
+  serverFailoverOptions,
+} from './failover-flags.ts';
+import { clusterCidr, ipv4Address, kubectlStyleFlagError, logLevel, networkMode, port, proxyMode, serverUrl } from './flag-values.ts';
 
-const program = new Command('hale').description('A Kubernetes-compatible orchestrator for failover and self-healing').showHelpAfterError();
+// Set before the commands are added: they inherit it.
+const program = new Command('hale')
+  .description('A Kubernetes-compatible orchestrator for failover and self-healing')
+  .configureOutput({ outputError: (message, write) => write(kubectlStyleFlagError(message)) })
+  .showHelpAfterError();
+
+/** Stops on a --fencing-timeout the agent cannot work with, warns about a risky one. */
+function checkFencingTimeout(failover: ReturnType<typeof agentFailoverOptions>): void {
+  const { error, warning } = fencingTimeoutProblem(failover);
+  if (error) throw new Error(error);
+  if (warning) process.stderr.write(`Warning: ${warning}\n`);
+}
 
 program
   .command('server')
@@ -44,6 +61,7 @@ program
   .option('--disable-cluster-dns', 'do not run the cluster DNS server')
   .option('--log-level <level>', 'log level: debug, info, warn, error', logLevel, 'info')
   .action(async (opts) => {
+    if (!opts.disableAgent) checkFencingTimeout(agentFailoverOptions(opts));
     const server = await startServer({
       serviceCidr: opts.serviceCidr,
       proxyMode: opts.proxyMode,
@@ -79,7 +97,7 @@ program
 program
   .command('agent')
   .description('run a node agent that joins an existing cluster')
-  .requiredOption('--server <url>', 'the API server URL, e.g. https://10.0.0.1:6443')
+  .requiredOption('--server <url>', 'the API server URL, e.g. https://10.0.0.1:6443', serverUrl)
   .requiredOption('--token <token>', "the cluster's agent join token (DATA_DIR/agent-token on the server)")
   .option('--ca-file <path>', 'the cluster CA certificate (DATA_DIR/tls/ca.crt on the server)')
   .option('--node-name <name>', 'name of this node (default: the host name)')
@@ -101,6 +119,8 @@ program
   .option('--cluster-cidr <cidr>', 'pod addresses in isolated mode; each node gets a /24 of it', clusterCidr, '10.42.0.0/16')
   .option('--log-level <level>', 'log level: debug, info, warn, error', logLevel, 'info')
   .action(async (opts) => {
+    const failover = agentFailoverOptions(opts);
+    checkFencingTimeout(failover);
     const stopAgent = await runAgentCommand({
       server: opts.server,
       token: opts.token,
@@ -114,7 +134,7 @@ program
       logLevel: opts.logLevel,
       proxyMode: opts.proxyMode,
       serviceCidr: opts.serviceCidr,
-      failover: agentFailoverOptions(opts),
+      failover,
       clusterDns: opts.clusterDns,
       clusterDomain: opts.clusterDomain,
     });
