@@ -68,6 +68,8 @@ export interface NodeAgentRunOptions {
   /** --cluster-dns and --cluster-domain: what pods' resolv.conf points at (src/agent/dns/resolv-conf.ts). */
   clusterDns?: string;
   clusterDomain?: string;
+  /** --pod-max-pids: the most processes one pod may have (its cgroup's pids.max); unset or < 1: no limit. */
+  podPidsLimit?: number;
 }
 
 export interface RunningNodeAgent {
@@ -123,6 +125,7 @@ export async function runNodeAgent(opts: NodeAgentRunOptions): Promise<RunningNo
     logger: logger.child({ subsystem: 'runtime' }),
     network: podNetwork.network,
     clusterDomain: opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+    podPidsLimit: opts.podPidsLimit,
   });
   const sandboxIds = async () => new Set((await runtime.listPodSandboxes()).map((s) => s.id));
   await podNetwork.cleanUpLeftovers(await sandboxIds());

@@ -27,6 +27,8 @@ export interface AgentCommandOptions {
   /** --cluster-dns and --cluster-domain, for pods' resolv.conf. */
   clusterDns?: string;
   clusterDomain?: string;
+  /** --pod-max-pids (-1: no limit). */
+  podPidsLimit?: number;
   /** Node lease timing and self-fencing (--node-lease-duration, --node-lease-renew-interval, --fencing-timeout). */
   failover?: { leaseDurationSeconds?: number; leaseRenewIntervalMs?: number; fencingTimeoutMs?: number };
 }
@@ -57,6 +59,7 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<() => 
     serviceCidr: opts.serviceCidr,
     clusterDns: opts.clusterDns,
     clusterDomain: opts.clusterDomain,
+    podPidsLimit: opts.podPidsLimit,
     ...opts.failover,
     logger,
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command, InvalidArgumentError } from 'commander';
-import { clusterCidr, ipv4Address, kubectlStyleFlagError, logLevel, port, serverUrl } from './flag-values.ts';
+import { clusterCidr, ipv4Address, kubectlStyleFlagError, logLevel, podMaxPids, port, serverUrl } from './flag-values.ts';
 
 const rejects = (parse: (v: string) => unknown, value: string, message: RegExp) =>
   assert.throws(
@@ -26,6 +26,13 @@ test('cluster DNS address, log level and port', () => {
   rejects(logLevel, 'loud', /one of trace, debug, info, warn, error, fatal, silent/);
   assert.equal(port('0'), 0);
   rejects(port, '70000', /port number/);
+});
+
+test('--pod-max-pids: a whole number, -1 for no limit (the kubelet\'s default)', () => {
+  assert.equal(podMaxPids('1024'), 1024);
+  assert.equal(podMaxPids('-1'), -1);
+  assert.equal(podMaxPids('0'), 0);
+  for (const bad of ['-2', '1.5', 'many', '', '1e3']) rejects(podMaxPids, bad, /whole number of processes, or -1/);
 });
 
 test('--server: an http(s) URL with a host', () => {

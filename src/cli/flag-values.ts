@@ -13,6 +13,15 @@ export function port(value: string): number {
   return n;
 }
 
+/** --pod-max-pids: a whole number; -1 (or 0) means no limit, as the kubelet's flag. */
+export function podMaxPids(value: string): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < -1) {
+    throw new InvalidArgumentError('must be a whole number of processes, or -1 for no limit');
+  }
+  return n;
+}
+
 export function proxyMode(value: string): ProxyMode {
   if (!(PROXY_MODES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${PROXY_MODES.join(', ')}`);
   return value as ProxyMode;

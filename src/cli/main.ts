@@ -11,7 +11,17 @@ import {
   fencingTimeoutProblem,
   serverFailoverOptions,
 } from './failover-flags.ts';
-import { clusterCidr, ipv4Address, kubectlStyleFlagError, logLevel, networkMode, port, proxyMode, serverUrl } from './flag-values.ts';
+import {
+  clusterCidr,
+  ipv4Address,
+  kubectlStyleFlagError,
+  logLevel,
+  networkMode,
+  podMaxPids,
+  port,
+  proxyMode,
+  serverUrl,
+} from './flag-values.ts';
 
 // Set before the commands are added: they inherit it.
 const program = new Command('hale')
@@ -59,6 +69,12 @@ program
     DEFAULT_DNS_LISTEN,
   )
   .option('--disable-cluster-dns', 'do not run the cluster DNS server')
+  .option(
+    '--pod-max-pids <n>',
+    'the most processes one pod may run, its containers and execs together (pids cgroup; -1: no limit)',
+    podMaxPids,
+    -1,
+  )
   .option('--log-level <level>', 'log level: debug, info, warn, error', logLevel, 'info')
   .action(async (opts) => {
     if (!opts.disableAgent) checkFencingTimeout(agentFailoverOptions(opts));
@@ -84,6 +100,7 @@ program
       clusterDomain: opts.clusterDomain,
       clusterDnsListen: opts.clusterDnsListen,
       disableClusterDns: Boolean(opts.disableClusterDns),
+      podPidsLimit: opts.podMaxPids,
     });
     const stop = async (signal: string) => {
       process.stdout.write(`received ${signal}, shutting down\n`);
@@ -117,6 +134,12 @@ program
   )
   .option('--network-mode <mode>', 'pod network: auto (isolated when root on Linux and `ip` works), isolated, host', networkMode, 'auto')
   .option('--cluster-cidr <cidr>', 'pod addresses in isolated mode; each node gets a /24 of it', clusterCidr, '10.42.0.0/16')
+  .option(
+    '--pod-max-pids <n>',
+    'the most processes one pod may run, its containers and execs together (pids cgroup; -1: no limit)',
+    podMaxPids,
+    -1,
+  )
   .option('--log-level <level>', 'log level: debug, info, warn, error', logLevel, 'info')
   .action(async (opts) => {
     const failover = agentFailoverOptions(opts);
@@ -137,6 +160,7 @@ program
       failover,
       clusterDns: opts.clusterDns,
       clusterDomain: opts.clusterDomain,
+      podPidsLimit: opts.podMaxPids,
     });
     const stop = async () => {
       await stopAgent();

@@ -63,6 +63,8 @@ export interface ServerOptions {
   clusterDomain?: string;
   clusterDnsListen?: string;
   disableClusterDns?: boolean;
+  /** --pod-max-pids of the embedded agent (-1: no limit). */
+  podPidsLimit?: number;
 }
 
 export interface RunningServer {
@@ -204,6 +206,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           serviceCidr: opts.serviceCidr,
           clusterDns,
           clusterDomain,
+          podPidsLimit: opts.podPidsLimit,
         },
       },
       logger: root.child({ component: 'agent', node: nodeName }),

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isLiveProcess } from '../../src/agent/runtime/process/proc.ts';
@@ -16,6 +16,7 @@ import { eventually, type HaleServer, kubectlPath, startHale, stopHaleWithPods }
 const flakyServer = resolve(fileURLToPath(import.meta.url), '../../apps/flaky-server.js');
 // A word on each app's command line so this file's processes can be found on the host.
 const marker = `hale-self-healing-e2e-${process.pid}`;
+const POD_MAX_PIDS = 200;
 
 interface ContainerState {
   waiting?: { reason?: string; message?: string };
@@ -135,7 +136,8 @@ describe('node agent self-healing with kubectl 1.33 and the process runtime', ()
     // Pod IPs come from a loopback range of their own, so pods of other Hale instances on this
     // host (other test files, benchmarks) cannot hold the same address and port.
     process.env.HALE_POD_CIDR = `127.${randomInt(101, 251)}.${randomInt(0, 256)}.0/24`;
-    hale = await startHale({ withAgent: true });
+    // --pod-max-pids: room for every test pod here (the Node.js app has ~12 threads), not for a fork bomb.
+    hale = await startHale({ withAgent: true, extraArgs: ['--pod-max-pids', String(POD_MAX_PIDS)] });
   });
 
   after(() => stopHaleWithPods(hale, marker));
@@ -303,6 +305,48 @@ spec:
       const newPid = containerPid(hale.dataDir, status.containerID!);
       assert.notEqual(newPid, pid);
       assert.match(await httpGet(`http://${after.status.podIP}:8080/`), /^hello from /);
+    });
+
+    test('--pod-max-pids caps the processes of a pod: a fork bomb gets no more', async () => {
+      // Forks until refused (a shell would exit at its first refused fork), then reports.
+      const forker = [
+        'import os, time',
+        'n = 0',
+        `for i in range(${POD_MAX_PIDS + 50}):`,
+        '    try:',
+        '        if os.fork() == 0:',
+        '            time.sleep(600)',
+        '            os._exit(0)',
+        '        n += 1',
+        '    except OSError as e:',
+        "        print('fork refused:', e, flush=True)",
+        '        break',
+        "print('children', n, flush=True)",
+        'time.sleep(600)',
+      ].join('\n');
+      await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: fork-bomb}
+spec:
+  containers:
+  - name: app
+    image: python
+    command: [python3, -c, ${JSON.stringify(forker)}]
+`);
+      const logs = await eventually(async () => {
+        // Fails until the container has started.
+        const out = (await hale.kubectl('1.33', ['logs', 'fork-bomb'])).stdout;
+        return out.includes('children') ? out : undefined;
+      });
+      assert.match(logs, /^fork refused: \[Errno 11\] Resource temporarily unavailable$/m);
+      const children = Number(/^children (\d+)$/m.exec(logs)?.[1]);
+      assert.ok(children > 0 && children < POD_MAX_PIDS, logs);
+      // The pod's cgroup (the parent of the container's) carries the limit.
+      const cgroups = (await k(['exec', 'fork-bomb', '--', 'cat', '/proc/self/cgroup'])).stdout;
+      const pidsPath = /^\d+:pids:(\S+)$/m.exec(cgroups)?.[1];
+      assert.ok(pidsPath, cgroups);
+      assert.equal(readFileSync(join('/sys/fs/cgroup/pids', dirname(pidsPath), 'pids.max'), 'utf8').trim(), String(POD_MAX_PIDS));
+      await k(['delete', 'pod', 'fork-bomb', '--grace-period=0', '--wait=false']);
     });
 
     test('an allocation over the memory limit is OOMKilled and shows in lastState', async () => {

@@ -103,6 +103,8 @@ export interface ProcessRuntimeOptions {
   logMaxFiles?: number;
   /** The cgroup under each hierarchy that holds every pod (default "hale"). */
   cgroupRoot?: string;
+  /** --pod-max-pids: pids.max of each pod's cgroup, its containers and execs together (default: none). */
+  podPidsLimit?: number;
   /** A prepared cgroup manager, or false to run without cgroups. */
   cgroups?: CgroupManager | false;
   podIps?: PodIpAllocator;
@@ -146,6 +148,7 @@ export class ProcessRuntime implements Runtime {
   private readonly shimPath: string;
   private readonly logMaxSizeBytes: number;
   private readonly logMaxFiles: number;
+  private readonly podPidsLimit?: number;
   private readonly logger: RuntimeLogger;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
@@ -161,6 +164,7 @@ export class ProcessRuntime implements Runtime {
     this.shimPath = options.shimPath ?? DEFAULT_SHIM_PATH;
     this.logMaxSizeBytes = options.logMaxSizeBytes ?? DEFAULT_LOG_MAX_SIZE_BYTES;
     this.logMaxFiles = options.logMaxFiles ?? DEFAULT_LOG_MAX_FILES;
+    this.podPidsLimit = options.podPidsLimit !== undefined && options.podPidsLimit > 0 ? options.podPidsLimit : undefined;
     this.logger = options.logger ?? silentLogger;
     const cgroups = options.cgroups === false ? undefined : (options.cgroups ?? new CgroupManager(options.cgroupRoot ?? 'hale'));
     this.cgroups = cgroups?.enabled ? cgroups : undefined;
@@ -212,7 +216,7 @@ export class ProcessRuntime implements Runtime {
     // The network, the pod's cgroup and its log directory do not depend on each other.
     const [network, cgroup, logDirectory] = await Promise.allSettled([
       config.hostNetwork ? { ip: firstInternalIPv4(), netnsPath: undefined } : this.network.attach(id),
-      this.cgroups?.create(podCgroup(id)),
+      this.cgroups?.create(podCgroup(id), { pidsLimit: this.podPidsLimit }),
       mkdir(config.logDirectory, { recursive: true }),
     ]);
     let record: SandboxRecord | undefined;
