@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command } from 'commander';
-import { addServerFailoverFlags, fencingTimeoutProblem, formatDuration, parseDurationMs, serverFailoverOptions } from './failover-flags.ts';
+import {
+  addServerFailoverFlags,
+  fencingTimeoutProblem,
+  formatDuration,
+  leaseTimingProblem,
+  parseDurationMs,
+  serverFailoverOptions,
+} from './failover-flags.ts';
 
 test('durations in Kubernetes forms', () => {
   assert.equal(parseDurationMs('500ms'), 500);
@@ -55,4 +62,16 @@ test('--fencing-timeout: not longer than the renew interval is refused, shorter 
   assert.match(warning ?? '', /^--fencing-timeout 3s is shorter than --node-lease-duration 4s: .* use at least 4s/);
   // Kubernetes' lease timing (10 s / 40 s) with the default fencing timeout.
   assert.match(check(20_000, 10_000, 40).warning ?? '', /shorter than --node-lease-duration 40s/);
+});
+
+test('--node-lease-renew-interval must be shorter than --node-lease-duration', () => {
+  const check = (leaseRenewIntervalMs: number, leaseDurationSeconds: number) =>
+    leaseTimingProblem({ fencingTimeoutMs: 20_000, leaseRenewIntervalMs, leaseDurationSeconds });
+  assert.equal(check(1000, 4), undefined);
+  assert.equal(check(10_000, 40), undefined);
+  assert.match(
+    check(4000, 4) ?? '',
+    /^invalid argument "4s" for "--node-lease-renew-interval" flag: must be shorter than --node-lease-duration \(4s\)/,
+  );
+  assert.match(check(5000, 4) ?? '', /"5s"/);
 });

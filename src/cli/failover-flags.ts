@@ -116,6 +116,16 @@ export function formatDuration(ms: number): string {
  * before the control plane marks the node unreachable and moves them, so a blip the cluster
  * would not notice stops them. 0 turns fencing on silence off: nothing to check.
  */
+/** A Lease renewed no more often than it lasts expires between renewals: the node would flap. */
+export function leaseTimingProblem(o: ReturnType<typeof agentFailoverOptions>): string | undefined {
+  const leaseMs = o.leaseDurationSeconds * 1000;
+  if (o.leaseRenewIntervalMs < leaseMs) return undefined;
+  return (
+    `invalid argument "${formatDuration(o.leaseRenewIntervalMs)}" for "--node-lease-renew-interval" flag: must be shorter than ` +
+    `--node-lease-duration (${formatDuration(leaseMs)}): the Lease would expire between two renewals and the node would be marked unreachable`
+  );
+}
+
 export function fencingTimeoutProblem(o: ReturnType<typeof agentFailoverOptions>): { error?: string; warning?: string } {
   const { fencingTimeoutMs: fencing, leaseRenewIntervalMs: renew } = o;
   const leaseMs = o.leaseDurationSeconds * 1000;

@@ -9,6 +9,7 @@ import {
   addServerFailoverFlags,
   agentFailoverOptions,
   fencingTimeoutProblem,
+  leaseTimingProblem,
   serverFailoverOptions,
 } from './failover-flags.ts';
 import {
@@ -29,8 +30,10 @@ const program = new Command('hale')
   .configureOutput({ outputError: (message, write) => write(kubectlStyleFlagError(message)) })
   .showHelpAfterError();
 
-/** Stops on a --fencing-timeout the agent cannot work with, warns about a risky one. */
-function checkFencingTimeout(failover: ReturnType<typeof agentFailoverOptions>): void {
+/** Stops on lease timing or a --fencing-timeout the agent cannot work with, warns about a risky one. */
+function checkFailoverTiming(failover: ReturnType<typeof agentFailoverOptions>): void {
+  const leaseError = leaseTimingProblem(failover);
+  if (leaseError) throw new Error(leaseError);
   const { error, warning } = fencingTimeoutProblem(failover);
   if (error) throw new Error(error);
   if (warning) process.stderr.write(`Warning: ${warning}\n`);
@@ -77,7 +80,7 @@ program
   )
   .option('--log-level <level>', 'log level: debug, info, warn, error', logLevel, 'info')
   .action(async (opts) => {
-    if (!opts.disableAgent) checkFencingTimeout(agentFailoverOptions(opts));
+    if (!opts.disableAgent) checkFailoverTiming(agentFailoverOptions(opts));
     const server = await startServer({
       serviceCidr: opts.serviceCidr,
       proxyMode: opts.proxyMode,
@@ -143,7 +146,7 @@ program
   .option('--log-level <level>', 'log level: debug, info, warn, error', logLevel, 'info')
   .action(async (opts) => {
     const failover = agentFailoverOptions(opts);
-    checkFencingTimeout(failover);
+    checkFailoverTiming(failover);
     const stopAgent = await runAgentCommand({
       server: opts.server,
       token: opts.token,
