@@ -300,6 +300,22 @@ test("a user's NoExecute taint on a healthy node evicts the pods that do not tol
   await setTaints('dedicated', []);
 });
 
+test('a taint removed before the toleration ran out calls the eviction off, with the event Kubernetes records', async () => {
+  await addNode('briefly-tainted');
+  await addPod('reprieved', 'briefly-tainted', {
+    spec: { tolerations: [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3600 }] },
+  });
+  await setTaints('briefly-tainted', [{ key: 'maintenance', effect: 'NoExecute' }]);
+  // Lifted once the eviction waits for the toleration to run out.
+  await eventually('eviction scheduled', async () => controller.evictions.pendingEvictions > 0);
+  await setTaints('briefly-tainted', []);
+  const cancelled = await eventually('cancellation recorded', async () =>
+    (await evictionEvents('reprieved')).find((e) => e.message === 'Cancelling deletion of Pod default/reprieved'),
+  );
+  assert.equal(cancelled.type, 'Normal');
+  assert.equal((await pod('reprieved')).metadata?.deletionTimestamp, undefined);
+});
+
 test("a user's unreachable NoExecute taint on a Ready node evicts the pods that do not tolerate it before the controller lifts it; tolerating pods stay", async () => {
   await addNode('not-really-unreachable');
   const tolerateUnreachable = (seconds: number) => ({

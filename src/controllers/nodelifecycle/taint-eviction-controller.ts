@@ -65,8 +65,15 @@ export class TaintEvictionController extends Controller {
   private readonly firstSeen = new Map<string, Map<string, number>>();
   /** Uids of the pods this controller has deleted, until they leave the cache (one event and one delete each). */
   private readonly marked = new Set<string>();
+  /** Uids of the pods whose eviction waits for a toleration to run out: told when it is called off. */
+  private readonly scheduled = new Set<string>();
   /** Pods deleted by this controller (for tests and metrics). */
   readonly evicted: { graceful: number; forced: number } = { graceful: 0, forced: 0 };
+
+  /** How many pods wait for a toleration to run out before their eviction (for tests and metrics). */
+  get pendingEvictions(): number {
+    return this.scheduled.size;
+  }
 
   constructor(
     private readonly client: RestClient,
@@ -82,7 +89,10 @@ export class TaintEvictionController extends Controller {
     this.pods.addEventHandler({
       onAdd: (pod) => this.podChanged(pod),
       onUpdate: (_old, pod) => this.podChanged(pod),
-      onDelete: (pod) => this.marked.delete(pod.metadata?.uid),
+      onDelete: (pod) => {
+        this.marked.delete(pod.metadata?.uid);
+        this.scheduled.delete(pod.metadata?.uid);
+      },
     });
     this.nodes.addEventHandler({
       onAdd: (node) => this.nodeChanged(undefined, node),
@@ -151,8 +161,8 @@ export class TaintEvictionController extends Controller {
     const now = this.now();
     const silence = this.silence(nodeName);
     const decision = this.decide(node, pod, silence, now);
-    if (decision.kind === 'never') return undefined;
-    if (decision.at > now) return { requeueAfterMs: decision.at - now };
+    if (decision.kind === 'never') return this.cancelScheduled(pod);
+    if (decision.at > now) return this.schedule(pod, decision.at - now);
 
     const terminating = Boolean(pod.metadata?.deletionTimestamp);
     if (silence.paused) return { requeueAfterMs: 500 };
@@ -165,8 +175,8 @@ export class TaintEvictionController extends Controller {
       const live = await this.readNode(nodeName);
       if (!live) return undefined;
       const again = this.decide(live, pod, this.silence(nodeName), this.now());
-      if (again.kind === 'never') return undefined;
-      if (again.at > this.now()) return { requeueAfterMs: again.at - this.now() };
+      if (again.kind === 'never') return this.cancelScheduled(pod);
+      if (again.at > this.now()) return this.schedule(pod, again.at - this.now());
       await this.deletePod(pod, false);
       return undefined;
     }
@@ -191,6 +201,19 @@ export class TaintEvictionController extends Controller {
     return evictionDecision(taints, pod.spec?.tolerations ?? [], now, firstSeen);
   }
 
+  private schedule(pod: KubeObject, inMs: number): ReconcileResult {
+    if (!pod.metadata?.deletionTimestamp) this.scheduled.add(pod.metadata?.uid);
+    return { requeueAfterMs: inMs };
+  }
+
+  /** The taint went (or the pod now tolerates it) before its eviction was due: said as Kubernetes' taint manager says it. */
+  private cancelScheduled(pod: KubeObject): undefined {
+    const { namespace, name, uid } = pod.metadata ?? {};
+    if (this.scheduled.delete(uid))
+      this.recorder.normal(pod, 'TaintManagerEviction', `Cancelling deletion of Pod ${keyOf(namespace, name)}`);
+    return undefined;
+  }
+
   private async readNode(name: string): Promise<KubeObject | undefined> {
     try {
       return await this.client.get(resources.nodes, undefined, name);
@@ -204,6 +227,7 @@ export class TaintEvictionController extends Controller {
     const { namespace, name, uid } = pod.metadata ?? {};
     const key = keyOf(namespace, name);
     const terminating = Boolean(pod.metadata?.deletionTimestamp);
+    this.scheduled.delete(uid);
     // Deleted a moment ago (the cache has not caught up): once is enough, unless it must now be forced.
     if (!terminating && !force && this.marked.has(uid)) return;
     if (!terminating) {
