@@ -77,6 +77,26 @@ export const conflict = (group: string, resource: string, name: string, detail: 
 export const objectModified = (group: string, resource: string, name: string): StatusError =>
   conflict(group, resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
 
+/**
+ * A write whose object names another uid than the stored one: storage's precondition error as
+ * kube-apiserver reports it (a StorageError "invalid object" turned into a Conflict). `key` is the
+ * object's storage key.
+ */
+export const uidPreconditionFailed = (
+  group: string,
+  resource: string,
+  name: string,
+  key: string,
+  sent: string,
+  stored: string,
+): StatusError =>
+  conflict(
+    group,
+    resource,
+    name,
+    `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${sent}, UID in object meta: ${stored}`,
+  );
+
 export function invalid(group: string, kind: string, name: string, errors: FieldError[]): StatusError {
   return new StatusError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${formatFieldErrors(errors)}`, {
     name,

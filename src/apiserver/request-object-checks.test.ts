@@ -1,5 +1,6 @@
 // PUT and PATCH against an in-process API server: the object must keep the URL's name and
-// namespace, and a resourceVersion in a patch is a precondition (kubectl label --resource-version).
+// namespace, a resourceVersion in a patch is a precondition (kubectl label --resource-version),
+// and so is the uid of a PUT; a patch may not change the uid.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { resources } from '../client/resources.ts';
@@ -115,4 +116,66 @@ test('a PUT must name the object of its URL and may not name another namespace',
     data?: Record<string, string>;
   };
   assert.equal(updated.data?.a, '2');
+});
+
+test('a PUT naming another uid fails its precondition before the resourceVersion check; a patch may not change the uid', async () => {
+  const cm = await configMap('uid');
+  const uid = cm.metadata!.uid!;
+  const put = (body: unknown, path = '/api/v1/namespaces/checks/configmaps/uid') =>
+    cluster.client.request('PUT', path, { body: JSON.stringify(body), contentType: 'application/json' });
+  const preconditionFailed = `Operation cannot be fulfilled on configmaps "uid": StorageError: invalid object, Code: 4, Key: /registry/core/configmaps/checks/uid, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${uid}`;
+  // With or without a resourceVersion, and with a stale one too: the uid is checked first.
+  for (const resourceVersion of [undefined, cm.metadata?.resourceVersion, '5']) {
+    const err = await apiRefusal(put({ ...cm, metadata: { ...cm.metadata, uid: 'not-the-uid', resourceVersion }, data: { a: '2' } }));
+    assert.equal(err.code, 409, String(resourceVersion));
+    assert.equal(err.reason, 'Conflict');
+    assert.equal(err.message, preconditionFailed);
+    assert.deepEqual(err.status.details, { name: 'uid', kind: 'configmaps' });
+  }
+  // The status subresource's PUT has the same precondition (a Deployment has one).
+  const deployment = await cluster.client.create(resources.deployments, 'checks', {
+    metadata: { name: 'uid' },
+    spec: {
+      selector: { matchLabels: { app: 'uid' } },
+      template: { metadata: { labels: { app: 'uid' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+    },
+  });
+  const status = await apiRefusal(
+    put(
+      { ...deployment, metadata: { ...deployment.metadata, uid: 'not-the-uid' } },
+      '/apis/apps/v1/namespaces/checks/deployments/uid/status',
+    ),
+  );
+  assert.equal(status.code, 409);
+  assert.match(
+    status.message,
+    /^Operation cannot be fulfilled on deployments\.apps "uid": StorageError: invalid object, Code: 4, Key: \/registry\/apps\/deployments\/checks\/uid, .*UID in precondition: not-the-uid, UID in object meta: /,
+  );
+
+  // The right uid is no obstacle; a stale resourceVersion still is.
+  const updated = (await put({ ...cm, data: { a: '3' } })) as { data?: Record<string, string> };
+  assert.equal(updated.data?.a, '3');
+  const stale = await apiRefusal(put({ ...cm, data: { a: '4' } }));
+  assert.equal(stale.code, 409);
+  assert.match(stale.message, /the object has been modified/);
+
+  // A patch has no precondition: its uid is a change to an immutable field.
+  for (const [type, patch] of [
+    ['merge', { metadata: { uid: 'not-the-uid' } }],
+    ['json', [{ op: 'replace', path: '/metadata/uid', value: 'not-the-uid' }]],
+  ] as const) {
+    const err = await apiRefusal(cluster.client.patch(resources.configMaps, 'checks', 'uid', patch, type));
+    assert.equal(err.code, 422, type);
+    assert.equal(err.reason, 'Invalid');
+    assert.equal(err.message, 'ConfigMap "uid" is invalid: metadata.uid: Invalid value: "not-the-uid": field is immutable');
+  }
+  const statusPatch = await apiRefusal(
+    cluster.client.request('PATCH', '/apis/apps/v1/namespaces/checks/deployments/uid/status', {
+      body: JSON.stringify({ metadata: { uid: 'not-the-uid' } }),
+      contentType: 'application/merge-patch+json',
+    }),
+  );
+  assert.equal(statusPatch.code, 422);
+  assert.equal(statusPatch.message, 'Deployment.apps "uid" is invalid: metadata.uid: Invalid value: "not-the-uid": field is immutable');
+  assert.equal((await cluster.client.get(resources.configMaps, 'checks', 'uid')).metadata?.uid, uid);
 });

@@ -88,6 +88,43 @@ describe('API semantics', () => {
     assert.match(err.message, /the object has been modified/);
   });
 
+  test('kubectl replace naming another uid fails its precondition, a stale resourceVersion conflicts, a patched uid is invalid', async () => {
+    const cm = await client.create(resources.configMaps, 'default', { metadata: { name: 'uid-check' }, data: { v: '1' } });
+    const manifest = (meta: Record<string, unknown>) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'uid-check', ...meta }, data: { v: '2' } });
+    const wrongUid = await hale.kubectl('1.33', ['replace', '-f', '-'], { stdin: manifest({ uid: 'not-the-uid' }) });
+    assert.equal(wrongUid.code, 1);
+    assert.equal(
+      wrongUid.stderr.trim(),
+      'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "uid-check": ' +
+        'StorageError: invalid object, Code: 4, Key: /registry/core/configmaps/default/uid-check, ResourceVersion: 0, ' +
+        `AdditionalErrorMsg: Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${cm.metadata?.uid}`,
+    );
+    const stale = await hale.kubectl('1.33', ['replace', '-f', '-'], { stdin: manifest({ uid: cm.metadata?.uid, resourceVersion: '1' }) });
+    assert.equal(stale.code, 1);
+    assert.equal(
+      stale.stderr.trim(),
+      'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "uid-check": ' +
+        'the object has been modified; please apply your changes to the latest version and try again',
+    );
+    const patched = await hale.kubectl('1.33', [
+      'patch',
+      'configmap',
+      'uid-check',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"uid":"not-the-uid"}}',
+    ]);
+    assert.equal(patched.code, 1);
+    assert.equal(
+      patched.stderr.trim(),
+      'The ConfigMap "uid-check" is invalid: metadata.uid: Invalid value: "not-the-uid": field is immutable',
+    );
+    const replaced = await hale.kubectl('1.33', ['replace', '-f', '-'], { stdin: manifest({ uid: cm.metadata?.uid }) });
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.equal((await client.get(resources.configMaps, 'default', 'uid-check')).data?.v, '2');
+  });
+
   test('generation changes on spec changes only; status writes leave spec alone', async () => {
     const d = await client.create(resources.deployments, 'default', {
       metadata: { name: 'gen' },

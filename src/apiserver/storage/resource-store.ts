@@ -2,9 +2,9 @@
 // back, and runs the create/update/delete pipeline (default → prepare → validate →
 // optimistic write) with the per-kind hooks of its ResourceType. HTTP lives elsewhere.
 import { randomUUID } from 'node:crypto';
-import type { FieldError } from '../../api/field-errors.ts';
+import { type FieldError, invalid as invalidField } from '../../api/field-errors.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../../api/resource-type.ts';
-import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.ts';
+import { FIELD_IMMUTABLE_ERROR_MSG, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.ts';
 import {
   CompactedError,
   ConflictError,
@@ -15,7 +15,7 @@ import {
   type StoreWatchEvent,
   type Watch,
 } from '../../storage/store.ts';
-import { alreadyExists, badRequest, expired, invalid, notFound, objectModified, StatusError } from '../errors.ts';
+import { alreadyExists, badRequest, expired, invalid, notFound, objectModified, StatusError, uidPreconditionFailed } from '../errors.ts';
 import { deletesOnUpdate, gracefulDeletionSeconds, isFinalized } from './deletion-rules.ts';
 import { listPrefix, objectKey } from './keys.ts';
 import type { ObjectFilter } from './object-filter.ts';
@@ -244,6 +244,7 @@ export class ResourceStore {
     subresource?: WriteSubresource,
   ): Promise<KubeObject> {
     const wanted = input.metadata?.resourceVersion as string | undefined;
+    const wantedUid = input.metadata?.uid as string | undefined;
     if (input.metadata?.name && input.metadata.name !== name) {
       throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
     }
@@ -253,6 +254,18 @@ export class ResourceStore {
       ctx,
       subresource,
       (current) => {
+        // A PUT's uid is a storage precondition (Kubernetes' DefaultUpdatedObjectInfo.Preconditions),
+        // checked before the resourceVersion.
+        if (wantedUid && wantedUid !== current.metadata?.uid) {
+          throw uidPreconditionFailed(
+            this.rt.group,
+            this.rt.plural,
+            name,
+            this.key(namespace, name),
+            wantedUid,
+            current.metadata?.uid ?? '',
+          );
+        }
         if (wanted && wanted !== current.metadata?.resourceVersion) throw objectModified(this.rt.group, this.rt.plural, name);
         // prepareUpdate fills in an update's object in place, so each attempt gets a copy; a
         // status write only takes input.status (and annotations) by reference, unchanged.
@@ -315,6 +328,11 @@ export class ResourceStore {
   /** Returns the object to store, or `current` itself when nothing changed. */
   private prepareUpdate(current: KubeObject, input: KubeObject, ctx: WriteContext, subresource: WriteSubresource | undefined): KubeObject {
     let obj: KubeObject;
+    const inputUid = input.metadata?.uid;
+    if (subresource !== undefined && inputUid && inputUid !== current.metadata?.uid) {
+      // Subresource writes keep the stored metadata, but a patched uid is refused as on the main resource.
+      this.validateOrThrow(current, [invalidField('metadata.uid', inputUid, FIELD_IMMUTABLE_ERROR_MSG)]);
+    }
     if (subresource === 'status') {
       // Status writes change status, and annotations as in Kubernetes (controllers record
       // e.g. deployment.kubernetes.io/revision together with status); nothing else.
@@ -342,10 +360,8 @@ export class ResourceStore {
       const old = current.metadata ?? {};
       meta.name = old.name;
       if (this.rt.namespaced) meta.namespace = old.namespace;
-      if (meta.uid && meta.uid !== old.uid) {
-        throw new StatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.uid}`);
-      }
-      meta.uid = old.uid;
+      // A patch that changes the uid fails validation (field is immutable); none given keeps the stored one.
+      meta.uid ||= old.uid;
       meta.creationTimestamp = old.creationTimestamp;
       meta.generation = old.generation;
       // Deletion state is owned by the server, never by a client write.
