@@ -28,7 +28,7 @@ test('cluster DNS address, log level and port', () => {
   rejects(port, '70000', /port number/);
 });
 
-test('--pod-max-pids: a whole number, -1 for no limit (the kubelet\'s default)', () => {
+test("--pod-max-pids: a whole number, -1 for no limit (the kubelet's default)", () => {
   assert.equal(podMaxPids('1024'), 1024);
   assert.equal(podMaxPids('-1'), -1);
   assert.equal(podMaxPids('0'), 0);
