@@ -97,6 +97,23 @@ export const uidPreconditionFailed = (
     `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${sent}, UID in object meta: ${stored}`,
   );
 
+/**
+ * A read at a resourceVersion the store has not reached: storage.NewTooLargeResourceVersionError.
+ * The watch cache asks for a retry after 1 s (with a Retry-After header); an Exact read, which
+ * Kubernetes serves from etcd, gives no hint.
+ */
+export function tooLargeResourceVersion(requested: number, current: number, retryAfterSeconds: number): StatusError {
+  const details: StatusDetails = { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] };
+  if (retryAfterSeconds > 0) details.retryAfterSeconds = retryAfterSeconds;
+  return new StatusError(
+    504,
+    'Timeout',
+    `Timeout: Too large resource version: ${requested}, current: ${current}`,
+    details,
+    retryAfterSeconds > 0 ? { 'Retry-After': String(retryAfterSeconds) } : undefined,
+  );
+}
+
 export function invalid(group: string, kind: string, name: string, errors: FieldError[]): StatusError {
   return new StatusError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${formatFieldErrors(errors)}`, {
     name,

@@ -1,9 +1,11 @@
 // List query parameters are checked as kube-apiserver checks them, with its messages; an
-// Exact read of a compacted revision says so (not the continue-token text).
+// Exact read of a compacted revision says so (not the continue-token text); a read of a revision
+// the store has not reached waits for it or is 504 "Too large resource version".
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ApiError } from '../client/api-error.ts';
 import { resources } from '../client/resources.ts';
+import { apiRefusal } from '../testing/api-refusal.ts';
 import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
 import { StatusError } from './errors.ts';
 import { parseListOptions, parseWatchOptions } from './list-options.ts';
@@ -23,15 +25,38 @@ test('limit, continue and an Exact resourceVersion are parsed', () => {
     limit: 5,
     continueToken: 'abc',
     exactRevision: undefined,
+    minRevision: undefined,
   });
   assert.deepEqual(parseListOptions(new URLSearchParams('resourceVersion=12&resourceVersionMatch=Exact')), {
     limit: undefined,
     continueToken: undefined,
     exactRevision: 12,
+    minRevision: undefined,
   });
   // Kubernetes pages only for a positive limit.
   assert.equal(parseListOptions(new URLSearchParams('limit=-1')).limit, undefined);
-  assert.equal(parseListOptions(new URLSearchParams('resourceVersion=7&resourceVersionMatch=NotOlderThan')).exactRevision, undefined);
+});
+
+test("a resourceVersion asks for an Exact or a not-older-than read as in Kubernetes' table", () => {
+  const read = (query: string) => {
+    const { exactRevision, minRevision } = parseListOptions(new URLSearchParams(query));
+    return { exactRevision, minRevision };
+  };
+  assert.deepEqual(read('resourceVersion=7&resourceVersionMatch=NotOlderThan'), { exactRevision: undefined, minRevision: 7 });
+  assert.deepEqual(read('resourceVersion=7&resourceVersionMatch=NotOlderThan&limit=5'), { exactRevision: undefined, minRevision: 7 });
+  assert.deepEqual(read('resourceVersion=7'), { exactRevision: undefined, minRevision: 7 });
+  // The legacy rule: a resourceVersion with a limit (and no match) is Exact.
+  assert.deepEqual(read('resourceVersion=7&limit=5'), { exactRevision: 7, minRevision: undefined });
+  // "", "0" and a continue token ask for nothing of the store's revision.
+  for (const query of [
+    '',
+    'resourceVersion=0',
+    'resourceVersion=0&limit=5',
+    'resourceVersion=0&resourceVersionMatch=NotOlderThan',
+    'continue=x&limit=5',
+  ]) {
+    assert.deepEqual(read(query), { exactRevision: undefined, minRevision: undefined }, query);
+  }
 });
 
 test('a limit that is not a number is a 400 with Go strconv text', () => {
@@ -102,6 +127,73 @@ test('served lists check their parameters; an Exact read of a compacted revision
   assert.equal(err.code, 410);
   assert.equal(err.reason, 'Expired');
   assert.equal(err.message, 'The resourceVersion for the provided list is too old.');
+});
+
+test('a read not older than a revision the store has not reached waits for it, then is 504 Too large resource version', async () => {
+  const rs = cluster.api.registry.lookup('', 'v1', 'configmaps')!;
+  const wait = rs.freshnessWaitMs;
+  rs.freshnessWaitMs = 50;
+  try {
+    await cluster.client.create(resources.configMaps, 'lists', { metadata: { name: 'fresh' } });
+    const current = await cluster.store.currentRevision();
+    const ahead = String(current + 1000);
+    const notOlderReads: Record<string, string>[] = [
+      { resourceVersion: ahead },
+      { resourceVersion: ahead, resourceVersionMatch: 'NotOlderThan' },
+      { resourceVersion: ahead, resourceVersionMatch: 'NotOlderThan', limit: '1' },
+    ];
+    for (const query of notOlderReads) {
+      const res = await fetch(`${cluster.url}/api/v1/namespaces/lists/configmaps?${new URLSearchParams(query)}`, {
+        headers: { Authorization: `Bearer ${cluster.token}` },
+      });
+      assert.equal(res.status, 504, JSON.stringify(query));
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.deepEqual(await res.json(), {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `Timeout: Too large resource version: ${ahead}, current: ${current}`,
+        reason: 'Timeout',
+        details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+        code: 504,
+      });
+    }
+    // A get at a future resourceVersion waits the same way.
+    const get = await apiRefusal(
+      cluster.client.request('GET', '/api/v1/namespaces/lists/configmaps/fresh', { query: { resourceVersion: ahead } }),
+    );
+    assert.equal(get.code, 504);
+
+    // Exact (and the legacy Exact: a resourceVersion with a limit) reads etcd, which does not wait
+    // and gives no retry hint (Kubernetes 1.34+; 1.33 answered 500 "etcdserver: mvcc: required revision is a future revision").
+    const exactReads: Record<string, string>[] = [
+      { resourceVersion: ahead, resourceVersionMatch: 'Exact' },
+      { resourceVersion: ahead, limit: '1' },
+    ];
+    for (const query of exactReads) {
+      const err = await listError(query);
+      assert.equal(err.code, 504, JSON.stringify(query));
+      assert.equal(err.reason, 'Timeout');
+      assert.equal(err.message, `Timeout: Too large resource version: ${ahead}, current: ${current}`);
+      assert.deepEqual(err.status.details, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] });
+    }
+
+    // A revision that arrives while the list waits is served.
+    rs.freshnessWaitMs = 10_000;
+    const next = String(current + 1);
+    const pending = cluster.client.request('GET', '/api/v1/namespaces/lists/configmaps', { query: { resourceVersion: next } });
+    await cluster.client.create(resources.configMaps, 'lists', { metadata: { name: 'awaited' } });
+    const listed = (await pending) as { metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] };
+    assert.ok(Number(listed.metadata.resourceVersion) >= Number(next));
+    assert.ok(listed.items.some((i) => i.metadata.name === 'awaited'));
+    // At or below the current revision nothing waits; "0" means any.
+    for (const resourceVersion of [String(current), '0']) {
+      await cluster.client.request('GET', '/api/v1/namespaces/lists/configmaps', { query: { resourceVersion } });
+    }
+  } finally {
+    rs.freshnessWaitMs = wait;
+  }
 });
 
 function watchRefusal(query: string): StatusError {

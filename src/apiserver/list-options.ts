@@ -2,7 +2,8 @@
 // sendInitialEvents), parsed and validated in Kubernetes' order and with its messages: decoding
 // the parameters (a bad limit is a 400), SetListOptionsDefaults for watches (the WatchList
 // feature is on), ValidateListOptions / validateWatchOptions (a 422 on ListOptions), then the
-// storage's parse of the resourceVersion.
+// storage's parse of the resourceVersion, and which read the resourceVersion asks for (Kubernetes'
+// "semantics for get and list": Exact, or not older than).
 import { forbidden, notSupported } from '../api/field-errors.ts';
 import { badRequest, invalid } from './errors.ts';
 
@@ -10,8 +11,10 @@ export interface ListOptions {
   /** Page size; undefined for no paging (Kubernetes treats 0 and negative limits alike). */
   limit?: number;
   continueToken?: string;
-  /** Read at exactly this revision (resourceVersionMatch=Exact). */
+  /** Read at exactly this revision: resourceVersionMatch=Exact, or (the legacy rule) a resourceVersion with a limit. */
   exactRevision?: number;
+  /** Read at this revision or a newer one: NotOlderThan, or a resourceVersion without a limit. */
+  minRevision?: number;
 }
 
 export function parseListOptions(query: URLSearchParams): ListOptions {
@@ -33,10 +36,14 @@ export function parseListOptions(query: URLSearchParams): ListOptions {
   if (query.has('sendInitialEvents')) errors.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
   if (errors.length) throw invalid('meta.k8s.io', 'ListOptions', '', errors);
   const revision = parseResourceVersion(resourceVersion);
+  // "" and "0" ask for any data; a continue token carries its own revision.
+  const pinned = revision > 0 && !continueToken;
+  const exact = pinned && (match === 'Exact' || (match === '' && limit > 0));
   return {
     limit: limit > 0 ? limit : undefined,
     continueToken,
-    exactRevision: match === 'Exact' ? revision : undefined,
+    exactRevision: exact ? revision : undefined,
+    minRevision: pinned && !exact ? revision : undefined,
   };
 }
 

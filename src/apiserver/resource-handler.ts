@@ -7,7 +7,7 @@ import type { ApiRegistry } from './api-registry.ts';
 import { type FieldValidation, mediaType, parseBody, parseFieldValidation, validateDecoded } from './decode-body.ts';
 import { badRequest, methodNotAllowed, notFound, resourceNotFound, StatusError } from './errors.ts';
 import { addWarning, readBody, wantsTable, writeJSON } from './http-io.ts';
-import { parseListOptions, parseWatchOptions } from './list-options.ts';
+import { parseListOptions, parseResourceVersion, parseWatchOptions } from './list-options.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
 import type { Patcher } from './patcher.ts';
 import type { ResourceRequest } from './request-info.ts';
@@ -115,6 +115,9 @@ export class ResourceHandler {
   // ---- reads -----------------------------------------------------------------------
 
   private async get(p: RequestParams, rs: ResourceStore): Promise<void> {
+    // A resourceVersion other than ""/"0" asks for data not older than it, as for a list.
+    const revision = parseResourceVersion(p.query.get('resourceVersion') ?? '');
+    if (revision > 0) await rs.waitForRevision(revision);
     const obj = await rs.get(p.info.namespace, p.info.name!);
     this.respondObjects(p, rs, [obj], { single: true, resourceVersion: obj.metadata?.resourceVersion });
   }

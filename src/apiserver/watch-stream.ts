@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/resource-type.ts';
 import { CompactedError, type Watch } from '../storage/store.ts';
-import { expired, StatusError } from './errors.ts';
+import { expired } from './errors.ts';
 import { parseResourceVersion } from './list-options.ts';
 import type { ObjectFilter } from './storage/object-filter.ts';
 import type { ObjectWatchEvent, ResourceStore } from './storage/resource-store.ts';
@@ -34,8 +34,6 @@ const bookmarkIntervalMs = 30_000;
 const defaultTimeoutSeconds = 1800;
 /** Many events (a large initial list) are written in chunks of about this size. */
 const flushBytes = 256 * 1024;
-/** How long a watch with sendInitialEvents waits for a resourceVersion newer than the store's, like the watch cache (3 s). */
-const freshnessWaitMs = 3000;
 export const initialEventsEndAnnotation = 'k8s.io/initial-events-end';
 export const initialEventsListBlueprintAnnotation = 'kubernetes.io/initial-events-list-blueprint';
 
@@ -66,7 +64,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: 
   let initial: KubeObject[] = [];
   if (sendInitial) {
     // NotOlderThan: the current state, once the store has reached the requested revision.
-    if (!legacyInitial) await waitForRevision(rs, parseResourceVersion(rv));
+    if (!legacyInitial) await rs.waitForRevision(parseResourceVersion(rv));
     const listed = await rs.list({ namespace: params.namespace, filter: params.filter });
     initial = listed.items;
     afterRevision = Number(listed.resourceVersion);
@@ -176,27 +174,5 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: 
         ),
       );
     timers.push(setInterval(bookmark, bookmarkIntervalMs));
-  }
-}
-
-/**
- * Waits until the store has reached `revision`, as the watch cache does before it serves a
- * NotOlderThan read; after 3 s kube-apiserver answers 504 "Too large resource version".
- */
-async function waitForRevision(rs: ResourceStore, revision: number): Promise<void> {
-  const deadline = Date.now() + freshnessWaitMs;
-  for (;;) {
-    const current = await rs.currentRevision();
-    if (current >= revision) return;
-    if (Date.now() >= deadline) {
-      throw new StatusError(
-        504,
-        'Timeout',
-        `Too large resource version: ${revision}, current: ${current}`,
-        { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
-        { 'Retry-After': '1' },
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

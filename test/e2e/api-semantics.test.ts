@@ -125,6 +125,55 @@ describe('API semantics', () => {
     assert.equal((await client.get(resources.configMaps, 'default', 'uid-check')).data?.v, '2');
   });
 
+  test('kubectl get --raw at a resourceVersion the server has not reached: Exact fails at once, NotOlderThan waits for it', async () => {
+    const current = Number((await client.list(resources.configMaps, 'default')).metadata.resourceVersion);
+    const ahead = current + 1_000_000;
+    // Exact is answered at once and without Retry-After, so kubectl does not retry. (A
+    // not-older-than read that never catches up is 504 too, after 3 s, with Retry-After: 1,
+    // which kubectl retries ten times: that case is covered by the unit tests.)
+    const exact = await hale.kubectl('1.33', [
+      'get',
+      '--raw',
+      `/api/v1/namespaces/default/configmaps?resourceVersion=${ahead}&resourceVersionMatch=Exact`,
+    ]);
+    assert.equal(exact.code, 1);
+    assert.match(
+      exact.stderr.trim(),
+      new RegExp(`^Error from server \\(Timeout\\): Timeout: Too large resource version: ${ahead}, current: \\d+$`),
+    );
+
+    // A list just ahead of the store is held until a write makes the revision.
+    const next = Number((await client.list(resources.configMaps, 'default')).metadata.resourceVersion) + 1;
+    const child = spawn(
+      kubectlPath('1.33'),
+      [
+        '--kubeconfig',
+        hale.kubeconfig,
+        '--cache-dir',
+        `${hale.dataDir}/raw-cache`,
+        '-v=7',
+        'get',
+        '--raw',
+        `/api/v1/namespaces/default/configmaps?resourceVersion=${next}`,
+      ],
+      { env: { ...process.env, HOME: hale.dataDir } },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await eventually(async () => err.includes('"Request"'));
+      await client.create(resources.configMaps, 'default', { metadata: { name: 'awaited-revision' } });
+      assert.equal(await exited, 0, err);
+      // Not necessarily this write's revision: leader-election leases may have got there first.
+      assert.ok(Number(JSON.parse(out).metadata.resourceVersion) >= next, out);
+    } finally {
+      child.kill();
+    }
+  });
+
   test('generation changes on spec changes only; status writes leave spec alone', async () => {
     const d = await client.create(resources.deployments, 'default', {
       metadata: { name: 'gen' },

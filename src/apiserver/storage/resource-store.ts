@@ -15,10 +15,21 @@ import {
   type StoreWatchEvent,
   type Watch,
 } from '../../storage/store.ts';
-import { alreadyExists, badRequest, expired, invalid, notFound, objectModified, StatusError, uidPreconditionFailed } from '../errors.ts';
+import {
+  alreadyExists,
+  badRequest,
+  expired,
+  invalid,
+  notFound,
+  objectModified,
+  StatusError,
+  tooLargeResourceVersion,
+  uidPreconditionFailed,
+} from '../errors.ts';
 import { deletesOnUpdate, gracefulDeletionSeconds, isFinalized } from './deletion-rules.ts';
 import { listPrefix, objectKey } from './keys.ts';
 import type { ObjectFilter } from './object-filter.ts';
+import { defaultFreshnessWaitMs, waitForRevision } from './revision-wait.ts';
 import type { ResourceWriteHooks } from './write-hooks.ts';
 
 export interface WriteContext {
@@ -44,6 +55,8 @@ export interface ListParams {
   continueToken?: string;
   /** Read at exactly this revision (resourceVersionMatch=Exact). */
   exactRevision?: number;
+  /** Read at this revision or a newer one, waiting briefly for the store to reach it. */
+  minRevision?: number;
 }
 
 export interface ListOutcome {
@@ -77,6 +90,8 @@ export class ResourceStore {
   private readonly watchDecoded = new Map<KeyValue, KubeObject>();
   /** Work done together with writes of this kind (Service IP/port allocation). */
   writeHooks?: ResourceWriteHooks;
+  /** How long a read waits for a resourceVersion the store has not reached yet (tests shorten it). */
+  freshnessWaitMs = defaultFreshnessWaitMs;
 
   constructor(
     readonly rt: ResourceType,
@@ -134,6 +149,12 @@ export class ResourceStore {
       if (!token.start.startsWith(prefix)) throw badRequest('invalid continue token: it does not belong to this list');
       startAfter = token.start;
       revision = token.rv;
+    } else if (params.minRevision) {
+      await this.waitForRevision(params.minRevision);
+    } else if (revision) {
+      // An Exact read of the future: etcd's "future revision", which Kubernetes 1.34+ reports so, at once.
+      const current = await this.store.currentRevision();
+      if (revision > current) throw tooLargeResourceVersion(revision, current, 0);
     }
     const limit = params.limit && params.limit > 0 ? params.limit : 0;
     const items: KubeObject[] = [];
@@ -187,6 +208,11 @@ export class ResourceStore {
 
   async currentRevision(): Promise<number> {
     return this.store.currentRevision();
+  }
+
+  /** For reads "not older than" `revision`: waits until the store has it, or throws 504 Too large resource version. */
+  waitForRevision(revision: number): Promise<void> {
+    return waitForRevision(this.store, revision, this.freshnessWaitMs);
   }
 
   // ---- writing -------------------------------------------------------------------
