@@ -196,6 +196,38 @@ test('a read not older than a revision the store has not reached waits for it, t
   }
 });
 
+test('a limited list says how many items remain after it, unless selectors filter it', async () => {
+  await cluster.createNamespace('remaining');
+  for (const name of ['a', 'b', 'c', 'd', 'e']) {
+    await cluster.client.create(resources.configMaps, 'remaining', { metadata: { name, labels: { all: 'yes' } } });
+  }
+  type Page = { metadata: { continue?: string; remainingItemCount?: number }; items: unknown[] };
+  const page = (query: Record<string, string>, headers?: Record<string, string>) =>
+    cluster.client.request('GET', '/api/v1/namespaces/remaining/configmaps', { query, headers }) as Promise<Page>;
+  const first = await page({ limit: '2' });
+  assert.equal(first.metadata.remainingItemCount, 3);
+  const second = await page({ limit: '2', continue: first.metadata.continue! });
+  assert.equal(second.metadata.remainingItemCount, 1);
+  const last = await page({ limit: '2', continue: second.metadata.continue! });
+  assert.equal(last.items.length, 1);
+  assert.deepEqual(last.metadata, { resourceVersion: (last.metadata as { resourceVersion: string }).resourceVersion });
+
+  // Tables carry it too (kubectl get --chunk-size).
+  const table = await page({ limit: '4' }, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+  assert.equal(table.metadata.remainingItemCount, 1);
+
+  // With a selector there is a continue token but no count, as in Kubernetes.
+  const selected = await page({ limit: '2', labelSelector: 'all=yes' });
+  assert.ok(selected.metadata.continue);
+  assert.equal(selected.metadata.remainingItemCount, undefined);
+  // The store counts current keys only: after any write the older revision's count is unknown.
+  const before = await page({ limit: '2' });
+  await cluster.client.create(resources.configMaps, 'lists', { metadata: { name: 'elsewhere' } });
+  const after = await page({ limit: '2', continue: before.metadata.continue! });
+  assert.ok(after.metadata.continue);
+  assert.equal(after.metadata.remainingItemCount, undefined);
+});
+
 function watchRefusal(query: string): StatusError {
   try {
     parseWatchOptions(new URLSearchParams(query));

@@ -130,14 +130,19 @@ export class ResourceHandler {
       filter: objectFilter(rs.rt, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined),
       ...options,
     });
-    this.respondObjects(p, rs, out.items, { single: false, resourceVersion: out.resourceVersion, continueToken: out.continueToken });
+    this.respondObjects(p, rs, out.items, {
+      single: false,
+      resourceVersion: out.resourceVersion,
+      continueToken: out.continueToken,
+      remainingItemCount: out.remainingItemCount,
+    });
   }
 
   private respondObjects(
     p: RequestParams,
     rs: ResourceStore,
     items: KubeObject[],
-    meta: { single: boolean; resourceVersion?: string; continueToken?: string },
+    meta: { single: boolean; resourceVersion?: string; continueToken?: string; remainingItemCount?: number },
   ): void {
     const table = wantsTable(p.req.headers.accept);
     if (table) {
@@ -149,6 +154,7 @@ export class ResourceHandler {
           tableVersion: table.version,
           resourceVersion: meta.resourceVersion,
           continueToken: meta.continueToken,
+          remainingItemCount: meta.remainingItemCount,
         }),
       );
       return;
@@ -157,8 +163,9 @@ export class ResourceHandler {
       writeJSON(p.res, 200, items[0]);
       return;
     }
-    const listMeta: Record<string, string> = { resourceVersion: meta.resourceVersion ?? '' };
+    const listMeta: Record<string, string | number> = { resourceVersion: meta.resourceVersion ?? '' };
     if (meta.continueToken) listMeta.continue = meta.continueToken;
+    if (meta.remainingItemCount !== undefined) listMeta.remainingItemCount = meta.remainingItemCount;
     writeJSON(p.res, 200, { kind: rs.rt.listKind ?? `${rs.rt.kind}List`, apiVersion: rs.apiVersion, metadata: listMeta, items });
   }
 

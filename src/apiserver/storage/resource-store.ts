@@ -144,11 +144,14 @@ export class ResourceStore {
     const prefix = listPrefix(this.rt, params.namespace);
     let startAfter: string | undefined;
     let revision = params.exactRevision;
+    /** Keys of the list's revision passed so far (unknown for a token without the count). */
+    let scanned: number | undefined = 0;
     if (params.continueToken) {
       const token = decodeContinue(params.continueToken);
       if (!token.start.startsWith(prefix)) throw badRequest('invalid continue token: it does not belong to this list');
       startAfter = token.start;
       revision = token.rv;
+      scanned = token.n;
     } else if (params.minRevision) {
       await this.waitForRevision(params.minRevision);
     } else if (revision) {
@@ -173,6 +176,7 @@ export class ResourceStore {
       more = page.more;
       for (const kv of page.items) {
         lastKey = kv.key;
+        if (scanned !== undefined) scanned++;
         const obj = this.decode(kv);
         if (params.filter && !params.filter.matches(obj)) continue;
         items.push(obj);
@@ -186,8 +190,21 @@ export class ResourceStore {
       startAfter = page.items[page.items.length - 1].key;
     }
     const outcome: ListOutcome = { items, resourceVersion: String(listRevision) };
-    if (more && lastKey) outcome.continueToken = encodeContinue(listRevision, lastKey);
+    if (more && lastKey) {
+      outcome.continueToken = encodeContinue(listRevision, lastKey, scanned);
+      // Like Kubernetes, only without selectors: a count of keys cannot say how many would match.
+      if (!params.filter && scanned !== undefined) outcome.remainingItemCount = await this.keysAfter(prefix, scanned, listRevision);
+    }
     return outcome;
+  }
+
+  /**
+   * How many keys under `prefix` follow the first `passed` at `revision`. The store counts its
+   * current keys only, so the answer is known only while no write has happened since.
+   */
+  private async keysAfter(prefix: string, passed: number, revision: number): Promise<number | undefined> {
+    const total = await this.store.count(prefix);
+    return (await this.store.currentRevision()) === revision ? total - passed : undefined;
   }
 
   /** `continued`: the revision came from a continue token, which the message then names. */
@@ -595,14 +612,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
 }
 
-function encodeContinue(rv: number, start: string): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+/** Kubernetes' token fields, and `n`: how many keys of the list come before and at `start`. */
+function encodeContinue(rv: number, start: string, n: number | undefined): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start, n })).toString('base64url');
 }
 
-function decodeContinue(token: string): { rv: number; start: string } {
+function decodeContinue(token: string): { rv: number; start: string; n?: number } {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof parsed.rv === 'number' && typeof parsed.start === 'string') return parsed;
+    if (typeof parsed.rv === 'number' && typeof parsed.start === 'string') {
+      return { rv: parsed.rv, start: parsed.start, n: Number.isSafeInteger(parsed.n) && parsed.n >= 0 ? parsed.n : undefined };
+    }
   } catch {
     // fall through
   }
