@@ -116,7 +116,7 @@ export function tooLargeResourceVersion(requested: number, current: number, retr
 
 export function invalid(group: string, kind: string, name: string, errors: FieldError[]): StatusError {
   return new StatusError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${formatFieldErrors(errors)}`, {
-    name,
+    name: name || undefined,
     group: group || undefined,
     kind,
     causes: errors.map((e) => ({ reason: e.type, message: causeMessage(e), field: e.field })),

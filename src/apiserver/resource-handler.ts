@@ -17,6 +17,7 @@ import { objectFilter } from './storage/object-filter.ts';
 import type { DeleteOptions, ResourceStore, WriteContext, WriteSubresource } from './storage/resource-store.ts';
 import { parseIncludeObject, toTable } from './table.ts';
 import { serveWatch } from './watch-stream.ts';
+import { validateWriteOptions } from './write-options.ts';
 
 export interface RequestParams {
   req: IncomingMessage;
@@ -189,13 +190,11 @@ export class ResourceHandler {
 
   // ---- writes ----------------------------------------------------------------------
 
+  /** For a write whose options validateWriteOptions has checked. */
   private writeContext(p: RequestParams, rs: ResourceStore): WriteContext {
-    const dryRun = p.query.getAll('dryRun');
-    for (const v of dryRun) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
     const manager = p.query.get('fieldManager') || defaultFieldManager(p.req.headers['user-agent']);
-    if (manager.length > 128) throw badRequest('fieldManager: Too long: may not be more than 128 bytes');
     return {
-      dryRun: dryRun.length > 0,
+      dryRun: p.query.getAll('dryRun').length > 0,
       recordManagedFields: (old, obj) => this.patcher.recordUpdate(old, obj, manager, rs.apiVersion, rs.rt.schema),
     };
   }
@@ -210,6 +209,7 @@ export class ResourceHandler {
   private async create(p: RequestParams, rs: ResourceStore): Promise<void> {
     const { info } = p;
     if (info.name) throw methodNotAllowed('the server does not allow this method on the requested resource');
+    validateWriteOptions('CreateOptions', p.query);
     const validation = parseFieldValidation(p.query.get('fieldValidation'));
     const obj = await this.decodeObject(p, rs, validation);
     if (rs.rt.namespaced) {
@@ -228,6 +228,7 @@ export class ResourceHandler {
   private async update(p: RequestParams, rs: ResourceStore, subresource?: WriteSubresource): Promise<void> {
     const { info } = p;
     if (!info.name) throw methodNotAllowed('the server does not allow this method on the requested resource');
+    validateWriteOptions('UpdateOptions', p.query);
     const validation = parseFieldValidation(p.query.get('fieldValidation'));
     const obj = await this.decodeObject(p, rs, validation);
     checkBodyNamespace(obj, rs.rt, info.namespace);
@@ -240,6 +241,7 @@ export class ResourceHandler {
     const { info, query } = p;
     if (!info.name) throw methodNotAllowed('the server does not allow this method on the requested resource');
     const contentType = mediaType(p.req.headers['content-type']);
+    validateWriteOptions('PatchOptions', query, contentType);
     const validation = parseFieldValidation(query.get('fieldValidation'));
     const body = await readBody(p.req);
     const ctx = this.writeContext(p, rs);
@@ -276,8 +278,9 @@ export class ResourceHandler {
 
   private async scale(p: RequestParams, rs: ResourceStore): Promise<void> {
     const { info } = p;
-    const body = await readBody(p.req);
     const contentType = mediaType(p.req.headers['content-type']);
+    validateWriteOptions(p.info.verb === 'update' ? 'UpdateOptions' : 'PatchOptions', p.query, contentType);
+    const body = await readBody(p.req);
     const ctx = this.writeContext(p, rs);
     let scaled: KubeObject | undefined;
     const updated = await rs.guaranteedUpdate(info.namespace, info.name!, ctx, undefined, (current) => {

@@ -174,6 +174,22 @@ describe('API semantics', () => {
     }
   });
 
+  test('a --field-manager longer than 128 bytes is 422 Invalid on the write options', async () => {
+    const manager = 'm'.repeat(129);
+    const created = await hale.kubectl('1.33', ['create', 'configmap', 'long-manager', `--field-manager=${manager}`]);
+    assert.equal(created.code, 1);
+    assert.equal(
+      created.stderr.trim(),
+      'error: failed to create configmap: CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes',
+    );
+    const applied = await hale.kubectl('1.33', ['apply', '--server-side', `--field-manager=${manager}`, '-f', '-'], {
+      stdin: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'long-manager' } }),
+    });
+    assert.equal(applied.code, 1);
+    assert.equal(applied.stderr.trim(), 'The PatchOptions "" is invalid: fieldManager: Too long: may not be more than 128 bytes');
+    assert.equal((await status(client.get(resources.configMaps, 'default', 'long-manager'))).code, 404);
+  });
+
   test('generation changes on spec changes only; status writes leave spec alone', async () => {
     const d = await client.create(resources.deployments, 'default', {
       metadata: { name: 'gen' },
