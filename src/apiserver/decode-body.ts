@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import type { KubeObject, ResourceType } from '../api/resource-type.ts';
 import { decodeProtobufObject } from '../api/schema/protobuf-decode.ts';
 import { checkFields, findDuplicateFields } from '../api/schema/strict-decode.ts';
-import { badRequest, unsupportedMediaType } from './errors.ts';
+import { badRequest, type StatusError, unsupportedMediaType } from './errors.ts';
+import { goJsonSyntaxError } from './go-json-error.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -27,7 +28,10 @@ export interface DecodedBody {
   jsonText?: string;
 }
 
-/** Parse the raw body into a JSON value according to its content type. */
+/**
+ * Parse the raw body into a JSON value according to its content type. `what` names the expected
+ * kind, e.g. `Pod in version "v1"`.
+ */
 export function parseBody(body: Buffer, contentType: string | undefined, what: string): DecodedBody {
   const type = mediaType(contentType);
   let value: unknown;
@@ -37,13 +41,22 @@ export function parseBody(body: Buffer, contentType: string | undefined, what: s
     try {
       value = JSON.parse(jsonText);
     } catch (err) {
-      throw badRequest(`${what}: couldn't get version/kind; json parse error: ${(err as Error).message}`);
+      throw unrecognized(what, body, `couldn't get version/kind; json parse error: ${goJsonSyntaxError(jsonText, err)}`);
+    }
+    // Go reads apiVersion and kind into a struct first, which only an object (or null) fits.
+    const jsonType = Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
+    if (jsonType === 'string' || jsonType === 'number' || jsonType === 'bool' || jsonType === 'array') {
+      throw unrecognized(
+        what,
+        body,
+        `couldn't get version/kind; json parse error: json: cannot unmarshal ${jsonType} into Go value of type ${typeMetaStruct}`,
+      );
     }
   } else if (type === 'application/yaml') {
     try {
       value = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
     } catch (err) {
-      throw badRequest(`${what}: error converting YAML to JSON: ${(err as Error).message}`);
+      throw unrecognized(what, body, `error converting YAML to JSON: ${(err as Error).message}`);
     }
   } else if (type === 'application/vnd.kubernetes.protobuf') {
     try {
@@ -59,6 +72,21 @@ export function parseBody(body: Buffer, contentType: string | undefined, what: s
   }
   checkDepth(value);
   return { object: value as KubeObject, jsonText };
+}
+
+/** The Go type kube-apiserver decodes apiVersion and kind into, as reflect prints it. */
+const typeMetaStruct = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+/**
+ * A body whose kind could not be read: transformDecodeError's message, with the start of the body
+ * (summarizeData: up to 30 bytes as text when it looks like JSON, else as hex).
+ */
+function unrecognized(what: string, body: Buffer, reason: string): StatusError {
+  const kind = what.split(' ')[0];
+  const head = body.subarray(0, 30);
+  const more = body.length > 30 ? ' ...' : '';
+  const summary = body.length === 0 ? '<empty>' : body[0] === 0x7b ? head.toString('utf8') + more : head.toString('hex') + more;
+  return badRequest(`the object provided is unrecognized (must be of type ${kind}): ${reason} (${summary})`);
 }
 
 /** Iterative depth check, so hostile nesting cannot overflow the stack later. */

@@ -72,6 +72,10 @@ describe('API semantics', () => {
       }),
     );
     assert.equal(malformed.code, 400);
+    assert.equal(
+      malformed.message,
+      'the object provided is unrecognized (must be of type ConfigMap): couldn\'t get version/kind; json parse error: unexpected end of JSON input ({"metadata": {"name": "bad")',
+    );
     const wrongType = await status(client.create(resources.configMaps, 'default', { metadata: { name: 'typed' }, data: { a: 5 } }));
     assert.equal(wrongType.code, 400);
     for (const name of ['huge', 'deep', 'bad', 'typed']) {

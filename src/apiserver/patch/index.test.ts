@@ -122,7 +122,12 @@ describe('applyPatchByContentType', () => {
   });
 
   it('answers 400 for malformed bodies', () => {
-    assert.equal(failure(() => applyPatchByContentType('application/merge-patch+json', live(), '{"spec":', testDeployment)).code, 400);
+    const truncated = failure(() => applyPatchByContentType('application/merge-patch+json', live(), '{"spec":', testDeployment));
+    assert.equal(truncated.code, 400);
+    // encoding/json's words, as kube-apiserver's strict decode of the patch reports them.
+    assert.equal(truncated.message, 'error decoding patch: unexpected end of JSON input');
+    const stray = failure(() => applyPatchByContentType('application/merge-patch+json', live(), '{"spec":{},}', testDeployment));
+    assert.equal(stray.message, "error decoding patch: invalid character '}' looking for beginning of object key string");
     assert.equal(failure(() => applyPatchByContentType('application/strategic-merge-patch+json', live(), '', testDeployment)).code, 400);
     const yaml = failure(() =>
       applyPatchByContentType('application/apply-patch+yaml', live(), 'a: [unclosed', testDeployment, { fieldManager: 'm' }),

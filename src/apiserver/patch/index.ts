@@ -6,6 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { checkFields } from '../../api/schema/strict-decode.ts';
+import { goJsonSyntaxError } from '../go-json-error.ts';
 import { badRequest, PatchError } from './errors.ts';
 import { applyJsonPatch } from './json-patch.ts';
 import { isObject } from './json-value.ts';
@@ -115,7 +116,7 @@ function parseBody(body: unknown, syntax: 'json' | 'yaml'): unknown {
     // YAML 1.2 core schema: JSON bodies parse the same, and `on`/`yes` stay strings.
     return syntax === 'json' ? JSON.parse(text) : parseYaml(text, { version: '1.2' });
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = syntax === 'json' ? goJsonSyntaxError(text, err) : err instanceof Error ? err.message : String(err);
     throw badRequest(syntax === 'json' ? `error decoding patch: ${why}` : `error decoding YAML: ${why}`);
   }
 }
