@@ -192,6 +192,11 @@ describe('API semantics', () => {
     assert.equal(applied.code, 1);
     assert.equal(applied.stderr.trim(), 'The PatchOptions "" is invalid: fieldManager: Too long: may not be more than 128 bytes');
     assert.equal((await status(client.get(resources.configMaps, 'default', 'long-manager'))).code, 404);
+    // 128 bytes is the limit, not over it.
+    const fits = await hale.kubectl('1.33', ['apply', '--server-side', `--field-manager=${'m'.repeat(128)}`, '-f', '-'], {
+      stdin: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'long-manager' } }),
+    });
+    assert.equal(fits.code, 0, fits.stderr);
   });
 
   test('generation changes on spec changes only; status writes leave spec alone', async () => {
