@@ -354,9 +354,9 @@ spec:
     );
   });
 
-  test('a Job with a flaky command succeeds after a retry; one that always fails stops at backoffLimit', async () => {
+  test('a Job with a flaky command succeeds after a retry; one that always fails stops at backoffLimit, also with OnFailure', async () => {
     const markerFile = join(hostDir, 'attempted');
-    const job = (name: string, script: string, backoffLimit: number) => `apiVersion: batch/v1
+    const job = (name: string, script: string, backoffLimit: number, restartPolicy = 'Never') => `apiVersion: batch/v1
 kind: Job
 metadata:
   name: ${name}
@@ -364,7 +364,7 @@ spec:
   backoffLimit: ${backoffLimit}
   template:
     spec:
-      restartPolicy: Never
+      restartPolicy: ${restartPolicy}
       terminationGracePeriodSeconds: 1
       containers:
       - name: work
@@ -378,6 +378,8 @@ spec:
     // First attempt leaves a marker and fails; the retry finds it and succeeds.
     await apply(job('flaky', `if [ -f ${markerFile} ]; then echo second try; exit 0; fi; touch ${markerFile}; exit 1`, 4));
     await apply(job('doomed', 'echo failing; exit 2', 1));
+    // OnFailure: the container restarts in its pod, which never fails; its restarts count.
+    await apply(job('crashloop', 'echo failing; exit 3', 1, 'OnFailure'));
 
     const jobStatus = (name: string) =>
       getJson<{ status: { succeeded?: number; failed?: number; conditions?: { type: string; status: string; reason?: string }[] } }>([
@@ -412,8 +414,18 @@ spec:
     const attempts = (await pods('job-name=doomed')).length;
     assert.ok(attempts <= 2, `doomed job ran ${attempts} pods`);
 
-    await k(['delete', 'job', 'flaky', 'doomed']);
-    await eventually(async () => (await pods('job-name in (flaky,doomed)')).length === 0, 30_000, 250);
+    const crashloop = await eventually(
+      async () => {
+        const s = (await jobStatus('crashloop')).status;
+        return s.conditions?.some((c) => c.type === 'Failed' && c.status === 'True') && s;
+      },
+      60_000,
+      250,
+    );
+    assert.equal(crashloop.conditions!.find((c) => c.type === 'Failed')!.reason, 'BackoffLimitExceeded');
+
+    await k(['delete', 'job', 'flaky', 'doomed', 'crashloop']);
+    await eventually(async () => (await pods('job-name in (flaky,doomed,crashloop)')).length === 0, 30_000, 250);
   });
 });
 

@@ -184,6 +184,27 @@ test('failed pods are replaced after back-off until backoffLimit, then the job f
   assert.equal((await livePods(ns)).length, 0);
 });
 
+test('restartPolicy OnFailure: container restarts count against backoffLimit, then the job fails and its pods go', async () => {
+  const ns = await freshNamespace();
+  const template = { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'main', image: 'busybox', command: ['work'] }] } };
+  await createJob(ns, 'crashy', { backoffLimit: 2, template });
+  const [pod] = await waitForLivePods(ns, 1);
+  // The agent restarts the failing container in the pod, which stays Running.
+  const restarted = async (restartCount: number) => {
+    const fresh = await cluster.client.get<ApiObject>(resources.pods, ns, pod.metadata.name);
+    fresh.status = { ...fresh.status, phase: 'Running', containerStatuses: [{ name: 'main', ready: false, restartCount }] };
+    await cluster.client.updateStatus(resources.pods, fresh);
+  };
+  await restarted(1);
+  const once = await waitForJob(ns, 'crashy', 'the restart seen', (j) => (j.status?.active ?? 0) === 1);
+  assert.equal(condition(once, 'Failed'), undefined, 'one restart is under the limit of 2');
+  await restarted(2);
+  const failed = await waitForJob(ns, 'crashy', 'Failed', (j) => condition(j, 'Failed')?.status === 'True');
+  assert.equal(condition(failed, 'Failed').reason, 'BackoffLimitExceeded');
+  assert.equal(condition(failed, 'Failed').message, 'Job has reached the specified backoff limit');
+  await eventually('its pod deleted', async () => ((await livePods(ns)).length === 0 ? true : undefined));
+});
+
 test('pod failure policy: FailJob on an exit code fails the job at once; Ignore does not count', async () => {
   const ns = await freshNamespace();
   const podFailurePolicy = {

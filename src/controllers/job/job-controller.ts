@@ -280,6 +280,7 @@ export class JobController extends Controller {
       failJobMessage,
       failed,
       backoffLimit,
+      restartsOnFailure: restartsOnFailure(job, pods),
       succeeded: indexed ? completed.size : succeeded,
       completions,
       activeCount: active.length,
@@ -402,6 +403,8 @@ export class JobController extends Controller {
       failJobMessage?: string;
       failed: number;
       backoffLimit: number;
+      /** Container restarts of the running and pending pods, with restartPolicy OnFailure (else 0). */
+      restartsOnFailure: number;
       succeeded: number;
       completions?: number;
       activeCount: number;
@@ -418,7 +421,9 @@ export class JobController extends Controller {
     }
     const fail = (reason: string, message: string): Finishing => ({ interim: 'FailureTarget', final: 'Failed', reason, message });
     if (c.failJobMessage) return fail(JobReason.PodFailurePolicy, c.failJobMessage);
-    if (c.failed > c.backoffLimit) return fail(JobReason.BackoffLimitExceeded, JobMessage.BackoffLimitExceeded);
+    if (c.failed > c.backoffLimit || pastBackoffLimitOnFailure(c.restartsOnFailure, c.backoffLimit)) {
+      return fail(JobReason.BackoffLimitExceeded, JobMessage.BackoffLimitExceeded);
+    }
     const deadline = activeDeadlineAt(job, job.spec?.suspend === true);
     if (deadline !== undefined && c.nowMs >= deadline) return fail(JobReason.DeadlineExceeded, JobMessage.DeadlineExceeded);
     const complete = c.completions === undefined ? c.succeeded > 0 && c.activeCount === 0 : c.succeeded >= c.completions;
@@ -721,4 +726,26 @@ function deletionOrder(a: ApiObject, b: ApiObject): number {
 
 function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * With restartPolicy OnFailure a failing container restarts in its pod, which never fails: the
+ * Job counts the restarts of its running and pending pods instead, as Kubernetes'
+ * pastBackoffLimitOnFailure does.
+ */
+function restartsOnFailure(job: ApiObject, pods: ApiObject[]): number {
+  if (job.spec?.template?.spec?.restartPolicy !== 'OnFailure') return 0;
+  let restarts = 0;
+  for (const pod of pods) {
+    if (pod.status?.phase !== 'Running' && pod.status?.phase !== 'Pending') continue;
+    for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+      restarts += typeof cs.restartCount === 'number' ? cs.restartCount : 0;
+    }
+  }
+  return restarts;
+}
+
+/** Kubernetes' rule: any restart is too many with a limit of 0, else reaching the limit is. */
+function pastBackoffLimitOnFailure(restarts: number, backoffLimit: number): boolean {
+  return backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit;
 }
