@@ -44,6 +44,8 @@ export interface ResourceType {
   verbs?: string[];
   /** Sent as a Warning header with every request on the resource (kubectl prints it), e.g. v1 Endpoints in 1.33. */
   deprecationWarning?: string;
+  /** Warnings about an object being written (Kubernetes' WarningsOnCreate/Update), sent as Warning headers. */
+  warnings?: (obj: KubeObject) => string[];
   /** Answered by the API server itself and never stored (metrics.k8s.io): no store, no backup. */
   virtual?: boolean;
   /** Schema definition name of the top-level object, e.g. "io.k8s.api.apps.v1.Deployment". */

@@ -203,6 +203,7 @@ export class ResourceHandler {
     const body = await readBody(p.req);
     const decoded = parseBody(body, p.req.headers['content-type'], `${rs.rt.kind} in version "${rs.rt.version}"`);
     for (const w of validateDecoded(rs.rt, decoded, validation, rs.apiVersion)) addWarning(p.res, w);
+    for (const w of rs.rt.warnings?.(decoded.object) ?? []) addWarning(p.res, w);
     return decoded.object;
   }
 
@@ -254,6 +255,7 @@ export class ResourceHandler {
         checkPatchedResourceVersion(rs.rt, patched, current, info.name!);
       }
       for (const w of validateDecoded(rs.rt, { object: patched }, validation, rs.apiVersion)) addWarning(p.res, w);
+      for (const w of rs.rt.warnings?.(patched) ?? []) addWarning(p.res, w);
       return patched;
     };
     if (contentType === 'application/apply-patch+yaml') {

@@ -424,6 +424,22 @@ spec:
     );
     assert.equal(crashloop.conditions!.find((c) => c.type === 'Failed')!.reason, 'BackoffLimitExceeded');
 
+    // What Hale's job controller does not do is said when the Job is written.
+    const perIndex = `apiVersion: batch/v1
+kind: Job
+metadata: {name: per-index}
+spec:
+  completionMode: Indexed
+  completions: 2
+  backoffLimitPerIndex: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: hale.local/sh, command: [sh, -c, 'exit 0']}]
+`;
+    const dryRun = await k(['apply', '--dry-run=server', '-f', '-'], { stdin: perIndex });
+    assert.match(dryRun.stderr, /^Warning: spec\.backoffLimitPerIndex is not supported by this cluster: /m);
+
     await k(['delete', 'job', 'flaky', 'doomed', 'crashloop']);
     await eventually(async () => (await pods('job-name in (flaky,doomed,crashloop)')).length === 0, 30_000, 250);
   });

@@ -126,3 +126,9 @@ test('table cells follow printJob', () => {
   assert.equal(jobs.table!.row(obj, now)[7], `batch.kubernetes.io/controller-uid=${UID}`);
   assert.deepEqual(jobs.selectableFields!(obj), { 'status.successful': '3' });
 });
+
+test('backoffLimitPerIndex, which the job controller does not implement, is warned about', () => {
+  assert.deepEqual(jobs.warnings!(job()), []);
+  const [warning] = jobs.warnings!(job({ completionMode: 'Indexed', completions: 2, backoffLimitPerIndex: 1 }));
+  assert.match(warning, /^spec\.backoffLimitPerIndex is not supported by this cluster: /);
+});

@@ -296,6 +296,15 @@ export function jobDurationCell(obj: KubeObject, now: Date): string {
   return humanDuration((Number.isNaN(completion) ? now.getTime() : completion) - start);
 }
 
+/** What a Job asks for that Hale's job controller does not do (docs/differences.md). */
+function jobWarnings(obj: KubeObject): string[] {
+  if (obj.spec?.backoffLimitPerIndex == null) return [];
+  return [
+    'spec.backoffLimitPerIndex is not supported by this cluster: no index fails on its own; failed pods count against ' +
+      'spec.backoffLimit (2147483647 unless set) and spec.activeDeadlineSeconds, as for a Job without it',
+  ];
+}
+
 export const jobs: ResourceType = {
   group: 'batch',
   version: 'v1',
@@ -313,6 +322,7 @@ export const jobs: ResourceType = {
   },
   validate: (obj) => validateJob(obj),
   validateUpdate: validateJobUpdate,
+  warnings: jobWarnings,
   selectableFields: (obj) => ({ 'status.successful': String(int(obj.status?.succeeded)) }),
   table: {
     columns: [
