@@ -80,6 +80,10 @@ test('a missing service account is refused as kube-apiserver does', async () => 
   await assert.rejects(admit(podResource, pod({ serviceAccountName: 'ghost' }), 'sa'), {
     message: 'pods "p" is forbidden: error looking up service account sa/ghost: serviceaccount "ghost" not found',
   });
+  // A pod named by generateName (a ReplicaSet's) has no name yet: the prefix is named.
+  const generated = pod({ serviceAccountName: 'ghost' });
+  generated.metadata = { generateName: 'web-7d9f8c-' };
+  await assert.rejects(admit(podResource, generated, 'sa'), { message: /^pods "web-7d9f8c-" is forbidden: / });
 });
 
 test("a pod without pull secrets gets its account's; its own are kept", async () => {

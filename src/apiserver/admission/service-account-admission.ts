@@ -72,9 +72,11 @@ export function serviceAccountAdmission(registry: ApiRegistry) {
     spec.serviceAccount = name;
     const sa = await findServiceAccount(registry, namespace, name);
     if (!sa) {
+      // Admission runs before a generateName is turned into a name: Kubernetes then names the prefix.
+      const podName: string = pod.metadata?.name || pod.metadata?.generateName || 'Unknown';
       throw forbidden(
-        `pods "${pod.metadata?.name ?? ''}" is forbidden: error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`,
-        { name: pod.metadata?.name ?? '', kind: 'pods' },
+        `pods "${podName}" is forbidden: error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`,
+        { name: podName, kind: 'pods' },
       );
     }
     // A pod without pull secrets of its own gets its account's.
