@@ -190,6 +190,19 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       );
     });
 
+    test('client-side apply, then server-side apply of a changed value: no conflict, as kubectl documents', async () => {
+      const file = join(hale.dataDir, 'csa-to-ssa.yaml');
+      writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: csa-to-ssa\ndata:\n  k: v1\n');
+      await k(['apply', '-f', file]);
+      writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: csa-to-ssa\ndata:\n  k: v2\n');
+      assert.match((await k(['apply', '--server-side', '-f', file])).stdout, /configmap\/csa-to-ssa serverside-applied/);
+      const cm = JSON.parse((await k(['get', 'cm', 'csa-to-ssa', '-o', 'json'])).stdout);
+      assert.equal(cm.data.k, 'v2');
+      // The annotation follows, so a later client-side apply diffs against what was applied last.
+      const lastApplied = JSON.parse(cm.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+      assert.equal(lastApplied.data.k, 'v2');
+    });
+
     test('kubectl create (protobuf) stores no Go zero values, so server-side apply may set them later', async () => {
       await k(['create', 'deployment', 'pb', '--image=busybox', '--replicas=0', '--', 'sleep', '3600']);
       const d = JSON.parse((await k(['get', 'deploy', 'pb', '-o', 'json'])).stdout);

@@ -194,3 +194,34 @@ describe('server-side apply: hostile input', () => {
     assert.equal(Object.getPrototypeOf(object.spec), Object.prototype);
   });
 });
+
+describe('server-side apply after client-side apply (kubectl apply --server-side)', () => {
+  const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+  /** What `kubectl apply` (client-side) leaves: its config in the annotation, its fields as an Update. */
+  const clientSideApplied = (replicas: number, liveReplicas = replicas): KubeObject => {
+    const applied = { ...config(), spec: { ...config().spec, replicas } };
+    const live = structuredClone(applied);
+    live.spec.replicas = liveReplicas;
+    live.metadata = { ...live.metadata, annotations: { [LAST_APPLIED]: JSON.stringify(applied) } };
+    return recordUpdate(undefined, live, 'kubectl-client-side-apply', 'apps/v1', { defName: testDeployment, now });
+  };
+  const withReplicas = (replicas: number) => ({ ...config(), spec: { ...config().spec, replicas } });
+
+  it('takes over the fields client-side apply last applied, without conflicts, and rewrites the annotation', () => {
+    const { object, conflicts } = apply(clientSideApplied(3), withReplicas(5));
+    assert.deepEqual(conflicts, []);
+    assert.equal(object.spec.replicas, 5);
+    assert.deepEqual(JSON.parse(object.metadata?.annotations[LAST_APPLIED]), withReplicas(5));
+  });
+
+  it('still conflicts where the live value is no longer the one last applied, or for another manager', () => {
+    // Scaled by someone else since: the live value is theirs.
+    assert.equal(apply(clientSideApplied(3, 4), withReplicas(5)).conflicts.length, 1);
+    assert.equal(apply(clientSideApplied(3), withReplicas(5), 'my-tool').conflicts.length, 1);
+  });
+
+  it('leaves an object without the annotation as it is', () => {
+    const { object } = apply(created(), withReplicas(5));
+    assert.equal(object.metadata?.annotations?.[LAST_APPLIED], undefined);
+  });
+});

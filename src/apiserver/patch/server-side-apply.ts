@@ -9,6 +9,12 @@
 //      manager still owns them;
 //   4. the manager's "Apply" entry in managedFields becomes exactly the applied fields.
 // Good enough for a handful of managers; it is not a full structured-merge-diff.
+//
+// `kubectl apply --server-side` (manager "kubectl") takes over from client-side apply as in
+// kube-apiserver (its lastAppliedManager and lastAppliedUpdater): a conflict on a field that
+// the last-applied-configuration annotation holds with the live value is no conflict, and an
+// object that has the annotation gets it rewritten to the new applied configuration, so that a
+// later client-side apply diffs against what was applied last.
 import type { KubeObject } from '../../api/resource-type.ts';
 import { badRequest } from './errors.ts';
 import { type FieldPath, FieldSet } from './field-path.ts';
@@ -70,7 +76,9 @@ export function applyPatch(
       conflicts.push({ manager: m, operation, apiVersion, subresource, path });
     }
   }
-  if (conflicts.length && !force) return { object: live ?? merged, conflicts };
+  if (conflicts.length && !force && !(manager === KUBECTL_MANAGER && allowedByLastApplied(conflicts, current, schema))) {
+    return { object: live ?? merged, conflicts };
+  }
   // Forced: every manager that held a conflicting field loses it to the applier.
   for (const c of conflicts) for (const other of others) other.fields.delete(c.path);
 
@@ -91,7 +99,49 @@ export function applyPatch(
   const managedFields = encodeManagedFields(owners);
   merged.metadata = { ...(merged.metadata ?? {}) };
   if (managedFields.length) merged.metadata.managedFields = managedFields;
+  if (manager === KUBECTL_MANAGER && typeof merged.metadata.annotations?.[LAST_APPLIED] === 'string') {
+    merged.metadata.annotations = updatedLastApplied(merged.metadata.annotations, applied);
+  }
   return { object: merged, conflicts: [] };
+}
+
+const KUBECTL_MANAGER = 'kubectl';
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** Kubernetes' limit on an object's annotations, all together. */
+const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+
+/**
+ * Whether every conflict is on a field that client-side apply last applied with the value the
+ * object still has: kubectl's own fields, moving from client-side to server-side apply.
+ */
+function allowedByLastApplied(conflicts: Conflict[], live: KubeObject, schema: NodeSchema): boolean {
+  const text = live.metadata?.annotations?.[LAST_APPLIED];
+  if (typeof text !== 'string' || text === '') return false;
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  const lastAppliedFields = fieldSetOf(lastApplied, schema);
+  return conflicts.every(
+    (c) => lastAppliedFields.has(c.path) && jsonEqual(valueAt(lastApplied, schema, c.path), valueAt(live, schema, c.path)),
+  );
+}
+
+/** The annotations with last-applied-configuration set to `applied` (without that annotation), or dropped when too large. */
+function updatedLastApplied(annotations: Record<string, string>, applied: KubeObject): Record<string, string> {
+  const config = structuredClone(applied);
+  if (config.metadata?.annotations) {
+    const { [LAST_APPLIED]: _previous, ...others } = config.metadata.annotations;
+    const { annotations: _all, ...metadata } = config.metadata;
+    config.metadata = Object.keys(others).length > 0 ? { ...metadata, annotations: others } : metadata;
+  }
+  const next: Record<string, string> = { ...annotations, [LAST_APPLIED]: JSON.stringify(config) };
+  const size = Object.entries(next).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (size <= MAX_ANNOTATIONS_BYTES) return next;
+  const { [LAST_APPLIED]: _tooLarge, ...withoutIt } = next;
+  return withoutIt;
 }
 
 /** Merges the applied configuration into the live value (both private copies). */
