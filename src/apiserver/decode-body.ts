@@ -116,7 +116,7 @@ export function validateDecoded(rt: ResourceType, decoded: DecodedBody, validati
   if (object.kind !== undefined && object.kind !== rt.kind) {
     throw badRequest(`the kind in the data (${object.kind}) does not match the expected kind (${rt.kind})`);
   }
-  const { unknown, errors } = checkFields(object, rt.schema, { prune: validation !== 'Strict' });
+  const { unknown, errors } = checkFields(object, rt.schema, { prune: validation !== 'Strict', canonicalQuantities: true });
   if (errors.length) throw badRequest(`${kindText} cannot be handled as a ${rt.kind}: ${errors[0].detail}`);
   if (validation === 'Ignore') return [];
   const problems = unknown.map((f) => `unknown field "${f}"`);

@@ -190,6 +190,23 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       );
     });
 
+    test('quantities come back in their canonical form, as Kubernetes prints them', async () => {
+      const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: sized}
+spec:
+  containers:
+  - name: app
+    image: busybox
+    command: [sleep, '60']
+    resources:
+      requests: {cpu: 0.5, memory: 0.5Gi}
+      limits: {cpu: '1000m', memory: 1024Mi}
+`;
+      const r = await k(['create', '--dry-run=server', '-f', '-', '-o', 'jsonpath={.spec.containers[0].resources}'], { stdin: pod });
+      assert.deepEqual(JSON.parse(r.stdout), { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m', memory: '512Mi' } });
+    });
+
     test('client-side apply, then server-side apply of a changed value: no conflict, as kubectl documents', async () => {
       const file = join(hale.dataDir, 'csa-to-ssa.yaml');
       writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: csa-to-ssa\ndata:\n  k: v1\n');

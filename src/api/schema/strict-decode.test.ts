@@ -157,6 +157,17 @@ describe('checkFields: wrong JSON types', () => {
     assert.equal(quantityProblem('-0.5Ki'), undefined);
   });
 
+  test('with canonicalQuantities, valid quantities are rewritten as Go prints them; others are left for the error', () => {
+    const obj = widget({ size: 0.5, limits: { cpu: '1000m', mem: ' 0.5Gi', big: '1024Ki', e: '1e3', bad: 'lots' } });
+    const result = checkFields(obj, WIDGET, { canonicalQuantities: true });
+    assert.equal(result.errors.length, 1);
+    assert.deepEqual(obj.spec, { size: '500m', limits: { cpu: '1', mem: '512Mi', big: '1Mi', e: '1e3', bad: 'lots' } });
+    // Without the option nothing changes.
+    const untouched = widget({ size: 0.5 });
+    checkFields(untouched, WIDGET);
+    assert.equal(untouched.spec.size, 0.5);
+  });
+
   test('times must be RFC 3339 strings; MicroTime needs microseconds', () => {
     assert.deepEqual(details(widget({}, { metadata: { creationTimestamp: '2026-01-02T03:04:05Z' } })), []);
     assert.deepEqual(details(widget({}, { metadata: { creationTimestamp: 5 } })), [

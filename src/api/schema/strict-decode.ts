@@ -7,6 +7,7 @@
 // The messages imitate encoding/json (via sigs.k8s.io/json) and apimachinery's custom
 // unmarshalers (Quantity, Time, MicroTime, IntOrString), because users compare them.
 import type { FieldError } from '../field-errors.ts';
+import { canonicalQuantity } from '../quantity.ts';
 import { scalarWrapperSchema } from './openapi-v3.ts';
 import { getDefinition, hasDefinition, jsonFields } from './registry.ts';
 import type { Schema, StringSchema } from './types.ts';
@@ -22,9 +23,13 @@ export interface StrictDecodeResult {
  * Walks a decoded JSON object against the definition `defName`. With `prune`, unknown fields
  * are also deleted from `obj` in place, as decoding into Go structs drops them.
  */
-export function checkFields(obj: unknown, defName: string, opts: { prune?: boolean } = {}): StrictDecodeResult {
+export function checkFields(
+  obj: unknown,
+  defName: string,
+  opts: { prune?: boolean; canonicalQuantities?: boolean } = {},
+): StrictDecodeResult {
   const result: StrictDecodeResult = { unknown: [], errors: [] };
-  const walker = new Walker(result, opts.prune ?? false);
+  const walker = new Walker(result, opts.prune ?? false, opts.canonicalQuantities ?? false);
   if (!isPlainObject(obj)) {
     walker.typeError(obj, '', '', '', goTypeOf({ ref: defName }));
     return result;
@@ -125,10 +130,18 @@ function declaringDefinition(defName: string, field: string): string {
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
+/** A value's place in its parent object or array. */
+interface ValueSlot {
+  parent: Record<string, unknown> | unknown[];
+  key: string | number;
+}
+
 class Walker {
   constructor(
     private readonly result: StrictDecodeResult,
     private readonly prune: boolean,
+    /** Rewrite each valid Quantity in its canonical form ("0.5" → "500m"), as Go's decoding round trip does. */
+    private readonly canonicalQuantities: boolean,
   ) {}
 
   /** Records a Go UnmarshalTypeError: value kind, struct context and target type. */
@@ -154,16 +167,17 @@ class Walker {
         continue;
       }
       const childGoPath = goPath ? `${goPath}.${key}` : key;
-      this.value(value, field, childPath, childGoPath, shortName(declaringDefinition(defName, key)));
+      this.value(value, field, childPath, childGoPath, shortName(declaringDefinition(defName, key)), { parent: obj, key });
     }
   }
 
-  value(value: unknown, schema: Schema, path: string, goPath: string, struct: string): void {
+  /** `at`: where the value sits, so that it can be rewritten (canonical quantities). */
+  value(value: unknown, schema: Schema, path: string, goPath: string, struct: string, at?: ValueSlot): void {
     if (value === null) return; // Go leaves the zero value (or nil) in place.
     if ('ref' in schema) {
       const scalar = scalarWrapperSchema(schema.ref);
       if (scalar) {
-        this.value(value, scalar, path, goPath, struct);
+        this.value(value, scalar, path, goPath, struct, at);
         return;
       }
       if (!isPlainObject(value)) {
@@ -187,7 +201,7 @@ class Walker {
         this.integer(value, schema.format === 'int32', path, goPath, struct);
         return;
       case 'string':
-        this.string(value, schema, path, goPath, struct);
+        this.string(value, schema, path, goPath, struct, at);
         return;
       case 'array':
         if (!Array.isArray(value)) {
@@ -195,7 +209,7 @@ class Walker {
           return;
         }
         value.forEach((item, i) => {
-          this.value(item, schema.items, `${path}[${i}]`, goPath, struct);
+          this.value(item, schema.items, `${path}[${i}]`, goPath, struct, { parent: value, key: i });
         });
         return;
       case 'map':
@@ -203,8 +217,17 @@ class Walker {
           this.typeError(value, path, goPath, struct, goTypeOf(schema));
           return;
         }
-        for (const [key, item] of Object.entries(value)) this.value(item, schema.values, `${path}.${key}`, goPath, struct);
+        for (const [key, item] of Object.entries(value))
+          this.value(item, schema.values, `${path}.${key}`, goPath, struct, { parent: value, key });
         return;
+    }
+  }
+
+  private canonicalize(value: string | number, at: ValueSlot): void {
+    try {
+      (at.parent as Record<string | number, unknown>)[at.key] = canonicalQuantity(typeof value === 'string' ? value.trim() : value);
+    } catch {
+      // Checked above with Kubernetes' rules; a text only the parser refuses stays as written.
     }
   }
 
@@ -218,7 +241,7 @@ class Walker {
     if (!Number.isInteger(value) || outOfRange) this.typeError(value, path, goPath, struct, goType, `number ${value}`);
   }
 
-  string(value: unknown, schema: StringSchema, path: string, goPath: string, struct: string): void {
+  string(value: unknown, schema: StringSchema, path: string, goPath: string, struct: string, at?: ValueSlot): void {
     switch (schema.format) {
       case 'int-or-string':
         // IntOrString decodes a non-string as int32, and Go adds the field context to that error.
@@ -227,6 +250,7 @@ class Walker {
       case 'quantity': {
         const problem = quantityProblem(typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '');
         if (problem || (typeof value !== 'string' && typeof value !== 'number')) this.error(path, value, problem ?? QUANTITY_FORMAT);
+        else if (this.canonicalQuantities && at) this.canonicalize(value as string | number, at);
         return;
       }
       case 'date-time':

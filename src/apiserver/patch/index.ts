@@ -78,7 +78,7 @@ export function applyPatchByContentType(
     }
     const applied = parseBody(patchBody, 'yaml');
     if (!isObject(applied)) throw badRequest('error decoding YAML: the applied configuration must be an object');
-    rejectUnknownApplyFields(applied as KubeObject, defName);
+    typeApplyConfig(applied as KubeObject, defName);
     const result = applyPatch(live, applied, opts.fieldManager, opts.force ?? false, defName, {
       apiVersion: opts.apiVersion,
       ignoreFields: opts.ignoreFields,
@@ -131,13 +131,15 @@ export { applyPatch } from './server-side-apply.ts';
 export { strategicMergePatch } from './strategic-merge-patch.ts';
 
 /**
- * An apply patch is always converted to its typed form, whatever fieldValidation says: a field
- * the schema does not declare fails it (kubernetes/kubernetes#105916), with structured-merge-diff's
- * message and a 500 (the error is not an API status), e.g.
+ * An apply patch is always converted to its typed form, whatever fieldValidation says: its
+ * quantities take their canonical form, and a field the schema does not declare fails it
+ * (kubernetes/kubernetes#105916), with structured-merge-diff's message and a 500 (the error is
+ * not an API status), e.g.
  *   failed to create typed patch object (ns/cm; /v1, Kind=ConfigMap): .bogus: field not declared in schema
  */
-function rejectUnknownApplyFields(applied: KubeObject, defName: string): void {
-  const { unknown } = checkFields(applied, defName);
+function typeApplyConfig(applied: KubeObject, defName: string): void {
+  // Quantities in their canonical form, as the stored ones are: "0.5" applied over "500m" changes nothing.
+  const { unknown } = checkFields(applied, defName, { canonicalQuantities: true });
   if (!unknown.length) return;
   const errors = unknown.map((path) => `${smdPath(applied, defName, path)}: field not declared in schema`).sort();
   const [group, version] = String(applied.apiVersion ?? '').includes('/')
