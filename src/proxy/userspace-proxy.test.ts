@@ -73,13 +73,71 @@ test('TCP: weighted spread, NodePort on all addresses, retry past a refusing bac
     assert.deepEqual(proxy.listening(), [`TCP ${vip}:${svcPort}`]);
     for (let i = 0; i < 50; i++) assert.equal(await request(vip, svcPort), 'b');
 
-    // No endpoint at all: the client is reset, as by a closed port.
+    // No endpoint at all: the connection is refused (see the next test).
     await proxy.apply([servicePort(svcPort, [])]);
-    await assert.rejects(request(vip, svcPort), /ECONNRESET/);
+    await assert.rejects(request(vip, svcPort), /ECONNREFUSED/);
   } finally {
     await proxy.stop();
     a.server.close();
     b.server.close();
+  }
+});
+
+test('TCP: no endpoints refuses new connections, never had or lost alike; relayed ones go on; endpoints back reopen', async () => {
+  // An echo backend, so a relayed connection can be checked while it stays open.
+  const echo = createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  const echoPort = (echo.address() as { port: number }).port;
+  const svcPort = await freePort();
+  const nodePort = await freePort();
+  const proxy = new UserspaceProxy({ logger: quiet });
+  const refusedEveryTime = async (what: string) => {
+    // Refused before anything is accepted: never a connect followed by a reset, whatever the timing.
+    for (let i = 0; i < 20; i++) {
+      await assert.rejects(request(vip, svcPort), /ECONNREFUSED/, `${what}: ClusterIP, attempt ${i}`);
+      await assert.rejects(request('127.0.0.1', nodePort), /ECONNREFUSED/, `${what}: NodePort, attempt ${i}`);
+    }
+  };
+  try {
+    // A Service that never had an endpoint.
+    await proxy.apply([servicePort(svcPort, [], { nodePort })]);
+    assert.deepEqual(proxy.listening(), []);
+    await refusedEveryTime('never had endpoints');
+
+    await proxy.apply([servicePort(svcPort, [ep(echoPort, 1)], { nodePort })]);
+    assert.deepEqual(proxy.listening(), [`TCP 0.0.0.0:${nodePort}`, `TCP ${vip}:${svcPort}`].sort());
+    const inFlight = connect({ host: vip, port: svcPort });
+    inFlight.on('error', () => {});
+    const echoed = (text: string) =>
+      new Promise<string>((resolve) => {
+        inFlight.once('data', (d) => resolve(String(d)));
+        inFlight.write(text);
+      });
+    assert.equal(await echoed('one'), 'one');
+
+    // Its endpoints drop to zero: refused at once, like a Service that never had any.
+    await proxy.apply([servicePort(svcPort, [], { nodePort })]);
+    assert.deepEqual(proxy.listening(), []);
+    await refusedEveryTime('endpoints gone');
+    // The connection relayed before goes on.
+    assert.equal(await echoed('two'), 'two');
+
+    // Endpoints come back: the addresses are listened on again (beside the still-open connection).
+    await proxy.apply([servicePort(svcPort, [ep(echoPort, 1)], { nodePort })]);
+    assert.deepEqual(proxy.listening(), [`TCP 0.0.0.0:${nodePort}`, `TCP ${vip}:${svcPort}`].sort());
+    const again = connect({ host: '127.0.0.1', port: nodePort });
+    const reply = new Promise<string>((resolve, reject) => {
+      again.once('data', (d) => resolve(String(d)));
+      again.once('error', reject);
+    });
+    again.write('three');
+    assert.equal(await reply, 'three');
+    again.destroy();
+    assert.equal(await echoed('four'), 'four');
+    inFlight.destroy();
+  } finally {
+    await proxy.stop();
+    echo.close();
   }
 });
 

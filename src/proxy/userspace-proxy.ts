@@ -2,7 +2,10 @@
 // every node address at the NodePort, LoadBalancer IP:port) relaying to a chosen endpoint.
 // Works without root for NodePorts; ClusterIPs need the local route installed by
 // service-routes.ts to be bindable. A TCP backend that refuses or cannot be reached is
-// replaced by the next candidate before the client sees anything.
+// replaced by the next candidate before the client sees anything. A TCP address whose route
+// has no endpoint is not listened on, so that the kernel refuses new connections (RST to the
+// SYN: ECONNREFUSED), as kube-proxy's REJECT rule for a Service without endpoints does; the
+// connections already relayed keep going.
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { AffinityTable, type RandomSource, weightedOrder } from './endpoint-picker.ts';
@@ -56,6 +59,13 @@ export class UserspaceProxy {
   /** Makes the listeners match the table: opens new ones, closes gone ones, re-routes the rest. */
   async apply(ports: readonly ProxyServicePort[]): Promise<void> {
     const wanted = new Map<string, { protocol: ProxyProtocol; host: string; port: number; route: Route }>();
+    const want = (protocol: ProxyProtocol, host: string, port: number, route: Route) => {
+      // No endpoint: no TCP listener, so new connections are refused rather than accepted
+      // and then reset (a Service that never had endpoints and one that lost them alike).
+      // Closing a listener leaves the connections it already accepted to their relays.
+      if (protocol === 'TCP' && route.endpoints.length === 0) return;
+      wanted.set(listenerKey(protocol, host, port), { protocol, host, port, route });
+    };
     const affinitiesInUse = new Set<string>();
     for (const sp of ports) {
       let affinity: AffinityTable | undefined;
@@ -67,18 +77,9 @@ export class UserspaceProxy {
       }
       const cluster: Route = { endpoints: sp.clusterEndpoints, affinity };
       const external: Route = { endpoints: sp.externalEndpoints, affinity };
-      for (const ip of sp.clusterIPs)
-        wanted.set(listenerKey(sp.protocol, ip, sp.port), { protocol: sp.protocol, host: ip, port: sp.port, route: cluster });
-      if (sp.nodePort) {
-        wanted.set(listenerKey(sp.protocol, '0.0.0.0', sp.nodePort), {
-          protocol: sp.protocol,
-          host: '0.0.0.0',
-          port: sp.nodePort,
-          route: external,
-        });
-      }
-      for (const ip of sp.loadBalancerIPs)
-        wanted.set(listenerKey(sp.protocol, ip, sp.port), { protocol: sp.protocol, host: ip, port: sp.port, route: external });
+      for (const ip of sp.clusterIPs) want(sp.protocol, ip, sp.port, cluster);
+      if (sp.nodePort) want(sp.protocol, '0.0.0.0', sp.nodePort, external);
+      for (const ip of sp.loadBalancerIPs) want(sp.protocol, ip, sp.port, external);
     }
     for (const key of this.affinities.keys()) if (!affinitiesInUse.has(key)) this.affinities.delete(key);
     for (const [key, listener] of this.listeners) {
@@ -111,7 +112,7 @@ export class UserspaceProxy {
     await Promise.all(opening);
   }
 
-  /** The addresses currently listened on ("TCP 10.43.0.5:80"), for tests and logs. */
+  /** The addresses currently listened on ("TCP 10.43.0.5:80"; none for a TCP route without endpoints), for tests and logs. */
   listening(): string[] {
     return [...this.listeners.keys()].sort();
   }
@@ -148,7 +149,9 @@ export class UserspaceProxy {
     const tryNext = (i: number) => {
       if (client.destroyed) return;
       if (i >= candidates.length) {
-        // No backend took the connection: reset, as a closed port would.
+        // Every backend refused or timed out (or the last endpoint went between the accept and
+        // the sync that closes this listener): the connection is accepted already, so a reset
+        // is the nearest to a refusal left.
         client.resetAndDestroy();
         return;
       }

@@ -3,10 +3,13 @@
 // answers on its ClusterIP, NodePort and LoadBalancer address from the host; a pod failing
 // readiness stops getting traffic; a pod crashing under load costs at most the requests in
 // flight on it; a canary weight annotation splits traffic within ±2 points; a broken
-// annotation gives a Warning event. Traffic goes only to this host's own addresses.
+// annotation gives a Warning event; a Service without ready endpoints, never or no longer,
+// refuses new connections (as kube-proxy's REJECT) while a connection made before goes on.
+// Traffic goes only to this host's own addresses.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -26,15 +29,15 @@ interface Pod {
   status: { podIP?: string; conditions?: { type: string; status: string }[] };
 }
 
-function deployment(name: string, replicas: number, track: string, version: string): string {
+function deployment(name: string, replicas: number, track: string, version: string, app = 'web'): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}}
 spec:
   replicas: ${replicas}
-  selector: {matchLabels: {app: web, track: ${track}}}
+  selector: {matchLabels: {app: ${app}, track: ${track}}}
   template:
-    metadata: {labels: {app: web, track: ${track}}}
+    metadata: {labels: {app: ${app}, track: ${track}}}
     spec:
       terminationGracePeriodSeconds: 2
       containers:
@@ -82,6 +85,19 @@ function get(host: string, port: number, path = '/'): Promise<{ status: number; 
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** How a TCP connect ends: 'connected', or the error code (ECONNREFUSED, ...). */
+function connectOutcome(host: string, port: number): Promise<string> {
+  return new Promise((resolvePromise) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(5000, () => socket.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolvePromise('connected');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolvePromise(err.code ?? err.message));
   });
 }
 
@@ -319,5 +335,108 @@ spec:
     assert.match(events, /Warning/);
     const { failed } = await load(clusterIP, 80, 200, 4);
     assert.equal(failed, 0);
+  });
+
+  test('no ready endpoint, never or no longer: new connections are refused at once, one made before goes on', async () => {
+    const serviceFor = (name: string, selector: string) => `apiVersion: v1
+kind: Service
+metadata: {name: ${name}}
+spec:
+  type: NodePort
+  selector: {app: ${selector}}
+  ports:
+  - {name: http, port: 80, targetPort: http}
+`;
+    const addresses = async (name: string) => {
+      const svc = await getJson<{ spec: { clusterIP: string; ports: { nodePort: number }[] } }>(['service', name]);
+      return { ip: svc.spec.clusterIP, nodePort: svc.spec.ports[0].nodePort };
+    };
+    /** Fresh connections to the ClusterIP and the NodePort, every one refused (not accepted, then reset). */
+    const assertRefused = async (what: string, at: { ip: string; nodePort: number }) => {
+      for (let i = 0; i < 10; i++) {
+        assert.equal(await connectOutcome(at.ip, 80), 'ECONNREFUSED', `${what}: ClusterIP, attempt ${i}`);
+        assert.equal(await connectOutcome('127.0.0.1', at.nodePort), 'ECONNREFUSED', `${what}: NodePort, attempt ${i}`);
+      }
+    };
+
+    // A Service that never had an endpoint.
+    await k(['apply', '-f', '-'], { stdin: serviceFor('nobody', 'nobody') });
+    await assertRefused('never had endpoints', await addresses('nobody'));
+
+    // One that had a ready endpoint and lost it (its pod fails readiness, so it stays up).
+    await k(['apply', '-f', '-'], { stdin: deployment('solo', 1, 'solo', '1', 'solo') });
+    await k(['apply', '-f', '-'], { stdin: serviceFor('solo', 'solo') });
+    const solo = await addresses('solo');
+    await eventually(async () => (await readyPods('app=solo')).length === 1, 60_000, 250);
+    assert.match(await eventually(async () => (await get(solo.ip, 80)).body, 15_000, 200), /hello from .* v1/);
+    // A keep-alive connection through the ClusterIP, used every 500 ms (under the app's 5 s idle timeout).
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const viaKept = () =>
+      new Promise<{ body: string; reused: boolean }>((resolvePromise, reject) => {
+        const req = request({ host: solo.ip, port: 80, path: '/', agent, timeout: 5000 }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => {
+            body += d;
+          });
+          res.on('end', () => resolvePromise({ body, reused: req.reusedSocket }));
+          res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+        req.end();
+      });
+    assert.match((await viaKept()).body, /hello from .* v1/);
+    const keptProblems: string[] = [];
+    let keptAnswers = 0;
+    let pinging = Promise.resolve();
+    const ping = setInterval(() => {
+      pinging = pinging.then(() =>
+        viaKept().then(
+          (r) => {
+            keptAnswers++;
+            if (!r.reused) keptProblems.push('a new connection was opened');
+          },
+          (err: Error) => {
+            keptProblems.push(err.message);
+          },
+        ),
+      );
+    }, 500);
+    try {
+      const [pod] = await readyPods('app=solo');
+      assert.equal((await get(pod.status.podIP as string, 8080, '/fail')).body, 'failing');
+      await eventually(
+        async () => {
+          const r = await getJson<{ items: { endpoints?: { conditions?: { ready?: boolean } }[] }[] }>([
+            'endpointslices',
+            '-l',
+            'kubernetes.io/service-name=solo',
+          ]);
+          return r.items.every((sl) => (sl.endpoints ?? []).every((e) => !e.conditions?.ready));
+        },
+        20_000,
+        200,
+      );
+      // Once the proxy has the update, every new connection is refused.
+      await eventually(async () => (await connectOutcome(solo.ip, 80)) === 'ECONNREFUSED', 10_000, 100);
+      await assertRefused('endpoints gone', solo);
+    } finally {
+      clearInterval(ping);
+      await pinging;
+    }
+    const last = await viaKept();
+    agent.destroy();
+    assert.deepEqual(keptProblems, []);
+    assert.ok(keptAnswers > 0);
+    assert.ok(last.reused, 'the connection made before the endpoints went was closed');
+    assert.match(last.body, /hello from .* v1/);
+
+    // A ready pod again: the Service answers again.
+    await k(['delete', 'pod', '-l', 'app=solo', '--wait=false']);
+    assert.match(await eventually(async () => (await get(solo.ip, 80)).body, 60_000, 250), /hello from .* v1/);
+    assert.match((await get('127.0.0.1', solo.nodePort)).body, /hello from .* v1/);
+    await k(['delete', 'deployment', 'solo', '--wait=false']);
+    await k(['delete', 'service', 'solo', 'nobody']);
   });
 });
