@@ -33,8 +33,8 @@ export interface HpaControllerOptions {
 }
 
 /** A pod of the target with its requests and readings of every resource. */
-type TargetPod = Omit<PodSample, 'request' | 'usage'> & {
-  requests: Record<string, number | undefined>;
+type TargetPod = Omit<PodSample, 'request' | 'containerWithoutRequest' | 'usage'> & {
+  requests: Record<string, PodRequest>;
   usages: Record<string, PodSample['usage']>;
 };
 
@@ -67,14 +67,17 @@ function metricName(metric: Json): string {
   return metric.resource?.target?.type === 'Utilization' ? `${name} resource utilization (percentage of request)` : `${name} resource`;
 }
 
-function podRequest(pod: KubeObject, resource: string): number | undefined {
+type PodRequest = Pick<PodSample, 'request' | 'containerWithoutRequest'>;
+
+/** The pod's request of the resource summed over its containers, or the first container without one. */
+function podRequest(pod: KubeObject, resource: string): PodRequest {
   let total = 0;
   for (const c of pod.spec?.containers ?? []) {
     const request = c.resources?.requests?.[resource];
-    if (request === undefined || request === null) return undefined;
+    if (request === undefined || request === null) return { containerWithoutRequest: c.name };
     total += resource === 'cpu' ? cpuMillis(request) : memoryBytes(request);
   }
-  return total;
+  return { request: total };
 }
 
 function durationMs(window: string | undefined): number {
@@ -314,7 +317,7 @@ export class HorizontalPodAutoscalerController extends Controller {
           t.type === 'AverageValue'
             ? { type: 'AverageValue', averageValue: resource === 'cpu' ? cpuMillis(t.averageValue) : memoryBytes(t.averageValue) }
             : { type: 'Utilization', averageUtilization: Number(t.averageUtilization) };
-        const samples = pods.map((p) => ({ ...p, request: p.requests[resource], usage: p.usages[resource] }));
+        const samples = pods.map((p) => ({ ...p, ...p.requests[resource], usage: p.usages[resource] }));
         let computed: ReturnType<typeof resourceReplicas>;
         try {
           computed = resourceReplicas(currentReplicas, samples, resource, target, now);
@@ -360,12 +363,7 @@ export class HorizontalPodAutoscalerController extends Controller {
   }
 
   /** The target's pods with their requests and their latest usage from metrics.k8s.io. */
-  private async podSamples(
-    hpa: KubeObject,
-    scale: KubeObject,
-  ): Promise<
-    (Omit<PodSample, 'request' | 'usage'> & { requests: Record<string, number | undefined>; usages: Record<string, PodSample['usage']> })[]
-  > {
+  private async podSamples(hpa: KubeObject, scale: KubeObject): Promise<TargetPod[]> {
     const namespace: string = hpa.metadata?.namespace;
     const selectorText: string | undefined = scale.status?.selector;
     if (!selectorText) throw new MetricError('InvalidSelector', 'the target has no selector (scale.status.selector)');

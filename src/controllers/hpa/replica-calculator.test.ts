@@ -62,5 +62,8 @@ test('AverageValue targets need no requests', () => {
 test('errors: no pods, no readings, a container without a request', () => {
   assert.throws(() => resourceReplicas(1, [], 'cpu', cpu50, NOW), /no pods returned by selector/);
   assert.throws(() => resourceReplicas(1, [pod('a', undefined)], 'cpu', cpu50, NOW), /did not receive metrics for targeted pods/);
-  assert.throws(() => resourceReplicas(1, [pod('a', 10, { request: undefined })], 'cpu', cpu50, NOW), /missing request for cpu in pod a/);
+  assert.throws(
+    () => resourceReplicas(1, [pod('db-1', 10), pod('db-2', 10, { request: undefined, containerWithoutRequest: 'db' })], 'cpu', cpu50, NOW),
+    (err: Error) => err.message === 'missing request for cpu in container db of Pod db-2',
+  );
 });

@@ -19,6 +19,8 @@ export interface PodSample {
   startTime?: number;
   /** The summed request of the resource over the pod's containers; undefined: some container has none. */
   request?: number;
+  /** When request is undefined: the first container without a request of the resource, for the message. */
+  containerWithoutRequest?: string;
   /** The usage reading (CPU in millicores, memory in bytes), with when and over what window it was taken. */
   usage?: { value: number; timestamp: number; windowMs: number };
 }
@@ -106,7 +108,12 @@ export function resourceReplicas(
   const requests = new Map<string, number>();
   if (target.type === 'Utilization') {
     for (const pod of pods) {
-      if (pod.request === undefined) throw new ReplicaCalculationError(`missing request for ${resource} in pod ${pod.name}`);
+      if (pod.request === undefined) {
+        // Kubernetes' calculatePodRequests words it so.
+        throw new ReplicaCalculationError(
+          `missing request for ${resource} in container ${pod.containerWithoutRequest ?? ''} of Pod ${pod.name}`,
+        );
+      }
       requests.set(pod.name, pod.request);
     }
   }
