@@ -227,8 +227,12 @@ describe('backup/restore with kubectl get -o yaml', () => {
     // kubectl retries a conflicting patch with back-off for seconds, so one object is enough.
     const configMap = backup.items.find((o) => o.kind === 'ConfigMap')!;
     const file = join(target.dataDir, 'configmap-raw.json');
-    writeFileSync(file, JSON.stringify(configMap));
     const before = await kubectlOk(target, ['get', 'cm', 'app-config', '-n', 'backup-e2e', '-o', 'jsonpath={.metadata.resourceVersion}']);
+    // Both servers count revisions from 1, so the source's resourceVersion can equal the target's
+    // by chance; then Kubernetes too gets past the Conflict, to the uid, which is immutable (422).
+    const stale =
+      configMap.metadata.resourceVersion === before.stdout ? String(Number(before.stdout) - 1) : configMap.metadata.resourceVersion;
+    writeFileSync(file, JSON.stringify({ ...configMap, metadata: { ...configMap.metadata, resourceVersion: stale } }));
     const r = await target.kubectl('1.33', ['apply', '-f', file]);
     assert.notEqual(r.code, 0);
     assert.match(
