@@ -386,26 +386,22 @@ spec:
         'job',
         name,
       ]);
-    const flaky = await eventually(
-      async () => {
-        const s = (await jobStatus('flaky')).status;
-        return s.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') && s;
-      },
-      60_000,
-      250,
-    );
+    /** The Job's status once its condition `type` is True. */
+    const finished = (name: string, type: 'Complete' | 'Failed') =>
+      eventually(
+        async () => {
+          const s = (await jobStatus(name)).status;
+          return s.conditions?.some((c) => c.type === type && c.status === 'True') && s;
+        },
+        60_000,
+        250,
+      );
+    const flaky = await finished('flaky', 'Complete');
     assert.equal(flaky.succeeded, 1);
     assert.equal(flaky.failed, 1);
     assert.ok(readdirSync(hostDir).includes('attempted'));
 
-    const doomed = await eventually(
-      async () => {
-        const s = (await jobStatus('doomed')).status;
-        return s.conditions?.some((c) => c.type === 'Failed' && c.status === 'True') && s;
-      },
-      60_000,
-      250,
-    );
+    const doomed = await finished('doomed', 'Failed');
     const failedCondition = doomed.conditions!.find((c) => c.type === 'Failed')!;
     assert.equal(failedCondition.reason, 'BackoffLimitExceeded');
     assert.equal(doomed.failed, 2);
@@ -414,14 +410,7 @@ spec:
     const attempts = (await pods('job-name=doomed')).length;
     assert.ok(attempts <= 2, `doomed job ran ${attempts} pods`);
 
-    const crashloop = await eventually(
-      async () => {
-        const s = (await jobStatus('crashloop')).status;
-        return s.conditions?.some((c) => c.type === 'Failed' && c.status === 'True') && s;
-      },
-      60_000,
-      250,
-    );
+    const crashloop = await finished('crashloop', 'Failed');
     assert.equal(crashloop.conditions!.find((c) => c.type === 'Failed')!.reason, 'BackoffLimitExceeded');
 
     // What Hale's job controller does not do is said when the Job is written.
