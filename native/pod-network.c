@@ -134,11 +134,11 @@ static int share_netns_dir(void) {
   return 0;
 }
 
-/* VETH on BRIDGE, up; its peer eth0 in the namespace NS_FD, down (the kernel brings the peer
+/* VETH on BRIDGE, its peer eth0 in the namespace NS_FD, both down (the kernel brings the peer
    up before pairing them, which fails). Sent on the host's socket. */
 static int add_veth_pair(int host_sock, const char *veth, unsigned bridge_index, int ns_fd) {
   struct message m;
-  struct ifinfomsg link = {.ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
+  struct ifinfomsg link = {.ifi_family = AF_UNSPEC};
   struct ifinfomsg peer_link = {.ifi_family = AF_UNSPEC};
   struct nlmsghdr *h = start_message(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &link, sizeof link);
   add_attribute(h, IFLA_IFNAME, veth, strlen(veth) + 1);
@@ -154,6 +154,25 @@ static int add_veth_pair(int host_sock, const char *veth, unsigned bridge_index,
   end_nest(h, data);
   end_nest(h, info);
   return transact(host_sock, h);
+}
+
+/* The host end up, without an IPv6 link-local address (`ip link set VETH addrgenmode none up`;
+   a new link's own request may not carry that setting), so without the IPv6 start-up traffic
+   described at disable_ipv6_for_new_interfaces. Sent on the host's socket, by name. */
+static int set_host_end_up(int host_sock, const char *veth) {
+  struct message m;
+  struct ifinfomsg link = {.ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
+  struct nlmsghdr *h = start_message(&m, RTM_NEWLINK, 0, &link, sizeof link);
+  add_attribute(h, IFLA_IFNAME, veth, strlen(veth) + 1);
+  struct rtattr *af = begin_nest(h, IFLA_AF_SPEC);
+  struct rtattr *inet6 = begin_nest(h, AF_INET6);
+  unsigned char mode = IN6_ADDR_GEN_MODE_NONE;
+  add_attribute(h, IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof mode);
+  end_nest(h, inet6);
+  end_nest(h, af);
+  int err = transact(host_sock, h);
+  /* A kernel without IPv6 refuses the setting: bring the link up without it. */
+  return err == EAFNOSUPPORT ? transact(host_sock, start_message(&m, RTM_NEWLINK, 0, &link, sizeof link)) : err;
 }
 
 static int set_up(int sock, unsigned index) {
@@ -192,16 +211,32 @@ static int delete_link(int sock, const char *name) {
   return transact(sock, h);
 }
 
+/* No IPv6 on interfaces made in this namespace from now on (eth0; lo keeps ::1). The pod
+   network is IPv4, and each new interface's IPv6 start-up (duplicate address detection,
+   multicast listener reports) sent packets that the bridge copied to every other pod's port,
+   through netfilter: kernel work in the second after each attach, growing with the number of
+   pods. /proc/sys/net is the opener's namespace. A kernel without IPv6 has no such file. */
+static int disable_ipv6_for_new_interfaces(void) {
+  int fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : fail("open net.ipv6.conf.default.disable_ipv6", errno);
+  int err = write(fd, "1", 1) == 1 ? 0 : errno;
+  close(fd);
+  return err ? fail("write net.ipv6.conf.default.disable_ipv6", err) : 0;
+}
+
 /* Everything after the namespace exists; runs inside it. */
 static int configure(const char *veth, unsigned bridge_index, int host_sock, struct in_addr address, unsigned prefix,
                      struct in_addr gateway) {
   char step[128];
+  if (disable_ipv6_for_new_interfaces()) return 1;
   int ns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (ns_fd < 0) return fail("open /proc/self/ns/net", errno);
   int err = add_veth_pair(host_sock, veth, bridge_index, ns_fd);
   close(ns_fd);
   snprintf(step, sizeof step, "link add %s type veth peer name eth0", veth);
   if (err) return fail(step, err);
+  snprintf(step, sizeof step, "link set %s addrgenmode none up", veth);
+  if ((err = set_host_end_up(host_sock, veth))) return fail(step, err);
 
   int sock = open_rtnetlink();
   if (sock < 0) return fail("netlink socket in the pod namespace", errno);
