@@ -10,7 +10,7 @@
 //
 //   node --import tsx bench/pod-network.ts [--count 100] [--parallel 32] [--rounds 3] [--json FILE]
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ import { ipBatch } from '../src/agent/network/ip-command.ts';
 import { IsolatedPodNetwork } from '../src/agent/network/isolated-network.ts';
 import { netnsName, nodeNetworkKey, vethName } from '../src/agent/network/names.ts';
 import { runClosedLoop } from './lib/load.ts';
-import { loadAverage, machineInfo } from './lib/machine.ts';
+import { loadAverage, machineCpuMs, machineInfo } from './lib/machine.ts';
 import { type LatencySummary, roundSummary, summarize } from './lib/stats.ts';
 import { renderTable } from './lib/table.ts';
 
@@ -40,12 +40,6 @@ if (!(count >= 1 && count <= 250 && parallel >= 1 && rounds >= 1)) {
 if (process.getuid?.() !== 0) {
   console.error('bench/pod-network needs root (network namespaces, a bridge)');
   process.exit(2);
-}
-
-/** Busy CPU time of the whole machine so far, ms. */
-function machineCpuMs(): number {
-  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-  return ((user + nice + system + irq + softirq) * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hale-bench-net-'));

@@ -43,7 +43,7 @@ import {
   watchPodsFromNow,
 } from './lib/agent-pods.ts';
 import { removeTempDir } from './lib/hale-process.ts';
-import { loadAverage, machineInfo } from './lib/machine.ts';
+import { loadAverage, machineCpuMs, machineInfo } from './lib/machine.ts';
 import { buildPrivateBundle } from './lib/private-bundle.ts';
 import { readProcessCpuMs, readProcessMemory, toMiB } from './lib/process-rss.ts';
 import { type LatencySummary, roundSummary, summarize } from './lib/stats.ts';
@@ -117,8 +117,11 @@ interface BurstResult {
   allReadySeconds: number;
   createdToRunningMs: LatencySummary;
   createdToReadyMs: LatencySummary;
-  /** hale processes, and this benchmark's own (its creates and watch compete for the same CPUs). */
-  burstCpuMs: { server?: number; agent?: number; benchmark: number };
+  /**
+   * hale processes, this benchmark's own (its creates and watch compete for the same CPUs), and
+   * the whole machine's (with the kernel's work for the pods: namespaces, forks, packets).
+   */
+  burstCpuMs: { server?: number; agent?: number; benchmark: number; machine: number };
 }
 
 /** Creates podCount pods at once and times each one's create ack → Running and → Ready watch events. */
@@ -139,6 +142,7 @@ async function measuredBurst(agent: AgentServer, burst: number): Promise<BurstRe
     const burstStarted = performance.now();
     const cpuBefore = { server: readProcessCpuMs(server.pid), agent: separateAgent ? readProcessCpuMs(agentPid) : undefined };
     const ownCpuBefore = process.cpuUsage();
+    const machineCpuBefore = machineCpuMs();
     await Promise.all(
       Array.from({ length: podCount }, async (_, i) => {
         const name = `startup-${burst}-${i}`;
@@ -170,6 +174,7 @@ async function measuredBurst(agent: AgentServer, burst: number): Promise<BurstRe
         server: cpuUsed(server.pid, cpuBefore.server),
         ...(separateAgent ? { agent: cpuUsed(agentPid, cpuBefore.agent) } : {}),
         benchmark: Math.round(cpuMsOf(process.cpuUsage(ownCpuBefore))),
+        machine: Math.round(machineCpuMs() - machineCpuBefore),
       },
     };
   } finally {
@@ -303,6 +308,7 @@ function printTables(r: any): void {
         separate ? 'hale server (API + controllers)' : 'hale server (API + controllers + agent)',
         ...(separate ? ['hale agent'] : []),
         'this benchmark',
+        'whole machine',
       ],
       r.bursts.map((b: BurstResult) => [
         burstName(b),
@@ -311,6 +317,7 @@ function printTables(r: any): void {
         b.burstCpuMs.server,
         ...(separate ? [b.burstCpuMs.agent] : []),
         b.burstCpuMs.benchmark,
+        b.burstCpuMs.machine,
       ]),
     ),
   );
