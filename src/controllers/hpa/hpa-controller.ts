@@ -19,6 +19,7 @@ import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import { EventRecorder } from '../framework/event-recorder.ts';
 import { sameContent } from '../job/api-object.ts';
 import { scaleTargetResource } from '../scale-targets.ts';
+import { type PodRequest, podRequest, podUsage } from './pod-resources.ts';
 import { type PodSample, ReplicaCalculationError, type ResourceTarget, resourceReplicas } from './replica-calculator.ts';
 import { ScalingHistory } from './scaling-behavior.ts';
 
@@ -35,7 +36,7 @@ export interface HpaControllerOptions {
 /** A pod of the target with its requests and readings of every resource. */
 type TargetPod = Omit<PodSample, 'request' | 'containerWithoutRequest' | 'usage'> & {
   requests: Record<string, PodRequest>;
-  usages: Record<string, PodSample['usage']>;
+  usages: Partial<Record<string, PodSample['usage']>>;
 };
 
 class MetricError extends Error {
@@ -65,24 +66,6 @@ function setCondition(conditions: Json[], type: string, status: 'True' | 'False'
 function metricName(metric: Json): string {
   const name = metric.resource?.name;
   return metric.resource?.target?.type === 'Utilization' ? `${name} resource utilization (percentage of request)` : `${name} resource`;
-}
-
-type PodRequest = Pick<PodSample, 'request' | 'containerWithoutRequest'>;
-
-/** The pod's request of the resource summed over its containers, or the first container without one. */
-function podRequest(pod: KubeObject, resource: string): PodRequest {
-  let total = 0;
-  for (const c of pod.spec?.containers ?? []) {
-    const request = c.resources?.requests?.[resource];
-    if (request === undefined || request === null) return { containerWithoutRequest: c.name };
-    total += resource === 'cpu' ? cpuMillis(request) : memoryBytes(request);
-  }
-  return { request: total };
-}
-
-function durationMs(window: string | undefined): number {
-  const m = /^(\d+(?:\.\d+)?)s$/.exec(window ?? '');
-  return m ? Number(m[1]) * 1000 : 0;
 }
 
 export class HorizontalPodAutoscalerController extends Controller {
@@ -384,19 +367,6 @@ export class HorizontalPodAutoscalerController extends Controller {
     return pods.map((pod) => {
       const m = byName.get(pod.metadata?.name);
       const readyCondition = (pod.status?.conditions ?? []).find((c: Json) => c.type === 'Ready');
-      const usages: Record<string, PodSample['usage']> = {};
-      if (m) {
-        const timestamp = Date.parse(m.timestamp);
-        const windowMs = durationMs(m.window);
-        let cpu = 0;
-        let memory = 0;
-        for (const c of m.containers ?? []) {
-          cpu += cpuMillis(c.usage?.cpu ?? 0);
-          memory += memoryBytes(c.usage?.memory ?? 0);
-        }
-        usages.cpu = { value: cpu, timestamp, windowMs };
-        usages.memory = { value: memory, timestamp, windowMs };
-      }
       return {
         name: pod.metadata?.name,
         phase: pod.status?.phase ?? 'Pending',
@@ -406,7 +376,7 @@ export class HorizontalPodAutoscalerController extends Controller {
           : undefined,
         startTime: pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined,
         requests: { cpu: podRequest(pod, 'cpu'), memory: podRequest(pod, 'memory') },
-        usages,
+        usages: m ? podUsage(m) : {},
       };
     });
   }
