@@ -188,6 +188,53 @@ test('UDP: datagrams are relayed to an endpoint and replies come back', async ()
   }
 });
 
+/** Sends one datagram from a connected socket: the reply, or the error an ICMP answer raises (ECONNREFUSED: port unreachable). */
+function udpExchange(host: string, port: number, text: string): Promise<string> {
+  const client = createSocket('udp4');
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no answer (dropped)')), 2000);
+    client.once('message', (m) => {
+      clearTimeout(timer);
+      resolve(String(m));
+    });
+    client.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    client.connect(port, host, () => client.send(text));
+  }).finally(() => client.close());
+}
+
+test('UDP: no endpoints answers port unreachable (kube-proxy REJECTs), never had or lost alike; endpoints back rebind', async () => {
+  const echo = createSocket('udp4');
+  echo.on('message', (msg, from) => echo.send(Buffer.from(`echo:${msg}`), from.port, from.address));
+  await new Promise<void>((r) => echo.bind(0, '127.0.0.1', r));
+  const svcPort = await freePort();
+  const nodePort = await freePort();
+  const proxy = new UserspaceProxy({ logger: quiet });
+  const udpPort = (endpoints: ProxyEndpoint[]) => servicePort(svcPort, endpoints, { protocol: 'UDP', nodePort });
+  try {
+    await proxy.apply([udpPort([])]);
+    assert.deepEqual(proxy.listening(), []);
+    await assert.rejects(udpExchange(vip, svcPort, 'x'), /ECONNREFUSED/);
+    await assert.rejects(udpExchange('127.0.0.1', nodePort, 'x'), /ECONNREFUSED/);
+
+    await proxy.apply([udpPort([ep(echo.address().port, 1)])]);
+    assert.deepEqual(proxy.listening(), [`UDP 0.0.0.0:${nodePort}`, `UDP ${vip}:${svcPort}`].sort());
+    assert.equal(await udpExchange(vip, svcPort, 'one'), 'echo:one');
+
+    await proxy.apply([udpPort([])]);
+    assert.deepEqual(proxy.listening(), []);
+    await assert.rejects(udpExchange(vip, svcPort, 'x'), /ECONNREFUSED/);
+
+    await proxy.apply([udpPort([ep(echo.address().port, 1)])]);
+    assert.equal(await udpExchange('127.0.0.1', nodePort, 'two'), 'echo:two');
+  } finally {
+    await proxy.stop();
+    echo.close();
+  }
+});
+
 test('UDP: client flows beyond the cap close the least recently used, so descriptors stay bounded', async () => {
   const echo = createSocket('udp4');
   echo.on('message', (msg, from) => echo.send(msg, from.port, from.address));

@@ -2,10 +2,11 @@
 // every node address at the NodePort, LoadBalancer IP:port) relaying to a chosen endpoint.
 // Works without root for NodePorts; ClusterIPs need the local route installed by
 // service-routes.ts to be bindable. A TCP backend that refuses or cannot be reached is
-// replaced by the next candidate before the client sees anything. A TCP address whose route
-// has no endpoint is not listened on, so that the kernel refuses new connections (RST to the
-// SYN: ECONNREFUSED), as kube-proxy's REJECT rule for a Service without endpoints does; the
-// connections already relayed keep going.
+// replaced by the next candidate before the client sees anything. An address whose route has
+// no endpoint is not listened on, so that the kernel refuses new traffic as kube-proxy's
+// REJECT rule for a Service without endpoints does: RST to a TCP SYN (ECONNREFUSED), ICMP
+// port unreachable to a UDP datagram. TCP connections already relayed keep going; UDP flows
+// end with their socket (kube-proxy too clears the conntrack entries of gone UDP endpoints).
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { AffinityTable, type RandomSource, weightedOrder } from './endpoint-picker.ts';
@@ -60,10 +61,12 @@ export class UserspaceProxy {
   async apply(ports: readonly ProxyServicePort[]): Promise<void> {
     const wanted = new Map<string, { protocol: ProxyProtocol; host: string; port: number; route: Route }>();
     const want = (protocol: ProxyProtocol, host: string, port: number, route: Route) => {
-      // No endpoint: no TCP listener, so new connections are refused rather than accepted
-      // and then reset (a Service that never had endpoints and one that lost them alike).
-      // Closing a listener leaves the connections it already accepted to their relays.
-      if (protocol === 'TCP' && route.endpoints.length === 0) return;
+      // No endpoint: no listener, so the kernel refuses new connections (rather than the
+      // proxy accepting and then resetting them) and answers datagrams with port unreachable
+      // (rather than the proxy dropping them); a Service that never had endpoints and one
+      // that lost them alike. Closing a TCP listener leaves the connections it already
+      // accepted to their relays.
+      if (route.endpoints.length === 0) return;
       wanted.set(listenerKey(protocol, host, port), { protocol, host, port, route });
     };
     const affinitiesInUse = new Set<string>();
@@ -112,7 +115,7 @@ export class UserspaceProxy {
     await Promise.all(opening);
   }
 
-  /** The addresses currently listened on ("TCP 10.43.0.5:80"; none for a TCP route without endpoints), for tests and logs. */
+  /** The addresses currently listened on ("TCP 10.43.0.5:80"; none for a route without endpoints), for tests and logs. */
   listening(): string[] {
     return [...this.listeners.keys()].sort();
   }
