@@ -92,6 +92,16 @@ test('resourceVersionMatch follows ValidateListOptions', () => {
   }
 });
 
+test('a continue token with a resourceVersion other than "" or "0" is a 400, as storage refuses it', () => {
+  for (const query of ['continue=x&resourceVersion=5', 'continue=x&resourceVersion=5&limit=2', 'continue=x&resourceVersion=abc']) {
+    const err = refusal(query);
+    assert.equal(err.code, 400, query);
+    assert.equal(err.reason, 'BadRequest');
+    assert.equal(err.message, 'specifying resource version is not allowed when using continue');
+  }
+  assert.equal(parseListOptions(new URLSearchParams('continue=x&resourceVersion=0')).continueToken, 'x');
+});
+
 test('a resourceVersion that is not a number is refused with the storage parse message', () => {
   const err = refusal('resourceVersion=abc');
   assert.equal(err.code, 400);

@@ -35,8 +35,11 @@ export function parseListOptions(query: URLSearchParams): ListOptions {
   }
   if (query.has('sendInitialEvents')) errors.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
   if (errors.length) throw invalid('meta.k8s.io', 'ListOptions', '', errors);
+  // A continue token carries its revision; storage refuses another one beside it ("0" asks for none).
+  if (continueToken && resourceVersion !== '' && resourceVersion !== '0') {
+    throw badRequest('specifying resource version is not allowed when using continue');
+  }
   const revision = parseResourceVersion(resourceVersion);
-  // "" and "0" ask for any data; a continue token carries its own revision.
   const pinned = revision > 0 && !continueToken;
   const exact = pinned && (match === 'Exact' || (match === '' && limit > 0));
   return {
