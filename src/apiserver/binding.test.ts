@@ -63,7 +63,21 @@ test('missing pods, UID mismatches, bad targets and gated pods are refused', asy
   await cluster.client.create(resources.pods, 'default', pod('web-3'));
   const uid = await failure(bind('web-3', { metadata: { name: 'web-3', uid: 'not-the-uid' }, target: { name: 'n' } }));
   assert.equal(uid.code, 409);
-  assert.match(uid.message, /Precondition failed: UID in precondition: not-the-uid/);
+  // Storage's precondition error, as BindingREST passes it on.
+  const { uid: podUid, resourceVersion } = (await cluster.client.get(resources.pods, 'default', 'web-3')).metadata!;
+  const storageError =
+    'StorageError: invalid object, Code: 4, Key: /registry/core/pods/default/web-3, ResourceVersion: 0, AdditionalErrorMsg:';
+  assert.equal(
+    uid.message,
+    `Operation cannot be fulfilled on pods "web-3": ${storageError} Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${podUid}`,
+  );
+  assert.deepEqual(uid.status.details, { name: 'web-3', kind: 'pods' });
+  const stale = await failure(bind('web-3', { metadata: { name: 'web-3', resourceVersion: '5' }, target: { name: 'n' } }));
+  assert.equal(stale.code, 409);
+  assert.equal(
+    stale.message,
+    `Operation cannot be fulfilled on pods "web-3": ${storageError} Precondition failed: ResourceVersion in precondition: 5, ResourceVersion in object meta: ${resourceVersion}`,
+  );
   const target = await failure(bind('web-3', { metadata: { name: 'web-3' }, target: { kind: 'Pod' } }));
   assert.equal(target.code, 422);
   assert.match(target.message, /target\.kind: Unsupported value: "Pod"/);

@@ -17,9 +17,6 @@ export interface PodBinding {
   podName: string;
   nodeName: string;
   annotations: Record<string, string>;
-  /** Preconditions from the Binding's metadata. */
-  uid?: string;
-  resourceVersion?: string;
 }
 
 /** ValidatePodBinding: target.kind empty or Node, target.name set. */
@@ -33,27 +30,12 @@ export function validateBinding(binding: KubeObject): FieldError[] {
 
 /**
  * Applies a binding to a pod read from storage (a copy): returns the bound pod, or throws
- * the Conflict kube-apiserver answers with.
+ * the Conflict kube-apiserver answers with. The Binding's uid and resourceVersion are storage
+ * preconditions, checked before this.
  */
 export function bindPod(pod: KubeObject, binding: PodBinding): KubeObject {
   const meta = pod.metadata ?? {};
   const refuse = (why: string) => conflict('', 'pods/binding', binding.podName, why);
-  if (binding.uid && binding.uid !== meta.uid) {
-    throw conflict(
-      '',
-      'pods',
-      binding.podName,
-      `Precondition failed: UID in precondition: ${binding.uid}, UID in object meta: ${meta.uid}`,
-    );
-  }
-  if (binding.resourceVersion && binding.resourceVersion !== meta.resourceVersion) {
-    throw conflict(
-      '',
-      'pods',
-      binding.podName,
-      `Precondition failed: ResourceVersion in precondition: ${binding.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`,
-    );
-  }
   if (meta.deletionTimestamp) throw refuse(`pod ${meta.name} is being deleted, cannot be assigned to a host`);
   if (pod.spec?.nodeName) throw refuse(`pod ${meta.name} is already assigned to node "${pod.spec.nodeName}"`);
   if (Array.isArray(pod.spec?.schedulingGates) && pod.spec.schedulingGates.length > 0) {
@@ -113,19 +95,19 @@ export const podBindingHandler: SubresourceHandler = async (p: RequestParams, rs
   const errs = validateBinding(binding);
   if (errs.length) throw invalid('', 'Binding', podName, errs);
 
-  const request: PodBinding = {
-    podName,
-    nodeName: binding.target.name,
-    annotations: binding.metadata?.annotations ?? {},
-    uid: binding.metadata?.uid || undefined,
-    resourceVersion: binding.metadata?.resourceVersion || undefined,
-  };
+  const request: PodBinding = { podName, nodeName: binding.target.name, annotations: binding.metadata?.annotations ?? {} };
+  const preconditions = { uid: binding.metadata?.uid || undefined, resourceVersion: binding.metadata?.resourceVersion || undefined };
   const now = new Date();
   const dryRun = dryRunValues.length > 0;
   // spec.nodeName is immutable to ordinary updates; the binding is the one writer allowed to
   // set it, together with the PodScheduled condition, in one write.
-  await rs.guaranteedUpdate(info.namespace, podName, { skipUpdateValidation: true, includeStatus: true, dryRun, now }, undefined, (pod) =>
-    markScheduled(bindPod(pod, request), now),
+  await rs.guaranteedUpdate(
+    info.namespace,
+    podName,
+    { skipUpdateValidation: true, includeStatus: true, dryRun, now },
+    undefined,
+    (pod) => markScheduled(bindPod(pod, request), now),
+    { preconditions },
   );
   writeJSON(p.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 };

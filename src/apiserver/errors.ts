@@ -77,25 +77,63 @@ export const conflict = (group: string, resource: string, name: string, detail: 
 export const objectModified = (group: string, resource: string, name: string): StatusError =>
   conflict(group, resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
 
+/** A write's or delete's preconditions (metav1.Preconditions). */
+export interface Preconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
 /**
- * A write whose object names another uid than the stored one: storage's precondition error as
- * kube-apiserver reports it (a StorageError "invalid object" turned into a Conflict). `key` is the
- * object's storage key.
+ * storage.Preconditions.Check: why `meta` fails the first precondition it fails, or undefined.
+ * Only a precondition given as a string counts, as a set pointer does in Kubernetes.
  */
-export const uidPreconditionFailed = (
+export function failedPrecondition(pre: Preconditions | undefined, meta: { uid?: string; resourceVersion?: string }): string | undefined {
+  if (typeof pre?.uid === 'string' && pre.uid !== meta.uid) {
+    return `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`;
+  }
+  if (typeof pre?.resourceVersion === 'string' && pre.resourceVersion !== meta.resourceVersion) {
+    return `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * A failed storage precondition (a PUT's uid, a Binding's uid or resourceVersion) as
+ * kube-apiserver reports it: storage's StorageError "invalid object" turned into a Conflict.
+ * `key` is the object's storage key; `why` comes from failedPrecondition.
+ */
+export const storagePreconditionFailed = (group: string, resource: string, name: string, key: string, why: string): StatusError =>
+  conflict(group, resource, name, `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: ${why}`);
+
+/**
+ * rest.BeforeDelete's early check of a DELETE's preconditions (an eviction's too), before storage
+ * sees them: the Conflict names the kind ("Pod", "Deployment.apps"), not the resource.
+ */
+export function deletePreconditionFailed(
   group: string,
-  resource: string,
+  kind: string,
   name: string,
-  key: string,
-  sent: string,
-  stored: string,
-): StatusError =>
-  conflict(
-    group,
-    resource,
-    name,
-    `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${sent}, UID in object meta: ${stored}`,
-  );
+  pre: Preconditions | undefined,
+  meta: { uid?: string; resourceVersion?: string },
+): StatusError | undefined {
+  if (typeof pre?.uid === 'string' && pre.uid !== meta.uid) {
+    return conflict(
+      group,
+      kind,
+      name,
+      `the UID in the precondition (${pre.uid}) does not match the UID in record (${meta.uid ?? ''}). The object might have been deleted and then recreated`,
+    );
+  }
+  if (typeof pre?.resourceVersion === 'string' && pre.resourceVersion !== meta.resourceVersion) {
+    return conflict(
+      group,
+      kind,
+      name,
+      `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${meta.resourceVersion ?? ''}). The object might have been modified`,
+    );
+  }
+  return undefined;
+}
 
 /**
  * A read at a resourceVersion the store has not reached: storage.NewTooLargeResourceVersionError.

@@ -153,3 +153,39 @@ test('dry run changes nothing; two budgets for one pod is an error; names must a
   assert.equal(missing.code, 404);
   assert.equal(missing.message, 'pods "ghost" not found');
 });
+
+test("preconditions that fail are a Conflict in rest.BeforeDelete's words, for running, finished and dry-run evictions alike", async () => {
+  const ns = await freshNamespace();
+  const running = await runningPod(ns, 'running');
+  const finished = await runningPod(ns, 'finished', { phase: 'Succeeded' });
+  for (const [pod, query] of [
+    [running, {}],
+    [finished, {}],
+    [running, { dryRun: 'All' }],
+  ] as const) {
+    const name = pod.metadata!.name!;
+    const refused = await client
+      .request('POST', `/api/v1/namespaces/${ns}/pods/${name}/eviction`, {
+        query,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name }, deleteOptions: { preconditions: { uid: 'not-the-uid' } } },
+      })
+      .then(
+        () => assert.fail('the eviction was expected to fail'),
+        (err: unknown) => err as ApiError,
+      );
+    assert.equal(refused.code, 409, name);
+    assert.equal(
+      refused.message,
+      `Operation cannot be fulfilled on Pod "${name}": the UID in the precondition (not-the-uid) does not match the UID in record (${pod.metadata?.uid}). The object might have been deleted and then recreated`,
+    );
+    assert.deepEqual(refused.status.details, { name, kind: 'Pod' });
+  }
+  const stale = await evictError(ns, 'running', { deleteOptions: { preconditions: { resourceVersion: '5' } } });
+  assert.equal(stale.code, 409);
+  assert.match(
+    stale.message,
+    /^Operation cannot be fulfilled on Pod "running": the ResourceVersion in the precondition \(5\) does not match/,
+  );
+  assert.ok(await cluster.tryGet(resources.pods, ns, 'running'));
+  assert.ok(await cluster.tryGet(resources.pods, ns, 'finished'));
+});

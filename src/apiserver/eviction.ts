@@ -12,7 +12,7 @@ import { updateDisruptionAllowedCondition } from '../controllers/disruption/pdb-
 import { isPodReady, isPodTerminal } from '../controllers/pod-utils.ts';
 import { parseBody } from './decode-body.ts';
 import type { ExtraSubresource } from './discovery.ts';
-import { badRequest, forbidden, methodNotAllowed, StatusError } from './errors.ts';
+import { badRequest, deletePreconditionFailed, forbidden, methodNotAllowed, StatusError } from './errors.ts';
 import { readBody, writeJSON } from './http-io.ts';
 import type { RequestParams, SubresourceHandler } from './resource-handler.ts';
 import { type DeleteOptions, ResourceStore, rfc3339 } from './storage/resource-store.ts';
@@ -146,21 +146,9 @@ async function markDisruptionTarget(pods: ResourceStore, pod: KubeObject, option
   if (isPodTerminal(pod) || pod.metadata?.deletionTimestamp) return;
   const { namespace, name } = pod.metadata ?? {};
   const updated = await pods.guaranteedUpdate(namespace, name, {}, 'status', (current) => {
-    const pre = options.preconditions;
-    if (pre?.uid && pre.uid !== current.metadata?.uid) {
-      throw new StatusError(
-        409,
-        'Conflict',
-        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata?.uid}`,
-      );
-    }
-    if (pre?.resourceVersion && pre.resourceVersion !== current.metadata?.resourceVersion) {
-      throw new StatusError(
-        409,
-        'Conflict',
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata?.resourceVersion}`,
-      );
-    }
+    // getLatestPod: the preconditions hold for the pod this write changes, in rest.BeforeDelete's words.
+    const refused = deletePreconditionFailed('', 'Pod', name, options.preconditions, current.metadata ?? {});
+    if (refused) throw refused;
     current.status ??= {};
     const status = current.status;
     const condition = {

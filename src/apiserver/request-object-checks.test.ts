@@ -1,6 +1,7 @@
-// PUT and PATCH against an in-process API server: the object must keep the URL's name and
+// PUT, PATCH and DELETE against an in-process API server: the object must keep the URL's name and
 // namespace, a resourceVersion in a patch is a precondition (kubectl label --resource-version),
-// and so is the uid of a PUT; a patch may not change the uid.
+// and so is the uid of a PUT; a patch may not change the uid; a DELETE's failed preconditions
+// are worded as Kubernetes words them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { resources } from '../client/resources.ts';
@@ -178,4 +179,53 @@ test('a PUT naming another uid fails its precondition before the resourceVersion
   assert.equal(statusPatch.code, 422);
   assert.equal(statusPatch.message, 'Deployment.apps "uid" is invalid: metadata.uid: Invalid value: "not-the-uid": field is immutable');
   assert.equal((await cluster.client.get(resources.configMaps, 'checks', 'uid')).metadata?.uid, uid);
+});
+
+test("a DELETE whose preconditions fail is a Conflict in rest.BeforeDelete's words, a namespace's in storage's", async () => {
+  const cm = await configMap('del');
+  const uid = cm.metadata!.uid!;
+  const refused = await apiRefusal(cluster.client.delete(resources.configMaps, 'checks', 'del', { preconditions: { uid: 'not-the-uid' } }));
+  assert.equal(refused.code, 409);
+  assert.equal(refused.reason, 'Conflict');
+  assert.equal(
+    refused.message,
+    `Operation cannot be fulfilled on ConfigMap "del": the UID in the precondition (not-the-uid) does not match the UID in record (${uid}). The object might have been deleted and then recreated`,
+  );
+  assert.deepEqual(refused.status.details, { name: 'del', kind: 'ConfigMap' });
+  const stale = await apiRefusal(cluster.client.delete(resources.configMaps, 'checks', 'del', { preconditions: { resourceVersion: '5' } }));
+  assert.equal(stale.code, 409);
+  assert.equal(
+    stale.message,
+    `Operation cannot be fulfilled on ConfigMap "del": the ResourceVersion in the precondition (5) does not match the ResourceVersion in record (${cm.metadata?.resourceVersion}). The object might have been modified`,
+  );
+
+  // A kind in a group is named with it.
+  const deployment = await cluster.client.create(resources.deployments, 'checks', {
+    metadata: { name: 'del' },
+    spec: {
+      selector: { matchLabels: { app: 'del' } },
+      template: { metadata: { labels: { app: 'del' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+    },
+  });
+  const grouped = await apiRefusal(
+    cluster.client.delete(resources.deployments, 'checks', 'del', { preconditions: { uid: 'not-the-uid' } }),
+  );
+  assert.equal(
+    grouped.message,
+    `Operation cannot be fulfilled on Deployment.apps "del": the UID in the precondition (not-the-uid) does not match the UID in record (${deployment.metadata?.uid}). The object might have been deleted and then recreated`,
+  );
+  assert.deepEqual(grouped.status.details, { name: 'del', group: 'apps', kind: 'Deployment' });
+
+  // The namespace REST checks the preconditions itself, in storage's words, on the resource.
+  await cluster.createNamespace('doomed');
+  const namespace = await cluster.client.get(resources.namespaces, undefined, 'doomed');
+  const ns = await apiRefusal(cluster.client.delete(resources.namespaces, undefined, 'doomed', { preconditions: { uid: 'not-the-uid' } }));
+  assert.equal(ns.code, 409);
+  assert.equal(
+    ns.message,
+    `Operation cannot be fulfilled on namespaces "doomed": Precondition failed: UID in precondition: not-the-uid, UID in object meta: ${namespace.metadata?.uid}`,
+  );
+
+  assert.equal((await cluster.client.get(resources.configMaps, 'checks', 'del')).metadata?.deletionTimestamp, undefined);
+  assert.equal((await cluster.client.get(resources.namespaces, undefined, 'doomed')).metadata?.deletionTimestamp, undefined);
 });

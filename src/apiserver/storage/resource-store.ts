@@ -18,13 +18,17 @@ import {
 import {
   alreadyExists,
   badRequest,
+  conflict,
+  deletePreconditionFailed,
   expired,
+  failedPrecondition,
   invalid,
   notFound,
   objectModified,
-  StatusError,
+  type Preconditions,
+  type StatusError,
+  storagePreconditionFailed,
   tooLargeResourceVersion,
-  uidPreconditionFailed,
 } from '../errors.ts';
 import { deletesOnUpdate, gracefulDeletionSeconds, isFinalized } from './deletion-rules.ts';
 import { listPrefix, objectKey } from './keys.ts';
@@ -69,7 +73,7 @@ export interface ListOutcome {
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
-  preconditions?: { uid?: string; resourceVersion?: string };
+  preconditions?: Preconditions;
 }
 
 /** Subresources whose writes change only part of the object. */
@@ -297,31 +301,22 @@ export class ResourceStore {
       ctx,
       subresource,
       (current) => {
-        // A PUT's uid is a storage precondition (Kubernetes' DefaultUpdatedObjectInfo.Preconditions),
-        // checked before the resourceVersion.
-        if (wantedUid && wantedUid !== current.metadata?.uid) {
-          throw uidPreconditionFailed(
-            this.rt.group,
-            this.rt.plural,
-            name,
-            this.key(namespace, name),
-            wantedUid,
-            current.metadata?.uid ?? '',
-          );
-        }
         if (wanted && wanted !== current.metadata?.resourceVersion) throw objectModified(this.rt.group, this.rt.plural, name);
         // prepareUpdate fills in an update's object in place, so each attempt gets a copy; a
         // status write only takes input.status (and annotations) by reference, unchanged.
         return subresource === 'status' ? input : structuredClone(input);
       },
-      { mutateOnlyReads: true },
+      // A PUT's uid is a storage precondition (Kubernetes' DefaultUpdatedObjectInfo.Preconditions),
+      // checked before the resourceVersion.
+      { mutateOnlyReads: true, preconditions: wantedUid ? { uid: wantedUid } : undefined },
     );
   }
 
   /**
    * Read-modify-write with retries on conflict: `mutate` gets the current object (a copy,
    * unless `mutateOnlyReads` promises it changes nothing) and returns the desired one. It may
-   * throw a StatusError to stop.
+   * throw a StatusError to stop. `preconditions` are storage's: checked on the current object
+   * before `mutate`.
    */
   async guaranteedUpdate(
     namespace: string | undefined,
@@ -329,12 +324,14 @@ export class ResourceStore {
     ctx: WriteContext,
     subresource: WriteSubresource | undefined,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    opts: { mutateOnlyReads?: boolean } = {},
+    opts: { mutateOnlyReads?: boolean; preconditions?: Preconditions } = {},
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(this.key(namespace, name));
       if (!kv) throw notFound(this.rt.group, this.rt.plural, name);
       const current = this.decode(kv);
+      const failed = failedPrecondition(opts.preconditions, current.metadata ?? {});
+      if (failed) throw storagePreconditionFailed(this.rt.group, this.rt.plural, name, kv.key, failed);
       // mutate gets its own copy; parsing the stored text again is cheaper than structuredClone.
       const desired = await mutate(opts.mutateOnlyReads ? current : this.decode(kv));
       const next = this.prepareUpdate(current, desired, ctx, subresource);
@@ -461,17 +458,8 @@ export class ResourceStore {
       if (!kv) throw notFound(this.rt.group, this.rt.plural, name);
       const current = this.decode(kv);
       const meta = current.metadata!;
-      const pre = options.preconditions;
-      if (pre?.uid && pre.uid !== meta.uid) {
-        throw new StatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
-      }
-      if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
-        throw new StatusError(
-          409,
-          'Conflict',
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`,
-        );
-      }
+      const refused = this.deletePreconditionError(name, options.preconditions, meta);
+      if (refused) throw refused;
       const next = structuredClone(current);
       const nextMeta = next.metadata!;
       const now = ctx.now ?? new Date();
@@ -511,6 +499,16 @@ export class ResourceStore {
         throw err;
       }
     }
+  }
+
+  /**
+   * A DELETE's preconditions fail as rest.BeforeDelete says, except a namespace's: its REST
+   * checks them itself first, in storage's words.
+   */
+  private deletePreconditionError(name: string, pre: Preconditions | undefined, meta: KubeObject['metadata']): StatusError | undefined {
+    if (this.rt.kind !== 'Namespace') return deletePreconditionFailed(this.rt.group, this.rt.kind, name, pre, meta ?? {});
+    const failed = failedPrecondition(pre, meta ?? {});
+    return failed ? conflict(this.rt.group, this.rt.plural, name, failed) : undefined;
   }
 
   // ---- watching ------------------------------------------------------------------
