@@ -284,17 +284,24 @@ export class ResourceHandler {
     validateWriteOptions(p.info.verb === 'update' ? 'UpdateOptions' : 'PatchOptions', p.query, contentType);
     const body = await readBody(p.req);
     const ctx = this.writeContext(p, rs);
+    const replacement =
+      p.info.verb === 'update' ? parseBody(body, p.req.headers['content-type'], 'Scale in version "v1"').object : undefined;
     let scaled: KubeObject | undefined;
-    const updated = await rs.guaranteedUpdate(info.namespace, info.name!, ctx, undefined, (current) => {
-      const currentScale = readScale(rs.rt, current);
-      const desired =
-        p.info.verb === 'update'
-          ? parseBody(body, p.req.headers['content-type'], 'Scale in version "v1"').object
-          : this.patcher.applyToScale(contentType, currentScale, body);
-      const next = writeScale(rs.rt, current, currentScale, desired);
-      scaled = desired;
-      return next;
-    });
+    const updated = await rs.guaranteedUpdate(
+      info.namespace,
+      info.name!,
+      ctx,
+      undefined,
+      (current) => {
+        const currentScale = readScale(rs.rt, current);
+        const desired = replacement ?? this.patcher.applyToScale(contentType, currentScale, body);
+        const next = writeScale(rs.rt, current, currentScale, desired);
+        scaled = desired;
+        return next;
+      },
+      // A PUT's uid is a storage precondition on the parent, as for the parent's own PUT.
+      { preconditions: replacement?.metadata?.uid ? { uid: replacement.metadata.uid } : undefined },
+    );
     if (!scaled) throw new StatusError(500, 'InternalError', 'scale was not applied');
     writeJSON(p.res, 200, readScale(rs.rt, updated));
   }

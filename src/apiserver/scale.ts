@@ -3,7 +3,7 @@
 import type { FieldError } from '../api/field-errors.ts';
 import type { KubeObject, ResourceType } from '../api/resource-type.ts';
 import { labelSelectorToString } from '../api/selectors/label-selector.ts';
-import { badRequest, invalid, objectModified } from './errors.ts';
+import { badRequest, conflict, failedPrecondition, invalid, objectModified } from './errors.ts';
 
 function getPath(obj: KubeObject, path: string): any {
   return path.split('.').reduce<any>((o, k) => (o == null ? undefined : o[k]), obj);
@@ -52,8 +52,6 @@ export function writeScale(rt: ResourceType, parent: KubeObject, currentScale: K
   if (desired.kind !== undefined && desired.kind !== 'Scale') {
     throw badRequest(`the kind in the data (${desired.kind}) does not match the expected kind (Scale)`);
   }
-  const wantedRV = desired.metadata?.resourceVersion;
-  if (wantedRV && wantedRV !== currentScale.metadata?.resourceVersion) throw objectModified(rt.group, rt.plural, name);
   const replicas = desired.spec?.replicas;
   const errors: FieldError[] = [];
   if (!Number.isInteger(replicas)) {
@@ -62,6 +60,12 @@ export function writeScale(rt: ResourceType, parent: KubeObject, currentScale: K
     errors.push({ type: 'FieldValueInvalid', field: 'spec.replicas', value: replicas, detail: 'must be greater than or equal to 0' });
   }
   if (errors.length) throw invalid('autoscaling', 'Scale', name, errors);
+  // Kubernetes' scaleUpdatedObjectInfo: after validation, the Scale's uid must be the parent's (a
+  // PUT's uid has already been storage's precondition), then storage compares resourceVersions.
+  const wrongUid = failedPrecondition({ uid: desired.metadata?.uid || undefined }, parent.metadata ?? {});
+  if (wrongUid) throw conflict(rt.group, `${rt.plural}/scale`, name, wrongUid);
+  const wantedRV = desired.metadata?.resourceVersion;
+  if (wantedRV && wantedRV !== currentScale.metadata?.resourceVersion) throw objectModified(rt.group, rt.plural, name);
   const next = structuredClone(parent);
   setPath(next, rt.subresources!.scale!.specReplicasPath, replicas);
   return next;
