@@ -20,8 +20,15 @@ export interface PatchRequest {
 export interface Patcher {
   apply(req: PatchRequest): KubeObject;
   applyToScale(contentType: string, currentScale: KubeObject, body: Buffer): KubeObject;
-  /** Update obj.metadata.managedFields in place for an ordinary write by `manager`. */
-  recordUpdate(old: KubeObject | undefined, obj: KubeObject, manager: string, apiVersion: string, schema: string): void;
+  /** Update obj.metadata.managedFields in place for an ordinary write by `manager` (through `subresource`, if any). */
+  recordUpdate(
+    old: KubeObject | undefined,
+    obj: KubeObject,
+    manager: string,
+    apiVersion: string,
+    schema: string,
+    subresource?: string,
+  ): void;
 }
 
 const scaleSchema = 'io.k8s.api.autoscaling.v1.Scale';
@@ -55,9 +62,16 @@ export class SchemaPatcher implements Patcher {
     }
   }
 
-  recordUpdate(old: KubeObject | undefined, obj: KubeObject, manager: string, apiVersion: string, schema: string): void {
+  recordUpdate(
+    old: KubeObject | undefined,
+    obj: KubeObject,
+    manager: string,
+    apiVersion: string,
+    schema: string,
+    subresource?: string,
+  ): void {
     // Only the metadata changes, so the object is not copied (recordUpdate would).
-    const managedFields = managedFieldsAfterUpdate(old, obj, manager, apiVersion, { defName: schema });
+    const managedFields = managedFieldsAfterUpdate(old, obj, manager, apiVersion, { defName: schema, subresource });
     const metadata = { ...(obj.metadata ?? {}), managedFields };
     if (!managedFields.length) delete (metadata as { managedFields?: unknown }).managedFields;
     obj.metadata = metadata;

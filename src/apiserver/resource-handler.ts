@@ -190,12 +190,15 @@ export class ResourceHandler {
 
   // ---- writes ----------------------------------------------------------------------
 
-  /** For a write whose options validateWriteOptions has checked. */
-  private writeContext(p: RequestParams, rs: ResourceStore): WriteContext {
+  /**
+   * For a write whose options validateWriteOptions has checked. A write through a subresource
+   * records its managedFields entry with it, as Kubernetes (1.22+) does.
+   */
+  private writeContext(p: RequestParams, rs: ResourceStore, subresource?: string): WriteContext {
     const manager = p.query.get('fieldManager') || defaultFieldManager(p.req.headers['user-agent']);
     return {
       dryRun: p.query.getAll('dryRun').length > 0,
-      recordManagedFields: (old, obj) => this.patcher.recordUpdate(old, obj, manager, rs.apiVersion, rs.rt.schema),
+      recordManagedFields: (old, obj) => this.patcher.recordUpdate(old, obj, manager, rs.apiVersion, rs.rt.schema, subresource),
     };
   }
 
@@ -234,7 +237,7 @@ export class ResourceHandler {
     const obj = await this.decodeObject(p, rs, validation);
     checkBodyNamespace(obj, rs.rt, info.namespace);
     checkName(obj, info.name, info.namespace);
-    const updated = await rs.update(info.namespace, info.name, obj, this.writeContext(p, rs), subresource);
+    const updated = await rs.update(info.namespace, info.name, obj, this.writeContext(p, rs, subresource), subresource);
     writeJSON(p.res, 200, updated);
   }
 
@@ -245,7 +248,7 @@ export class ResourceHandler {
     validateWriteOptions('PatchOptions', query, contentType);
     const validation = parseFieldValidation(query.get('fieldValidation'));
     const body = await readBody(p.req);
-    const ctx = this.writeContext(p, rs);
+    const ctx = this.writeContext(p, rs, subresource);
     const manager = query.get('fieldManager') || defaultFieldManager(p.req.headers['user-agent']);
     const force = query.get('force') === 'true';
     const patchOnce = (current: KubeObject | undefined): KubeObject => {
@@ -283,7 +286,7 @@ export class ResourceHandler {
     const contentType = mediaType(p.req.headers['content-type']);
     validateWriteOptions(p.info.verb === 'update' ? 'UpdateOptions' : 'PatchOptions', p.query, contentType);
     const body = await readBody(p.req);
-    const ctx = this.writeContext(p, rs);
+    const ctx = this.writeContext(p, rs, 'scale');
     const replacement =
       p.info.verb === 'update' ? parseBody(body, p.req.headers['content-type'], 'Scale in version "v1"').object : undefined;
     let scaled: KubeObject | undefined;

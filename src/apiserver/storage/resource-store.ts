@@ -420,6 +420,10 @@ export class ResourceStore {
       this.rt.prepareForUpdate?.(obj, current);
       if (specChanged(current, obj)) meta.generation = (old.generation ?? 0) + 1;
     }
+    if (subresource !== undefined && !ctx.recordManagedFields && input.metadata?.managedFields !== undefined) {
+      // A server-side apply to a subresource has recorded its own entry: keep it.
+      obj.metadata = { ...obj.metadata, managedFields: input.metadata.managedFields };
+    }
     ctx.recordManagedFields?.(current, obj);
     if (sameContent(current, obj)) return current;
     if (subresource === 'ephemeralcontainers') {

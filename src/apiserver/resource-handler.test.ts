@@ -1,0 +1,103 @@
+// Writes through a subresource record their managedFields entry with `subresource`, as
+// Kubernetes 1.22+ does: an update, a patch and a server-side apply to pods/status, and a PUT
+// or PATCH of deployments/scale (whose entry names the parent's apiVersion).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { KubeObject } from '../api/resource-type.ts';
+import { resources } from '../client/resources.ts';
+import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
+
+let cluster: InProcessCluster;
+before(async () => {
+  cluster = await startInProcessCluster();
+  await cluster.createNamespace('fields');
+});
+after(() => cluster.stop());
+
+function write(method: string, path: string, manager: string, body: unknown, contentType = 'application/json'): Promise<KubeObject> {
+  return cluster.client.request(method, path, { query: { fieldManager: manager }, body: JSON.stringify(body), contentType });
+}
+
+/** The object's entries without their times, by manager. */
+function entries(obj: KubeObject): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const { time: _time, ...entry } of obj.metadata?.managedFields ?? []) out[entry.manager] = entry;
+  return out;
+}
+
+test('updates, patches and applies to pods/status record subresource "status"', async () => {
+  const pod = await cluster.client.create(resources.pods, 'fields', {
+    metadata: { name: 'p' },
+    spec: { containers: [{ name: 'c', image: 'x' }] },
+  });
+  const status = '/api/v1/namespaces/fields/pods/p/status';
+  await write('PUT', status, 'putter', { ...pod, status: { ...pod.status, message: 'put' } });
+  await write('PATCH', status, 'patcher', { status: { reason: 'patched' } }, 'application/merge-patch+json');
+  const applied = await write(
+    'PATCH',
+    status,
+    'applier',
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, status: { conditions: [{ type: 'Example', status: 'True' }] } },
+    'application/apply-patch+yaml',
+  );
+  assert.deepEqual(
+    applied.status.conditions.map((c: KubeObject) => c.type),
+    ['Example'],
+  );
+  const byManager = entries(applied);
+  assert.deepEqual(byManager.putter, {
+    manager: 'putter',
+    operation: 'Update',
+    apiVersion: 'v1',
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:status': { 'f:message': {} } },
+    subresource: 'status',
+  });
+  assert.deepEqual(byManager.patcher, {
+    manager: 'patcher',
+    operation: 'Update',
+    apiVersion: 'v1',
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:status': { 'f:reason': {} } },
+    subresource: 'status',
+  });
+  assert.equal(byManager.applier?.operation, 'Apply');
+  assert.equal(byManager.applier?.subresource, 'status');
+  assert.deepEqual(byManager.applier?.fieldsV1, {
+    'f:status': { 'f:conditions': { 'k:{"type":"Example"}': { '.': {}, 'f:status': {}, 'f:type': {} } } },
+  });
+  // The main resource's writes keep no subresource.
+  const labelled = await write(
+    'PATCH',
+    '/api/v1/namespaces/fields/pods/p',
+    'labeller',
+    { metadata: { labels: { a: 'b' } } },
+    'application/merge-patch+json',
+  );
+  assert.equal(entries(labelled).labeller?.subresource, undefined);
+});
+
+test('a PUT or PATCH of deployments/scale records subresource "scale" with the parent apiVersion', async () => {
+  await cluster.client.create(resources.deployments, 'fields', {
+    metadata: { name: 'web' },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+    },
+  });
+  const scale = '/apis/apps/v1/namespaces/fields/deployments/web/scale';
+  await write('PUT', scale, 'scaler', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 2 } });
+  await write('PATCH', scale, 'patcher', { spec: { replicas: 3 } }, 'application/merge-patch+json');
+  const byManager = entries(await cluster.client.get(resources.deployments, 'fields', 'web'));
+  // The patcher took spec.replicas from the scaler, whose entry is gone.
+  assert.equal(byManager.scaler, undefined);
+  assert.deepEqual(byManager.patcher, {
+    manager: 'patcher',
+    operation: 'Update',
+    apiVersion: 'apps/v1',
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+    subresource: 'scale',
+  });
+});
