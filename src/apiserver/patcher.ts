@@ -21,14 +21,13 @@ export interface Patcher {
   apply(req: PatchRequest): KubeObject;
   applyToScale(contentType: string, currentScale: KubeObject, body: Buffer): KubeObject;
   /** Update obj.metadata.managedFields in place for an ordinary write by `manager` (through `subresource`, if any). */
-  recordUpdate(
-    old: KubeObject | undefined,
-    obj: KubeObject,
-    manager: string,
-    apiVersion: string,
-    schema: string,
-    subresource?: string,
-  ): void;
+  recordUpdate(old: KubeObject | undefined, obj: KubeObject, manager: string, apiVersion: string, target: WriteTarget): void;
+}
+
+/** What a write changes: an object of this schema, directly or through a subresource. */
+export interface WriteTarget {
+  schema: string;
+  subresource?: string;
 }
 
 const scaleSchema = 'io.k8s.api.autoscaling.v1.Scale';
@@ -62,16 +61,12 @@ export class SchemaPatcher implements Patcher {
     }
   }
 
-  recordUpdate(
-    old: KubeObject | undefined,
-    obj: KubeObject,
-    manager: string,
-    apiVersion: string,
-    schema: string,
-    subresource?: string,
-  ): void {
+  recordUpdate(old: KubeObject | undefined, obj: KubeObject, manager: string, apiVersion: string, target: WriteTarget): void {
     // Only the metadata changes, so the object is not copied (recordUpdate would).
-    const managedFields = managedFieldsAfterUpdate(old, obj, manager, apiVersion, { defName: schema, subresource });
+    const managedFields = managedFieldsAfterUpdate(old, obj, manager, apiVersion, {
+      defName: target.schema,
+      subresource: target.subresource,
+    });
     const metadata = { ...(obj.metadata ?? {}), managedFields };
     if (!managedFields.length) delete (metadata as { managedFields?: unknown }).managedFields;
     obj.metadata = metadata;

@@ -198,7 +198,7 @@ export class ResourceHandler {
     const manager = p.query.get('fieldManager') || defaultFieldManager(p.req.headers['user-agent']);
     return {
       dryRun: p.query.getAll('dryRun').length > 0,
-      recordManagedFields: (old, obj) => this.patcher.recordUpdate(old, obj, manager, rs.apiVersion, rs.rt.schema, subresource),
+      recordManagedFields: (old, obj) => this.patcher.recordUpdate(old, obj, manager, rs.apiVersion, { schema: rs.rt.schema, subresource }),
     };
   }
 
