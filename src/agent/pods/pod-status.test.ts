@@ -139,3 +139,18 @@ test('a terminal phase already reported is kept', () => {
   base.pod.status.phase = 'Failed';
   assert.equal(generatePodStatus(base).phase, 'Failed');
 });
+
+test('an init container that exited 0 is ready, as the kubelet reports it; one that failed is not', () => {
+  const base = inputs({
+    containers: new Map([
+      ['setup', [container('setup', 0, 'exited', 0)]],
+      ['migrate', [container('migrate', 0, 'exited', 1)]],
+      ['web', [container('web', 0, 'running')]],
+    ]),
+  });
+  base.pod.spec.initContainers = [{ name: 'setup' }, { name: 'migrate' }];
+  const [setup, migrate] = generatePodStatus(base).initContainerStatuses;
+  assert.equal(setup.ready, true);
+  assert.equal(setup.started, false);
+  assert.equal(migrate.ready, false);
+});

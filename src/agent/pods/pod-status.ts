@@ -111,6 +111,13 @@ function containerStatusOf(spec: Json, inputs: PodStatusInputs, defaultWaiting: 
   return out;
 }
 
+/** A regular init container is ready once it has exited 0 (the kubelet's prober manager); a sidecar by its probes. */
+function initContainerStatusOf(spec: Json, inputs: PodStatusInputs, defaultWaiting: string): Json {
+  const status = containerStatusOf(spec, inputs, defaultWaiting);
+  if (!isSidecar(spec)) status.ready = status.state.terminated?.exitCode === 0;
+  return status;
+}
+
 /** An ephemeral container is never ready, and the kubelet reports no `started` for it. */
 function ephemeralContainerStatusOf(spec: Json, inputs: PodStatusInputs): Json {
   const { started: _, ...status } = containerStatusOf(spec, inputs, 'ContainerCreating');
@@ -243,7 +250,7 @@ export function generatePodStatus(inputs: PodStatusInputs): Json {
   const old: Json = pod.status ?? {};
   const hasInit = listOf(spec.initContainers).length > 0;
   const defaultWaiting = hasInit ? 'PodInitializing' : 'ContainerCreating';
-  const initStatuses = listOf(spec.initContainers).map((c) => containerStatusOf(c, inputs, defaultWaiting));
+  const initStatuses = listOf(spec.initContainers).map((c) => initContainerStatusOf(c, inputs, defaultWaiting));
   const statuses = listOf(spec.containers).map((c) => containerStatusOf(c, inputs, defaultWaiting));
 
   let phase = podPhase(spec, initStatuses, statuses, inputs.podIsTerminal);
