@@ -93,6 +93,47 @@ test('a claim nothing fits stays Pending with FailedBinding, and binds once a vo
   await eventually('the claim to bind to the new volume', async () => (await getClaim('later'))?.spec?.volumeName === 'huge');
 });
 
+test('a claim naming a volume that does not suit it gets VolumeMismatch and stays Pending', async () => {
+  await cluster.client.create(resources.persistentVolumes, undefined, volume('named-small', '1Gi'));
+  const created = await cluster.client.create(
+    resources.persistentVolumeClaims,
+    ns,
+    claim('names-it', '5Gi', { volumeName: 'named-small' }),
+  );
+  const event = await eventOf(created, 'VolumeMismatch');
+  assert.equal(event.message, 'Cannot bind to requested volume "named-small": requested PV is too small');
+  assert.equal((await getClaim('names-it'))?.status?.phase, 'Pending');
+});
+
+test('a bound claim whose request grows stays Bound, with no binding warning', async () => {
+  await cluster.client.create(resources.storageClasses, undefined, {
+    metadata: { name: 'growable' },
+    provisioner: 'kubernetes.io/no-provisioner',
+    allowVolumeExpansion: true,
+  });
+  await cluster.client.create(resources.persistentVolumes, undefined, volume('grown', '1Gi', { storageClassName: 'growable' }));
+  const created = await cluster.client.create(
+    resources.persistentVolumeClaims,
+    ns,
+    claim('grows', '1Gi', { storageClassName: 'growable' }),
+  );
+  await eventually('the claim to be Bound', async () => (await getClaim('grows'))?.status?.phase === 'Bound');
+  await cluster.client.patch(
+    resources.persistentVolumeClaims,
+    ns,
+    'grows',
+    { spec: { resources: { requests: { storage: '2Gi' } } } },
+    'merge',
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  const list = await cluster.client.list(resources.events, ns, { fieldSelector: `involvedObject.uid=${created.metadata?.uid}` });
+  assert.deepEqual(
+    list.items.filter((e) => e.type === 'Warning').map((e) => e.reason),
+    [],
+  );
+  assert.equal((await getClaim('grows'))?.status?.phase, 'Bound');
+});
+
 test('a claim in use stays Terminating until its pod goes; its Retain volume is then Released', async () => {
   await cluster.client.create(resources.persistentVolumes, undefined, volume('kept', '1Gi', { storageClassName: 'manual' }));
   await cluster.client.create(resources.persistentVolumeClaims, ns, claim('used', '1Gi', { storageClassName: 'manual' }));

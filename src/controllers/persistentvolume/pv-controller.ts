@@ -22,7 +22,7 @@ import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import { EventRecorder } from '../framework/event-recorder.ts';
 import { LOCAL_PATH_PROVISIONER, localPathVolume, PROVISIONED_BY_ANNOTATION, provisionedVolumeName } from './local-path-volume.ts';
-import { bestVolumeFor, volumeFitsClaim } from './volume-matching.ts';
+import { bestVolumeFor, volumeUnfitFor } from './volume-matching.ts';
 
 const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
 const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
@@ -157,8 +157,11 @@ export class PersistentVolumeController extends Controller {
       }
       return undefined;
     }
-    if (!volumeFitsClaim(pv, claim)) {
-      this.recorder.warning(asClaim(claim), 'FailedBinding', `Cannot bind to requested volume "${volumeName}": it does not fit the claim`);
+    // Only a volume nobody holds yet is checked: one that names this claim is its own, and a
+    // bound claim whose request grew (an expansion) stays bound.
+    const mismatch = ref ? undefined : volumeUnfitFor(pv, claim);
+    if (mismatch) {
+      this.recorder.warning(asClaim(claim), 'VolumeMismatch', `Cannot bind to requested volume "${volumeName}": ${mismatch}`);
       return undefined;
     }
     await this.bind(pv, claim);

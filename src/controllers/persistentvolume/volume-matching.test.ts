@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { bestVolumeFor, volumeFitsClaim } from './volume-matching.ts';
+import { bestVolumeFor, volumeFitsClaim, volumeUnfitFor } from './volume-matching.ts';
 
 const pv = (name: string, storage: string, spec: Record<string, unknown> = {}, labels: Record<string, string> = {}): KubeObject => ({
   metadata: { name, labels },
@@ -34,4 +34,14 @@ test('the smallest free volume wins; one pre-bound to the claim comes first; cla
   const node = { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1' } };
   assert.equal(bestVolumeFor(claim(), [pv('elsewhere', '1Gi', { nodeAffinity: onNode('n2') })], node), undefined);
   assert.equal(bestVolumeFor(claim(), [pv('here', '1Gi', { nodeAffinity: onNode('n1') })], node)?.metadata?.name, 'here');
+});
+
+test('a volume a claim names is refused in the PV controller words', () => {
+  assert.equal(volumeUnfitFor(pv('a', '1Gi'), claim()), undefined);
+  assert.equal(volumeUnfitFor(pv('a', '999Mi'), claim()), 'requested PV is too small');
+  assert.equal(volumeUnfitFor(pv('a', '1Gi', { storageClassName: 'fast' }), claim()), 'storageClassName does not match');
+  assert.equal(volumeUnfitFor(pv('a', '1Gi', { volumeMode: 'Block' }), claim()), 'incompatible volumeMode');
+  assert.equal(volumeUnfitFor(pv('a', '1Gi'), claim({ accessModes: ['ReadWriteMany'] })), 'incompatible accessMode');
+  const deleting = { ...pv('a', '1Gi'), metadata: { name: 'a', deletionTimestamp: '2025-01-01T00:00:00Z' } };
+  assert.equal(volumeUnfitFor(deleting, claim()), 'the volume is marked for deletion "a"');
 });

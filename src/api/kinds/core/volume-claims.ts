@@ -90,19 +90,25 @@ function claimSelector(claim: KubeObject): LabelMatcher | undefined {
 }
 
 /**
- * Whether a volume's spec could serve the claim, wherever it is and whoever holds it: the
- * same class and volume mode, every access mode the claim asks for, at least the requested
- * storage, and the claim's selector.
+ * checkVolumeSatisfyClaim: why the volume's spec cannot serve the claim, in the PV controller's
+ * words, or undefined when it can: at least the requested storage, the same class and volume
+ * mode, and every access mode the claim asks for.
  */
-export function volumeSuitsClaim(volume: KubeObject, claim: KubeObject): boolean {
-  if (volumeClassName(volume) !== claimClassName(claim)) return false;
-  if ((volume.spec?.volumeMode ?? 'Filesystem') !== (claim.spec?.volumeMode ?? 'Filesystem')) return false;
-  const offered: string[] = Array.isArray(volume.spec?.accessModes) ? volume.spec.accessModes : [];
-  const wanted: string[] = Array.isArray(claim.spec?.accessModes) ? claim.spec.accessModes : [];
-  if (!wanted.every((mode) => offered.includes(mode))) return false;
+export function volumeMismatch(volume: KubeObject, claim: KubeObject): string | undefined {
   const capacity = storageOf(volume.spec?.capacity?.storage);
   const request = storageOf(claim.spec?.resources?.requests?.storage);
-  if (!capacity || !request || capacity.cmp(request) < 0) return false;
+  if (!capacity || !request || capacity.cmp(request) < 0) return 'requested PV is too small';
+  if (volumeClassName(volume) !== claimClassName(claim)) return 'storageClassName does not match';
+  if ((volume.spec?.volumeMode ?? 'Filesystem') !== (claim.spec?.volumeMode ?? 'Filesystem')) return 'incompatible volumeMode';
+  const offered: string[] = Array.isArray(volume.spec?.accessModes) ? volume.spec.accessModes : [];
+  const wanted: string[] = Array.isArray(claim.spec?.accessModes) ? claim.spec.accessModes : [];
+  if (!wanted.every((mode) => offered.includes(mode))) return 'incompatible accessMode';
+  return undefined;
+}
+
+/** Whether a volume's spec could serve the claim, wherever it is and whoever holds it: no mismatch, and the claim's selector. */
+export function volumeSuitsClaim(volume: KubeObject, claim: KubeObject): boolean {
+  if (volumeMismatch(volume, claim)) return false;
   const selector = claimSelector(claim);
   return !selector || selector.matches(volume.metadata?.labels ?? {});
 }
