@@ -13,6 +13,7 @@ import type { RunningNodeAgent } from '../agent/run-node-agent.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from '../api/cluster-network.ts';
 import { builtinResources } from '../api/resources.ts';
 import { DEFAULT_TOLERATION_SECONDS, defaultTolerationSecondsAdmission } from '../apiserver/admission/default-toleration-seconds.ts';
+import { priorityAdmission } from '../apiserver/admission/priority.ts';
 import { serviceAccountAdmission } from '../apiserver/admission/service-account-admission.ts';
 import { TokenAuthenticator } from '../apiserver/auth.ts';
 import { ensureCredentials } from '../apiserver/credentials.ts';
@@ -121,6 +122,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }),
   );
   api.resources.createAdmission.push(serviceAccountAdmission(api.registry));
+  api.resources.createAdmission.push(priorityAdmission);
   const address = await api.listen(opts.port, opts.bind);
   const scheme = opts.insecureHttp ? 'http' : 'https';
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;

@@ -164,6 +164,8 @@ describe('debugging pods with kubectl and the process runtime', () => {
         assert.equal((await k(version, ['logs', 'debug-me', '-c', name])).stdout, 'debugging debug-me\napp says ok\n');
         const described = (await k(version, ['describe', 'pod', 'debug-me'])).stdout;
         assert.match(described, new RegExp(`Ephemeral Containers:\\n(.*\\n)*  ${name}:\\n(.*\\n)*?      Exit Code:    4`));
+        // The Priority admission gives a pod without a class priority 0, which describe prints.
+        assert.match(described, /^Priority:\s+0$/m);
         assert.ok(ready(await getPod()), 'the app container is untouched');
       });
 
