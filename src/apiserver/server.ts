@@ -10,7 +10,7 @@ import { APIEXTENSIONS_GROUP } from '../api/kinds/apiextensions/index.ts';
 import { METRICS_GROUP } from '../api/kinds/metrics/index.ts';
 import type { ResourceType } from '../api/resource-type.ts';
 import type { Store } from '../storage/store.ts';
-import { storageAdmission } from './admission/storage-admission.ts';
+import { claimResizeAdmission, storageAdmission } from './admission/storage-admission.ts';
 import { ApiRegistry } from './api-registry.ts';
 import { isPublicPath, type TokenAuthenticator, type UserInfo } from './auth.ts';
 import { podBindingHandler, podBindingSubresource } from './binding.ts';
@@ -81,6 +81,8 @@ export class ApiServer {
     this.resources.addSubresource('', 'pods', 'binding', podBindingHandler);
     this.resources.addSubresource('', 'pods', 'eviction', evictPod);
     this.resources.createAdmission.push(storageAdmission(this.registry));
+    const claims = this.registry.lookup('', 'v1', 'persistentvolumeclaims');
+    if (claims) claims.writeHooks = claimResizeAdmission(this.registry);
     const proxies = proxyHandlers(this.registry);
     this.resources.addSubresource('', 'services', 'proxy', proxies.services);
     this.resources.addSubresource('', 'pods', 'proxy', proxies.pods);
