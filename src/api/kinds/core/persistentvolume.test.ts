@@ -25,6 +25,27 @@ describe('persistentvolume', () => {
     assert.deepEqual(o.spec.rbd, { monitors: ['m'], image: 'i', pool: 'rbd', user: 'admin', keyring: '/etc/ceph/keyring' });
   });
 
+  it('validates capacity as positive, and hostPath and local paths as Kubernetes does', () => {
+    assert.deepEqual(messages(pv({ ...valid, capacity: { storage: '0' } })), [
+      'spec.capacity[storage]: Invalid value: "0": must be greater than zero',
+    ]);
+    assert.deepEqual(messages(pv({ ...valid, capacity: { storage: '-1Gi' } })), [
+      'spec.capacity[storage]: Invalid value: -1073741824: must be a valid resource quantity',
+      'spec.capacity[storage]: Invalid value: "-1Gi": must be greater than zero',
+    ]);
+    assert.deepEqual(messages(pv({ ...valid, hostPath: { path: '/data/../etc', type: 'Dir' } })), [
+      'spec.hostPath.path: Invalid value: "/data/../etc": must not contain \'..\'',
+      'spec.hostPath.type: Unsupported value: "Dir": supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"',
+    ]);
+    assert.deepEqual(messages(pv({ ...valid, hostPath: { path: '//' }, persistentVolumeReclaimPolicy: 'Recycle' })), [
+      "spec.persistentVolumeReclaimPolicy: Forbidden: may not be 'recycle' for a hostPath mount of '/'",
+    ]);
+    const nodeAffinity = { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'k', operator: 'In', values: ['v'] }] }] } };
+    assert.deepEqual(messages(pv({ ...valid, hostPath: undefined, local: { path: '/mnt/../x' }, nodeAffinity })), [
+      'spec.local.path: Invalid value: "/mnt/../x": must not contain \'..\'',
+    ]);
+  });
+
   it('validates access modes, capacity and the volume source', () => {
     assert.deepEqual(messages(pv(valid)), []);
     assert.deepEqual(messages(pv({})), [

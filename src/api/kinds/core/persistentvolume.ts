@@ -1,10 +1,12 @@
 // core/v1 PersistentVolume: cluster-scoped storage. Exactly one volume source must be set;
 // the source is immutable once created.
+import path from 'node:path';
 import { type FieldError, forbidden, invalid, notSupported, required } from '../../field-errors.ts';
 import { age } from '../../printers/age.ts';
 import { parseQuantity } from '../../quantity.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
 import { isDNS1123Subdomain } from '../../validation/names.ts';
+import { validateHostPathSource, validateLocalPathSource } from './pod-validation.ts';
 import { accessModesString, ageColumn, column, nameColumn, storageClassOf } from './print-helpers.ts';
 import { immutableField, isObject, keyPath, sameJson } from './validation-helpers.ts';
 import '../../definitions/core-v1.ts';
@@ -91,10 +93,16 @@ function validateSource(spec: Record<string, any>, errs: FieldError[]): void {
   const need = (source: string, field: string): void => {
     if (isObject(spec[source]) && !spec[source][field]) errs.push(required(`spec.${source}.${field}`));
   };
-  need('hostPath', 'path');
+  if (isObject(spec.hostPath)) {
+    errs.push(...validateHostPathSource(spec.hostPath, 'spec.hostPath'));
+    // The recycler would scrub the whole host.
+    if (path.posix.normalize(String(spec.hostPath.path)) === '/' && spec.persistentVolumeReclaimPolicy === 'Recycle') {
+      errs.push(forbidden('spec.persistentVolumeReclaimPolicy', "may not be 'recycle' for a hostPath mount of '/'"));
+    }
+  }
+  if (isObject(spec.local)) errs.push(...validateLocalPathSource(spec.local, 'spec.local'));
   need('nfs', 'server');
   need('nfs', 'path');
-  need('local', 'path');
   need('csi', 'driver');
   need('csi', 'volumeHandle');
   need('iscsi', 'targetPortal');
@@ -112,8 +120,9 @@ function validate(pv: KubeObject): FieldError[] {
   }
   for (const [name, value] of Object.entries(capacity)) {
     try {
-      if (parseQuantity(value as string).sign() < 0)
-        errs.push(invalid(keyPath('spec.capacity', name), value, 'must be greater than or equal to 0'));
+      const quantity = parseQuantity(value as string);
+      if (quantity.sign() < 0) errs.push(invalid(keyPath('spec.capacity', name), quantity.value(), 'must be a valid resource quantity'));
+      if (quantity.sign() <= 0) errs.push(invalid(keyPath('spec.capacity', name), quantity.toString(), 'must be greater than zero'));
     } catch {
       // Malformed quantities are rejected when the body is decoded.
     }

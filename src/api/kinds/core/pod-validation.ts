@@ -62,6 +62,20 @@ function pathNoBacksteps(target: string, path: string): FieldError[] {
   return target.split('/').includes('..') ? [invalid(path, target, "must not contain '..'")] : [];
 }
 
+/** validateHostPathVolumeSource, for pods' and PersistentVolumes' hostPath. */
+export function validateHostPathSource(value: Json, path: string): FieldError[] {
+  if (!str(value.path)) return [required(`${path}.path`, '')];
+  const errs = pathNoBacksteps(value.path, `${path}.path`);
+  const type = value.type ?? '';
+  if (!HOST_PATH_TYPES.includes(type)) errs.push(notSupported(`${path}.type`, type, HOST_PATH_TYPES));
+  return errs;
+}
+
+/** validateLocalVolumeSource: a PersistentVolume's local path. */
+export function validateLocalPathSource(value: Json, path: string): FieldError[] {
+  return str(value.path) ? pathNoBacksteps(value.path, `${path}.path`) : [required(`${path}.path`, '')];
+}
+
 function localDescendingPath(target: string, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (target.startsWith('/')) errs.push(invalid(path, target, 'must be a relative path'));
@@ -266,13 +280,9 @@ function projectedSources(projected: Json, path: string): FieldError[] {
 function volumeSourceErrors(source: string, value: Json, path: string, opts: PodValidationOptions): FieldError[] {
   const errs: FieldError[] = [];
   switch (source) {
-    case 'hostPath': {
-      if (!str(value.path)) errs.push(required(`${path}.path`, ''));
-      else errs.push(...pathNoBacksteps(value.path, `${path}.path`));
-      const type = value.type ?? '';
-      if (!HOST_PATH_TYPES.includes(type)) errs.push(notSupported(`${path}.type`, type, HOST_PATH_TYPES));
+    case 'hostPath':
+      errs.push(...validateHostPathSource(value, path));
       break;
-    }
     case 'emptyDir':
       if (value.sizeLimit != null) {
         try {
