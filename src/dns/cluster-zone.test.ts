@@ -162,6 +162,11 @@ describe('ClusterZone', () => {
     assert.equal(await ask('example.com'), undefined);
   });
 
+  it('names only the endpoints forward lookups publish in PTR answers (not-ready ones unless publishNotReadyAddresses)', async () => {
+    assert.equal(await ask('10.0.42.10.in-addr.arpa', 'PTR'), undefined);
+    assert.deepEqual(data(await ask('12.0.42.10.in-addr.arpa', 'PTR')), ['10-42-0-12.early.default.svc.cluster.local']);
+  });
+
   it('reads reverse names of both families', () => {
     assert.equal(reverseNameToIP('4.3.2.1.in-addr.arpa'), '1.2.3.4');
     assert.equal(reverseNameToIP(`${'1.0.0.0.'.repeat(1)}${'0.'.repeat(24)}0.0.d.f.ip6.arpa`), 'fd00::1');

@@ -43,6 +43,8 @@ interface Endpoint {
 
 const MAX_CNAME_CHAIN = 8;
 
+const publishesNotReady = (service: KubeObject): boolean => service.spec?.publishNotReadyAddresses === true;
+
 export class ClusterZone {
   private readonly zone: string;
 
@@ -192,7 +194,9 @@ export class ClusterZone {
       const serviceName = slice.metadata?.labels?.['kubernetes.io/service-name'];
       const service = serviceName && this.source.service(slice.metadata?.namespace, serviceName);
       if (!service) continue;
-      for (const e of this.endpointsFromSlice(slice, true)) if (e.address === ip) names.push(this.endpointName(service, e));
+      // Not-ready endpoints have no names forward (CoreDNS indexes ready ones only), so none backward either.
+      const endpoints = this.endpointsFromSlice(slice, publishesNotReady(service));
+      for (const e of endpoints) if (e.address === ip) names.push(this.endpointName(service, e));
     }
     if (names.length === 0) return undefined; // not a cluster address: the host's resolvers may know it
     return this.found([...new Set(names)].map((data) => ({ name: q.name, type: 'PTR', ttl: this.config.ttl, data })));
@@ -206,7 +210,7 @@ export class ClusterZone {
 
   /** The endpoints DNS publishes: ready ones, or all when publishNotReadyAddresses is set. */
   private endpointsOf(service: KubeObject): Endpoint[] {
-    const includeNotReady = service.spec?.publishNotReadyAddresses === true;
+    const includeNotReady = publishesNotReady(service);
     const byAddress = new Map<string, Endpoint>();
     const slices = this.source.endpointSlices(service.metadata?.namespace, service.metadata?.name);
     for (const slice of slices) {
