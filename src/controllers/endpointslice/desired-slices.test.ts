@@ -59,6 +59,16 @@ describe('desired EndpointSlices', () => {
     assert.equal(g9090.ports[0].port, 9090);
   });
 
+  it('keeps a pod whose named targetPort does not resolve, in a group without ports', () => {
+    const p = pod('a', '10.0.0.2');
+    p.spec.containers[0].ports = [];
+    const groups = desiredEndpointGroups(svc(), [p], zoneOf);
+    assert.deepEqual(
+      [...groups.values()].map((g) => [g.ports, g.endpoints.map((e) => e.addresses[0])]),
+      [[[], ['10.0.0.2']]],
+    );
+  });
+
   it('marks everything ready with publishNotReadyAddresses and sets hostnames for headless subdomains', () => {
     const p = pod('a', '10.0.0.2', { ready: false });
     Object.assign(p.spec, { hostname: 'a-host', subdomain: 'web' });

@@ -48,7 +48,8 @@ export function desiredEndpointGroups(
       if (sp.appProtocol) p.appProtocol = sp.appProtocol;
       ports.push(p);
     }
-    if (ports.length === 0 && svcPorts.length > 0) continue;
+    // A pod none of whose ports resolve is still an endpoint, in a slice without ports (as in
+    // Kubernetes): the proxy has no port for it, but headless DNS names it.
     const serving = isPodReady(pod);
     const terminating = isTerminating(pod);
     const endpoint: KubeObject = {
