@@ -151,6 +151,12 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       assert.deepEqual(cm.data, { a: '1', b: '2', c: '3' });
       assert.equal(cm.metadata.labels.tier, 'db');
       assert.equal(cm.metadata.annotations.note, 'hello');
+      // Removing the last label and annotation leaves no empty maps behind (Go's omitempty).
+      await k(['label', 'cm', 'extra', 'tier-']);
+      await k(['annotate', 'cm', 'extra', 'note-']);
+      const unlabelled = JSON.parse((await k(['get', 'cm', 'extra', '-o', 'json'])).stdout);
+      assert.equal(unlabelled.metadata.labels, undefined);
+      assert.equal(unlabelled.metadata.annotations, undefined);
       const d = JSON.parse((await k(['get', 'deploy', 'web', '-o', 'json'])).stdout);
       assert.equal(d.spec.template.spec.containers.length, 1);
       assert.deepEqual(d.spec.template.spec.containers[0].env, [{ name: 'A', value: 'x' }]);

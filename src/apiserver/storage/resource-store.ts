@@ -257,6 +257,7 @@ export class ResourceStore {
     delete meta.selfLink;
     this.rt.defaults?.(obj);
     this.rt.prepareForCreate?.(obj);
+    omitEmptyMetadataCollections(meta);
     this.validateOrThrow(obj, [
       ...validateObjectMeta(meta, { namespaced: this.rt.namespaced, nameValidator: this.rt.nameValidator }),
       ...(this.rt.validate?.(obj) ?? []),
@@ -381,6 +382,7 @@ export class ResourceStore {
       if (input.status === undefined) delete obj.status;
       else obj.status = input.status;
       if (input.metadata?.annotations !== undefined) obj.metadata!.annotations = input.metadata.annotations;
+      omitEmptyMetadataCollections(obj.metadata!);
     } else if (subresource === 'ephemeralcontainers') {
       // Kubernetes' dropNonEphemeralContainerUpdates: everything else keeps its stored value.
       obj = structuredClone(current);
@@ -418,6 +420,7 @@ export class ResourceStore {
       }
       this.rt.defaults?.(obj);
       this.rt.prepareForUpdate?.(obj, current);
+      omitEmptyMetadataCollections(meta);
       if (specChanged(current, obj)) meta.generation = (old.generation ?? 0) + 1;
     }
     if (subresource !== undefined && !ctx.recordManagedFields && input.metadata?.managedFields !== undefined) {
@@ -581,6 +584,17 @@ function generateName(prefix: string): string {
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += generateNameAlphabet[Math.floor(Math.random() * generateNameAlphabet.length)];
   return prefix + suffix;
+}
+
+/**
+ * ObjectMeta's maps and lists are `omitempty` in Go: removing the last label or annotation
+ * (`kubectl label x k-`) leaves no `labels: {}` behind in Kubernetes, nor in `kubectl diff`.
+ */
+export function omitEmptyMetadataCollections(meta: NonNullable<KubeObject['metadata']>): void {
+  for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+    const value = meta[field];
+    if (value === null || (typeof value === 'object' && Object.keys(value).length === 0)) delete meta[field];
+  }
 }
 
 /** Everything except metadata and status is "spec" for generation purposes. */
