@@ -82,6 +82,14 @@ spec:
   selector: {app: db}
   ports: [{name: peer, port: 8080}]
 ---
+apiVersion: v1
+kind: Service
+metadata: {name: db-by-name, namespace: ${ns}}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{name: peer, port: 7000, targetPort: peer}]
+---
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db, namespace: ${ns}}
@@ -199,6 +207,12 @@ describe('cluster DNS with kubectl 1.33', () => {
     assert.deepEqual(await resolver.resolve4(`db-1.db.${ns}.svc.${zone}`), [db1.status.podIP]);
     const srv = (await resolver.resolveSrv(`_peer._tcp.db.${ns}.svc.${zone}`)).map((r) => `${r.name}:${r.port}`).sort();
     assert.deepEqual(srv, [`db-0.db.${ns}.svc.${zone}:8080`, `db-1.db.${ns}.svc.${zone}:8080`]);
+    // The pods have no port named "peer": they are still endpoints (in a slice without ports), as in Kubernetes.
+    const byName = await eventually(async () => {
+      const got = (await resolver.resolve4(`db-by-name.${ns}.svc.${zone}`).catch(() => [])).sort();
+      return got.length === 2 ? got : undefined;
+    });
+    assert.deepEqual(byName, ips);
     const dashed = db0.status.podIP!.replaceAll('.', '-');
     assert.deepEqual(await resolver.resolve4(`${dashed}.${ns}.pod.${zone}`), [db0.status.podIP]);
   });
