@@ -87,6 +87,16 @@ describe('service validation', () => {
     );
   });
 
+  it('does not let NodePort and LoadBalancer services be headless', () => {
+    for (const type of ['NodePort', 'LoadBalancer']) {
+      const s = defaulted(svc({ type, clusterIP: 'None', clusterIPs: ['None'], ports: [{ port: 80 }] }));
+      assert.ok(
+        messages(s).includes(`spec.clusterIPs[0]: Invalid value: "None": may not be set to 'None' for ${type} services`),
+        messages(s).join('\n'),
+      );
+    }
+  });
+
   it('names are DNS-1035 labels', () => {
     // The name rule is applied with the rest of metadata (storage/resource-store.ts).
     assert.match(serviceResource.nameValidator?.('1web', false)[0] ?? '', /^a DNS-1035 label must consist of/);

@@ -137,6 +137,10 @@ function validateClusterIPs(spec: Record<string, any>, errs: FieldError[]): void
     errs.push(invalid('spec.clusterIPs', clusterIPs, 'first value must match `clusterIP`'));
   }
   if (clusterIPs.length > 2) errs.push(invalid('spec.clusterIPs', clusterIPs, 'may only hold up to 2 values'));
+  // NodePort and LoadBalancer traffic goes through the ClusterIP's rules, so they cannot be headless.
+  if (clusterIPs[0] === 'None' && (spec.type === 'NodePort' || spec.type === 'LoadBalancer')) {
+    errs.push(invalid('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${spec.type} services`));
+  }
   clusterIPs.forEach((ip, i) => {
     if (ip === 'None') {
       if (clusterIPs.length > 1) errs.push(invalid(`spec.clusterIPs[${i}]`, ip, "must not have 'None' mixed with other values"));
