@@ -85,3 +85,7 @@ test('the table and field selectors use the core printer on the converted event'
   assert.equal(eventsV1.selectableFields!(newEvent())['regarding.name'], 'web');
   assert.equal(eventsV1.selectableFields!({}).reportingController, '');
 });
+
+test('events.k8s.io/v1 events share the short name ev with core/v1, as kubectl api-resources shows', () => {
+  assert.deepEqual(eventsV1.shortNames, ['ev']);
+});

@@ -57,6 +57,8 @@ export const eventsV1: ResourceType = {
   plural: 'events',
   singular: 'event',
   namespaced: true,
+  // One storage under both groups, so Kubernetes' discovery gives both the short name.
+  shortNames: ['ev'],
   schema: 'io.k8s.api.events.v1.Event',
   storage: { group: '', resource: 'events' },
   toStorage: eventsV1ToCore,
