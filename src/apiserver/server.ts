@@ -59,8 +59,27 @@ const namespaceFinalizeSubresource: ExtraSubresource = {
   verbs: ['update'],
 };
 
-/** The Kubernetes version reported on /version; the kubectl dispatcher picks its client from `minor`. */
-export const kubernetesVersion = { major: '1', minor: '33', gitVersion: 'v1.33.1+hale' };
+/**
+ * The /version document; the kubectl dispatcher picks its client from `minor`. Kubernetes 1.33
+ * adds the emulated and the minimum compatibility versions (KEP-4330) after `minor`.
+ */
+export function versionInfo(): Record<string, string> {
+  return {
+    major: '1',
+    minor: '33',
+    emulationMajor: '1',
+    emulationMinor: '33',
+    minCompatibilityMajor: '1',
+    minCompatibilityMinor: '32',
+    gitVersion: 'v1.33.1+hale',
+    gitCommit: 'hale',
+    gitTreeState: 'clean',
+    buildDate: '2026-11-01T00:00:00Z',
+    goVersion: `node${process.versions.node}`,
+    compiler: 'hale',
+    platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+  };
+}
 
 export class ApiServer {
   readonly registry: ApiRegistry;
@@ -219,17 +238,7 @@ export class ApiServer {
     if (this.serviceAccountTokens && (path === OIDC_DISCOVERY_PATH || path === OIDC_JWKS_PATH)) {
       return serveOidcDiscovery(res, path, this.serviceAccountTokens);
     }
-    if (path === '/version') {
-      return writeJSON(res, 200, {
-        ...kubernetesVersion,
-        gitCommit: 'hale',
-        gitTreeState: 'clean',
-        buildDate: '2026-11-01T00:00:00Z',
-        goVersion: `node${process.versions.node}`,
-        compiler: 'hale',
-        platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
-      });
-    }
+    if (path === '/version') return writeJSON(res, 200, versionInfo());
     if (path === '/metrics') {
       res.writeHead(200, { 'Content-Type': this.metrics.contentType });
       res.end(await this.metrics.render());

@@ -63,10 +63,13 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
     test('version and discovery', async () => {
       const v = await k(['version']);
       assert.match(v.stdout, /Server Version: (v1\.33\.1\+hale|version.Info{Major:"1", Minor:"33")/);
+      const raw = JSON.parse((await k(['get', '--raw', '/version'])).stdout);
+      assert.equal(raw.emulationMinor, '33');
       const resources = await k(['api-resources']);
       assert.match(resources.stdout, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
       assert.match(resources.stdout, /^pods\s+po\s+v1\s+true\s+Pod$/m);
       assert.match(resources.stdout, /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m);
+      assert.match(resources.stdout, /^events\s+ev\s+events\.k8s\.io\/v1\s+true\s+Event$/m);
       const versions = await k(['api-versions']);
       assert.match(versions.stdout, /^apps\/v1$/m);
       assert.match(versions.stdout, /^autoscaling\/v2$/m);
