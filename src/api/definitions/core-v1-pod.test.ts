@@ -87,6 +87,15 @@ describe('meta/v1 and core/v1 pod definitions', () => {
     assert.equal(getDefinition(`${META}.ObjectMeta`).fields.ownerReferences.patchMergeKey, 'uid');
   });
 
+  it('list the values of Kubernetes enums, which kubectl explain prints under ENUM', () => {
+    const enumOf = (def: string, field: string) => (getDefinition(`${CORE}.${def}`).fields[field] as { enum?: string[] }).enum;
+    assert.deepEqual(enumOf('PodSpec', 'restartPolicy'), ['Always', 'Never', 'OnFailure']);
+    assert.deepEqual(enumOf('PodSpec', 'dnsPolicy'), ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']);
+    assert.deepEqual(enumOf('Container', 'imagePullPolicy'), ['Always', 'IfNotPresent', 'Never']);
+    assert.deepEqual(enumOf('PodStatus', 'phase'), ['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown']);
+    assert.deepEqual(enumOf('Toleration', 'operator'), ['Equal', 'Exists']);
+  });
+
   it('mark top-level kinds and lists with their group/version/kind', () => {
     assert.deepEqual(getDefinition(`${CORE}.Pod`).gvk, [{ group: '', version: 'v1', kind: 'Pod' }]);
     assert.deepEqual(getDefinition(`${CORE}.PodList`).gvk, [{ group: '', version: 'v1', kind: 'PodList' }]);

@@ -67,8 +67,12 @@ function containerFields(ephemeral: boolean): Record<string, Field> {
     startupProbe: ref(c('Probe'), 22, 'Check that must succeed once before the other probes start.' + notForEphemeral),
     lifecycle: ref(c('Lifecycle'), 12, 'Hooks run after start and before stop.' + notForEphemeral),
     terminationMessagePath: string(13, 'File whose content becomes the termination message; defaults to /dev/termination-log.'),
-    terminationMessagePolicy: string(20, 'File, or FallbackToLogsOnError to use the log tail when the file is empty.'),
-    imagePullPolicy: string(14, 'Always, Never or IfNotPresent; defaults to Always for :latest or untagged images.'),
+    terminationMessagePolicy: string(20, 'File, or FallbackToLogsOnError to use the log tail when the file is empty.', {
+      enum: ['FallbackToLogsOnError', 'File'],
+    }),
+    imagePullPolicy: string(14, 'Always, Never or IfNotPresent; defaults to Always for :latest or untagged images.', {
+      enum: ['Always', 'IfNotPresent', 'Never'],
+    }),
     securityContext: ref(c('SecurityContext'), 15, 'Security options for this container, overriding the pod-level ones.'),
     stdin: bool(16, 'Keep a stdin buffer open for attach.', { omitZero: true }),
     stdinOnce: bool(17, 'Close stdin after the first attach session ends.', { omitZero: true }),
@@ -210,7 +214,7 @@ const containers: Definitions = {
     'Whether resizing one resource in place needs a container restart.',
     {
       resourceName: string(1, 'cpu or memory.'),
-      restartPolicy: string(2, 'NotRequired (default) or RestartContainer.'),
+      restartPolicy: string(2, 'NotRequired (default) or RestartContainer.', { enum: ['NotRequired', 'RestartContainer'] }),
     },
     ['resourceName', 'restartPolicy'],
   ),
@@ -388,7 +392,7 @@ const scheduling: Definitions = {
     'One requirement on a node label or field.',
     {
       key: string(1, 'Label key or field name.'),
-      operator: string(2, 'In, NotIn, Exists, DoesNotExist, Gt or Lt.'),
+      operator: string(2, 'In, NotIn, Exists, DoesNotExist, Gt or Lt.', { enum: ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn'] }),
       values: stringList(3, 'Values; one integer for Gt/Lt, none for Exists/DoesNotExist.'),
     },
     ['key', 'operator'],
@@ -431,9 +435,11 @@ const scheduling: Definitions = {
   ),
   [c('Toleration')]: object('Lets the pod be scheduled onto (or stay on) nodes with a matching taint.', {
     key: string(1, 'Taint key; empty with operator Exists matches every taint.'),
-    operator: string(2, 'Equal (default) or Exists.'),
+    operator: string(2, 'Equal (default) or Exists.', { enum: ['Equal', 'Exists'] }),
     value: string(3, 'Taint value to match; empty for Exists.'),
-    effect: string(4, 'NoSchedule, PreferNoSchedule or NoExecute; empty matches all.'),
+    effect: string(4, 'NoSchedule, PreferNoSchedule or NoExecute; empty matches all.', {
+      enum: ['NoExecute', 'NoSchedule', 'PreferNoSchedule'],
+    }),
     tolerationSeconds: int64(5, 'For NoExecute: seconds the pod may stay after the taint appears.'),
   }),
   [c('TopologySpreadConstraint')]: object(
@@ -488,10 +494,12 @@ const podSpec: Definitions = {
         'Debug containers added through the ephemeralcontainers subresource.',
         'name',
       ),
-      restartPolicy: string(3, 'Always (default), OnFailure or Never.'),
+      restartPolicy: string(3, 'Always (default), OnFailure or Never.', { enum: ['Always', 'Never', 'OnFailure'] }),
       terminationGracePeriodSeconds: int64(4, 'Seconds between the stop signal and the kill; defaults to 30.'),
       activeDeadlineSeconds: int64(5, 'Seconds the pod may run before it is failed.'),
-      dnsPolicy: string(6, 'ClusterFirst (default), ClusterFirstWithHostNet, Default or None.'),
+      dnsPolicy: string(6, 'ClusterFirst (default), ClusterFirstWithHostNet, Default or None.', {
+        enum: ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'],
+      }),
       nodeSelector: map(item.string, 7, 'Node labels that must all match for the pod to be placed on a node.'),
       serviceAccountName: string(8, 'Service account the pod runs as.'),
       serviceAccount: string(9, 'Deprecated alias of serviceAccountName.'),
@@ -515,7 +523,7 @@ const podSpec: Definitions = {
       readinessGates: atomicList('PodReadinessGate', 28, 'Extra conditions required for readiness.'),
       runtimeClassName: string(29, 'RuntimeClass to run the pod with.'),
       enableServiceLinks: bool(30, 'Inject service environment variables, docker-links style; defaults to true.'),
-      preemptionPolicy: string(31, 'PreemptLowerPriority (default) or Never.'),
+      preemptionPolicy: string(31, 'PreemptLowerPriority (default) or Never.', { enum: ['Never', 'PreemptLowerPriority'] }),
       overhead: quantityMap(32, 'Resources the runtime itself uses for the pod, set from the RuntimeClass.'),
       topologySpreadConstraints: mergeList(
         'TopologySpreadConstraint',
@@ -561,7 +569,7 @@ const podSpec: Definitions = {
 const podStatus: Definitions = {
   [c('PodStatus')]: object('Observed state of a pod.', {
     observedGeneration: int64(17, 'metadata.generation this status was computed from.'),
-    phase: string(1, 'Pending, Running, Succeeded, Failed or Unknown.'),
+    phase: string(1, 'Pending, Running, Succeeded, Failed or Unknown.', { enum: ['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown'] }),
     conditions: mergeList('PodCondition', 2, 'Current conditions of the pod.', 'type'),
     message: string(3, 'Human-readable detail of the pod state.'),
     reason: string(4, 'Brief CamelCase reason for the pod state, e.g. Evicted.'),
@@ -577,7 +585,7 @@ const podStatus: Definitions = {
     startTime: time(7, 'When the node agent accepted the pod.'),
     initContainerStatuses: atomicList('ContainerStatus', 10, 'Status of each init container.'),
     containerStatuses: atomicList('ContainerStatus', 8, 'Status of each container.'),
-    qosClass: string(9, 'Guaranteed, Burstable or BestEffort.'),
+    qosClass: string(9, 'Guaranteed, Burstable or BestEffort.', { enum: ['BestEffort', 'Burstable', 'Guaranteed'] }),
     ephemeralContainerStatuses: atomicList('ContainerStatus', 13, 'Status of each ephemeral container.'),
     resize: string(14, 'Deprecated state of an in-place resize.'),
     resourceClaimStatuses: array(item.ref(c('PodResourceClaimStatus')), 15, 'Names of the claims generated for the pod.', {
