@@ -110,6 +110,8 @@ for (const version of ['1.27', '1.33', 'dispatcher'] as KubectlVersion[]) {
       const svc = await k(['get', 'svc', 'web']);
       assert.match(svc.stdout, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/m);
       assert.match(svc.stdout, /^web\s+ClusterIP\s+/m);
+      const notHeadless = await k(['get', 'svc', '--field-selector', 'spec.type=ClusterIP,spec.clusterIP!=None', '-o', 'name']);
+      assert.match(notHeadless.stdout, /^service\/web$/m);
       const cm = await k(['get', 'cm', '-l', 'app=web']);
       assert.match(cm.stdout, /^web-config\s+1\s+\d+s$/m);
       const all = await k(['get', 'all']);

@@ -173,3 +173,10 @@ describe('service table', () => {
     assert.equal(serviceExternalIP(svc({ type: 'ExternalName', externalName: 'db.example.com' })), 'db.example.com');
   });
 });
+
+describe('service field selectors', () => {
+  it('select on spec.clusterIP and spec.type, as Kubernetes 1.31', () => {
+    const svc: KubeObject = { spec: { type: 'NodePort', clusterIP: '10.43.0.7' } };
+    assert.deepEqual(serviceResource.selectableFields!(svc), { 'spec.clusterIP': '10.43.0.7', 'spec.type': 'NodePort' });
+  });
+});

@@ -365,6 +365,8 @@ export const serviceResource: ResourceType = {
   validateUpdate,
   prepareForCreate,
   prepareForUpdate,
+  // Kubernetes 1.30 and 1.31 made these selectable (kube-proxy skips headless services with spec.clusterIP!=None).
+  selectableFields: (svc) => ({ 'spec.clusterIP': svc.spec?.clusterIP ?? '', 'spec.type': svc.spec?.type ?? '' }),
   table: {
     columns: [
       nameColumn,
