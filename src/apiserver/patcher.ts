@@ -19,7 +19,8 @@ export interface PatchRequest {
 
 export interface Patcher {
   apply(req: PatchRequest): KubeObject;
-  applyToScale(contentType: string, currentScale: KubeObject, body: Buffer): KubeObject;
+  /** A server-side apply needs `apply` (its manager and ?force); currentScale then carries the Scale's managedFields. */
+  applyToScale(contentType: string, currentScale: KubeObject, body: Buffer, apply?: { manager: string; force: boolean }): KubeObject;
   /** Update obj.metadata.managedFields in place for an ordinary write by `manager` (through `subresource`, if any). */
   recordUpdate(old: KubeObject | undefined, obj: KubeObject, manager: string, apiVersion: string, target: WriteTarget): void;
 }
@@ -53,9 +54,10 @@ export class SchemaPatcher implements Patcher {
     }
   }
 
-  applyToScale(contentType: string, currentScale: KubeObject, body: Buffer): KubeObject {
+  applyToScale(contentType: string, currentScale: KubeObject, body: Buffer, apply?: { manager: string; force: boolean }): KubeObject {
     try {
-      return applyPatchByContentType(contentType, currentScale, body, scaleSchema).object;
+      const opts = apply && { fieldManager: apply.manager, force: apply.force, apiVersion: 'autoscaling/v1', subresource: 'scale' };
+      return applyPatchByContentType(contentType, currentScale, body, scaleSchema, opts).object;
     } catch (err) {
       throw asStatusError(err);
     }

@@ -12,7 +12,7 @@ import { NamespaceLifecycle } from './namespace-lifecycle.ts';
 import type { Patcher } from './patcher.ts';
 import type { ResourceRequest } from './request-info.ts';
 import { checkBodyNamespace, checkName, checkPatchedResourceVersion } from './request-object-checks.ts';
-import { readScale, writeScale } from './scale.ts';
+import { parentManagedFields, readScale, scaleManagedFields, writeScale } from './scale.ts';
 import { objectFilter } from './storage/object-filter.ts';
 import type { DeleteOptions, ResourceStore, WriteContext, WriteSubresource } from './storage/resource-store.ts';
 import { parseIncludeObject, toTable } from './table.ts';
@@ -289,6 +289,12 @@ export class ResourceHandler {
     const ctx = this.writeContext(p, rs, 'scale');
     const replacement =
       p.info.verb === 'update' ? parseBody(body, p.req.headers['content-type'], 'Scale in version "v1"').object : undefined;
+    // A server-side apply records its own entry, through the Scale's view of the parent's owners.
+    const apply =
+      p.info.verb === 'patch' && contentType === 'application/apply-patch+yaml'
+        ? { manager: p.query.get('fieldManager') ?? '', force: p.query.get('force') === 'true' }
+        : undefined;
+    if (apply) ctx.recordManagedFields = undefined;
     let scaled: KubeObject | undefined;
     const updated = await rs.guaranteedUpdate(
       info.namespace,
@@ -297,8 +303,14 @@ export class ResourceHandler {
       undefined,
       (current) => {
         const currentScale = readScale(rs.rt, current);
-        const desired = replacement ?? this.patcher.applyToScale(contentType, currentScale, body);
+        if (apply) currentScale.metadata!.managedFields = scaleManagedFields(rs.rt, current);
+        const desired = replacement ?? this.patcher.applyToScale(contentType, currentScale, body, apply);
         const next = writeScale(rs.rt, current, currentScale, desired);
+        if (apply) {
+          const managedFields = parentManagedFields(rs.rt, current, desired.metadata?.managedFields ?? [], rs.apiVersion);
+          next.metadata = { ...next.metadata, managedFields };
+          if (!managedFields.length) delete next.metadata.managedFields;
+        }
         scaled = desired;
         return next;
       },

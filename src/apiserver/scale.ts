@@ -1,9 +1,13 @@
 // The scale subresource (autoscaling/v1 Scale) of deployments, replicasets, statefulsets
-// and replicationcontrollers, read from and written to the parent object.
+// and replicationcontrollers, read from and written to the parent object. A server-side apply
+// to /scale sees the parent's owners of its replicas field as owners of the Scale's
+// spec.replicas and hands the outcome back to the parent, as Kubernetes' ScaleHandler does.
 import type { FieldError } from '../api/field-errors.ts';
 import type { KubeObject, ResourceType } from '../api/resource-type.ts';
 import { labelSelectorToString } from '../api/selectors/label-selector.ts';
 import { badRequest, conflict, failedPrecondition, invalid, objectModified } from './errors.ts';
+import { type FieldPath, FieldSet } from './patch/field-path.ts';
+import type { ManagedFieldsEntry } from './patch/managed-fields.ts';
 
 function getPath(obj: KubeObject, path: string): any {
   return path.split('.').reduce<any>((o, k) => (o == null ? undefined : o[k]), obj);
@@ -69,4 +73,71 @@ export function writeScale(rt: ResourceType, parent: KubeObject, currentScale: K
   const next = structuredClone(parent);
   setPath(next, rt.subresources!.scale!.specReplicasPath, replicas);
   return next;
+}
+
+const scaleReplicasFields = { 'f:spec': { 'f:replicas': {} } };
+const scaleReplicasPath: FieldPath = [{ field: 'spec' }, { field: 'replicas' }];
+
+function parentReplicasPath(rt: ResourceType): FieldPath {
+  return rt.subresources!.scale!.specReplicasPath.split('.').map((field) => ({ field }));
+}
+
+/** How a manager is told apart across the parent and its Scale (whose entries all name autoscaling/v1). */
+function scaleIdentity(e: ManagedFieldsEntry): string {
+  return JSON.stringify([e.manager, e.operation, e.subresource ?? '']);
+}
+
+function entriesOf(obj: KubeObject): ManagedFieldsEntry[] {
+  const entries = obj.metadata?.managedFields;
+  return Array.isArray(entries) ? entries.filter((e) => e && typeof e.manager === 'string') : [];
+}
+
+/** The Scale's managedFields: the parent's entries that own its replicas field, owning spec.replicas. */
+export function scaleManagedFields(rt: ResourceType, parent: KubeObject): ManagedFieldsEntry[] {
+  const path = parentReplicasPath(rt);
+  return entriesOf(parent)
+    .filter((e) => FieldSet.fromFieldsV1(e.fieldsV1).has(path))
+    .map((e) => {
+      const out: ManagedFieldsEntry = { manager: e.manager, operation: e.operation, apiVersion: 'autoscaling/v1' };
+      if (e.time) out.time = e.time;
+      out.fieldsType = 'FieldsV1';
+      out.fieldsV1 = structuredClone(scaleReplicasFields);
+      if (e.subresource) out.subresource = e.subresource;
+      return out;
+    });
+}
+
+/**
+ * The parent's managedFields after a write to its Scale left `scaleEntries`: owners of the
+ * replicas field the Scale no longer lists lose it, and new owners get an entry for just that
+ * field in the parent's `apiVersion`.
+ */
+export function parentManagedFields(
+  rt: ResourceType,
+  parent: KubeObject,
+  scaleEntries: ManagedFieldsEntry[],
+  apiVersion: string,
+): ManagedFieldsEntry[] {
+  const path = parentReplicasPath(rt);
+  const owners = new Map<string, ManagedFieldsEntry>();
+  for (const e of scaleEntries) if (FieldSet.fromFieldsV1(e.fieldsV1).has(scaleReplicasPath)) owners.set(scaleIdentity(e), e);
+  const out: ManagedFieldsEntry[] = [];
+  for (const e of entriesOf(parent)) {
+    const fields = FieldSet.fromFieldsV1(e.fieldsV1);
+    if (!fields.has(path) || owners.delete(scaleIdentity(e))) {
+      out.push(e);
+      continue;
+    }
+    fields.delete(path);
+    if (fields.size > 0) out.push({ ...e, fieldsV1: fields.toFieldsV1() });
+  }
+  for (const e of owners.values()) {
+    const entry: ManagedFieldsEntry = { manager: e.manager, operation: e.operation, apiVersion };
+    if (e.time) entry.time = e.time;
+    entry.fieldsType = 'FieldsV1';
+    entry.fieldsV1 = FieldSet.of([path]).toFieldsV1();
+    if (e.subresource) entry.subresource = e.subresource;
+    out.push(entry);
+  }
+  return out;
 }
