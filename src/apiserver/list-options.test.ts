@@ -10,6 +10,9 @@ import { type InProcessCluster, startInProcessCluster } from '../testing/in-proc
 import { StatusError } from './errors.ts';
 import { parseListOptions, parseWatchOptions } from './list-options.ts';
 
+/** A token Kubernetes' storage would decode: {"v":"meta.k8s.io/v1","rv":5,"start":"a"}. */
+const goodToken = Buffer.from('{"v":"meta.k8s.io/v1","rv":5,"start":"a"}').toString('base64url');
+
 function refusal(query: string): StatusError {
   try {
     parseListOptions(new URLSearchParams(query));
@@ -21,9 +24,9 @@ function refusal(query: string): StatusError {
 }
 
 test('limit, continue and an Exact resourceVersion are parsed', () => {
-  assert.deepEqual(parseListOptions(new URLSearchParams('limit=5&continue=abc')), {
+  assert.deepEqual(parseListOptions(new URLSearchParams(`limit=5&continue=${goodToken}`)), {
     limit: 5,
-    continueToken: 'abc',
+    continueToken: goodToken,
     exactRevision: undefined,
     minRevision: undefined,
   });
@@ -53,7 +56,7 @@ test("a resourceVersion asks for an Exact or a not-older-than read as in Kuberne
     'resourceVersion=0',
     'resourceVersion=0&limit=5',
     'resourceVersion=0&resourceVersionMatch=NotOlderThan',
-    'continue=x&limit=5',
+    `continue=${goodToken}&limit=5`,
   ]) {
     assert.deepEqual(read(query), { exactRevision: undefined, minRevision: undefined }, query);
   }
@@ -72,7 +75,7 @@ test('resourceVersionMatch follows ValidateListOptions', () => {
       'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
     ],
     [
-      'resourceVersion=5&resourceVersionMatch=Exact&continue=x',
+      `resourceVersion=5&resourceVersionMatch=Exact&continue=${goodToken}`,
       'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided',
     ],
     [
@@ -93,13 +96,22 @@ test('resourceVersionMatch follows ValidateListOptions', () => {
 });
 
 test('a continue token with a resourceVersion other than "" or "0" is a 400, as storage refuses it', () => {
-  for (const query of ['continue=x&resourceVersion=5', 'continue=x&resourceVersion=5&limit=2', 'continue=x&resourceVersion=abc']) {
+  for (const query of [
+    `continue=${goodToken}&resourceVersion=5`,
+    `continue=${goodToken}&resourceVersion=5&limit=2`,
+    `continue=${goodToken}&resourceVersion=abc`,
+  ]) {
     const err = refusal(query);
     assert.equal(err.code, 400, query);
     assert.equal(err.reason, 'BadRequest');
     assert.equal(err.message, 'specifying resource version is not allowed when using continue');
   }
-  assert.equal(parseListOptions(new URLSearchParams('continue=x&resourceVersion=0')).continueToken, 'x');
+  assert.equal(parseListOptions(new URLSearchParams(`continue=${goodToken}&resourceVersion=0`)).continueToken, goodToken);
+  // Storage decodes the token before it looks at the resourceVersion.
+  assert.equal(
+    refusal('continue=x&resourceVersion=5').message,
+    'invalid continue token: continue key is not valid: illegal base64 data at input byte 0',
+  );
 });
 
 test('a resourceVersion that is not a number is refused with the storage parse message', () => {
@@ -137,6 +149,24 @@ test('served lists check their parameters; an Exact read of a compacted revision
   assert.equal(err.code, 410);
   assert.equal(err.reason, 'Expired');
   assert.equal(err.message, 'The resourceVersion for the provided list is too old.');
+});
+
+test("a malformed continue token is a 400 naming Kubernetes' reason", async () => {
+  const bad: [string, string][] = [
+    ['x', 'illegal base64 data at input byte 0'],
+    ['abc', "invalid character 'i' looking for beginning of value"],
+    [Buffer.from('{}').toString('base64url'), 'server does not recognize this encoded version '],
+    [
+      Buffer.from('{"v":"meta.k8s.io/v1","rv":0,"start":"a"}').toString('base64url'),
+      'incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    ],
+  ];
+  for (const [token, reason] of bad) {
+    const err = await listError({ limit: '1', continue: token });
+    assert.equal(err.code, 400, token);
+    assert.equal(err.reason, 'BadRequest');
+    assert.equal(err.message, `invalid continue token: continue key is not valid: ${reason}`);
+  }
 });
 
 test('a read not older than a revision the store has not reached waits for it, then is 504 Too large resource version', async () => {

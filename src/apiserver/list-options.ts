@@ -5,6 +5,7 @@
 // storage's parse of the resourceVersion, and which read the resourceVersion asks for (Kubernetes'
 // "semantics for get and list": Exact, or not older than).
 import { forbidden, notSupported } from '../api/field-errors.ts';
+import { continueTokenProblem } from './continue-token.ts';
 import { badRequest, invalid } from './errors.ts';
 
 export interface ListOptions {
@@ -35,7 +36,9 @@ export function parseListOptions(query: URLSearchParams): ListOptions {
   }
   if (query.has('sendInitialEvents')) errors.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
   if (errors.length) throw invalid('meta.k8s.io', 'ListOptions', '', errors);
-  // A continue token carries its revision; storage refuses another one beside it ("0" asks for none).
+  // Storage decodes the token first, then refuses a resourceVersion beside it, which the token carries ("0" asks for none).
+  const tokenProblem = continueToken && continueTokenProblem(continueToken);
+  if (tokenProblem) throw badRequest(`invalid continue token: ${tokenProblem}`);
   if (continueToken && resourceVersion !== '' && resourceVersion !== '0') {
     throw badRequest('specifying resource version is not allowed when using continue');
   }
