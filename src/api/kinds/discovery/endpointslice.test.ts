@@ -19,6 +19,21 @@ test('ports default to name "" and protocol TCP, and loopback addresses are acce
   assert.deepEqual(endpointSlices.validate!(obj), []);
 });
 
+test('no endpoints or ports are null, as Go serves a nil list without omitempty', () => {
+  const empty = slice({ endpoints: [], ports: [] });
+  endpointSlices.defaults!(empty);
+  assert.equal(empty.endpoints, null);
+  assert.equal(empty.ports, null);
+  assert.deepEqual(endpointSlices.validate!(empty), []);
+  const missing: KubeObject = { metadata: { name: 'x' }, addressType: 'IPv4' };
+  endpointSlices.defaults!(missing);
+  assert.deepEqual([missing.endpoints, missing.ports], [null, null]);
+  // Stored before this was so.
+  const stored = endpointSlices.fromStorage!(slice({ endpoints: [], ports: [] }));
+  assert.deepEqual([stored.endpoints, stored.ports], [null, null]);
+  assert.deepEqual(endpointSlices.fromStorage!(slice()).endpoints, slice().endpoints);
+});
+
 test('addresses must fit the address type and port names must be unique', () => {
   const obj = slice({
     endpoints: [{ addresses: ['fe80::1'] }, { addresses: [] }],

@@ -28,6 +28,19 @@ export function defaultEndpointSlice(obj: KubeObject): void {
     port.name ??= '';
     port.protocol ??= 'TCP';
   }
+  emptyListsAsNull(obj);
+}
+
+/**
+ * `endpoints` and `ports` have no omitempty, and Kubernetes stores an empty list as none (nil):
+ * a slice without them reads back with `endpoints: null` / `ports: null`, as kubectl shows for a
+ * Service's placeholder slice.
+ */
+function emptyListsAsNull(obj: KubeObject): KubeObject {
+  for (const field of ['endpoints', 'ports']) {
+    if (obj[field] === undefined || (Array.isArray(obj[field]) && obj[field].length === 0)) obj[field] = null;
+  }
+  return obj;
 }
 
 /** validation.IsFullyQualifiedDomainName. */
@@ -168,6 +181,8 @@ export const endpointSlices: ResourceType = {
   namespaced: true,
   schema: 'io.k8s.api.discovery.v1.EndpointSlice',
   defaults: defaultEndpointSlice,
+  // Slices stored before empty lists were written as null read back the same way.
+  fromStorage: emptyListsAsNull,
   validate: validateEndpointSlice,
   validateUpdate: (obj, old) => validateImmutableField(obj.addressType, old.addressType, 'addressType'),
   table: {
