@@ -51,6 +51,17 @@ describe('service IP and node port allocation', () => {
     assert.deepEqual(headless.spec.clusterIPs, ['None']);
   });
 
+  it('serves headless selectorless Services dual-stack families and status.loadBalancer {}, as Kubernetes does', async () => {
+    const { services } = await setup();
+    const headless = await services.create('default', svc('h', { clusterIP: 'None' }));
+    assert.equal(headless.spec.ipFamilyPolicy, 'RequireDualStack');
+    assert.deepEqual(headless.spec.ipFamilies, ['IPv4', 'IPv6']);
+    const withSelector = await services.create('default', svc('s', { clusterIP: 'None', selector: { app: 'web' } }));
+    assert.equal(withSelector.spec.ipFamilyPolicy, 'SingleStack');
+    assert.deepEqual(withSelector.spec.ipFamilies, ['IPv4']);
+    assert.deepEqual((await services.get('default', 'h')).status, { loadBalancer: {} });
+  });
+
   it('releases the IP on delete so another Service can take it', async () => {
     const { services } = await setup();
     await services.create('default', svc('a', { clusterIP: '10.43.0.20' }));

@@ -6,9 +6,18 @@ import { labelSelectorFromSet } from '../../api/selectors/label-selector.ts';
 import type { Informer } from '../../client/informer.ts';
 import { sameContent } from '../job/api-object.ts';
 
+/**
+ * Whether the Service selects pods. `selector: {}` counts as none, as in Kubernetes, which stores
+ * an empty selector as nil (Hale's API server drops it too; this covers Services stored before).
+ */
+export function hasSelector(svc: KubeObject): boolean {
+  const selector = svc.spec?.selector;
+  return selector != null && typeof selector === 'object' && Object.keys(selector).length > 0;
+}
+
 /** Services the controllers manage: with a selector, and not ExternalName. */
 export function managesEndpoints(svc: KubeObject): boolean {
-  return svc.spec?.selector != null && svc.spec?.type !== 'ExternalName';
+  return hasSelector(svc) && svc.spec?.type !== 'ExternalName';
 }
 
 export function podIP(pod: KubeObject): string | undefined {

@@ -11,6 +11,7 @@ import type { Informer } from '../../client/informer.ts';
 import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
+import { hasSelector } from '../endpoints/service-pods.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import { EventRecorder } from '../framework/event-recorder.ts';
 import { type EndpointGroup, MANAGED_BY_LABEL, planSlices, portSignature, SERVICE_NAME_LABEL } from './desired-slices.ts';
@@ -88,7 +89,7 @@ export class EndpointSliceMirroringController extends Controller {
     const svc = this.services.get(namespace, name);
     const ep = this.endpoints.get(namespace, name);
     const existing = this.writer.tracker.view(key, this.slices.byIndex(MIRROR_INDEX, key));
-    const mirror = svc && ep && svc.spec?.selector == null && ep.metadata?.labels?.[SKIP_MIRROR_LABEL] !== 'true';
+    const mirror = svc && ep && !hasSelector(svc) && ep.metadata?.labels?.[SKIP_MIRROR_LABEL] !== 'true';
     if (!mirror) {
       for (const slice of existing) await this.writer.delete(key, slice);
       return undefined;

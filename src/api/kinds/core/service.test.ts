@@ -24,6 +24,7 @@ describe('service defaults', () => {
     assert.equal(s.spec.sessionAffinity, 'None');
     assert.deepEqual(s.spec.ports, [{ port: 80, protocol: 'TCP', targetPort: 80 }]);
     assert.equal(s.spec.internalTrafficPolicy, 'Cluster');
+    serviceResource.prepareForCreate?.(s);
     assert.equal(s.spec.ipFamilyPolicy, 'SingleStack');
     assert.equal(s.spec.externalTrafficPolicy, undefined);
     assert.equal(s.spec.allocateLoadBalancerNodePorts, undefined);
@@ -132,7 +133,63 @@ describe('service validation', () => {
     s.status = { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } };
     serviceResource.prepareForCreate?.(s);
     assert.deepEqual(s.spec.clusterIPs, ['10.0.0.9']);
-    assert.deepEqual(s.status, {});
+    assert.deepEqual(s.status, { loadBalancer: {} });
+  });
+
+  it('shows status.loadBalancer as {} like Kubernetes (a struct Go never omits), on writes and on reads', () => {
+    assert.deepEqual(defaulted(svc({ ports: [{ port: 80 }] })).status, { loadBalancer: {} });
+    const statusless = defaulted(svc({ ports: [{ port: 80 }] }));
+    statusless.status = {};
+    assert.deepEqual(defaulted(statusless).status, { loadBalancer: {} });
+    // Stored before this was so, or written by a status update that left it out.
+    const stored = { ...svc({ ports: [{ port: 80 }] }), status: {} };
+    assert.deepEqual(serviceResource.fromStorage?.(stored)?.status, { loadBalancer: {} });
+    const lb = { ...svc({ type: 'LoadBalancer' }), status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } } };
+    assert.deepEqual(serviceResource.fromStorage?.(lb)?.status, { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } });
+  });
+
+  it('drops an empty selector, as Kubernetes stores selector: {} as no selector', () => {
+    assert.equal('selector' in defaulted(svc({ selector: {}, ports: [{ port: 80 }] })).spec, false);
+    assert.deepEqual(defaulted(svc({ selector: { app: 'web' }, ports: [{ port: 80 }] })).spec.selector, { app: 'web' });
+  });
+});
+
+describe('service IP family defaults (initIPFamilyFields on a single-stack IPv4 cluster)', () => {
+  const created = (spec: Record<string, unknown>): KubeObject => {
+    const s = defaulted(svc({ ports: [{ port: 80 }], ...spec }));
+    serviceResource.prepareForCreate?.(s);
+    return s;
+  };
+
+  it('gives headless selectorless services RequireDualStack and both families', () => {
+    const s = created({ clusterIP: 'None' });
+    assert.equal(s.spec.ipFamilyPolicy, 'RequireDualStack');
+    assert.deepEqual(s.spec.ipFamilies, ['IPv4', 'IPv6']);
+    assert.deepEqual(created({ clusterIP: 'None', ipFamilyPolicy: 'PreferDualStack' }).spec.ipFamilies, ['IPv4', 'IPv6']);
+    assert.deepEqual(created({ clusterIP: 'None', ipFamilies: ['IPv6'] }).spec.ipFamilies, ['IPv6', 'IPv4']);
+    const single = created({ clusterIP: 'None', ipFamilyPolicy: 'SingleStack' });
+    assert.equal(single.spec.ipFamilyPolicy, 'SingleStack');
+    assert.deepEqual(single.spec.ipFamilies, ['IPv4']);
+    assert.deepEqual(serviceResource.validate?.(s), []);
+  });
+
+  it('gives other services SingleStack', () => {
+    assert.equal(created({ clusterIP: 'None', selector: { app: 'web' } }).spec.ipFamilyPolicy, 'SingleStack');
+    assert.equal(created({}).spec.ipFamilyPolicy, 'SingleStack');
+    assert.equal(created({ type: 'ExternalName', externalName: 'example.com' }).spec.ipFamilyPolicy, undefined);
+  });
+
+  it('keeps the old policy on an update that leaves it out, and trims families when it turns SingleStack', () => {
+    const old = created({ clusterIP: 'None' });
+    const next = defaulted(svc({ clusterIP: 'None', selector: { app: 'web' }, ipFamilies: ['IPv4', 'IPv6'], ports: [{ port: 80 }] }));
+    serviceResource.prepareForUpdate?.(next, old);
+    assert.equal(next.spec.ipFamilyPolicy, 'RequireDualStack');
+    assert.deepEqual(next.spec.ipFamilies, ['IPv4', 'IPv6']);
+    const single = defaulted(
+      svc({ clusterIP: 'None', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4', 'IPv6'], ports: [{ port: 80 }] }),
+    );
+    serviceResource.prepareForUpdate?.(single, old);
+    assert.deepEqual(single.spec.ipFamilies, ['IPv4']);
   });
 });
 

@@ -51,9 +51,50 @@ function defaults(svc: KubeObject): void {
   if (externallyAccessible(svc) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
   if (spec.internalTrafficPolicy == null && needsClusterIP(spec.type)) spec.internalTrafficPolicy = 'Cluster';
   if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts == null) spec.allocateLoadBalancerNodePorts = true;
-  // Set by Kubernetes' IP allocation step on single-stack clusters; Hale is single-stack.
-  if (needsClusterIP(spec.type) && !spec.ipFamilyPolicy) spec.ipFamilyPolicy = 'SingleStack';
+  // Go stores `selector: {}` as no selector (omitempty), so the controllers leave it alone.
+  if (isObject(spec.selector) && Object.keys(spec.selector).length === 0) delete spec.selector;
+  withLoadBalancerStatus(svc);
 }
+
+/**
+ * status.loadBalancer is a struct in Go's ServiceStatus, which encoding/json never omits: every
+ * Service reads back with `status: {loadBalancer: {}}` at least.
+ */
+function withLoadBalancerStatus(svc: KubeObject): KubeObject {
+  if (!isObject(svc.status)) svc.status = {};
+  if (!isObject(svc.status.loadBalancer)) svc.status.loadBalancer = {};
+  return svc;
+}
+
+const ALTERNATE_FAMILY: Record<string, string> = { IPv4: 'IPv6', IPv6: 'IPv4' };
+
+/**
+ * ipFamilyPolicy and, for headless selectorless Services, ipFamilies — Kubernetes'
+ * initIPFamilyFields on a single-stack IPv4 cluster (Hale's): an update that leaves the policy
+ * out keeps the old one; a new one is SingleStack, except headless selectorless Services, which
+ * get RequireDualStack and both families (they take no IP, so the cluster's families do not
+ * limit them). Other Services' families are left to the allocator ([IPv4]).
+ */
+function initIPFamilyFields(svc: KubeObject, old?: KubeObject): void {
+  const spec = svc.spec;
+  if (!spec || !needsClusterIP(spec.type)) return;
+  const headlessSelectorless = (spec.clusterIPs?.[0] ?? spec.clusterIP) === 'None' && !hasSelector(spec);
+  if (!spec.ipFamilyPolicy) {
+    if (old?.spec?.ipFamilyPolicy) spec.ipFamilyPolicy = old.spec.ipFamilyPolicy;
+    else spec.ipFamilyPolicy = headlessSelectorless ? 'RequireDualStack' : 'SingleStack';
+  }
+  const families: string[] | undefined = Array.isArray(spec.ipFamilies) ? spec.ipFamilies : undefined;
+  if (old && spec.ipFamilyPolicy === 'SingleStack' && families && families.length > 1) {
+    // Turning SingleStack with unchanged families is taken as dropping the secondary one.
+    if (JSON.stringify(families) === JSON.stringify(old.spec?.ipFamilies ?? [])) spec.ipFamilies = families.slice(0, 1);
+  }
+  if (!headlessSelectorless) return;
+  if (!families?.length) spec.ipFamilies = ['IPv4'];
+  const alternate = ALTERNATE_FAMILY[spec.ipFamilies[0]];
+  if (spec.ipFamilyPolicy !== 'SingleStack' && spec.ipFamilies.length < 2 && alternate) spec.ipFamilies = [...spec.ipFamilies, alternate];
+}
+
+const hasSelector = (spec: Record<string, any>): boolean => isObject(spec.selector) && Object.keys(spec.selector).length > 0;
 
 function validatePortNumOrName(value: unknown, path: string): FieldError[] {
   if (typeof value === 'number') return isValidPortNum(value).map((m) => invalid(path, value, m));
@@ -311,14 +352,16 @@ function dropTypeDependentFields(svc: KubeObject, old: KubeObject): void {
 }
 
 function prepareForCreate(svc: KubeObject): void {
-  svc.status = {};
+  svc.status = { loadBalancer: {} };
   normalizeClusterIPs(svc);
+  initIPFamilyFields(svc);
 }
 
 function prepareForUpdate(svc: KubeObject, old: KubeObject): void {
   normalizeClusterIPs(svc, old);
   keepAllocatedValues(svc, old);
   dropTypeDependentFields(svc, old);
+  initIPFamilyFields(svc, old);
 }
 
 /** getServiceExternalIP (server-side printing is always "wide", so nothing is truncated). */
@@ -365,6 +408,8 @@ export const serviceResource: ResourceType = {
   validateUpdate,
   prepareForCreate,
   prepareForUpdate,
+  // Reads serve the Go form too: Services stored before, or status writes that left loadBalancer out.
+  fromStorage: withLoadBalancerStatus,
   // Kubernetes 1.30 and 1.31 made these selectable (kube-proxy skips headless services with spec.clusterIP!=None).
   selectableFields: (svc) => ({ 'spec.clusterIP': svc.spec?.clusterIP ?? '', 'spec.type': svc.spec?.type ?? '' }),
   table: {
