@@ -101,6 +101,79 @@ describe('endpoint controllers against an in-process API server', () => {
     await settle(() => slices.length === 0 && endpoints === undefined);
   });
 
+  it('keeps a placeholder slice with endpoints and ports null for a Service without pods', async () => {
+    await c.client.create(resources.services, ns, {
+      metadata: { name: 'idle' },
+      spec: { selector: { app: 'idle' }, ports: [{ port: 80 }] },
+    });
+    const placeholder = async () =>
+      (await c.client.list(resources.endpointSlices, ns, { labelSelector: 'kubernetes.io/service-name=idle' })).items;
+    for (let i = 0; i < 200 && (await placeholder()).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const [slice] = await placeholder();
+    assert.equal(slice.endpoints, null);
+    assert.equal(slice.ports, null);
+    await c.client.delete(resources.services, ns, 'idle');
+  });
+
+  it('leaves the Endpoints of a Service that lost its selector as last written, mirrored in place of its own slices', async () => {
+    // The pods of the first test are gone first.
+    for (const pod of (await c.client.list(resources.pods, ns)).items) {
+      await c.client.delete(resources.pods, ns, pod.metadata?.name, { gracePeriodSeconds: 0 });
+    }
+    await c.client.create(resources.services, ns, {
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    });
+    await runningPod(c, 'c', '10.42.0.4', true);
+    const sliceOwners = () => slices.map((s) => s.metadata?.labels?.['endpointslice.kubernetes.io/managed-by']);
+    const settle = async (what: string, check: () => boolean) => {
+      for (let i = 0; i < 200; i++) {
+        await refresh();
+        if (check()) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.fail(`${what}: ${JSON.stringify({ slices, endpoints })}`);
+    };
+    await settle('endpoints of c', () => endpoints?.subsets?.[0]?.addresses?.length === 1 && slices[0]?.endpoints?.length === 1);
+    const svc = await c.client.get(resources.services, ns, 'web');
+    await c.client.update(resources.services, { ...svc, spec: { ...svc.spec, selector: undefined } });
+    // Kubernetes' endpoints controller skips it (the Endpoints stay as written, for the user to
+    // manage); Hale's EndpointSlice controller removes its own slices (Kubernetes leaves them,
+    // stale: kubernetes/kubernetes#118376), and the mirroring controller mirrors the Endpoints.
+    await settle('mirrored', () => sliceOwners().join() === 'endpointslicemirroring-controller.k8s.io');
+    assert.deepEqual(
+      endpoints?.subsets?.[0]?.addresses?.map((a: any) => a.ip),
+      ['10.42.0.4'],
+    );
+    assert.deepEqual(
+      slices[0].endpoints.map((e: any) => e.addresses[0]),
+      ['10.42.0.4'],
+    );
+    // A pod that would have matched changes nothing now.
+    await runningPod(c, 'd', '10.42.0.5', true);
+    await new Promise((r) => setTimeout(r, 200));
+    await refresh();
+    assert.deepEqual(
+      endpoints?.subsets?.[0]?.addresses?.map((a: any) => a.ip),
+      ['10.42.0.4'],
+    );
+    await c.client.delete(resources.services, ns, 'web');
+    await c.client.delete(resources.endpoints, ns, 'web');
+    for (const pod of ['c', 'd']) await c.client.delete(resources.pods, ns, pod, { gracePeriodSeconds: 0 });
+    await settle('cleaned up', () => slices.length === 0 && endpoints === undefined);
+  });
+
+  it('treats selector: {} as no selector', async () => {
+    await c.client.create(resources.services, ns, { metadata: { name: 'all' }, spec: { selector: {}, ports: [{ port: 80 }] } });
+    await runningPod(c, 'e', '10.42.0.6', true);
+    await new Promise((r) => setTimeout(r, 300));
+    const ownSlices = (await c.client.list(resources.endpointSlices, ns, { labelSelector: 'kubernetes.io/service-name=all' })).items;
+    assert.deepEqual(ownSlices, []);
+    assert.equal(await c.tryGet(resources.endpoints, ns, 'all'), undefined);
+    await c.client.delete(resources.services, ns, 'all');
+    await c.client.delete(resources.pods, ns, 'e', { gracePeriodSeconds: 0 });
+  });
+
   it('fills the LoadBalancer ingress with the nodes addresses', async () => {
     await c.client.create(resources.nodes, undefined, {
       metadata: { name: 'n1' },
