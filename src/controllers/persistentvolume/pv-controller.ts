@@ -10,11 +10,16 @@
 // - A volume whose claim is gone is Released; with reclaimPolicy Delete a provisioned one is
 //   deleted (its agent removes the directory), any other kind is Failed, as Kubernetes has no
 //   deleter for it.
+// - Besides reacting to changes, every claim and volume is synced again each resync period
+//   (Kubernetes' --pvclaimbinder-sync-period, 15 s): a claim that stays Pending repeats its
+//   FailedBinding / ProvisioningFailed / WaitForFirstConsumer / ExternalProvisioning event
+//   then, which the event recorder folds into one Event whose count grows, as in Kubernetes.
 // Writes use the cached resourceVersion, so two claims racing for one volume cannot both get it.
 import type { Logger } from 'pino';
 import { claimClassName, selectedNodeAnnotation } from '../../api/kinds/core/volume-claims.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.ts';
+import { type Clock, realClock, type TimerHandle } from '../../client/clock.ts';
 import type { Informer } from '../../client/informer.ts';
 import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
@@ -35,19 +40,35 @@ const asClaim = (claim: KubeObject): KubeObject => ({ ...claim, kind: 'Persisten
 const asVolume = (pv: KubeObject): KubeObject => ({ ...pv, kind: 'PersistentVolume', apiVersion: 'v1' });
 const isBound = (claim: KubeObject) => claim.status?.phase === 'Bound' && !!claim.spec?.volumeName;
 
+/** Kubernetes' default --pvclaimbinder-sync-period. */
+export const PV_RESYNC_PERIOD_MS = 15_000;
+
+export interface PersistentVolumeControllerOptions {
+  /** Every claim and volume is synced again this often (0: only on changes). */
+  resyncPeriodMs?: number;
+  clock?: Clock;
+}
+
 export class PersistentVolumeController extends Controller {
   private readonly claims: Informer;
   private readonly volumes: Informer;
   private readonly classes: Informer;
   private readonly nodes: Informer;
   private readonly recorder: EventRecorder;
+  private readonly resyncPeriodMs: number;
+  private readonly clock: Clock;
+  private resyncTimer?: TimerHandle;
+  private stopped = false;
 
   constructor(
     private readonly client: RestClient,
     informers: InformerFactory,
     logger: Logger,
+    opts: PersistentVolumeControllerOptions = {},
   ) {
     super('persistentvolume-binder', logger);
+    this.resyncPeriodMs = opts.resyncPeriodMs ?? PV_RESYNC_PERIOD_MS;
+    this.clock = opts.clock ?? realClock;
     this.recorder = new EventRecorder(client, 'persistentvolume-controller', logger);
     this.claims = informers.informerFor(resources.persistentVolumeClaims);
     this.volumes = informers.informerFor(resources.persistentVolumes);
@@ -71,6 +92,29 @@ export class PersistentVolumeController extends Controller {
     };
     this.volumes.addEventHandler({ onAdd: volumeChanged, onUpdate: (_old, pv) => volumeChanged(pv), onDelete: volumeChanged });
     this.classes.addEventHandler({ onAdd: () => this.enqueueUnboundClaims(), onUpdate: () => this.enqueueUnboundClaims() });
+  }
+
+  override run(workers = 1): void {
+    super.run(workers);
+    this.scheduleResync();
+  }
+
+  override async stop(): Promise<void> {
+    this.stopped = true;
+    this.resyncTimer?.cancel();
+    await super.stop();
+  }
+
+  /** Kubernetes' resync: every claim and volume goes through the queue again, each period. */
+  private scheduleResync(): void {
+    if (this.resyncPeriodMs <= 0 || this.stopped) return;
+    this.resyncTimer = this.clock.setTimer(() => {
+      if (this.claims.hasSynced() && this.volumes.hasSynced()) {
+        for (const claim of this.claims.list()) this.enqueue(claimKey(claim.metadata?.namespace, claim.metadata?.name));
+        for (const pv of this.volumes.list()) this.enqueue(volumeKey(pv.metadata?.name));
+      }
+      this.scheduleResync();
+    }, this.resyncPeriodMs);
   }
 
   private enqueueUnboundClaims(): void {
@@ -269,6 +313,11 @@ export class PersistentVolumeController extends Controller {
     // Pre-bound by its author to a claim that does not exist yet: free for that claim.
     if (!ref.uid) {
       await this.setVolumePhase(pv, 'Available');
+      return;
+    }
+    // Released or Failed already: that claim (its uid) cannot come back, and each resync need not ask.
+    if (pv.status?.phase === 'Released' || pv.status?.phase === 'Failed') {
+      await this.reclaim(pv);
       return;
     }
     // The cache may lag a claim that was just created again: ask the server before releasing.
