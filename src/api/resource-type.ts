@@ -67,6 +67,12 @@ export interface ResourceType {
 
   /** Fill defaulted fields in place (called on create and update, after decoding). */
   defaults?: (obj: KubeObject) => void;
+  /**
+   * Fill in place the fields Kubernetes' typed encoding always writes (a metav1.Time is never
+   * omitted, so an unset one reads back as null). Called on every write through the API,
+   * subresources included, after decoding or patching.
+   */
+  normalize?: (obj: KubeObject) => void;
   /** The rule for metadata.name and generateName (default: DNS-1123 subdomain), e.g. DNS labels for namespaces. */
   nameValidator?: (name: string, prefix: boolean) => string[];
   /** Semantic validation of a new object. Meta (name, labels, …) is validated generically. */

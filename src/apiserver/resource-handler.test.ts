@@ -101,3 +101,37 @@ test('a PUT or PATCH of deployments/scale records subresource "scale" with the p
     subresource: 'scale',
   });
 });
+
+// Kubernetes' PodCondition has metav1.Time fields, which encoding/json never omits: every pod
+// condition reads back with lastProbeTime (and lastTransitionTime) present, null when unset, even
+// after a strategic merge patch whose `lastProbeTime: null` deletes the key (the scheduler's).
+test('pod conditions always carry lastProbeTime and lastTransitionTime, null when unset', async () => {
+  await cluster.client.create(resources.pods, 'fields', {
+    metadata: { name: 'conditions' },
+    spec: { containers: [{ name: 'c', image: 'x' }] },
+  });
+  const status = '/api/v1/namespaces/fields/pods/conditions/status';
+  const scheduled = {
+    type: 'PodScheduled',
+    status: 'False',
+    reason: 'Unschedulable',
+    message: '0/1 nodes are available',
+    lastProbeTime: null,
+    lastTransitionTime: '2026-01-01T00:00:00Z',
+  };
+  const patched = await write(
+    'PATCH',
+    status,
+    'scheduler',
+    { status: { conditions: [scheduled] } },
+    'application/strategic-merge-patch+json',
+  );
+  assert.deepEqual(patched.status.conditions, [scheduled]);
+  assert.deepEqual((await cluster.client.get(resources.pods, 'fields', 'conditions')).status.conditions, [scheduled]);
+
+  const put = await write('PUT', status, 'putter', {
+    ...patched,
+    status: { ...patched.status, conditions: [{ type: 'Example', status: 'True' }] },
+  });
+  assert.deepEqual(put.status.conditions, [{ type: 'Example', status: 'True', lastProbeTime: null, lastTransitionTime: null }]);
+});

@@ -207,6 +207,7 @@ export class ResourceHandler {
     const decoded = parseBody(body, p.req.headers['content-type'], `${rs.rt.kind} in version "${rs.rt.version}"`);
     for (const w of validateDecoded(rs.rt, decoded, validation, rs.apiVersion)) addWarning(p.res, w);
     for (const w of rs.rt.warnings?.(decoded.object) ?? []) addWarning(p.res, w);
+    rs.rt.normalize?.(decoded.object);
     return decoded.object;
   }
 
@@ -259,6 +260,7 @@ export class ResourceHandler {
       }
       for (const w of validateDecoded(rs.rt, { object: patched }, validation, rs.apiVersion)) addWarning(p.res, w);
       for (const w of rs.rt.warnings?.(patched) ?? []) addWarning(p.res, w);
+      rs.rt.normalize?.(patched);
       return patched;
     };
     if (contentType === 'application/apply-patch+yaml') {

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultImagePullPolicy, defaultPod, defaultPodSpec, defaultPodTemplateSpec, imageTag } from './pod-defaults.ts';
+import {
+  defaultImagePullPolicy,
+  defaultPod,
+  defaultPodSpec,
+  defaultPodTemplateSpec,
+  fillPodConditionTimes,
+  imageTag,
+} from './pod-defaults.ts';
 
 describe('imagePullPolicy defaulting', () => {
   it('reads the tag the way the docker reference parser does', () => {
@@ -168,5 +175,26 @@ describe('defaultPod', () => {
     assert.equal(pod.spec.enableServiceLinks, false);
     assert.equal(pod.spec.containers[0].ports[0].hostPort, undefined);
     assert.equal(pod.spec.containers[0].resources, undefined);
+  });
+});
+
+describe('pod condition times', () => {
+  it('fills an unset lastProbeTime or lastTransitionTime with null and keeps set ones', () => {
+    const pod = {
+      status: {
+        conditions: [
+          { type: 'PodScheduled', status: 'False', reason: 'Unschedulable' },
+          { type: 'Ready', status: 'True', lastProbeTime: '2026-01-01T00:00:00Z', lastTransitionTime: '2026-01-01T00:00:01Z' },
+        ],
+      },
+    };
+    fillPodConditionTimes(pod);
+    assert.deepEqual(pod.status.conditions, [
+      { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastProbeTime: null, lastTransitionTime: null },
+      { type: 'Ready', status: 'True', lastProbeTime: '2026-01-01T00:00:00Z', lastTransitionTime: '2026-01-01T00:00:01Z' },
+    ]);
+    const bare = { spec: {} };
+    fillPodConditionTimes(bare);
+    assert.deepEqual(bare, { spec: {} });
   });
 });

@@ -179,3 +179,19 @@ export function defaultPod(pod: KubeObject): void {
   }
   defaultPodSpec(spec);
 }
+
+/**
+ * Every pod condition carries lastProbeTime and lastTransitionTime, null when unset: they are
+ * metav1.Time in Kubernetes' PodCondition, which encoding/json never omits (kubectl get -o yaml
+ * shows `lastProbeTime: null`). A strategic merge patch's `lastProbeTime: null` deletes the key,
+ * so writes fill it in again.
+ */
+export function fillPodConditionTimes(pod: KubeObject): void {
+  const conditions = pod.status?.conditions;
+  if (!Array.isArray(conditions)) return;
+  for (const c of conditions) {
+    if (!isObject(c)) continue;
+    if (c.lastProbeTime === undefined) c.lastProbeTime = null;
+    if (c.lastTransitionTime === undefined) c.lastTransitionTime = null;
+  }
+}

@@ -5,7 +5,7 @@ import type { FieldError } from '../../field-errors.ts';
 import { forbidden } from '../../field-errors.ts';
 import { parseQuantity, type Quantity } from '../../quantity.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
-import { defaultPod } from './pod-defaults.ts';
+import { defaultPod, fillPodConditionTimes } from './pod-defaults.ts';
 import { podTable } from './pod-table.ts';
 import { validateEphemeralContainersUpdate, validatePodSpec, validatePodSpecUpdate } from './pod-validation.ts';
 
@@ -147,6 +147,7 @@ export const podResource: ResourceType = {
   schema: 'io.k8s.api.core.v1.Pod',
   subresources: { status: true, ephemeralContainers: true },
   defaults: defaultPod,
+  normalize: fillPodConditionTimes,
   validate: validatePod,
   validateUpdate: (pod, old) => validatePodSpecUpdate(pod.spec, old.spec, 'spec'),
   validateEphemeralContainersUpdate: (pod, old) => validateEphemeralContainersUpdate(pod.spec, old.spec),
