@@ -235,3 +235,44 @@ test('a selected node that cannot provision (gone, or no volume directory) is gi
     assert.match((await eventOf(created, 'ProvisioningFailed')).message, new RegExp(`node "${nodeName}"`));
   }
 });
+
+test('a bound local-path claim that grows is expanded: the volume and the claim get the new capacity, with the resizer events', async () => {
+  await cluster.client.create(resources.storageClasses, undefined, {
+    ...localPathStorageClass(),
+    metadata: { name: 'local-path-growable' },
+    allowVolumeExpansion: true,
+  });
+  await cluster.client.create(resources.nodes, undefined, {
+    metadata: {
+      name: 'node-grow',
+      labels: { 'kubernetes.io/hostname': 'node-grow' },
+      annotations: { [LOCAL_VOLUME_DIR_ANNOTATION]: '/var/lib/hale/local-volumes' },
+    },
+  });
+  const created = await cluster.client.create(resources.persistentVolumeClaims, ns, {
+    metadata: { name: 'grows-lp', annotations: { 'volume.kubernetes.io/selected-node': 'node-grow' } },
+    spec: { storageClassName: 'local-path-growable', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+  });
+  await eventually('the claim to be Bound', async () => (await getClaim('grows-lp'))?.status?.phase === 'Bound');
+  await cluster.client.patch(
+    resources.persistentVolumeClaims,
+    ns,
+    'grows-lp',
+    { spec: { resources: { requests: { storage: '3Gi' } } } },
+    'merge',
+  );
+  const grown = await eventually('the claim to have 3Gi', async () => {
+    const c = await getClaim('grows-lp');
+    return c?.status?.capacity?.storage === '3Gi' && (c as Record<string, any>);
+  });
+  assert.equal(grown.status.phase, 'Bound');
+  assert.deepEqual(grown.status.allocatedResources, { storage: '3Gi' });
+  assert.equal(grown.status.conditions, undefined, 'no Resizing condition left');
+  assert.equal(grown.status.allocatedResourceStatuses, undefined);
+  assert.deepEqual((await getVolume(`pvc-${created.metadata?.uid}`))?.spec?.capacity, { storage: '3Gi' });
+  assert.equal((await eventOf(created, 'ExternalExpanding')).message, 'waiting for an external controller to expand this PVC');
+  assert.equal((await eventOf(created, 'Resizing')).message, `External resizer is resizing volume pvc-${created.metadata?.uid}`);
+  const done = await eventOf(created, 'VolumeResizeSuccessful');
+  assert.equal(done.message, 'Resize volume succeeded');
+  assert.equal(done.source?.component, 'external-resizer hale.dev/local-path');
+});

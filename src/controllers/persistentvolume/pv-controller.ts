@@ -10,6 +10,10 @@
 // - A volume whose claim is gone is Released; with reclaimPolicy Delete a provisioned one is
 //   deleted (its agent removes the directory), any other kind is Failed, as Kubernetes has no
 //   deleter for it.
+// - A bound claim of a local-path volume whose request grew is expanded as CSI's external-resizer
+//   does for a driver with no resize work to do (a directory has no size to change): the PV's
+//   capacity, then the claim's status.capacity, with Kubernetes' ExternalExpanding, Resizing and
+//   VolumeResizeSuccessful events and the Resizing condition while it lasts.
 // - Besides reacting to changes, every claim and volume is synced again each resync period
 //   (Kubernetes' --pvclaimbinder-sync-period, 15 s): a claim that stays Pending repeats its
 //   FailedBinding / ProvisioningFailed / WaitForFirstConsumer / ExternalProvisioning event
@@ -17,6 +21,7 @@
 // Writes use the cached resourceVersion, so two claims racing for one volume cannot both get it.
 import type { Logger } from 'pino';
 import { claimClassName, selectedNodeAnnotation } from '../../api/kinds/core/volume-claims.ts';
+import { parseQuantity } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.ts';
 import { type Clock, realClock, type TimerHandle } from '../../client/clock.ts';
@@ -40,6 +45,16 @@ const asClaim = (claim: KubeObject): KubeObject => ({ ...claim, kind: 'Persisten
 const asVolume = (pv: KubeObject): KubeObject => ({ ...pv, kind: 'PersistentVolume', apiVersion: 'v1' });
 const isBound = (claim: KubeObject) => claim.status?.phase === 'Bound' && !!claim.spec?.volumeName;
 
+/** a > b, for two storage quantities; false when either does not parse. */
+function storageGreater(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b) return false;
+  try {
+    return parseQuantity(a).cmp(parseQuantity(b)) > 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Kubernetes' default --pvclaimbinder-sync-period. */
 export const PV_RESYNC_PERIOD_MS = 15_000;
 
@@ -55,6 +70,9 @@ export class PersistentVolumeController extends Controller {
   private readonly classes: Informer;
   private readonly nodes: Informer;
   private readonly recorder: EventRecorder;
+  /** Kubernetes' expand controller and CSI's external-resizer write these events under their own names. */
+  private readonly expandRecorder: EventRecorder;
+  private readonly resizerRecorder: EventRecorder;
   private readonly resyncPeriodMs: number;
   private readonly clock: Clock;
   private resyncTimer?: TimerHandle;
@@ -70,6 +88,8 @@ export class PersistentVolumeController extends Controller {
     this.resyncPeriodMs = opts.resyncPeriodMs ?? PV_RESYNC_PERIOD_MS;
     this.clock = opts.clock ?? realClock;
     this.recorder = new EventRecorder(client, 'persistentvolume-controller', logger);
+    this.expandRecorder = new EventRecorder(client, 'volume_expand', logger);
+    this.resizerRecorder = new EventRecorder(client, `external-resizer ${LOCAL_PATH_PROVISIONER}`, logger);
     this.claims = informers.informerFor(resources.persistentVolumeClaims);
     this.volumes = informers.informerFor(resources.persistentVolumes);
     this.classes = informers.informerFor(resources.storageClasses);
@@ -209,7 +229,58 @@ export class PersistentVolumeController extends Controller {
       return undefined;
     }
     await this.bind(pv, claim);
+    if (isBound(claim) && refersToClaim) await this.expand(pv, claim);
     return undefined;
+  }
+
+  /**
+   * A bound local-path claim asks for more than it has: the resize CSI's external-resizer makes
+   * for a driver without ControllerExpandVolume and without node expansion. Each step checks
+   * what is done already, so a controller that stops half-way finishes on the next sync.
+   */
+  private async expand(pv: KubeObject, claim: KubeObject): Promise<void> {
+    if (pv.metadata?.annotations?.[PROVISIONED_BY_ANNOTATION] !== LOCAL_PATH_PROVISIONER) return;
+    const requested: string | undefined = claim.spec?.resources?.requests?.storage;
+    if (!storageGreater(requested, claim.status?.capacity?.storage)) return;
+    const ref = asClaim(claim);
+    const pvName: string = pv.metadata?.name ?? '';
+    const otherConditions = (claim.status?.conditions ?? []).filter((c: { type?: string }) => c.type !== 'Resizing');
+    let current = claim;
+    if (!(claim.status?.conditions ?? []).some((c: { type?: string }) => c.type === 'Resizing')) {
+      this.expandRecorder.normal(ref, 'ExternalExpanding', 'waiting for an external controller to expand this PVC');
+      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      current = await this.client.updateStatus(resources.persistentVolumeClaims, {
+        ...claim,
+        status: {
+          ...claim.status,
+          conditions: [...otherConditions, { type: 'Resizing', status: 'True', lastProbeTime: null, lastTransitionTime: now }],
+          allocatedResources: { ...(claim.status?.allocatedResources ?? {}), storage: requested },
+          allocatedResourceStatuses: { ...(claim.status?.allocatedResourceStatuses ?? {}), storage: 'ControllerResizeInProgress' },
+        },
+      });
+      this.resizerRecorder.normal(ref, 'Resizing', `External resizer is resizing volume ${pvName}`);
+    }
+    if (storageGreater(requested, pv.spec?.capacity?.storage)) {
+      await this.client.update(resources.persistentVolumes, {
+        ...pv,
+        spec: { ...pv.spec, capacity: { ...pv.spec?.capacity, storage: requested } },
+      });
+    }
+    // Nothing to grow on the node: the resize is finished (no FileSystemResizePending).
+    const statuses = { ...(current.status?.allocatedResourceStatuses ?? {}) };
+    delete statuses.storage;
+    const status: Record<string, unknown> = {
+      ...current.status,
+      capacity: { ...current.status?.capacity, storage: requested },
+      conditions: otherConditions,
+      allocatedResources: { ...(current.status?.allocatedResources ?? {}), storage: requested },
+      allocatedResourceStatuses: statuses,
+    };
+    if (otherConditions.length === 0) delete status.conditions;
+    if (Object.keys(statuses).length === 0) delete status.allocatedResourceStatuses;
+    await this.client.updateStatus(resources.persistentVolumeClaims, { ...current, status });
+    this.resizerRecorder.normal(ref, 'VolumeResizeSuccessful', 'Resize volume succeeded');
+    this.logger.info({ claim: `${claim.metadata?.namespace}/${claim.metadata?.name}`, volume: pvName, size: requested }, 'volume expanded');
   }
 
   private async provisionLocalPath(claim: KubeObject, storageClass: KubeObject, node: KubeObject | undefined) {
