@@ -18,6 +18,8 @@
 //        [--separate-agent] (run the agent as its own `hale agent` process: its RSS and CPU alone)
 //        [--sources]        (run src/ through tsx instead of a private esbuild bundle of it)
 //        [--network host|isolated] (the agent's --network-mode; default Hale's own default)
+//        [--create-connections N] (default 16: the burst's creates go out over N connections at
+//                            once; 1 sends them one after the other, as `kubectl apply -f` does)
 //        [--bursts N]       (default 5: N bursts one after the other on the same server, each
 //                            deleted before the next. The first is the first work of a fresh
 //                            process, when V8 still interprets most of the code. V8's optimizing
@@ -61,12 +63,15 @@ const { values: args } = parseArgs({
     sources: { type: 'boolean', default: false },
     network: { type: 'string' },
     bursts: { type: 'string', default: '5' },
+    'create-connections': { type: 'string', default: '16' },
   },
 });
 const podCount = Number(args.pods ?? (args.quick ? 20 : 100));
 if (!Number.isInteger(podCount) || podCount <= 0) throw new Error('--pods must be a positive whole number');
 if (args.workload !== 'sleep' && args.workload !== 'http') throw new Error('--workload must be sleep or http');
 const workload = args.workload;
+const createConnections = Number(args['create-connections']);
+if (!Number.isInteger(createConnections) || createConnections <= 0) throw new Error('--create-connections must be a positive whole number');
 const burstCount = Number(args.bursts);
 if (!Number.isInteger(burstCount) || burstCount <= 0) throw new Error('--bursts must be a positive whole number');
 
@@ -211,6 +216,7 @@ async function main() {
     separateAgent,
     entry,
     networkMode: networkMode(args.network),
+    connections: createConnections,
   });
   const { http, server, agentPid } = agent;
   let results: Record<string, unknown>;
@@ -218,7 +224,7 @@ async function main() {
     await sleep(1_000); // let start-up work (first lists, node status) settle
     const idle = readProcessMemory(server.pid);
     const agentIdle = separateAgent ? readProcessMemory(agentPid) : undefined;
-    await http.warmUp(16);
+    await http.warmUp(createConnections);
     const bursts: BurstResult[] = [];
     for (let burst = 1; burst <= burstCount; burst++) {
       if (burst > 1) await deleteBurst(http, server.dataDir);
@@ -243,6 +249,7 @@ async function main() {
         code: args.sources ? 'sources (tsx)' : 'bundle',
         network: args.network ?? 'default',
         bursts: burstCount,
+        createConnections,
       },
       ...last,
       bursts,
@@ -283,7 +290,7 @@ function printTables(r: any): void {
     );
   }
   out.push(
-    `Hale pod start-up benchmark — ${r.config.mode} run, ${r.config.bursts} burst(s) of ${r.config.pods} pods (${r.config.workload}) on one node, agent ${r.config.agent}, ${r.config.code}, network ${r.config.network}, ${r.machine.cpus} CPUs, ${r.machine.node}, ${r.date}\n`,
+    `Hale pod start-up benchmark — ${r.config.mode} run, ${r.config.bursts} burst(s) of ${r.config.pods} pods (${r.config.workload}) on one node, agent ${r.config.agent}, ${r.config.code}, network ${r.config.network}, creates over ${r.config.createConnections} connection(s), ${r.machine.cpus} CPUs, ${r.machine.node}, ${r.date}\n`,
   );
   const row = (label: string, s: LatencySummary) => [label, s.count, s.p50, s.p90, s.p99, s.max];
   const burstName = (b: BurstResult) => (b.burst === 1 ? 'burst 1 (fresh server)' : `burst ${b.burst} (warm)`);

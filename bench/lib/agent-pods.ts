@@ -115,6 +115,8 @@ export interface AgentServerOptions {
   entry?: string;
   /** --network-mode for the agent (default: Hale's default, auto). */
   networkMode?: 'auto' | 'isolated' | 'host';
+  /** Connections the benchmark's own requests share (default 16); 1 sends them one at a time. */
+  connections?: number;
 }
 
 /**
@@ -170,7 +172,7 @@ export async function startAgentServer(opts: AgentServerOptions = {}): Promise<A
     : await startHaleProcess({ withAgent: true, nodeFlags, entry, extraArgs: ['--node-name', benchNodeName, ...networkArgs, ...modeArgs] });
   dataDirsToSweep.add(server.dataDir);
   const agent = opts.separateAgent ? spawnSeparateAgent(server, [...nodeFlags], entry ?? haleBin, modeArgs) : undefined;
-  const http = new BenchHttpClient({ baseUrl: server.url, token: server.token, caPem: server.caPem, maxSockets: 16 });
+  const http = new BenchHttpClient({ baseUrl: server.url, token: server.token, caPem: server.caPem, maxSockets: opts.connections ?? 16 });
   const deadline = performance.now() + 30_000;
   for (;;) {
     const res = await http.request('GET', `/api/v1/nodes/${benchNodeName}`);
