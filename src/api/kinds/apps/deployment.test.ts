@@ -75,16 +75,41 @@ test('a selector that does not match the template is rejected', () => {
 
 test('maxSurge and maxUnavailable may not both be zero', () => {
   const obj = deployment({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: '0%' } } });
-  assert.equal(errorsOf(obj), 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0%": may not be 0 when `maxSurge` is 0');
+  // Kubernetes 1.33 prints the IntOrString with Go's %#v.
+  assert.equal(
+    errorsOf(obj),
+    'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"0%"}: may not be 0 when `maxSurge` is 0',
+  );
+  const ints = deployment({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } } });
+  assert.equal(
+    errorsOf(ints),
+    'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0',
+  );
 });
 
 test('rollingUpdate is forbidden with the Recreate strategy and percentages are checked', () => {
   const recreate = deployment({ strategy: { type: 'Recreate', rollingUpdate: { maxSurge: 1 } } });
   assert.equal(errorsOf(recreate), "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'");
   const tooMuch = deployment({ strategy: { rollingUpdate: { maxUnavailable: '150%' } } });
-  assert.equal(errorsOf(tooMuch), 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "150%": must not be greater than 100%');
+  assert.equal(
+    errorsOf(tooMuch),
+    'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"150%"}: must not be greater than 100%',
+  );
   const notPercent = deployment({ strategy: { rollingUpdate: { maxSurge: 'lots' } } });
-  assert.match(errorsOf(notPercent), /^spec\.strategy\.rollingUpdate\.maxSurge: Invalid value: "lots": a valid percent string/);
+  assert.match(
+    errorsOf(notPercent),
+    /^spec\.strategy\.rollingUpdate\.maxSurge: Invalid value: intstr\.IntOrString\{Type:1, IntVal:0, StrVal:"lots"\}: a valid percent string/,
+  );
+  const negative = deployment({ strategy: { rollingUpdate: { maxSurge: -1 } } });
+  assert.equal(errorsOf(negative), 'spec.strategy.rollingUpdate.maxSurge: Invalid value: -1: must be greater than or equal to 0');
+});
+
+test('an unknown strategy type reports the strategy as Kubernetes 1.33 prints it', () => {
+  const obj = deployment({ strategy: { type: 'Foo' } });
+  assert.equal(
+    errorsOf(obj),
+    'spec.strategy: Unsupported value: apps.DeploymentStrategy{Type:"Foo", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}: supported values: "Recreate", "RollingUpdate"',
+  );
 });
 
 test('progressDeadlineSeconds must exceed minReadySeconds', () => {
@@ -101,7 +126,15 @@ test('the template must restart Always', () => {
 test('the selector is immutable', () => {
   const old = deployment();
   const changed = deployment({ selector: { matchLabels: { app: 'web', tier: 'front' } } });
-  assert.equal(formatFieldErrors(deployments.validateUpdate!(changed, old)).split(': ').slice(-1)[0], 'field is immutable');
+  assert.equal(
+    formatFieldErrors(deployments.validateUpdate!(changed, old)),
+    'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web", "tier":"front"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+  );
+  const expressions = deployment({ selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'api'] }] } });
+  assert.equal(
+    formatFieldErrors(deployments.validateUpdate!(expressions, old)),
+    'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"app", Operator:"In", Values:[]string{"web", "api"}}}}: field is immutable',
+  );
   assert.deepEqual(deployments.validateUpdate!(deployment(), old), []);
 });
 

@@ -1,9 +1,10 @@
 // apps/v1 Deployment: declarative rollouts of pods through ReplicaSets.
-import { type FieldError, forbidden, invalid, notSupported, required } from '../../field-errors.ts';
+import { type FieldError, forbidden, GoValue, invalid, notSupported, required } from '../../field-errors.ts';
 import { age } from '../../printers/age.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
 import { validateNonnegativeField } from '../../validation/meta.ts';
 import { ensureObject } from './ensure.ts';
+import { goDeploymentStrategy, goIntOrString, withGoIntOrStringValue, withGoSelectorValue } from './go-values.ts';
 import { intOrPercentValue, isNotMoreThan100Percent, validatePositiveIntOrPercent } from './int-or-percent.ts';
 import { defaultTemplate } from './pod-template.ts';
 import { ageColumn, column, containerCells, containersColumn, imagesColumn, int, nameColumn } from './printing.ts';
@@ -33,14 +34,16 @@ export function defaultDeployment(obj: KubeObject): void {
 }
 
 function validateRollingUpdate(rollingUpdate: KubeObject, path: string): FieldError[] {
-  const errs = [
+  // Kubernetes hands these checks the IntOrString itself, so its errors print it as Go does.
+  const errs = withGoIntOrStringValue([
     ...validatePositiveIntOrPercent(rollingUpdate.maxUnavailable, `${path}.maxUnavailable`),
     ...validatePositiveIntOrPercent(rollingUpdate.maxSurge, `${path}.maxSurge`),
-  ];
+  ]);
   if (intOrPercentValue(rollingUpdate.maxUnavailable) === 0 && intOrPercentValue(rollingUpdate.maxSurge) === 0) {
-    errs.push(invalid(`${path}.maxUnavailable`, rollingUpdate.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+    const shown = new GoValue(goIntOrString(rollingUpdate.maxUnavailable));
+    errs.push(invalid(`${path}.maxUnavailable`, shown, 'may not be 0 when `maxSurge` is 0'));
   }
-  errs.push(...isNotMoreThan100Percent(rollingUpdate.maxUnavailable, `${path}.maxUnavailable`));
+  errs.push(...withGoIntOrStringValue(isNotMoreThan100Percent(rollingUpdate.maxUnavailable, `${path}.maxUnavailable`)));
   return errs;
 }
 
@@ -52,7 +55,8 @@ function validateStrategy(strategy: KubeObject, path: string): FieldError[] {
       if (!strategy.rollingUpdate) return [required(`${path}.rollingUpdate`, 'this should be defaulted and never be nil')];
       return validateRollingUpdate(strategy.rollingUpdate, `${path}.rollingUpdate`);
     default:
-      return [notSupported(path, strategy ?? null, ['Recreate', 'RollingUpdate'])];
+      // Kubernetes reports the whole strategy struct at spec.strategy.
+      return [notSupported(path, new GoValue(goDeploymentStrategy(strategy)), ['Recreate', 'RollingUpdate'])];
   }
 }
 
@@ -60,7 +64,7 @@ export function validateDeployment(obj: KubeObject): FieldError[] {
   const spec = obj.spec ?? {};
   const errs: FieldError[] = [
     ...validateNonnegativeField(spec.replicas, 'spec.replicas'),
-    ...validateRequiredSelector(spec.selector, 'spec.selector', 'deployment'),
+    ...withGoSelectorValue(validateRequiredSelector(spec.selector, 'spec.selector', 'deployment'), 'spec.selector'),
     ...validateTemplateForReplicaSet(spec.selector, spec.template, 'spec.template'),
     ...validateStrategy(spec.strategy, 'spec.strategy'),
     ...validateNonnegativeField(spec.minReadySeconds, 'spec.minReadySeconds'),
@@ -91,7 +95,8 @@ export const deployments: ResourceType = {
   },
   defaults: defaultDeployment,
   validate: validateDeployment,
-  validateUpdate: (obj, old) => validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector'),
+  validateUpdate: (obj, old) =>
+    withGoSelectorValue(validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector'), 'spec.selector'),
   prepareForCreate: (obj) => {
     obj.status = {};
   },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { formatFieldErrors } from '../../field-errors.ts';
 import type { KubeObject } from '../../resource-type.ts';
 import { replicaSets } from './replicaset.ts';
 
@@ -28,6 +29,19 @@ test('an empty selector is rejected with Kubernetes wording', () => {
     errs.map((e) => [e.field, e.detail]),
     [['spec.selector', 'empty selector is invalid for deployment']],
   );
+  assert.equal(
+    formatFieldErrors(errs),
+    'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment',
+  );
+});
+
+test('a changed selector is refused with the selector printed as Kubernetes 1.33 prints it', () => {
+  const changed = rs({ selector: { matchLabels: { app: 'api' } } });
+  assert.equal(
+    formatFieldErrors(replicaSets.validateUpdate!(changed, rs())),
+    'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"api"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+  );
+  assert.deepEqual(replicaSets.validateUpdate!(rs(), rs()), []);
 });
 
 test('status.replicas is a selectable field and the table shows desired/current/ready', () => {

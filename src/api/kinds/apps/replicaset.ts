@@ -4,6 +4,7 @@ import { age } from '../../printers/age.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
 import { validateNonnegativeField } from '../../validation/meta.ts';
 import { ensureObject } from './ensure.ts';
+import { withGoSelectorValue } from './go-values.ts';
 import { defaultTemplate } from './pod-template.ts';
 import { ageColumn, column, containerCells, containersColumn, imagesColumn, int, nameColumn } from './printing.ts';
 import { formatLabelSelector } from './selector-utils.ts';
@@ -21,7 +22,7 @@ export function validateReplicaSet(obj: KubeObject): FieldError[] {
     ...validateNonnegativeField(spec.replicas, 'spec.replicas'),
     ...validateNonnegativeField(spec.minReadySeconds, 'spec.minReadySeconds'),
     // Kubernetes says "deployment" here too.
-    ...validateRequiredSelector(spec.selector, 'spec.selector', 'deployment'),
+    ...withGoSelectorValue(validateRequiredSelector(spec.selector, 'spec.selector', 'deployment'), 'spec.selector'),
     ...validateTemplateForReplicaSet(spec.selector, spec.template, 'spec.template'),
   ];
 }
@@ -42,7 +43,8 @@ export const replicaSets: ResourceType = {
   },
   defaults: defaultReplicaSet,
   validate: validateReplicaSet,
-  validateUpdate: (obj, old) => validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector'),
+  validateUpdate: (obj, old) =>
+    withGoSelectorValue(validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector'), 'spec.selector'),
   // status.replicas is not omitempty in Kubernetes, so a new object already shows it as 0
   // (and the OpenAPI schema marks it required, which client-side validation checks).
   prepareForCreate: (obj) => {
