@@ -341,6 +341,47 @@ test('a partition keeps lower ordinals at the current revision', async () => {
   for (const name of ['p-0', 'p-1']) assert.equal((await getPod(ns, name))?.metadata?.labels?.['controller-revision-hash'], v1);
 });
 
+test('with spec.ordinals.start the partition counts from the first ordinal, as in Kubernetes', async () => {
+  // Kubernetes compares the partition with the pod's index in the set (ordinal - start), both
+  // when it deletes pods for an update and when it re-creates one (kubernetes/kubernetes#128529).
+  const ns = 'sts-partition-start';
+  await cluster.createNamespace(ns);
+  await client().create(resources.statefulSets, ns, statefulSet(ns, 'q', { podManagementPolicy: 'Parallel', ordinals: { start: 5 } }));
+  await readyInOrder(ns, ['q-5', 'q-6', 'q-7']);
+  const v1 = await eventually('ready', async () => {
+    const s = (await getSet(ns, 'q')).status;
+    return s?.readyReplicas === 3 ? s.updateRevision : undefined;
+  });
+  await patchSet(ns, 'q', {
+    spec: {
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } },
+      template: { spec: { containers: [{ name: 'c', image: 'app:v2' }] } },
+    },
+  });
+  const revisionOf = async (name: string) => (await getPod(ns, name))?.metadata?.labels?.['controller-revision-hash'];
+  const v2 = await eventually('q-7 updated', async () => {
+    const rev = await revisionOf('q-7');
+    return rev && rev !== v1 ? rev : undefined;
+  });
+  await markReady(ns, 'q-7');
+  await eventually('q-6 updated', async () => ((await revisionOf('q-6')) === v2 ? true : undefined));
+  await markReady(ns, 'q-6');
+  const status = await eventually('status', async () => {
+    const s = (await getSet(ns, 'q')).status;
+    return s?.readyReplicas === 3 && s.updatedReplicas === 2 ? s : undefined;
+  });
+  assert.equal(status.currentReplicas, 1);
+  assert.equal(await revisionOf('q-5'), v1);
+  // A re-created pod below the partition comes back at the current revision.
+  const oldUid = (await getPod(ns, 'q-5'))?.metadata?.uid;
+  await client().delete(resources.pods, ns, 'q-5');
+  const recreated = await eventually('q-5 re-created', async () => {
+    const pod = await getPod(ns, 'q-5');
+    return pod && pod.metadata?.uid !== oldUid ? pod : undefined;
+  });
+  assert.equal(recreated.metadata?.labels?.['controller-revision-hash'], v1);
+});
+
 test('OnDelete leaves pods alone until they are deleted; revision history is truncated', async () => {
   const ns = 'sts-ondelete';
   await cluster.createNamespace(ns);

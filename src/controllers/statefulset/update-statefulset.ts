@@ -5,7 +5,9 @@
 //      each after its predecessors are Running and Ready; Parallel: all at once);
 //   2. scale down from the highest ordinal, one at a time under OrderedReady;
 //   3. RollingUpdate: delete the highest-ordinal pod at or above the partition that is not at
-//      the update revision, waiting for each replacement to be healthy first.
+//      the update revision, waiting for each replacement to be healthy first. As in Kubernetes
+//      the partition counts pods from spec.ordinals.start: with start 5 and partition 1, pod
+//      -5 stays at the current revision (kubernetes/kubernetes#128529).
 // A pod name is an identity: a replacement is only created once the old pod is gone.
 import type { KubeObject } from '../../api/resource-type.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
@@ -179,11 +181,11 @@ export class StatefulSetUpdater {
     const outcome = finish();
     if (set.spec?.updateStrategy?.type !== 'RollingUpdate') return outcome;
 
-    // Rolling update: the highest ordinal at or above the partition that is not yet updated goes
-    // first; nothing else is touched while an updated pod is not yet healthy.
+    // Rolling update: the highest ordinal whose index is at or above the partition and that is
+    // not yet updated goes first; nothing else is touched while an updated pod is not yet healthy.
     const partition = Number(set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0);
     const updateRevision = revs.update.metadata?.name;
-    for (let i = count - 1; i >= 0 && start + i >= partition; i--) {
+    for (let i = count - 1; i >= 0 && i >= partition; i--) {
       const pod = replicas[i];
       if (podRevision(pod) !== updateRevision && !isTerminating(pod)) {
         await this.control.deletePod(set, pod);
@@ -195,14 +197,15 @@ export class StatefulSetUpdater {
     return outcome;
   }
 
-  /** newVersionedStatefulSetPod: ordinals below the partition stay at the current revision. */
+  /** newVersionedStatefulSetPod: pods whose index (ordinal - start) is below the partition stay at the current revision. */
   private newVersionedPod(ctx: PassContext, ordinal: number): KubeObject {
     const strategy = ctx.currentSet.spec?.updateStrategy ?? {};
+    const index = ordinal - startOrdinal(ctx.currentSet);
     const atCurrent =
       strategy.type === 'RollingUpdate' &&
       (strategy.rollingUpdate
-        ? ordinal < Number(strategy.rollingUpdate.partition ?? 0)
-        : ordinal < Number(ctx.set.status?.currentReplicas ?? 0));
+        ? index < Number(strategy.rollingUpdate.partition ?? 0)
+        : index < Number(ctx.set.status?.currentReplicas ?? 0));
     const name = atCurrent ? ctx.revisions.current.metadata?.name : ctx.revisions.update.metadata?.name;
     return newStatefulSetPod(atCurrent ? ctx.currentSet : ctx.updateSet, ordinal, name ?? '');
   }
