@@ -425,6 +425,43 @@ test('a second liveness kill waits out the crash back-off, as the kubelet does',
   assert.match(statusOf(p, 'web').state.waiting.message, /^back-off 2s restarting failed container=web /);
 });
 
+test('a probe kill says "will be restarted" only when it will be, and names a sidecar an init container', async () => {
+  await runAgent();
+  const never = await createPod('live-never', {
+    restartPolicy: 'Never',
+    terminationGracePeriodSeconds: 1,
+    containers: [container('web', { livenessProbe: { exec: { command: ['true'] } } })],
+  });
+  const withSidecar = await createPod('live-sidecar', {
+    initContainers: [container('proxy', { restartPolicy: 'Always', livenessProbe: { exec: { command: ['true'] } } })],
+    containers: [container('app')],
+  });
+  await podWhen('live-never', 'running', (x) => !!statusOf(x, 'web')?.state?.running);
+  await podWhen('live-sidecar', 'running', (x) => !!statusOf(x, 'proxy')?.state?.running && !!statusOf(x, 'app')?.state?.running);
+  const fail = (pod: KubeObject, containerName: string) =>
+    prober.emit({
+      podUid: pod.metadata!.uid,
+      containerName,
+      containerId: runtime.running(containerName)!.status.id,
+      probe: 'liveness',
+      result: 'failure',
+      message: 'boom',
+    });
+  fail(never, 'web');
+  fail(withSidecar, 'proxy');
+  // As the kubelet's computePodActions: restartPolicy Never leaves the suffix off; a sidecar's
+  // kill (computeInitContainerActions) never had it.
+  await waitForEvent(never, 'Killing', 'Container web failed liveness probe');
+  await waitForEvent(withSidecar, 'Killing', 'Init container proxy failed liveness probe');
+  const p = await podWhen('live-never', 'Failed', (x) => x.status?.phase === 'Failed');
+  assert.equal(statusOf(p, 'web').restartCount, 0);
+  await podWhen(
+    'live-sidecar',
+    'sidecar restarted',
+    (x) => statusOf(x, 'proxy')?.restartCount === 1 && !!statusOf(x, 'proxy')?.state?.running,
+  );
+});
+
 test('a container that exited by itself is no longer probed', async () => {
   await runAgent();
   await createPod(

@@ -100,6 +100,17 @@ class NextWake {
   }
 }
 
+/**
+ * The Killing event's message for a container a liveness or startup probe failed, in the
+ * kubelet's words: computePodActions says "Container x failed liveness probe", with ", will be
+ * restarted" unless the pod's restartPolicy is Never; computeInitContainerActions says "Init
+ * container x failed liveness probe" for a sidecar (which is always restarted) and adds nothing.
+ */
+export function probeKillMessage(name: string, probe: string, sidecar: boolean, restarts: boolean): string {
+  if (sidecar) return `Init container ${name} failed ${probe} probe`;
+  return `Container ${name} failed ${probe} probe${restarts ? ', will be restarted' : ''}`;
+}
+
 export class PodSyncer {
   private readonly startGate: StartGate;
   /** Container exits before this were seen by an earlier agent process. */
@@ -668,17 +679,13 @@ export class PodSyncer {
       const spec = this.specOf(w.pod, cs.name);
       const probe = kill.probe === 'liveness' ? spec?.livenessProbe : spec?.startupProbe;
       const grace = probe?.terminationGracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
-      await this.killContainer(
-        w,
-        spec,
-        cs,
-        `Container ${cs.name} failed ${kill.probe} probe, will be restarted`,
-        new TerminationDeadline(grace),
-      );
+      const sidecar = spec !== undefined && isSidecar(spec);
+      const restarts = restartPolicy !== 'Never' || sidecar;
+      await this.killContainer(w, spec, cs, probeKillMessage(cs.name, kill.probe, sidecar, restarts), new TerminationDeadline(grace));
       // The kubelet restarts a probe-killed container in the same sync; back-off applies only
       // once an earlier run of it has exited (from the second kill on, as for crashes).
       const ranBefore = (state.containers.get(cs.name) ?? []).some((c) => c.id !== cs.id && isExited(c));
-      if ((restartPolicy !== 'Never' || (spec && isSidecar(spec))) && !ranBefore) w.restartNow.add(cs.name);
+      if (restarts && !ranBefore) w.restartNow.add(cs.name);
     }
   }
 
