@@ -68,3 +68,22 @@ test('the table shows ready/desired', () => {
   );
   assert.deepEqual(statefulSets.table!.row(obj, new Date('2025-01-01T00:00:30Z')), ['db', '1/3', '30s', 'db', 'postgres']);
 });
+
+test('rollingUpdate.maxUnavailable is dropped as in Kubernetes 1.33, where MaxUnavailableStatefulSet is an alpha gate left off', () => {
+  const strategy = () => ({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } });
+  const created = sts({ updateStrategy: strategy() });
+  statefulSets.defaults!(created);
+  statefulSets.prepareForCreate!(created);
+  assert.deepEqual(created.spec.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+  assert.deepEqual(statefulSets.validate!(created), []);
+
+  const updated = sts({ updateStrategy: strategy() });
+  statefulSets.prepareForUpdate!(updated, created);
+  assert.deepEqual(updated.spec.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+
+  // An object stored with the field in use keeps it (dropDisabledFields' "in use" rule).
+  const inUse = sts({ updateStrategy: strategy() });
+  const next = sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1, maxUnavailable: 3 } } });
+  statefulSets.prepareForUpdate!(next, inUse);
+  assert.equal(next.spec.updateStrategy.rollingUpdate.maxUnavailable, 3);
+});

@@ -36,6 +36,17 @@ export function defaultStatefulSet(obj: KubeObject): void {
   for (const claim of Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []) defaultClaimTemplate(claim);
 }
 
+/**
+ * Kubernetes 1.33 drops spec.updateStrategy.rollingUpdate.maxUnavailable while the alpha
+ * MaxUnavailableStatefulSet gate is off (its default; beta in 1.35), unless the stored object
+ * already uses it. Hale's controller replaces one pod at a time, as Kubernetes then does.
+ */
+function dropDisabledFields(obj: KubeObject, old?: KubeObject): void {
+  if (old?.spec?.updateStrategy?.rollingUpdate?.maxUnavailable != null) return;
+  const rollingUpdate = obj.spec?.updateStrategy?.rollingUpdate;
+  if (rollingUpdate && typeof rollingUpdate === 'object') delete rollingUpdate.maxUnavailable;
+}
+
 function validateRetentionPolicyType(value: unknown, path: string): FieldError[] {
   return value === 'Retain' || value === 'Delete' ? [] : [notSupported(path, value ?? '', ['Retain', 'Delete'])];
 }
@@ -141,7 +152,9 @@ export const statefulSets: ResourceType = {
   // (and the OpenAPI schema marks replicas required, which client-side validation checks).
   prepareForCreate: (obj) => {
     obj.status = { replicas: 0, availableReplicas: 0 };
+    dropDisabledFields(obj);
   },
+  prepareForUpdate: (obj, old) => dropDisabledFields(obj, old),
   table: {
     columns: [nameColumn, column('Ready', 'string', 'Ready pods out of desired pods.'), ageColumn, containersColumn, imagesColumn],
     row: (obj, now) => {
