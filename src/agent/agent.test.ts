@@ -425,6 +425,26 @@ test('a second liveness kill waits out the crash back-off, as the kubelet does',
   assert.match(statusOf(p, 'web').state.waiting.message, /^back-off 2s restarting failed container=web /);
 });
 
+test('a running sidecar whose image changes is restarted with the new one, as the kubelet does', async () => {
+  await runAgent();
+  const pod = await createPod('sidecar-image', {
+    terminationGracePeriodSeconds: 1,
+    initContainers: [container('proxy', { restartPolicy: 'Always' })],
+    containers: [container('app')],
+  });
+  await podWhen('sidecar-image', 'running', (x) => !!statusOf(x, 'proxy')?.state?.running && !!statusOf(x, 'app')?.state?.running);
+  const spec = { initContainers: [{ name: 'proxy', image: 'img-proxy-2' }] };
+  await cluster.client.patch(resources.pods, namespace, 'sidecar-image', { spec }, 'strategic');
+  await waitForEvent(pod, 'Killing', 'Init container proxy definition changed');
+  await podWhen(
+    'sidecar-image',
+    'sidecar restarted',
+    (x) => statusOf(x, 'proxy')?.restartCount === 1 && !!statusOf(x, 'proxy')?.state?.running,
+  );
+  assert.equal(runtime.running('proxy')!.config.image, 'img-proxy-2');
+  assert.equal(statusOf(await getPod('sidecar-image'), 'app').restartCount, 0, 'the app container keeps running');
+});
+
 test('a probe kill says "will be restarted" only when it will be, and names a sidecar an init container', async () => {
   await runAgent();
   const never = await createPod('live-never', {

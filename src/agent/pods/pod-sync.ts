@@ -313,6 +313,20 @@ export class PodSyncer {
       if (isSidecar(c)) {
         if (latest?.state === 'running') {
           this.track(w, latest, c, sandbox);
+          if (c.image !== undefined && latest.image !== c.image) {
+            // computeInitContainerActions restarts a running sidecar whose definition changed.
+            await this.killContainer(
+              w,
+              c,
+              latest,
+              `Init container ${c.name} definition changed`,
+              new TerminationDeadline(this.podGraceSeconds(w.pod)),
+            );
+            w.restartNow.add(c.name);
+            next.at(0);
+            if (!initializedBefore) return false;
+            continue;
+          }
           if (!initializedBefore && !this.deps.prober.isStarted(latest.id)) return false;
           continue;
         }
