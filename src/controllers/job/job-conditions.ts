@@ -25,6 +25,7 @@ export const JobReason = {
   BackoffLimitExceeded: 'BackoffLimitExceeded',
   DeadlineExceeded: 'DeadlineExceeded',
   PodFailurePolicy: 'PodFailurePolicy',
+  SuccessPolicy: 'SuccessPolicy',
 } as const;
 
 export const JobMessage = {

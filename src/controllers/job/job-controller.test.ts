@@ -342,3 +342,49 @@ test('pods of a deleted job lose the tracking finalizer', async () => {
     return pods.length === 2 && pods.every((p) => !(p.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER));
   });
 });
+
+test('an Indexed Job whose success policy matches completes early: its other pods go, reason SuccessPolicy', async () => {
+  const ns = await freshNamespace();
+  const job = await createJob(ns, 'leader', {
+    completionMode: 'Indexed',
+    completions: 3,
+    parallelism: 3,
+    successPolicy: { rules: [{ succeededIndexes: '0' }] },
+  });
+  const pods = await waitForLivePods(ns, 3);
+  const leader = pods.find((p) => p.metadata.annotations[JOB_COMPLETION_INDEX_ANNOTATION] === '0')!;
+  await finishPod(leader, 0);
+  const done = await waitForJob(ns, 'leader', 'complete', (j) => condition(j, 'Complete')?.status === 'True');
+  for (const type of ['SuccessCriteriaMet', 'Complete']) {
+    const c = condition(done, type);
+    assert.deepEqual([c.status, c.reason, c.message], ['True', 'SuccessPolicy', 'Matched rules at index 0'], type);
+  }
+  assert.equal(done.status.succeeded, 1);
+  assert.equal(done.status.completedIndexes, '0');
+  assert.equal(done.status.active ?? 0, 0);
+  assert.ok(done.status.completionTime);
+  assert.equal(condition(done, 'Failed'), undefined);
+  assert.deepEqual(await livePods(ns), []);
+  await waitForEvent(ns, job.metadata.uid, 'Completed');
+});
+
+test('a success policy rule with succeededCount matches once that many of its indexes succeeded', async () => {
+  const ns = await freshNamespace();
+  await createJob(ns, 'quorum', {
+    completionMode: 'Indexed',
+    completions: 4,
+    parallelism: 4,
+    successPolicy: { rules: [{ succeededIndexes: '1-3', succeededCount: 2 }] },
+  });
+  const pods = await waitForLivePods(ns, 4);
+  const byIndex = (i: string) => pods.find((p) => p.metadata.annotations[JOB_COMPLETION_INDEX_ANNOTATION] === i)!;
+  // Index 0 is outside the rule: it does not count towards it.
+  await finishPod(byIndex('0'), 0);
+  await finishPod(byIndex('1'), 0);
+  await waitForJob(ns, 'quorum', 'two succeeded', (j) => j.status?.succeeded === 2);
+  assert.equal(condition(await getJob(ns, 'quorum'), 'SuccessCriteriaMet'), undefined);
+  await finishPod(byIndex('3'), 0);
+  const done = await waitForJob(ns, 'quorum', 'complete', (j) => condition(j, 'Complete')?.status === 'True');
+  assert.equal(condition(done, 'Complete').reason, 'SuccessPolicy');
+  assert.equal(done.status.completedIndexes, '0-1,3');
+});

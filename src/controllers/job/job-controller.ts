@@ -46,6 +46,7 @@ import {
 } from './pod-backoff.ts';
 import { matchPodFailurePolicy } from './pod-failure-policy.ts';
 import { requeueAfter } from './requeue-delay.ts';
+import { matchSuccessPolicy } from './success-policy.ts';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
@@ -285,6 +286,7 @@ export class JobController extends Controller {
       completions,
       activeCount: active.length,
       nowMs,
+      successPolicyMessage: indexed ? matchSuccessPolicy(spec.successPolicy, completions ?? 0, completed) : undefined,
     });
 
     // 3. Pods.
@@ -409,6 +411,8 @@ export class JobController extends Controller {
       completions?: number;
       activeCount: number;
       nowMs: number;
+      /** Set when spec.successPolicy matches the succeeded indexes (Indexed Jobs). */
+      successPolicyMessage?: string;
     },
   ): Finishing | undefined {
     const failureTarget = getJobCondition(job, JobConditionType.FailureTarget);
@@ -426,6 +430,10 @@ export class JobController extends Controller {
     }
     const deadline = activeDeadlineAt(job, job.spec?.suspend === true);
     if (deadline !== undefined && c.nowMs >= deadline) return fail(JobReason.DeadlineExceeded, JobMessage.DeadlineExceeded);
+    // Failures take precedence; then the success policy, before the completions count.
+    if (c.successPolicyMessage) {
+      return { interim: 'SuccessCriteriaMet', final: 'Complete', reason: JobReason.SuccessPolicy, message: c.successPolicyMessage };
+    }
     const complete = c.completions === undefined ? c.succeeded > 0 && c.activeCount === 0 : c.succeeded >= c.completions;
     if (complete) {
       return {

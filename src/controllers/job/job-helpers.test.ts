@@ -13,6 +13,7 @@ import {
 import { nextBackoffRecord, podFinishTime, remainingBackoffMs } from './pod-backoff.ts';
 import { matchPodFailurePolicy } from './pod-failure-policy.ts';
 import { MAX_REQUEUE_DELAY_MS, requeueAfter } from './requeue-delay.ts';
+import { matchSuccessPolicy } from './success-policy.ts';
 
 function failedPod(exitCodes: Record<string, number>, conditions: { type: string; status: string }[] = []): ApiObject {
   return {
@@ -106,4 +107,17 @@ test('requeue delays are capped below the Node timer overflow', () => {
   assert.deepEqual(requeueAfter(5000), { requeueAfterMs: 5000 });
   assert.deepEqual(requeueAfter(-3), { requeueAfterMs: 0 });
   assert.deepEqual(requeueAfter(365 * 24 * 3600 * 1000), { requeueAfterMs: MAX_REQUEUE_DELAY_MS });
+});
+
+test('matchSuccessPolicy follows Kubernetes: first matching rule, indexes alone need all, a count needs that many', () => {
+  const policy = { rules: [{ succeededIndexes: '0-2', succeededCount: 2 }, { succeededIndexes: '4' }, { succeededCount: 3 }] };
+  assert.equal(matchSuccessPolicy(policy, 5, new Set()), undefined);
+  assert.equal(matchSuccessPolicy(policy, 5, new Set([0])), undefined);
+  assert.equal(matchSuccessPolicy(policy, 5, new Set([0, 2])), 'Matched rules at index 0');
+  assert.equal(matchSuccessPolicy(policy, 5, new Set([4])), 'Matched rules at index 1');
+  assert.equal(matchSuccessPolicy(policy, 5, new Set([0, 3, 4])), 'Matched rules at index 1');
+  assert.equal(matchSuccessPolicy({ rules: [{ succeededCount: 2 }] }, 5, new Set([1, 3])), 'Matched rules at index 0');
+  // No rule, or no index succeeded yet: no match (even for succeededCount 0).
+  assert.equal(matchSuccessPolicy(undefined, 5, new Set([0])), undefined);
+  assert.equal(matchSuccessPolicy({ rules: [{ succeededCount: 0 }] }, 5, new Set()), undefined);
 });

@@ -132,3 +132,45 @@ test('backoffLimitPerIndex, which the job controller does not implement, is warn
   const [warning] = jobs.warnings!(job({ completionMode: 'Indexed', completions: 2, backoffLimitPerIndex: 1 }));
   assert.match(warning, /^spec\.backoffLimitPerIndex is not supported by this cluster: /);
 });
+
+test('a success policy is validated as in Kubernetes (validateSuccessPolicy)', () => {
+  const errors = (spec: KubeObject) => formatFieldErrors(jobs.validate!(create(job(spec))));
+  const indexed = { completionMode: 'Indexed', completions: 5, parallelism: 5 };
+  assert.equal(errors({ ...indexed, successPolicy: { rules: [{ succeededIndexes: '0,2-4', succeededCount: 2 }] } }), '[]');
+  assert.match(
+    errors({ completions: 5, successPolicy: { rules: [{ succeededCount: 1 }] } }),
+    /^spec\.successPolicy: Invalid value: .*: requires indexed completion mode$/,
+  );
+  assert.equal(
+    errors({ ...indexed, successPolicy: { rules: [] } }),
+    'spec.successPolicy.rules: Required value: at least one rules must be specified when the successPolicy is specified',
+  );
+  assert.equal(
+    errors({ ...indexed, successPolicy: { rules: [{}] } }),
+    'spec.successPolicy.rules[0]: Required value: at least one of succeededCount or succeededIndexes must be specified',
+  );
+  assert.equal(
+    errors({ ...indexed, successPolicy: { rules: [{ succeededIndexes: '3,1' }] } }),
+    'spec.successPolicy.rules[0].succeededIndexes: Invalid value: "3,1": error parsing succeededIndexes: non-increasing order, previous: 3, current: 1',
+  );
+  assert.equal(
+    errors({ ...indexed, successPolicy: { rules: [{ succeededIndexes: '1-7' }] } }),
+    'spec.successPolicy.rules[0].succeededIndexes: Invalid value: "1-7": error parsing succeededIndexes: too large index: "7"',
+  );
+  assert.equal(
+    errors({ ...indexed, successPolicy: { rules: [{ succeededIndexes: 'a' }] } }),
+    'spec.successPolicy.rules[0].succeededIndexes: Invalid value: "a": error parsing succeededIndexes: cannot convert string to integer for index: "a"',
+  );
+  assert.equal(
+    errors({ ...indexed, successPolicy: { rules: [{ succeededIndexes: '0-1', succeededCount: 3 }] } }),
+    'spec.successPolicy.rules[0].succeededCount: Invalid value: 3: must be less than or equal to 2 (the number of indexes in the specified succeededIndexes field)',
+  );
+  assert.equal(
+    errors({ ...indexed, successPolicy: { rules: [{ succeededCount: 6 }] } }),
+    'spec.successPolicy.rules[0].succeededCount: Invalid value: 6: must be less than or equal to 5 (the number of specified completions)',
+  );
+  assert.equal(
+    errors({ ...indexed, successPolicy: { rules: Array.from({ length: 21 }, () => ({ succeededCount: 1 })) } }),
+    'spec.successPolicy.rules: Too many: 21: must have at most 20 items',
+  );
+});

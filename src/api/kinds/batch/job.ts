@@ -1,5 +1,5 @@
 // batch/v1 Job: runs pods until enough of them succeed.
-import { type FieldError, invalid, notSupported, required, tooMany } from '../../field-errors.ts';
+import { type FieldError, invalid, notSupported, required, tooLong, tooMany } from '../../field-errors.ts';
 import { age, humanDuration } from '../../printers/age.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
 import { validateLabelSelector, validateNonnegativeField } from '../../validation/meta.ts';
@@ -151,6 +151,89 @@ function validatePodFailurePolicy(spec: KubeObject, path: string): FieldError[] 
   return errs;
 }
 
+const MAX_SUCCESS_POLICY_RULES = 20;
+const MAX_SUCCEEDED_INDEXES_LENGTH = 64 * 1024;
+
+/** Go's strconv.Atoi over a fragment of an index list; undefined when it is not an integer. */
+function atoi(text: string): number | undefined {
+  return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * Kubernetes' validateIndexesFormat: "0,2-4" style intervals, increasing, below `completions`.
+ * Returns how many indexes the list names, or the error text.
+ */
+export function validateIndexesFormat(text: string, completions: number): { total: number } | { error: string } {
+  if (text.length === 0) return { total: 0 };
+  let last: number | undefined;
+  let total = 0;
+  for (const interval of text.split(',')) {
+    const limits = interval.split('-');
+    if (limits.length > 2) {
+      return {
+        error: `the fragment ${JSON.stringify(interval)} violates the requirement that an index interval can have at most two parts separated by '-'`,
+      };
+    }
+    const bounds: number[] = [];
+    for (const limit of limits) {
+      const value = atoi(limit);
+      if (value === undefined) return { error: `cannot convert string to integer for index: ${JSON.stringify(limit)}` };
+      if (value >= completions) return { error: `too large index: ${JSON.stringify(limit)}` };
+      bounds.push(value);
+    }
+    const [x, y = x] = bounds;
+    if (limits.length === 2 && x >= y) return { error: `non-increasing order, previous: ${x}, current: ${y}` };
+    if (last !== undefined && last >= x) return { error: `non-increasing order, previous: ${last}, current: ${x}` };
+    total += y - x + 1;
+    last = y;
+  }
+  return { total };
+}
+
+/** Kubernetes' validateSuccessPolicy (the caller has checked the Job is Indexed). */
+function validateSuccessPolicy(spec: KubeObject, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const rules: KubeObject[] = Array.isArray(spec.successPolicy?.rules) ? spec.successPolicy.rules : [];
+  const rulesPath = `${path}.rules`;
+  if (rules.length === 0) errs.push(required(rulesPath, 'at least one rules must be specified when the successPolicy is specified'));
+  if (rules.length > MAX_SUCCESS_POLICY_RULES) errs.push(tooMany(rulesPath, rules.length, MAX_SUCCESS_POLICY_RULES));
+  const completions = Number(spec.completions ?? 0);
+  rules.forEach((rule, i) => {
+    const rulePath = `${rulesPath}[${i}]`;
+    const indexes = rule?.succeededIndexes;
+    const count = rule?.succeededCount;
+    if (indexes == null && count == null) {
+      errs.push(required(rulePath, 'at least one of succeededCount or succeededIndexes must be specified'));
+    }
+    let totalIndexes = 0;
+    if (indexes != null) {
+      const indexesPath = `${rulePath}.succeededIndexes`;
+      const text = String(indexes);
+      if (text.length > MAX_SUCCEEDED_INDEXES_LENGTH) errs.push(tooLong(indexesPath, text, MAX_SUCCEEDED_INDEXES_LENGTH));
+      const parsed = validateIndexesFormat(text, completions);
+      if ('error' in parsed) errs.push(invalid(indexesPath, text, `error parsing succeededIndexes: ${parsed.error}`));
+      else totalIndexes = parsed.total;
+    }
+    if (count != null) {
+      const countPath = `${rulePath}.succeededCount`;
+      errs.push(...validateNonnegativeField(count, countPath));
+      if (count > completions) {
+        errs.push(invalid(countPath, count, `must be less than or equal to ${completions} (the number of specified completions)`));
+      }
+      if (indexes != null && count > totalIndexes) {
+        errs.push(
+          invalid(
+            countPath,
+            count,
+            `must be less than or equal to ${totalIndexes} (the number of indexes in the specified succeededIndexes field)`,
+          ),
+        );
+      }
+    }
+  });
+  return errs;
+}
+
 /** Rules every Job spec follows, including a CronJob's job template (Go's validateJobSpec). */
 export function validateJobSpecCommon(spec: KubeObject, path: string): FieldError[] {
   const errs: FieldError[] = [
@@ -188,6 +271,10 @@ export function validateJobSpecCommon(spec: KubeObject, path: string): FieldErro
       errs.push(invalid(`${path}.maxFailedIndexes`, spec.maxFailedIndexes, 'requires indexed completion mode'));
   }
   if (spec.podFailurePolicy) errs.push(...validatePodFailurePolicy(spec, `${path}.podFailurePolicy`));
+  if (spec.successPolicy != null) {
+    if (mode !== 'Indexed') errs.push(invalid(`${path}.successPolicy`, spec.successPolicy, 'requires indexed completion mode'));
+    else errs.push(...validateSuccessPolicy(spec, `${path}.successPolicy`));
+  }
   if (spec.podReplacementPolicy != null) {
     if (spec.podFailurePolicy) {
       if (spec.podReplacementPolicy !== 'Failed')
