@@ -18,6 +18,12 @@ export interface PayloadContext {
   node(): Promise<KubeObject | undefined>;
   /** A token of the pod's service account for a projected serviceAccountToken source. */
   serviceAccountToken(source: { audience?: string; expirationSeconds?: number }): Promise<string>;
+  /**
+   * The pod's immutable ConfigMaps and Secrets as first read (`configmap/name` → object): they
+   * are never read again for this pod, as the kubelet stops watching an object once it is
+   * immutable, so one deleted and made again with other data leaves running pods' files alone.
+   */
+  pinned?: Map<string, KubeObject>;
 }
 
 /** Several independent errors reported together, formatted like Go's aggregate errors. */
@@ -66,7 +72,12 @@ export async function objectPayload(
 ): Promise<Payload> {
   const name: string = kind === 'configmap' ? source.name : (source.secretName ?? source.name);
   const optional = source.optional === true;
-  const obj = await ctx.objects.find(kind, ctx.pod.metadata?.namespace ?? 'default', name);
+  const pinKey = `${kind}/${name}`;
+  let obj = ctx.pinned?.get(pinKey);
+  if (!obj) {
+    obj = await ctx.objects.find(kind, ctx.pod.metadata?.namespace ?? 'default', name);
+    if (obj?.immutable === true) ctx.pinned?.set(pinKey, obj);
+  }
   if (!obj && !optional) throw new ConfigObjectNotFound(kind, name);
   const entries = kind === 'configmap' ? configMapEntries(obj) : secretEntries(obj);
   return keyPayload(kind, entries, source.items, defaultMode, optional);

@@ -346,6 +346,42 @@ test('refresh updates configuration volumes in place through the ..data swap', a
   assert.equal(await read(path.join(dir, 'a')), '10');
 });
 
+test('refresh does not re-read immutable ConfigMaps and Secrets, as the kubelet stops watching them', async () => {
+  const { client } = cluster;
+  await client.create(resources.configMaps, ns, { metadata: { name: 'frozen' }, data: { k: 'old' }, immutable: true });
+  await client.create(resources.secrets, ns, { metadata: { name: 'frozen-s' }, data: { k: b64('old') }, immutable: true });
+  await client.create(resources.configMaps, ns, { metadata: { name: 'thawed' }, data: { k: 'old' } });
+  const pod = podWith([
+    { name: 'cm', configMap: { name: 'frozen' } },
+    { name: 'sec', secret: { secretName: 'frozen-s' } },
+    {
+      name: 'mix',
+      projected: { sources: [{ configMap: { name: 'frozen' } }, { configMap: { name: 'thawed', items: [{ key: 'k', path: 't' }] } }] },
+    },
+  ]);
+  const paths = await manager.setUp(pod);
+
+  // Deleted and made again with other data: the running pod keeps what it read first.
+  for (const [res, name, data] of [
+    [resources.configMaps, 'frozen', { k: 'new' }],
+    [resources.secrets, 'frozen-s', { k: b64('new') }],
+  ] as const) {
+    await client.delete(res, ns, name);
+    await client.create(res, ns, { metadata: { name }, data, immutable: true });
+  }
+  const thawed = await client.get(resources.configMaps, ns, 'thawed');
+  await client.update(resources.configMaps, { ...thawed, data: { k: 'new' } });
+  await manager.refresh(pod);
+  assert.equal(await read(path.join(paths.get('cm')!, 'k')), 'old');
+  assert.equal(await read(path.join(paths.get('sec')!, 'k')), 'old');
+  assert.equal(await read(path.join(paths.get('mix')!, 'k')), 'old');
+  assert.equal(await read(path.join(paths.get('mix')!, 't')), 'new'); // a mutable source still updates
+
+  // A new pod reads the object as it is now.
+  const { dir } = await setUpOne({ name: 'cm', configMap: { name: 'frozen' } });
+  assert.equal(await read(path.join(dir, 'k')), 'new');
+});
+
 test('refresh and tearDown of unknown pods are harmless', async () => {
   await manager.refresh(podWith([{ name: 'x', emptyDir: {} }]));
   await manager.tearDown('never-seen');

@@ -7,7 +7,8 @@
 //
 // Differences from the kubelet, by design of a process runtime: secret volumes are plain
 // files (no tmpfs); emptyDir `medium: Memory` is a tmpfs only when the agent runs as root
-// and mounting works, else a plain directory (logged once); fsGroup ownership is not applied.
+// and mounting works, else a plain directory (logged once); fsGroup ownership is applied only
+// when the agent runs as root.
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
@@ -90,6 +91,8 @@ export class NodeVolumeManager implements VolumeManager {
   private readonly nodeName?: string;
   /** Pod uid → volume name → host path, for volumes set up successfully. */
   private readonly ready = new Map<string, Map<string, string>>();
+  /** Pod uid → the immutable ConfigMaps and Secrets its volumes read (see PayloadContext.pinned). */
+  private readonly pinned = new Map<string, Map<string, KubeObject>>();
   /** Per-pod chain so setUp, refresh and tearDown of one pod never overlap. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private nodeCache?: { at: number; node: Promise<KubeObject | undefined> };
@@ -220,9 +223,16 @@ export class NodeVolumeManager implements VolumeManager {
   }
 
   private payloadOf(pod: KubeObject, kind: string, source: Json): Promise<Payload> {
+    const uid: string = pod.metadata?.uid;
+    let pinned = this.pinned.get(uid);
+    if (!pinned && kind !== 'downwardAPI') {
+      pinned = new Map();
+      this.pinned.set(uid, pinned);
+    }
     const ctx: PayloadContext = {
       pod,
       objects: this.objects,
+      pinned,
       node: () => this.node(),
       serviceAccountToken: (source) => this.tokens.tokenFor(pod, source),
     };
@@ -261,6 +271,7 @@ export class NodeVolumeManager implements VolumeManager {
 
   private async doTearDown(uid: string): Promise<void> {
     this.ready.delete(uid);
+    this.pinned.delete(uid);
     this.tokens.forget(uid);
     const dir = this.podDir(uid);
     for (const mountPoint of await mountsUnder(dir)) {
