@@ -20,6 +20,8 @@
 //        [--network host|isolated] (the agent's --network-mode; default Hale's own default)
 //        [--create-connections N] (default 16: the burst's creates go out over N connections at
 //                            once; 1 sends them one after the other, as `kubectl apply -f` does)
+//        [--settle-seconds N] (default 60: the RSS is read 2 s after the last burst and again N s
+//                            later, when V8 has given back the burst's garbage; 0 skips it)
 //        [--bursts N]       (default 5: N bursts one after the other on the same server, each
 //                            deleted before the next. The first is the first work of a fresh
 //                            process, when V8 still interprets most of the code. V8's optimizing
@@ -64,6 +66,7 @@ const { values: args } = parseArgs({
     network: { type: 'string' },
     bursts: { type: 'string', default: '5' },
     'create-connections': { type: 'string', default: '16' },
+    'settle-seconds': { type: 'string', default: '60' },
   },
 });
 const podCount = Number(args.pods ?? (args.quick ? 20 : 100));
@@ -72,6 +75,8 @@ if (args.workload !== 'sleep' && args.workload !== 'http') throw new Error('--wo
 const workload = args.workload;
 const createConnections = Number(args['create-connections']);
 if (!Number.isInteger(createConnections) || createConnections <= 0) throw new Error('--create-connections must be a positive whole number');
+const settleSeconds = Number(args['settle-seconds']);
+if (!Number.isFinite(settleSeconds) || settleSeconds < 0) throw new Error('--settle-seconds must be a number of seconds, 0 or more');
 const burstCount = Number(args.bursts);
 if (!Number.isInteger(burstCount) || burstCount <= 0) throw new Error('--bursts must be a positive whole number');
 
@@ -233,6 +238,12 @@ async function main() {
     await sleep(2_000); // memory with the pods running, not mid-burst
     const loaded = readProcessMemory(server.pid);
     const agentLoaded = separateAgent ? readProcessMemory(agentPid) : undefined;
+    // Right after a burst the heap still holds its garbage; V8 gives it back once the process
+    // has been quiet for a while (~45-60 s here), which is what a node with its pods settled shows.
+    if (settleSeconds > 0) log(`waiting ${settleSeconds} s for the memory to settle`);
+    await sleep(settleSeconds * 1000);
+    const settled = settleSeconds > 0 ? readProcessMemory(server.pid) : undefined;
+    const agentSettled = settleSeconds > 0 && separateAgent ? readProcessMemory(agentPid) : undefined;
     const { shims, workloads } = podProcessPids(server.dataDir);
     const { burst: _burst, ...last } = bursts[bursts.length - 1];
     // The top-level figures are the last burst's (warm code when there are several).
@@ -250,17 +261,20 @@ async function main() {
         network: args.network ?? 'default',
         bursts: burstCount,
         createConnections,
+        settleSeconds,
       },
       ...last,
       bursts,
       memory: {
         serverRssBeforeMiB: toMiB(idle?.rssBytes),
         serverRssWithPodsMiB: toMiB(loaded?.rssBytes),
+        serverRssSettledMiB: toMiB(settled?.rssBytes),
         serverPeakRssMiB: toMiB(loaded?.peakRssBytes),
         ...(separateAgent
           ? {
               agentRssBeforeMiB: toMiB(agentIdle?.rssBytes),
               agentRssWithPodsMiB: toMiB(agentLoaded?.rssBytes),
+              agentRssSettledMiB: toMiB(agentSettled?.rssBytes),
               agentPeakRssMiB: toMiB(agentLoaded?.peakRssBytes),
             }
           : {}),
@@ -334,7 +348,10 @@ function printTables(r: any): void {
     r.config.agent === 'separate'
       ? [
           ['hale agent, before the pods', m.agentRssBeforeMiB],
-          [`hale agent with ${r.config.pods} pods running`, m.agentRssWithPodsMiB],
+          [`hale agent with ${r.config.pods} pods running, 2 s after the burst`, m.agentRssWithPodsMiB],
+          ...(r.config.settleSeconds > 0
+            ? [[`hale agent with ${r.config.pods} pods running, ${r.config.settleSeconds} s later`, m.agentRssSettledMiB]]
+            : []),
           ['hale agent peak', m.agentPeakRssMiB],
         ]
       : [];
@@ -344,7 +361,10 @@ function printTables(r: any): void {
       ['process', 'value'],
       [
         [`${serverLabel}, before the pods`, m.serverRssBeforeMiB],
-        [`hale server with ${r.config.pods} pods running`, m.serverRssWithPodsMiB],
+        [`hale server with ${r.config.pods} pods running, 2 s after the burst`, m.serverRssWithPodsMiB],
+        ...(r.config.settleSeconds > 0
+          ? [[`hale server with ${r.config.pods} pods running, ${r.config.settleSeconds} s later`, m.serverRssSettledMiB]]
+          : []),
         ['hale server peak', m.serverPeakRssMiB],
         ...agentRows,
         [`${m.shims} shims, sum`, m.shimRssSumMiB],
