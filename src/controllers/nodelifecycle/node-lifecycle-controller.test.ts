@@ -113,8 +113,11 @@ test('a silent node goes Unknown and tainted; its pods not ready, then evicted b
   assert.equal(patient.metadata?.deletionTimestamp, undefined, 'tolerates for an hour');
   assert.equal(patient.status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'False');
   const events = (await cluster.client.list(resources.events, 'default')).items;
-  assert.ok(events.some((e) => e.reason === 'TaintManagerEviction' && e.involvedObject?.name === 'plain'));
-  assert.ok(events.some((e) => e.reason === 'NodeNotReady' && e.involvedObject?.name === 'quiet'));
+  // Each from its own controller, as in Kubernetes 1.29+ (the taint manager runs as taint-eviction-controller).
+  const eviction = events.find((e) => e.reason === 'TaintManagerEviction' && e.involvedObject?.name === 'plain');
+  assert.deepEqual([eviction?.source?.component, eviction?.reportingComponent], ['taint-eviction-controller', 'taint-eviction-controller']);
+  const notReady = events.find((e) => e.reason === 'NodeNotReady' && e.involvedObject?.name === 'quiet');
+  assert.deepEqual([notReady?.source?.component, notReady?.message], ['node-controller', 'Node quiet status is now: NodeNotReady']);
 
   // The agent returns: renewals, then Ready=True from the agent; the taints go.
   startRenewing('quiet');
@@ -337,4 +340,25 @@ test("a user's unreachable NoExecute taint on a Ready node evicts the pods that 
   await new Promise((r) => setTimeout(r, 2500));
   assert.equal((await pod('default-grace')).metadata?.deletionTimestamp, undefined);
   assert.equal(readyOf(await node('not-really-unreachable')).status, 'True');
+});
+
+test('a StatefulSet pod on a silent node without fencing is evicted once a user marks the node out of service, as Kubernetes does', async () => {
+  await addNode('shutdown'); // no fencing annotation: the agent runs with --fencing-timeout 0
+  const owner = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'oos', uid: 'oos-uid', controller: true };
+  await addPod('oos-0', 'shutdown', { metadata: { ownerReferences: [owner] } });
+  await new Promise((r) => setTimeout(r, 600));
+  stopRenewing('shutdown');
+  await eventually('tainted', async () => taintKeys(await node('shutdown')).includes('node.kubernetes.io/unreachable:NoExecute'));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await pod('oos-0')).metadata?.deletionTimestamp, undefined, 'held back: nothing says it stopped');
+  // Kubernetes' non-graceful node shutdown: the user vouches that the node is down.
+  const n = await node('shutdown');
+  await setTaints('shutdown', [...n.spec.taints, { key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' }]);
+  const evicted = await eventually('oos-0 evicted', async () => {
+    const p = await pod('oos-0');
+    return p.metadata?.deletionTimestamp ? p : undefined;
+  });
+  const target = evicted.status.conditions.find((c: { type: string }) => c.type === 'DisruptionTarget');
+  assert.equal(target?.reason, 'DeletionByTaintManager');
+  assert.equal((await evictionEvents('oos-0')).length, 1);
 });

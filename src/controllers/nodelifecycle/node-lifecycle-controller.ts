@@ -135,8 +135,14 @@ export class NodeLifecycleController extends Controller {
       onAdd: (lease) => this.leaseSeen(lease),
       onUpdate: (_old, lease) => this.leaseSeen(lease),
     });
-    this.evictions = new TaintEvictionController(client, informers, logger.child({ controller: 'taint-eviction' }), this.recorder, (n) =>
-      this.silence(n),
+    // Kubernetes runs its taint manager as its own controller (1.29+): its events come from
+    // "taint-eviction-controller", not "node-controller".
+    this.evictions = new TaintEvictionController(
+      client,
+      informers,
+      logger.child({ controller: 'taint-eviction' }),
+      new EventRecorder(client, 'taint-eviction-controller', logger),
+      (n) => this.silence(n),
     );
   }
 

@@ -148,7 +148,7 @@ export class TaintEvictionController extends Controller {
   private nodeChanged(old: KubeObject | undefined, node: KubeObject): void {
     this.noteTaints(node);
     const noExecute = (n: KubeObject | undefined) => JSON.stringify((n?.spec?.taints ?? []).filter((t: Taint) => t.effect === 'NoExecute'));
-    if (noExecute(old) !== noExecute(node)) this.enqueueNode(node.metadata?.name ?? '');
+    if (noExecute(old) !== noExecute(node) || isOutOfService(old) !== isOutOfService(node)) this.enqueueNode(node.metadata?.name ?? '');
   }
 
   protected async reconcile(key: string): Promise<ReconcileResult | undefined> {
@@ -180,7 +180,10 @@ export class TaintEvictionController extends Controller {
       await this.deletePod(pod, false);
       return undefined;
     }
-    if (!terminating && !mayNotRunTwice(pod)) {
+    // A pod that may not run twice is held back, unless the user vouched that the node is down
+    // (Kubernetes' non-graceful node shutdown: the out-of-service taint); the pod garbage
+    // collector then force-deletes it, as in Kubernetes.
+    if (!terminating && (!mayNotRunTwice(pod) || isOutOfService(node))) {
       await this.deletePod(pod, false);
       return undefined;
     }
@@ -283,6 +286,14 @@ export class TaintEvictionController extends Controller {
       }
     }
   }
+}
+
+/** Kubernetes' taint a user puts on a node known to be shut down (non-graceful node shutdown). */
+export const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+
+/** Does the node carry the out-of-service taint (any effect, as Kubernetes checks the key)? */
+export function isOutOfService(node: KubeObject | undefined): boolean {
+  return ((node?.spec?.taints ?? []) as Taint[]).some((t) => t.key === TAINT_OUT_OF_SERVICE);
 }
 
 const taintId = (t: Taint) => `${t.key}=${t.value ?? ''}:${t.effect}`;

@@ -69,3 +69,86 @@ test('pods of a deleted node go even when a Node of that name is registered agai
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(await cluster.tryGet(resources.pods, 'default', 'after-return'), 'a pod bound after the return stays');
 });
+
+test("an orphaned pod is marked Failed with Kubernetes' DisruptionTarget condition before its deletion", async () => {
+  await cluster.client.create(resources.nodes, undefined, { metadata: { name: 'marked-node' } });
+  // A finalizer keeps the deleted object, so the status the collector wrote can be read.
+  const created = await cluster.client.create(resources.pods, 'default', {
+    ...pod('marked', 'marked-node'),
+    metadata: { name: 'marked', finalizers: ['test.hale.dev/hold'] },
+  });
+  await cluster.client.updateStatus(resources.pods, { ...created, status: { phase: 'Running' } });
+  // A pod that already finished keeps its phase (Kubernetes patches only pods not yet terminal).
+  const done = await cluster.client.create(resources.pods, 'default', {
+    ...pod('done', 'marked-node'),
+    metadata: { name: 'done', finalizers: ['test.hale.dev/hold'] },
+  });
+  await cluster.client.updateStatus(resources.pods, { ...done, status: { phase: 'Succeeded' } });
+  await cluster.client.delete(resources.nodes, undefined, 'marked-node');
+  try {
+    const gone = await eventually('the orphaned pod to be deleted', async () => {
+      const p = await cluster.tryGet(resources.pods, 'default', 'marked');
+      return p?.metadata?.deletionTimestamp ? p : undefined;
+    });
+    assert.equal(gone.metadata?.deletionGracePeriodSeconds, 0);
+    assert.equal(gone.status?.phase, 'Failed');
+    const target = gone.status?.conditions?.find((c: { type: string }) => c.type === 'DisruptionTarget');
+    assert.deepEqual([target?.status, target?.reason, target?.message], ['True', 'DeletionByPodGC', 'PodGC: node no longer exists']);
+    assert.ok(target?.lastTransitionTime);
+    const finished = await eventually('the finished pod to be deleted', async () => {
+      const p = await cluster.tryGet(resources.pods, 'default', 'done');
+      return p?.metadata?.deletionTimestamp ? p : undefined;
+    });
+    assert.equal(finished.status?.phase, 'Succeeded');
+    assert.equal(
+      finished.status?.conditions?.find((c: { type: string }) => c.type === 'DisruptionTarget'),
+      undefined,
+    );
+  } finally {
+    for (const name of ['marked', 'done']) {
+      const p = await cluster.tryGet(resources.pods, 'default', name);
+      if (p) await cluster.client.update(resources.pods, { ...p, metadata: { ...p.metadata, finalizers: [] } }).catch(() => undefined);
+    }
+  }
+});
+
+test('terminating pods on a node that is not Ready and carries the out-of-service taint are force-deleted and marked Failed, as Kubernetes does', async () => {
+  const outOfService = { key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' };
+  const addNode = async (name: string, ready: string) => {
+    const n = await cluster.client.create(resources.nodes, undefined, { metadata: { name }, spec: { taints: [outOfService] } });
+    await cluster.client.updateStatus(resources.nodes, { ...n, status: { conditions: [{ type: 'Ready', status: ready }] } });
+  };
+  await addNode('down-node', 'Unknown');
+  await addNode('up-node', 'True');
+  const addTerminating = async (name: string, nodeName: string) => {
+    const p = await cluster.client.create(resources.pods, 'default', {
+      ...pod(name, nodeName),
+      metadata: { name, finalizers: ['test.hale.dev/hold'] },
+    });
+    await cluster.client.updateStatus(resources.pods, { ...p, status: { phase: 'Running' } });
+    await cluster.client.delete(resources.pods, 'default', name, { gracePeriodSeconds: 30 });
+  };
+  await addTerminating('stuck', 'down-node');
+  await addTerminating('on-ready', 'up-node');
+  // Not terminating: left to the taint manager (the collector only finishes deletions).
+  await cluster.client.create(resources.pods, 'default', pod('running', 'down-node'));
+  try {
+    const forced = await eventually('the terminating pod to be force-deleted', async () => {
+      const p = await cluster.tryGet(resources.pods, 'default', 'stuck');
+      return p?.metadata?.deletionGracePeriodSeconds === 0 ? p : undefined;
+    });
+    assert.equal(forced.status?.phase, 'Failed');
+    assert.equal(
+      forced.status?.conditions?.find((c: { type: string }) => c.type === 'DisruptionTarget'),
+      undefined,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await cluster.tryGet(resources.pods, 'default', 'on-ready'))?.metadata?.deletionGracePeriodSeconds, 30);
+    assert.equal((await cluster.tryGet(resources.pods, 'default', 'running'))?.metadata?.deletionTimestamp, undefined);
+  } finally {
+    for (const name of ['stuck', 'on-ready']) {
+      const p = await cluster.tryGet(resources.pods, 'default', name);
+      if (p) await cluster.client.update(resources.pods, { ...p, metadata: { ...p.metadata, finalizers: [] } }).catch(() => undefined);
+    }
+  }
+});

@@ -1,14 +1,17 @@
 // The pod garbage collector (Kubernetes' podgc): pods bound to a Node that no longer exists
 // can never be stopped or confirmed by an agent, so they are force-deleted (grace 0), after
-// a live check that the Node is really gone. This is what frees a DaemonSet's or a
-// StatefulSet's identity after `kubectl delete node`. A Hale agent that is still running
+// a live check that the Node is really gone; a pod not yet terminal is first marked Failed
+// with the condition DisruptionTarget (DeletionByPodGC), as Kubernetes does. This is what frees a DaemonSet's or a
+// StatefulSet's identity after `kubectl delete node`. As Kubernetes' gcTerminating, it also
+// force-deletes (marking them Failed) the terminating pods of a node that is not Ready and
+// carries the `node.kubernetes.io/out-of-service` taint (non-graceful node shutdown). A Hale agent that is still running
 // registers its Node again at once, so the pods bound to the node when it was deleted are
 // remembered and removed even if a Node of that name exists again by then. Besides reacting to events it looks at
 // every pod every 20 s (Kubernetes' gc-check period), so a pod listed before the node cache
 // had synced is not missed.
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { isNotFound } from '../../client/api-error.ts';
+import { isConflict, isNotFound } from '../../client/api-error.ts';
 import { indexByField, keyOf } from '../../client/indexer.ts';
 import type { Informer } from '../../client/informer.ts';
 import type { InformerFactory } from '../../client/informer-factory.ts';
@@ -17,6 +20,24 @@ import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 
 const NODE_NAME_INDEX = 'spec.nodeName';
+
+/** Kubernetes' taint a user puts on a node known to be shut down (non-graceful node shutdown). */
+const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+
+/** Kubernetes' gcTerminating test: the node is not Ready and carries the out-of-service taint (any effect). */
+function outOfServiceAndNotReady(node: KubeObject | undefined): boolean {
+  const ready = (node?.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
+  const taints: { key?: string }[] = node?.spec?.taints ?? [];
+  return ready?.status !== 'True' && taints.some((t) => t.key === TAINT_OUT_OF_SERVICE);
+}
+
+/** Kubernetes' DisruptionTarget condition of an orphaned pod the collector deletes. */
+const POD_GC_CONDITION = {
+  type: 'DisruptionTarget',
+  status: 'True',
+  reason: 'DeletionByPodGC',
+  message: 'PodGC: node no longer exists',
+};
 
 export interface PodGarbageCollectorOptions {
   /** How often every pod is checked (default 20 s, as Kubernetes). */
@@ -41,6 +62,8 @@ export class PodGarbageCollector extends Controller {
     this.nodes = informers.informerFor(resources.nodes);
     // Work items are node names: a node's removal (or a pod bound to an unknown node) wakes it.
     this.nodes.addEventHandler({
+      onAdd: (node) => this.nodeSeen(node),
+      onUpdate: (_old, node) => this.nodeSeen(node),
       onDelete: (node) => {
         const name = node.metadata?.name ?? '';
         const uids = new Set(this.pods.byIndex(NODE_NAME_INDEX, name).map((p) => p.metadata?.uid as string));
@@ -73,7 +96,13 @@ export class PodGarbageCollector extends Controller {
 
   private podSeen(pod: KubeObject): void {
     const nodeName: string | undefined = pod.spec?.nodeName;
-    if (nodeName && this.nodes.hasSynced() && !this.nodes.get(undefined, nodeName)) this.enqueue(nodeName);
+    if (!nodeName || !this.nodes.hasSynced()) return;
+    const node = this.nodes.get(undefined, nodeName);
+    if (!node || (pod.metadata?.deletionTimestamp && outOfServiceAndNotReady(node))) this.enqueue(nodeName);
+  }
+
+  private nodeSeen(node: KubeObject): void {
+    if (outOfServiceAndNotReady(node)) this.enqueue(node.metadata?.name ?? '');
   }
 
   protected async reconcile(nodeName: string): Promise<ReconcileResult | undefined> {
@@ -81,26 +110,72 @@ export class PodGarbageCollector extends Controller {
     if (!this.pods.hasSynced() || !this.nodes.hasSynced()) return { requeueAfterMs: 100 };
     const remembered = this.boundAtDeletion.get(nodeName);
     this.boundAtDeletion.delete(nodeName);
-    let exists = Boolean(this.nodes.get(undefined, nodeName));
-    if (!exists) {
+    let node = this.nodes.get(undefined, nodeName);
+    if (!node) {
       try {
         // The cache may lag a node that was just (re)registered.
-        await this.client.get(resources.nodes, undefined, nodeName);
-        exists = true;
+        node = await this.client.get(resources.nodes, undefined, nodeName);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
     }
-    const doomed = this.pods.byIndex(NODE_NAME_INDEX, nodeName).filter((pod) => !exists || remembered?.has(pod.metadata?.uid as string));
+    const exists = Boolean(node);
+    const orphaned = (pod: KubeObject) => !exists || Boolean(remembered?.has(pod.metadata?.uid as string));
+    // Kubernetes' gcTerminating: the user vouched (out-of-service taint) that the node is down,
+    // so the deletions its agent will never finish are finished here.
+    const outOfService = exists && outOfServiceAndNotReady(node);
+    const doomed = this.pods
+      .byIndex(NODE_NAME_INDEX, nodeName)
+      .filter((pod) => orphaned(pod) || (outOfService && Boolean(pod.metadata?.deletionTimestamp)));
     for (const pod of doomed) {
       const { namespace, name, uid } = pod.metadata ?? {};
       try {
+        if (!(await this.markFailed(pod, orphaned(pod) ? POD_GC_CONDITION : undefined))) continue;
         await this.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } });
-        this.logger.info({ pod: keyOf(namespace, name), node: nodeName }, 'deleted pod bound to a node that no longer exists');
+        this.logger.info(
+          { pod: keyOf(namespace, name), node: nodeName },
+          orphaned(pod) ? 'deleted pod bound to a node that no longer exists' : 'force-deleted terminating pod of an out-of-service node',
+        );
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
     }
     return undefined;
+  }
+
+  /**
+   * Before the deletion, as Kubernetes' podgc does: a pod not yet terminal gets phase Failed (no
+   * agent is left to finish it) and, when orphaned, the condition DisruptionTarget
+   * (DeletionByPodGC), which a Job's podFailurePolicy can match. False when the pod is gone (or
+   * replaced by another uid).
+   */
+  private async markFailed(pod: KubeObject, condition?: typeof POD_GC_CONDITION): Promise<boolean> {
+    const { namespace, name, uid } = pod.metadata ?? {};
+    let current = pod;
+    for (let attempt = 0; ; attempt++) {
+      if (current.metadata?.uid !== uid) return false;
+      const phase = current.status?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') return true;
+      const copy = structuredClone(current);
+      copy.status = { ...(copy.status ?? {}), phase: 'Failed' };
+      if (condition) {
+        const others = (copy.status.conditions ?? []).filter((c: { type: string }) => c.type !== condition.type);
+        const lastTransitionTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        copy.status.conditions = [...others, { ...condition, lastTransitionTime }];
+      }
+      try {
+        await this.client.updateStatus(resources.pods, copy);
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        if (!isConflict(err) || attempt >= 4) throw err;
+      }
+      try {
+        current = await this.client.get(resources.pods, namespace, name);
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    }
   }
 }
