@@ -387,6 +387,37 @@ test('a volume that cannot be set up gives FailedMount and ContainerCreating unt
   });
 });
 
+test('every volume that cannot be set up gets its own FailedMount event', async () => {
+  volumes.failing.set('config', 'configmap "settings" not found');
+  volumes.failing.set('creds', 'secret "creds" not found');
+  await runAgent();
+  const pod = await createPod('two-mounts', {
+    volumes: [
+      { name: 'config', configMap: { name: 'settings' } },
+      { name: 'creds', secret: { secretName: 'creds' } },
+    ],
+    containers: [container('web')],
+  });
+  await waitForEvent(pod, 'FailedMount', 'MountVolume.SetUp failed for volume "config" : configmap "settings" not found');
+  await waitForEvent(pod, 'FailedMount', 'MountVolume.SetUp failed for volume "creds" : secret "creds" not found');
+  volumes.failing.clear();
+  await podWhen('two-mounts', 'running', (x) => x.status?.phase === 'Running');
+});
+
+test('a running pod whose volume refresh fails gets a FailedMount event and keeps running', async () => {
+  await runAgent({ resyncMs: 100 });
+  const pod = await createPod('refreshed', {
+    volumes: [{ name: 'config', configMap: { name: 'settings' } }],
+    containers: [container('web')],
+  });
+  await podWhen('refreshed', 'running', (x) => x.status?.phase === 'Running');
+  const started = runtime.running('web')!.status.id;
+  volumes.refreshFailing.set('config', 'configmap "settings" not found');
+  await waitForEvent(pod, 'FailedMount', 'MountVolume.SetUp failed for volume "config" : configmap "settings" not found');
+  volumes.refreshFailing.clear();
+  assert.equal(runtime.running('web')!.status.id, started);
+});
+
 test('a liveness failure kills the container with the kubelet message and restarts it', async () => {
   await runAgent();
   const pod = await createPod('live', {

@@ -12,7 +12,7 @@ import type { EventRecorder } from '../../controllers/framework/event-recorder.t
 import type { HookRunner } from '../lifecycle/types.ts';
 import type { Prober } from '../probes/types.ts';
 import type { ContainerStatus, PodSandboxStatus, Runtime } from '../runtime/runtime.ts';
-import { VolumeError, type VolumeManager } from '../volumes/types.ts';
+import { VolumeError, VolumeErrors, type VolumeManager } from '../volumes/types.ts';
 import { buildContainerConfig, ContainerConfigError, podDirectory } from './container-config.ts';
 import { containerFieldPath } from './container-field-path.ts';
 import { type BackoffSettings, backoffSettingsFor, type CrashBackoff, formatDuration } from './crash-backoff.ts';
@@ -81,6 +81,13 @@ export interface PodSyncDeps {
  * later p99); no bound kept the lock-step; 32 got most of the order at the lowest CPU.
  */
 const START_CONCURRENCY = 32;
+
+/** The FailedMount messages for a failed volume set-up: one per volume, in the kubelet's words. */
+export function mountFailures(err: unknown): string[] {
+  const volumeErrors = err instanceof VolumeErrors ? err.errors : err instanceof VolumeError ? [err] : [];
+  if (volumeErrors.length === 0) return [`Unable to attach or mount volumes: ${errorText(err)}`];
+  return volumeErrors.map((e) => `MountVolume.SetUp failed for volume "${e.volume}" : ${e.message}`);
+}
 
 /** "web-0_default(uid)", the kubelet's format.Pod. */
 export function podDescription(pod: KubeObject): string {
@@ -275,16 +282,17 @@ export class PodSyncer {
       if (w.lastVolumeRefresh === 0) w.lastVolumeRefresh = Date.now();
       else if (Date.now() - w.lastVolumeRefresh >= this.deps.volumeRefreshMs) {
         w.lastVolumeRefresh = Date.now();
-        await volumes.refresh(w.pod).catch((err) => logger.debug({ err: errorText(err) }, 'volume refresh failed'));
+        // A failed refresh keeps the files as they were; the kubelet's remount says so in events.
+        await volumes.refresh(w.pod).catch((err) => {
+          logger.debug({ err: errorText(err) }, 'volume refresh failed');
+          for (const message of mountFailures(err)) recorder.warning(w.pod, 'FailedMount', message);
+        });
       }
       return paths;
     } catch (err) {
-      const message =
-        err instanceof VolumeError
-          ? `MountVolume.SetUp failed for volume "${err.volume}" : ${err.message}`
-          : `Unable to attach or mount volumes: ${errorText(err)}`;
-      w.lastMountError = message;
-      recorder.warning(w.pod, 'FailedMount', message);
+      const messages = mountFailures(err);
+      w.lastMountError = messages[0];
+      for (const message of messages) recorder.warning(w.pod, 'FailedMount', message);
       return undefined;
     }
   }

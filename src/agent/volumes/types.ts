@@ -13,10 +13,23 @@ export class VolumeError extends Error {
   }
 }
 
+/** Several volumes of one pod that cannot be prepared: one FailedMount event each, as the kubelet writes. */
+export class VolumeErrors extends Error {
+  constructor(readonly errors: VolumeError[]) {
+    super(errors.map((e) => `volume "${e.volume}": ${e.message}`).join('; '));
+  }
+}
+
+/** Throws what a set-up or refresh that failed for `errors` should throw (nothing when empty). */
+export function throwVolumeErrors(errors: VolumeError[]): void {
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new VolumeErrors(errors);
+}
+
 export interface VolumeManager {
   /**
    * Prepare every volume of `pod` and return volume name → host path (a directory, or a file
-   * for hostPath File volumes). Idempotent; throws VolumeError for a volume that cannot be
+   * for hostPath File volumes). Idempotent; throws VolumeError (VolumeErrors for several) for a volume that cannot be
    * prepared yet (the pod worker retries).
    */
   setUp(pod: KubeObject): Promise<Map<string, string>>;

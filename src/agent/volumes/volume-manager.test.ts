@@ -9,7 +9,7 @@ import { RestClient } from '../../client/rest-client.ts';
 import { type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
 import { ConfigObjects } from './config-objects.ts';
 import { isMountPoint } from './tmpfs.ts';
-import { VolumeError } from './types.ts';
+import { VolumeError, VolumeErrors } from './types.ts';
 import { NodeVolumeManager } from './volume-manager.ts';
 
 let cluster: InProcessCluster;
@@ -183,6 +183,26 @@ test('a failing volume does not stop the others, and a later setUp retries only 
   const paths = await manager.setUp(pod);
   assert.equal(await read(path.join(paths.get('later')!, 'k')), 'v');
   assert.ok(paths.get('ok'));
+});
+
+test('several failing volumes are all reported, each with its own error', async () => {
+  const pod = podWith([
+    { name: 'ok', emptyDir: {} },
+    { name: 'cfg', configMap: { name: 'absent-a' } },
+    { name: 'sec', secret: { secretName: 'absent-b' } },
+  ]);
+  const err = await manager.setUp(pod).then(
+    () => assert.fail('expected the set-up to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof VolumeErrors, String(err));
+  assert.deepEqual(
+    err.errors.map((e) => [e.volume, e.message]),
+    [
+      ['cfg', 'configmap "absent-a" not found'],
+      ['sec', 'secret "absent-b" not found'],
+    ],
+  );
 });
 
 test('secret: decoded files with defaultMode', async () => {

@@ -25,7 +25,7 @@ import { downwardAPIPayload, objectPayload, type PayloadContext, projectedPayloa
 import { resolveClaim } from './persistent-volume.ts';
 import { ServiceAccountTokenCache } from './service-account-token.ts';
 import { isMountPoint, mountsUnder, mountTmpfs, unmount } from './tmpfs.ts';
-import { VolumeError, type VolumeManager } from './types.ts';
+import { throwVolumeErrors, VolumeError, type VolumeManager } from './types.ts';
 
 type Json = Record<string, any>;
 
@@ -145,7 +145,7 @@ export class NodeVolumeManager implements VolumeManager {
       ready = new Map();
       this.ready.set(uid, ready);
     }
-    let firstError: VolumeError | undefined;
+    const errors: VolumeError[] = [];
     for (const volume of listOf(pod.spec?.volumes)) {
       if (ready.has(volume.name)) continue;
       try {
@@ -155,10 +155,10 @@ export class NodeVolumeManager implements VolumeManager {
       } catch (err) {
         const error = err instanceof VolumeError ? err : new VolumeError(volume.name, err instanceof Error ? err.message : String(err));
         this.logger.debug({ pod: podKey(pod), volume: volume.name, err: error.message }, 'volume setup failed');
-        firstError ??= error;
+        errors.push(error);
       }
     }
-    if (firstError) throw firstError;
+    throwVolumeErrors(errors);
     return new Map(ready);
   }
 
@@ -251,7 +251,7 @@ export class NodeVolumeManager implements VolumeManager {
   private async doRefresh(pod: KubeObject): Promise<void> {
     const ready = this.ready.get(pod.metadata?.uid);
     if (!ready) return;
-    let firstError: VolumeError | undefined;
+    const errors: VolumeError[] = [];
     for (const volume of listOf(pod.spec?.volumes)) {
       const kind = sourceKind(volume);
       const dir = ready.get(volume.name);
@@ -263,10 +263,10 @@ export class NodeVolumeManager implements VolumeManager {
           this.logger.debug({ pod: podKey(pod), volume: volume.name }, 'volume contents updated');
         }
       } catch (err) {
-        firstError ??= new VolumeError(volume.name, err instanceof Error ? err.message : String(err));
+        errors.push(new VolumeError(volume.name, err instanceof Error ? err.message : String(err)));
       }
     }
-    if (firstError) throw firstError;
+    throwVolumeErrors(errors);
   }
 
   private async doTearDown(uid: string): Promise<void> {

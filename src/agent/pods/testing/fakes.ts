@@ -2,7 +2,7 @@
 import type { KubeObject } from '../../../api/resource-type.ts';
 import type { HookContext, HookResult, HookRunner } from '../../lifecycle/types.ts';
 import type { Prober, ProbeTarget, ProbeTransition } from '../../probes/types.ts';
-import { VolumeError, type VolumeManager } from '../../volumes/types.ts';
+import { throwVolumeErrors, VolumeError, type VolumeManager } from '../../volumes/types.ts';
 
 /** Containers are ready and started unless the test says otherwise. */
 export class FakeProber implements Prober {
@@ -43,20 +43,29 @@ export class FakeProber implements Prober {
 export class FakeVolumes implements VolumeManager {
   /** Volume name → error message: setUp fails while set. */
   readonly failing = new Map<string, string>();
+  /** Volume name → error message: refresh fails while set. */
+  readonly refreshFailing = new Map<string, string>();
   readonly tornDown: string[] = [];
 
   constructor(private readonly root: string) {}
 
   async setUp(pod: KubeObject): Promise<Map<string, string>> {
     const out = new Map<string, string>();
+    const errors: VolumeError[] = [];
     for (const v of pod.spec?.volumes ?? []) {
       const failure = this.failing.get(v.name);
-      if (failure) throw new VolumeError(v.name, failure);
-      out.set(v.name, `${this.root}/${pod.metadata?.uid}/${v.name}`);
+      if (failure) errors.push(new VolumeError(v.name, failure));
+      else out.set(v.name, `${this.root}/${pod.metadata?.uid}/${v.name}`);
     }
+    throwVolumeErrors(errors);
     return out;
   }
-  async refresh(): Promise<void> {}
+  async refresh(pod: KubeObject): Promise<void> {
+    const volumes: { name: string }[] = pod.spec?.volumes ?? [];
+    throwVolumeErrors(
+      volumes.filter((v) => this.refreshFailing.has(v.name)).map((v) => new VolumeError(v.name, this.refreshFailing.get(v.name)!)),
+    );
+  }
   async tearDown(podUid: string): Promise<void> {
     this.tornDown.push(podUid);
   }
