@@ -23,6 +23,7 @@ import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
+import { changePodStatus } from '../pod-status-write.ts';
 import { condition, TAINT_UNREACHABLE, type Taint } from './node-health.ts';
 import { mayNotRunTwice } from './pod-safety.ts';
 import { evictionDecision } from './toleration-timing.ts';
@@ -260,31 +261,16 @@ export class TaintEvictionController extends Controller {
    * Adds the DisruptionTarget condition to the pod (its owner, a Job's podFailurePolicy for one,
    * learns why it goes); false when the pod is gone or was replaced meanwhile.
    */
-  private async markDisruptionTarget(pod: KubeObject): Promise<boolean> {
-    const { namespace, name, uid } = pod.metadata ?? {};
-    let current = pod;
-    for (let attempt = 0; ; attempt++) {
-      if (current.metadata?.uid !== uid) return false;
+  private markDisruptionTarget(pod: KubeObject): Promise<boolean> {
+    return changePodStatus(this.client, pod, (current) => {
       const existing = condition(current, TAINT_EVICTION_CONDITION.type);
-      if (existing?.status === 'True' && existing.reason === TAINT_EVICTION_CONDITION.reason) return true;
+      if (existing?.status === 'True' && existing.reason === TAINT_EVICTION_CONDITION.reason) return undefined;
       const copy = structuredClone(current);
       const others = (copy.status?.conditions ?? []).filter((c: { type: string }) => c.type !== TAINT_EVICTION_CONDITION.type);
       const lastTransitionTime = existing?.status === 'True' ? existing.lastTransitionTime : isoSeconds(this.now());
       copy.status = { ...(copy.status ?? {}), conditions: [...others, { ...TAINT_EVICTION_CONDITION, lastTransitionTime }] };
-      try {
-        await this.client.updateStatus(resources.pods, copy);
-        return true;
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        if (!isConflict(err) || attempt >= 4) throw err;
-      }
-      try {
-        current = await this.client.get(resources.pods, namespace, name);
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        throw err;
-      }
-    }
+      return copy;
+    });
   }
 }
 

@@ -11,13 +11,14 @@
 // had synced is not missed.
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { isConflict, isNotFound } from '../../client/api-error.ts';
+import { isNotFound } from '../../client/api-error.ts';
 import { indexByField, keyOf } from '../../client/indexer.ts';
 import type { Informer } from '../../client/informer.ts';
 import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
+import { changePodStatus } from '../pod-status-write.ts';
 
 const NODE_NAME_INDEX = 'spec.nodeName';
 
@@ -149,13 +150,10 @@ export class PodGarbageCollector extends Controller {
    * (DeletionByPodGC), which a Job's podFailurePolicy can match. False when the pod is gone (or
    * replaced by another uid).
    */
-  private async markFailed(pod: KubeObject, condition?: typeof POD_GC_CONDITION): Promise<boolean> {
-    const { namespace, name, uid } = pod.metadata ?? {};
-    let current = pod;
-    for (let attempt = 0; ; attempt++) {
-      if (current.metadata?.uid !== uid) return false;
+  private markFailed(pod: KubeObject, condition?: typeof POD_GC_CONDITION): Promise<boolean> {
+    return changePodStatus(this.client, pod, (current) => {
       const phase = current.status?.phase;
-      if (phase === 'Succeeded' || phase === 'Failed') return true;
+      if (phase === 'Succeeded' || phase === 'Failed') return undefined;
       const copy = structuredClone(current);
       copy.status = { ...(copy.status ?? {}), phase: 'Failed' };
       if (condition) {
@@ -163,19 +161,7 @@ export class PodGarbageCollector extends Controller {
         const lastTransitionTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
         copy.status.conditions = [...others, { ...condition, lastTransitionTime }];
       }
-      try {
-        await this.client.updateStatus(resources.pods, copy);
-        return true;
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        if (!isConflict(err) || attempt >= 4) throw err;
-      }
-      try {
-        current = await this.client.get(resources.pods, namespace, name);
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        throw err;
-      }
-    }
+      return copy;
+    });
   }
 }
