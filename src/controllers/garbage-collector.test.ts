@@ -146,3 +146,65 @@ test('an owner the cache has not seen is confirmed with a live read before its d
   await client.patch(resources.configMaps, 'live', 'owned', { metadata: { ownerReferences: [ownerRef, danglingRef] } }, 'merge');
   await waitGone('owned');
 });
+
+test('an owner in another namespace counts as absent and is reported as OwnerRefInvalidNamespace, as are coordinates that do not match', async (t) => {
+  const logger = pino({ level: 'silent' });
+  const authenticator = new TokenAuthenticator();
+  authenticator.add('t', { name: 'admin', groups: [] });
+  const store = new MemoryStore();
+  const api = new ApiServer({ store, resources: [...coreResources, ...appsResources], authenticator, logger });
+  const { port } = await api.listen(0, '127.0.0.1');
+  const client = new RestClient({ server: `http://127.0.0.1:${port}`, token: 't' });
+  const factory = new InformerFactory(client);
+  const gc = new GarbageCollector(client, factory, logger, { rediscoverMs: 0 });
+  t.after(async () => {
+    await gc.stop();
+    await factory.stop();
+    client.close();
+    await api.close();
+    await store.close();
+  });
+  await gc.start();
+  factory.start();
+  assert.ok(await factory.waitForSync());
+  gc.run();
+
+  for (const name of ['a', 'b', 'default']) await client.create(resources.namespaces, undefined, { metadata: { name } });
+  const owner = await client.create(resources.configMaps, 'a', { metadata: { name: 'owner' } });
+  const uid = owner.metadata?.uid;
+  const ownerRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid };
+  await client.create(resources.configMaps, 'b', { metadata: { name: 'elsewhere', ownerReferences: [ownerRef] } });
+  await client.create(resources.configMaps, 'a', { metadata: { name: 'wrong-name', ownerReferences: [{ ...ownerRef, name: 'other' }] } });
+  await client.create(resources.configMaps, 'a', { metadata: { name: 'wrong-kind', ownerReferences: [{ ...ownerRef, kind: 'Secret' }] } });
+  await client.create(resources.configMaps, 'a', { metadata: { name: 'right', ownerReferences: [ownerRef] } });
+  // A cluster-scoped dependent of a namespaced owner cannot be judged: it stays, reported.
+  await client.create(resources.namespaces, undefined, { metadata: { name: 'cluster-dep', ownerReferences: [ownerRef] } });
+
+  const exists = async (ns: string, name: string) =>
+    client.get(resources.configMaps, ns, name).then(
+      () => true,
+      (err) => (isNotFound(err) ? false : Promise.reject(err)),
+    );
+  const eventsIn = async (ns: string) =>
+    ((await client.list(resources.events, ns)).items ?? []).filter((e: KubeObject) => e.reason === 'OwnerRefInvalidNamespace');
+  for (let i = 0; i < 500; i++) {
+    const gone = !(await exists('b', 'elsewhere')) && !(await exists('a', 'wrong-name')) && !(await exists('a', 'wrong-kind'));
+    if (gone && (await eventsIn('b')).length && (await eventsIn('default')).length) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(await exists('b', 'elsewhere'), false, 'an owner in another namespace does not keep its dependent');
+  assert.equal(await exists('a', 'wrong-name'), false, 'a reference whose name does not match the uid is dangling');
+  assert.equal(await exists('a', 'wrong-kind'), false, 'a reference whose kind does not match the uid is dangling');
+  assert.equal(await exists('a', 'right'), true);
+  assert.ok(await client.get(resources.namespaces, undefined, 'cluster-dep'));
+
+  const [inB] = await eventsIn('b');
+  assert.equal(inB?.type, 'Warning');
+  assert.equal(inB?.message, `ownerRef [v1/ConfigMap, namespace: b, name: owner, uid: ${uid}] does not exist in namespace "b"`);
+  assert.equal(inB?.source?.component, 'garbage-collector-controller');
+  assert.deepEqual([inB?.involvedObject?.kind, inB?.involvedObject?.namespace, inB?.involvedObject?.name], ['ConfigMap', 'b', 'elsewhere']);
+  const [inDefault] = await eventsIn('default');
+  assert.equal(inDefault?.message, `ownerRef [v1/ConfigMap, namespace: , name: owner, uid: ${uid}] does not exist in namespace ""`);
+  assert.deepEqual([inDefault?.involvedObject?.kind, inDefault?.involvedObject?.name], ['Namespace', 'cluster-dep']);
+  assert.equal((await eventsIn('a')).length, 0, 'mismatched coordinates in the same namespace are not reported');
+});

@@ -9,6 +9,9 @@
 // Hale waits, in a foreground deletion, for every dependent whose reference does not say
 // blockOwnerDeletion: false (Kubernetes waits only for blockOwnerDeletion: true), so that
 // hand-written ownerReferences cascade the way users expect.
+// A namespaced owner must live in its dependent's namespace: one found elsewhere counts as
+// absent, and the dependent gets Kubernetes' OwnerRefInvalidNamespace warning (as does a
+// cluster-scoped dependent naming a namespaced owner, which is never collected).
 import type { Logger } from 'pino';
 import type { KubeObject } from '../api/resource-type.ts';
 import { isConflict, isNotFound } from '../client/api-error.ts';
@@ -18,6 +21,7 @@ import type { InformerFactory } from '../client/informer-factory.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import { type DiscoveredResource, discoverResources, groupResource, isEventResource, supports } from './discovery-resources.ts';
 import { Controller, type ReconcileResult } from './framework/controller.ts';
+import { EventRecorder } from './framework/event-recorder.ts';
 
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 export const ORPHAN_FINALIZER = 'orphan';
@@ -47,8 +51,6 @@ interface Monitor {
   informer: Informer;
 }
 
-type GcClient = Pick<RestClient, 'get' | 'delete' | 'patch'>;
-
 export class GarbageCollector extends Controller {
   /** "replicasets.apps" → its informer. */
   private readonly monitors = new Map<string, Monitor>();
@@ -59,9 +61,10 @@ export class GarbageCollector extends Controller {
   private readonly discover: () => Promise<DiscoveredResource[]>;
   private readonly rediscoverMs: number;
   private rediscoverTimer?: NodeJS.Timeout;
+  private readonly recorder: EventRecorder;
 
   constructor(
-    private readonly client: GcClient & Pick<RestClient, 'request'>,
+    private readonly client: RestClient,
     private readonly factory: InformerFactory,
     logger: Logger,
     opts: GarbageCollectorOptions = {},
@@ -69,6 +72,7 @@ export class GarbageCollector extends Controller {
     super('garbage-collector', logger);
     this.discover = opts.discover ?? (() => discoverResources(client));
     this.rediscoverMs = opts.rediscoverMs ?? 30_000;
+    this.recorder = new EventRecorder(client, 'garbage-collector-controller', logger);
   }
 
   /**
@@ -233,13 +237,18 @@ export class GarbageCollector extends Controller {
   private async ownerState(dep: KubeObject, ref: OwnerReference): Promise<OwnerState> {
     const r = this.kinds.get(`${groupOfApiVersion(ref.apiVersion)}/${ref.kind}`);
     const depNamespace: string | undefined = dep.metadata?.namespace || undefined;
+    const key = this.uids.get(ref.uid);
+    let owner = key ? this.objectAt(key) : undefined;
+    // The object with that uid lives in another namespace than its dependent (Kubernetes
+    // reports it once it has seen the owner; the reference then counts as absent).
+    const ownerNamespace: string | undefined = owner?.metadata?.namespace || undefined;
+    if (ownerNamespace && ownerNamespace !== depNamespace) this.reportInvalidNamespace(dep, ref);
     // An owner kind the server does not serve, or a cluster-scoped object naming a
     // namespaced owner, cannot be checked: never delete on its account.
     if (!r || (r.namespaced && !depNamespace)) return 'solid';
-    const key = this.uids.get(ref.uid);
-    let owner = key ? this.objectAt(key) : undefined;
-    // A namespaced owner must live in its dependent's namespace.
-    if (owner && r.namespaced && owner.metadata?.namespace !== depNamespace) owner = undefined;
+    // The object with that uid must be the one the reference names, where it may be.
+    if (owner && (splitKey(key!)[0] !== groupResource(r) || owner.metadata?.name !== ref.name)) owner = undefined;
+    if (owner && r.namespaced && ownerNamespace !== depNamespace) owner = undefined;
     if (!owner) {
       // The cache may not have seen a brand-new owner yet: ask the server.
       try {
@@ -251,6 +260,20 @@ export class GarbageCollector extends Controller {
       if (owner.metadata?.uid !== ref.uid) return 'absent';
     }
     return isWaitingForDependents(owner) ? 'waiting' : 'solid';
+  }
+
+  /** Kubernetes' warning on a dependent whose namespaced owner is not in its namespace. */
+  private reportInvalidNamespace(dep: KubeObject, ref: OwnerReference): void {
+    const monitor = this.monitors.get(splitKey(this.uids.get(dep.metadata?.uid) ?? '')[0]);
+    const r = monitor?.resource;
+    const ns = dep.metadata?.namespace ?? '';
+    const involved: KubeObject = {
+      apiVersion: r ? (r.group ? `${r.group}/${r.version}` : r.version) : dep.apiVersion,
+      kind: r?.kind ?? dep.kind,
+      metadata: { namespace: dep.metadata?.namespace, name: dep.metadata?.name, uid: dep.metadata?.uid },
+    };
+    const owner = `[${ref.apiVersion}/${ref.kind}, namespace: ${ns}, name: ${ref.name}, uid: ${ref.uid}]`;
+    this.recorder.warning(involved, 'OwnerRefInvalidNamespace', `ownerRef ${owner} does not exist in namespace "${ns}"`);
   }
 
   private async removeFinalizer(resource: DiscoveredResource, obj: KubeObject, finalizer: string): Promise<void> {
