@@ -45,6 +45,7 @@ export function fitErrorMessage(
     const filterPart = histogram(reasons);
     if (filterPart) message += ` ${filterPart}.`;
   }
-  message += ` ${preemptionMessage(numAllNodes, statuses, preemptionPolicy)}.`;
+  // The preemption part brings its own period (kube-scheduler 1.28+ no longer adds a second one).
+  message += ` ${preemptionMessage(numAllNodes, statuses, preemptionPolicy)}`;
   return message;
 }

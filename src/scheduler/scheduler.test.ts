@@ -81,7 +81,7 @@ test('an unschedulable pod gets FailedScheduling and PodScheduled=False, and is 
   assert.equal(pending.reason, 'Unschedulable');
   assert.match(
     pending.message,
-    /^0\/\d+ nodes are available: \d+ node\(s\) didn't match Pod's node affinity\/selector\. preemption: 0\/\d+ nodes are available: \d+ Preemption is not helpful for scheduling\.\.$/,
+    /^0\/\d+ nodes are available: \d+ node\(s\) didn't match Pod's node affinity\/selector\. preemption: 0\/\d+ nodes are available: \d+ Preemption is not helpful for scheduling\.$/,
   );
   const event = await eventually(
     'FailedScheduling event',
@@ -103,7 +103,8 @@ test('the message counts every node: affinity mismatches and insufficient cpu', 
   assert.equal(
     message,
     `0/${total} nodes are available: 1 Insufficient cpu, ${total - 1} node(s) didn't match Pod's node affinity/selector. ` +
-      `preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling..`,
+      // 1.33's NodeResourcesFit says Unschedulable even for more than the node has.
+      `preemption: 0/${total} nodes are available: 1 No preemption victims found for incoming pod, ${total - 1} Preemption is not helpful for scheduling.`,
   );
 });
 

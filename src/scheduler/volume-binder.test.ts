@@ -116,7 +116,7 @@ test('a missing claim is reported as Kubernetes reports it, and the pod goes on 
   assert.equal(
     event.message,
     `0/${total} nodes are available: persistentvolumeclaim "data" not found. ` +
-      `preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling..`,
+      `preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`,
   );
   await createClaim('missing', 'data', 'dynamic');
   assert.equal(await selectedNode('missing', 'data'), 'missing-1');

@@ -2,24 +2,19 @@
 // node has room for one more pod). Scoring prefers the least allocated node
 // (LeastAllocated), and NodeResourcesBalancedAllocation prefers nodes whose cpu and memory
 // stay evenly used.
-import { type FailureCode, type FilterPlugin, fail, maxNodeScore, type ScorePlugin, Skip } from '../framework.ts';
+import { type FilterPlugin, fail, maxNodeScore, type ScorePlugin, Skip } from '../framework.ts';
 import type { NodeInfo } from '../node-info.ts';
 import type { PodInfo } from '../pod-info.ts';
 
-export function insufficientResources(pod: PodInfo, node: NodeInfo): { reasons: string[]; unresolvable: boolean } {
+export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
   const reasons: string[] = [];
-  let unresolvable = false;
   if (node.pods.size + 1 > node.allowedPods) reasons.push('Too many pods');
   for (const [name, wanted] of pod.requestList) {
     const allocatable = node.allocatable.get(name) ?? 0;
     const used = node.requested.get(name) ?? 0;
-    if (wanted > allocatable - used) {
-      reasons.push(`Insufficient ${name}`);
-      // More than the whole node offers: freeing the node would not help either.
-      if (wanted > allocatable) unresolvable = true;
-    }
+    if (wanted > allocatable - used) reasons.push(`Insufficient ${name}`);
   }
-  return { reasons, unresolvable };
+  return reasons;
 }
 
 /** Whether the pod fits, without building reasons: most nodes fit, and this runs per node per pod. */
@@ -35,10 +30,12 @@ export const nodeResourcesFitFilter: FilterPlugin<undefined> = {
   name: 'NodeResourcesFit',
   filter(pod, node) {
     if (fits(pod, node)) return undefined;
-    const { reasons, unresolvable } = insufficientResources(pod, node);
+    const reasons = insufficientResources(pod, node);
     if (reasons.length === 0) return undefined;
-    const code: FailureCode = unresolvable ? 'UnschedulableAndUnresolvable' : 'Unschedulable';
-    return fail('NodeResourcesFit', code, ...reasons);
+    // Always Unschedulable, as in kube-scheduler 1.33, even for more than the whole node has
+    // (1.34 calls that UnschedulableAndUnresolvable): the preemption part of the message then
+    // says no victims were found on the node rather than that preemption would not help.
+    return fail('NodeResourcesFit', 'Unschedulable', ...reasons);
   },
 };
 

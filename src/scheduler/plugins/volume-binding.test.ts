@@ -127,7 +127,7 @@ test('a missing claim rules out every node with one reason, as in Kubernetes', (
   assert.equal(
     fitErrorMessage(outcome.numAllNodes, outcome.statuses, undefined, outcome.preFilterMessage),
     '0/1 nodes are available: persistentvolumeclaim "missing" not found. ' +
-      'preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..',
+      'preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
   );
 });
 
