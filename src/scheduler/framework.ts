@@ -61,6 +61,12 @@ export interface FilterPlugin<S = unknown> {
   readonly name: string;
   /** Work done once per pod before the nodes are checked; Skip means every node passes. */
   preFilter?(pod: PodInfo, cluster: ClusterView): S | Skip | Rejection;
+  /**
+   * kube-scheduler's PreFilterResult: the names of the only nodes worth filtering, or
+   * undefined for all of them. The other nodes are not filtered at all and count as "node(s)
+   * didn't satisfy plugin(s) [Name]"; a Rejection turns the pod away everywhere.
+   */
+  preFilterNodeNames?(pod: PodInfo): ReadonlySet<string> | Rejection | undefined;
   filter(pod: PodInfo, node: NodeInfo, state: S): FilterFailure | undefined;
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fitErrorMessage } from './fit-error.ts';
 import { GenericScheduler, numFeasibleNodesToFind } from './generic-scheduler.ts';
 import { clusterOf, podInfo } from './plugins/fixtures.ts';
 
@@ -56,4 +57,67 @@ test('a full node stops taking pods and a forgotten assumption frees it', () => 
   assert.equal(scheduler.schedule(podInfo({ cpu: '500m' }), cluster).kind, 'unschedulable');
   cluster.forgetPod(first);
   assert.equal(scheduler.schedule(podInfo({ cpu: '500m' }), cluster).kind, 'scheduled');
+});
+
+/** A DaemonSet-style pod: required node affinity on metadata.name. */
+function pinnedTo(...names: string[][]) {
+  return podInfo({
+    cpu: '2',
+    spec: {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: names.map((values) => ({ matchFields: [{ key: 'metadata.name', operator: 'In', values }] })),
+          },
+        },
+      },
+    },
+  });
+}
+
+test('a pod pinned to nodes by metadata.name is filtered only there; the others did not satisfy NodeAffinity (PreFilterResult)', () => {
+  const cluster = clusterOf([
+    { name: 'n1', cpu: '1' },
+    { name: 'n2', cpu: '8', unschedulable: true },
+    { name: 'n3', cpu: '8', taints: [{ key: 'x', effect: 'NoSchedule' }] },
+  ]);
+  const scheduler = new GenericScheduler();
+  const outcome = scheduler.schedule(pinnedTo(['n1']), cluster);
+  assert.equal(outcome.kind, 'unschedulable');
+  if (outcome.kind !== 'unschedulable') return;
+  assert.equal(
+    fitErrorMessage(outcome.numAllNodes, outcome.statuses),
+    "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. " +
+      'preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.',
+  );
+  const fits = scheduler.schedule(pinnedTo(['n3', 'n2'], ['gone', 'n1']), clusterOf([{ name: 'n1' }, { name: 'n2' }]));
+  assert.equal(fits.kind, 'scheduled', 'terms are ORed; names without a node are ignored');
+  const missing = scheduler.schedule(pinnedTo(['gone']), cluster);
+  assert.equal(
+    missing.kind === 'unschedulable' && fitErrorMessage(missing.numAllNodes, missing.statuses),
+    "0/3 nodes are available: 3 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+  );
+  const conflict = podInfo({
+    spec: {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              {
+                matchFields: [
+                  { key: 'metadata.name', operator: 'In', values: ['n1'] },
+                  { key: 'metadata.name', operator: 'In', values: ['n2'] },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+  const none = scheduler.schedule(conflict, cluster);
+  assert.equal(
+    none.kind === 'unschedulable' && fitErrorMessage(none.numAllNodes, none.statuses, undefined, none.preFilterMessage),
+    '0/3 nodes are available: pod affinity terms conflict. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
+  );
 });

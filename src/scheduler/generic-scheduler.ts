@@ -2,7 +2,7 @@
 // ones and pick the best, breaking ties at random. Synchronous and free of I/O, so the
 // cluster view cannot change under it.
 import type { ClusterView, FilterFailure, FilterPlugin, ScorePlugin } from './framework.ts';
-import { Rejection, Skip } from './framework.ts';
+import { fail, Rejection, Skip } from './framework.ts';
 import type { NodeInfo } from './node-info.ts';
 import { defaultFilters, defaultScores } from './plugins/index.ts';
 import type { PodInfo } from './pod-info.ts';
@@ -62,17 +62,43 @@ export class GenericScheduler {
     if (total === 0) return { kind: 'noNodes' };
 
     const active: { plugin: FilterPlugin<any>; state: unknown }[] = [];
+    let only: Set<string> | undefined;
+    const narrowedBy: string[] = [];
     for (const plugin of this.filters) {
       const state = plugin.preFilter ? plugin.preFilter(pod, cluster) : undefined;
       if (state instanceof Rejection) return rejectedEverywhere(nodes, state.failure);
       if (state !== Skip) active.push({ plugin, state });
+      const names = plugin.preFilterNodeNames?.(pod);
+      if (names instanceof Rejection) return rejectedEverywhere(nodes, names.failure);
+      if (names) {
+        narrowedBy.push(plugin.name);
+        only = only ? new Set([...only].filter((n) => names.has(n))) : new Set(names);
+        if (only.size === 0) {
+          const reason =
+            narrowedBy.length === 1
+              ? `node(s) didn't satisfy plugin ${plugin.name}`
+              : `node(s) didn't satisfy plugin(s) [${narrowedBy.join(' ')}] simultaneously`;
+          return rejectedEverywhere(nodes, { code: 'UnschedulableAndUnresolvable', reasons: [reason], plugin: plugin.name });
+        }
+      }
     }
-    const wanted = numFeasibleNodesToFind(total, this.percentage);
+    // Only the named nodes that exist are filtered (kube-scheduler's PreFilterResult).
+    let candidates: readonly NodeInfo[] = nodes;
+    if (only) {
+      const named: NodeInfo[] = [];
+      for (const name of only) {
+        const node = cluster.nodeInfo(name);
+        if (node) named.push(node);
+      }
+      candidates = named;
+    }
+    const count = candidates.length;
+    const wanted = numFeasibleNodesToFind(count, this.percentage);
     const feasible: NodeInfo[] = [];
     const statuses = new Map<string, FilterFailure>();
     let processed = 0;
-    for (; processed < total && feasible.length < wanted; processed++) {
-      const node = nodes[(this.nextStartNodeIndex + processed) % total];
+    for (; processed < count && feasible.length < wanted; processed++) {
+      const node = candidates[(this.nextStartNodeIndex + processed) % count];
       let failure: FilterFailure | undefined;
       for (const { plugin, state } of active) {
         failure = plugin.filter(pod, node, state);
@@ -81,8 +107,14 @@ export class GenericScheduler {
       if (failure) statuses.set(node.name, failure);
       else feasible.push(node);
     }
-    this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % total;
-    if (feasible.length === 0) return { kind: 'unschedulable', numAllNodes: total, statuses };
+    if (!only) this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % total;
+    if (feasible.length === 0) {
+      if (only) {
+        const absent = fail(narrowedBy[0], 'UnschedulableAndUnresolvable', `node(s) didn't satisfy plugin(s) [${narrowedBy.join(' ')}]`);
+        for (const node of nodes) if (!statuses.has(node.name)) statuses.set(node.name, absent);
+      }
+      return { kind: 'unschedulable', numAllNodes: total, statuses };
+    }
     if (feasible.length === 1) return { kind: 'scheduled', node: feasible[0], evaluatedNodes: processed, feasibleNodes: 1 };
 
     const totals = this.prioritize(pod, feasible, cluster);

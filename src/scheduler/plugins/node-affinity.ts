@@ -1,6 +1,6 @@
 // NodeAffinity: spec.nodeSelector and required node affinity decide where a pod may go;
 // preferred node affinity adds the weights of the terms a node matches to its score.
-import { defaultNormalize, type FilterPlugin, fail, type ScorePlugin, Skip } from '../framework.ts';
+import { defaultNormalize, type FilterPlugin, fail, Rejection, type ScorePlugin, Skip } from '../framework.ts';
 import type { NodeInfo } from '../node-info.ts';
 import type { PodInfo } from '../pod-info.ts';
 
@@ -63,6 +63,28 @@ export const nodeAffinityFilter: FilterPlugin<undefined> = {
   name: 'NodeAffinity',
   preFilter(pod) {
     return pod.nodeSelector || pod.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ? undefined : Skip;
+  },
+  // Pods pinned by metadata.name (DaemonSet pods) are filtered only on the nodes they name.
+  preFilterNodeNames(pod) {
+    const terms = pod.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+    if (!Array.isArray(terms) || terms.length === 0) return undefined;
+    let names: Set<string> | undefined;
+    for (const term of terms) {
+      let termNames: Set<string> | undefined;
+      for (const f of Array.isArray(term?.matchFields) ? term.matchFields : []) {
+        if (f?.key !== 'metadata.name' || f.operator !== 'In') continue;
+        const values = new Set<string>(Array.isArray(f.values) ? f.values : []);
+        // A term's requirements are ANDed.
+        termNames = termNames ? new Set([...termNames].filter((n) => values.has(n))) : values;
+      }
+      // A term without a name requirement may match any node; terms are ORed.
+      if (!termNames) return undefined;
+      names = names ? new Set([...names, ...termNames]) : termNames;
+    }
+    if (names && names.size === 0) {
+      return new Rejection(fail('NodeAffinity', 'UnschedulableAndUnresolvable', 'pod affinity terms conflict'));
+    }
+    return names;
   },
   filter(pod, node) {
     return podMatchesNodeSelectorAndAffinity(pod, node)
