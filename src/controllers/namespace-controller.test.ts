@@ -79,6 +79,25 @@ test('one pass deletes each kind of content once and reports what finalizers hol
   assert.ok(!calls.some((c) => c.includes('nodes')), 'cluster-scoped resources are not namespace content');
 });
 
+test('pods go first: while any remains, nothing else in the namespace is deleted (OrderedNamespaceDeletion)', async () => {
+  const { client, calls } = fakeContent({
+    pods: [obj('stopping', { finalizers: ['example.com/drain'] }), obj('quick')],
+    configmaps: [obj('config')],
+    networkpolicies: [obj('deny-all')],
+  });
+  const served = [res('configmaps'), res('networkpolicies', { group: 'networking.k8s.io' }), res('pods')];
+  const outcome = await deleteNamespaceContent(client, 'ns1', served);
+  assert.deepEqual([...outcome.remaining], [['pods.', 1]]);
+  assert.deepEqual([...outcome.finalizers], [['example.com/drain', 1]]);
+  assert.deepEqual(calls, ['list pods ns1', 'deletecollection pods ns1 Background', 'list pods ns1']);
+
+  // Once the last pod is gone, the rest follows in the same pass.
+  const { client: client2, calls: calls2 } = fakeContent({ pods: [], configmaps: [obj('config')] });
+  const done = await deleteNamespaceContent(client2, 'ns1', served);
+  assert.equal(done.remaining.size, 0);
+  assert.ok(calls2.includes('deletecollection configmaps ns1 Background'));
+});
+
 test('objects already being deleted are waited for, not deleted again', async () => {
   const { client, calls } = fakeContent({ pods: [obj('p', { deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['x/y'] })] });
   const outcome = await deleteNamespaceContent(client, 'ns1', [res('pods')]);

@@ -1,7 +1,8 @@
 // Namespace lifecycle (Kubernetes' namespace controller): once a namespace is marked for
-// deletion, delete everything in it, wait until the content is really gone (pods may take
-// their grace period, objects may carry finalizers), then clear the "kubernetes" entry of
-// spec.finalizers through /finalize so the API server removes the namespace itself.
+// deletion, delete its pods, then (once they are gone) everything else in it, wait until the
+// content is really gone (pods may take their grace period, objects may carry finalizers),
+// then clear the "kubernetes" entry of spec.finalizers through /finalize so the API server
+// removes the namespace itself.
 import type { Logger } from 'pino';
 import type { KubeObject } from '../api/resource-type.ts';
 import { isConflict, isNotFound } from '../client/api-error.ts';
@@ -117,7 +118,9 @@ export class NamespaceController extends Controller {
 /**
  * One deletion pass over every namespaced resource that can be listed and deleted: one
  * deletecollection per resource that has content (per-object deletes where the resource
- * has no deletecollection), then a list to see what is still there.
+ * has no deletecollection), then a list to see what is still there. Pods go first, and
+ * nothing else is deleted while one remains (Kubernetes' OrderedNamespaceDeletion, on by
+ * default since 1.33), so that a NetworkPolicy, Secret or Service outlives the pods using it.
  */
 export async function deleteNamespaceContent(
   client: ContentClient,
@@ -128,22 +131,27 @@ export async function deleteNamespaceContent(
   const candidates = served.filter(
     (r) => r.namespaced && supports(r, 'list') && (supports(r, 'deletecollection') || supports(r, 'delete')),
   );
-  // Events last: what is being deleted may still report events about itself.
-  const ordered = [...candidates.filter((r) => !isEventResource(r)), ...candidates.filter(isEventResource)];
-  await Promise.all(
-    ordered.map(async (r) => {
-      try {
-        const left = await deleteResourceContent(client, namespace, r);
-        if (left.length === 0) return;
-        outcome.remaining.set(groupResource(r), left.length);
-        for (const obj of left) {
-          for (const f of obj.metadata?.finalizers ?? []) outcome.finalizers.set(f, (outcome.finalizers.get(f) ?? 0) + 1);
+  const pass = (rs: DiscoveredResource[]) =>
+    Promise.all(
+      rs.map(async (r) => {
+        try {
+          const left = await deleteResourceContent(client, namespace, r);
+          if (left.length === 0) return;
+          outcome.remaining.set(groupResource(r), left.length);
+          for (const obj of left) {
+            for (const f of obj.metadata?.finalizers ?? []) outcome.finalizers.set(f, (outcome.finalizers.get(f) ?? 0) + 1);
+          }
+        } catch (err) {
+          outcome.errors.push(`${groupResource(r)}: ${errorText(err)}`);
         }
-      } catch (err) {
-        outcome.errors.push(`${groupResource(r)}: ${errorText(err)}`);
-      }
-    }),
-  );
+      }),
+    );
+  const isPods = (r: DiscoveredResource) => r.group === '' && r.plural === 'pods';
+  await pass(candidates.filter(isPods));
+  if (outcome.remaining.size) return outcome;
+  const rest = candidates.filter((r) => !isPods(r));
+  // Events last: what is being deleted may still report events about itself.
+  await pass([...rest.filter((r) => !isEventResource(r)), ...rest.filter(isEventResource)]);
   return outcome;
 }
 
