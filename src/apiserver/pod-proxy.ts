@@ -25,11 +25,13 @@ import {
   PORT_FORWARD_PROTOCOL,
   SPDY_OVER_WEBSOCKET_PORT_FORWARD,
   spdyExecProtocols,
+  V4_PROTOCOL,
   V5_PROTOCOL,
   websocketExecProtocols,
 } from './streaming/channel-protocol.ts';
 import { bridgeSpdyExec, bridgeWebSocketExec } from './streaming/exec-bridge.ts';
 import { bridgePortForward } from './streaming/port-forward-bridge.ts';
+import { bridgeChannelPortForward, portForwardPorts } from './streaming/port-forward-channels.ts';
 import { SpdySession } from './streaming/spdy-session.ts';
 import {
   acceptSpdyUpgrade,
@@ -318,7 +320,14 @@ async function upgradePortForward(
   if (isWebSocketUpgrade(req)) {
     const offered = headerValues(req, 'sec-websocket-protocol');
     if (!offered.includes(SPDY_OVER_WEBSOCKET_PORT_FORWARD)) {
-      throw badRequest(`unable to upgrade: the client must offer ${SPDY_OVER_WEBSOCKET_PORT_FORWARD}`);
+      // The kubelet's channel protocol (client-node's PortForward): ports from the query.
+      if (offered.length > 0 && !offered.includes(V4_PROTOCOL)) {
+        throw badRequest(`unable to upgrade: the client must offer ${SPDY_OVER_WEBSOCKET_PORT_FORWARD} or ${V4_PROTOCOL}`);
+      }
+      const ports = portForwardPorts(new URL(req.url ?? '/', 'http://localhost').searchParams);
+      const ws = await acceptWebSocket(req, socket, head, [V4_PROTOCOL]);
+      bridgeChannelPortForward(ws, ports, dial, logger);
+      return;
     }
     const ws = await acceptWebSocket(req, socket, head, [SPDY_OVER_WEBSOCKET_PORT_FORWARD]);
     ws.on('error', () => {});

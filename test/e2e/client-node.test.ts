@@ -1,6 +1,9 @@
 // The official JavaScript client (@kubernetes/client-node) against a real `hale server`:
-// typed CoreV1/AppsV1 calls, a raw Watch, and an informer (list + watch) with its cache.
+// typed CoreV1/AppsV1 calls, a raw Watch, an informer (list + watch) with its cache, and Exec
+// and PortForward against a pod.
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { eventually, type HaleServer, startHale, stopHale } from './harness.ts';
@@ -179,6 +182,90 @@ describe('@kubernetes/client-node', () => {
       assert.deepEqual(errors, []);
     } finally {
       await informer.stop();
+    }
+  });
+});
+
+// Pod streams through the client's WebSocket classes, against a server with its node agent.
+describe('@kubernetes/client-node pod streams', () => {
+  let hale: HaleServer;
+  let kc: k8s.KubeConfig;
+  let core: k8s.CoreV1Api;
+  const marker = `client-node-streams-${process.pid}`;
+  const server = `require('http').createServer((q, s) => s.end('pong ' + q.url)).listen(18931, () => console.log('ready'))`;
+
+  before(async () => {
+    hale = await startHale({ withAgent: true });
+    kc = new k8s.KubeConfig();
+    kc.loadFromFile(hale.kubeconfig);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'streams' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'app',
+              image: 'hale.local/node',
+              command: ['sh', '-c', `exec ${process.execPath} -e "${server}" # ${marker}`],
+              ports: [{ containerPort: 18931 }],
+            },
+          ],
+        },
+      },
+    });
+    await eventually(async () => {
+      const pod = await core.readNamespacedPod({ name: 'streams', namespace: 'default' });
+      return pod.status?.containerStatuses?.[0]?.ready || pod.status?.phase === 'Running' ? pod : undefined;
+    }, 30_000);
+    await eventually(async () => (await core.readNamespacedPodLog({ name: 'streams', namespace: 'default' })).includes('ready'), 20_000);
+  });
+  after(async () => {
+    await core?.deleteNamespacedPod({ name: 'streams', namespace: 'default', gracePeriodSeconds: 0 }).catch(() => {});
+    await stopHale(hale);
+  });
+
+  test('Exec reports stdout, stderr and the exit status', async () => {
+    let stdout = '';
+    let stderr = '';
+    const out = new PassThrough().on('data', (d) => (stdout += d));
+    const err = new PassThrough().on('data', (d) => (stderr += d));
+    const status = await new Promise<k8s.V1Status>((resolve) => {
+      void new k8s.Exec(kc).exec(
+        'default',
+        'streams',
+        'app',
+        ['sh', '-c', 'echo hi; echo oops >&2; exit 3'],
+        out,
+        err,
+        null,
+        false,
+        resolve,
+      );
+    });
+    assert.equal(stdout, 'hi\n');
+    assert.equal(stderr, 'oops\n');
+    assert.equal(status.status, 'Failure');
+    assert.equal(status.reason, 'NonZeroExitCode');
+    assert.equal(status.details?.causes?.[0]?.message, '3');
+  });
+
+  test('PortForward carries a connection to the pod port over the channel protocol', async () => {
+    const forward = new k8s.PortForward(kc);
+    const local = net.createServer((socket) => {
+      void forward.portForward('default', 'streams', [18931], socket, null, socket);
+    });
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (local.address() as net.AddressInfo).port;
+      for (const path of ['/one', '/two']) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) });
+        assert.equal(await res.text(), `pong ${path}`);
+      }
+    } finally {
+      local.close();
     }
   });
 });
