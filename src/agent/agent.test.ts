@@ -418,6 +418,32 @@ test('a running pod whose volume refresh fails gets a FailedMount event and keep
   assert.equal(runtime.running('web')!.status.id, started);
 });
 
+test('a pod placed by its author on a node without room is rejected as the kubelet does (OutOfcpu), the others run', async () => {
+  await cluster.client.create(resources.nodes, undefined, {
+    metadata: { name: NODE },
+    status: { allocatable: { cpu: '2', memory: '4Gi', pods: '110' }, capacity: { cpu: '2', memory: '4Gi', pods: '110' } },
+  });
+  try {
+    await runAgent();
+    const cpu = (amount: string) => ({ resources: { requests: { cpu: amount } } });
+    await createPod('big', { containers: [container('big', cpu('1500m'))] });
+    await podWhen('big', 'running', (x) => x.status?.phase === 'Running');
+    const extra = await createPod('extra', { containers: [container('extra', cpu('1'))] });
+    const message = "Node didn't have enough resource: cpu, requested: 1000, used: 1500, capacity: 2000";
+    const rejected = await podWhen('extra', 'rejected', (x) => x.status?.phase === 'Failed');
+    assert.equal(rejected.status.reason, 'OutOfcpu');
+    assert.equal(rejected.status.message, `Pod was rejected: ${message}`);
+    const event = await waitForEvent(extra, 'OutOfcpu', message);
+    assert.equal(event.type, 'Warning');
+    assert.equal(runtime.running('extra'), undefined);
+    // What is left still fits.
+    await createPod('small', { containers: [container('small', cpu('500m'))] });
+    await podWhen('small', 'running', (x) => x.status?.phase === 'Running');
+  } finally {
+    await cluster.client.delete(resources.nodes, undefined, NODE).catch(() => undefined);
+  }
+});
+
 test('a liveness failure kills the container with the kubelet message and restarts it', async () => {
   await runAgent();
   const pod = await createPod('live', {

@@ -21,6 +21,7 @@ import { resolveBasicEnv } from './pods/basic-env.ts';
 import { type BackoffSettings, CrashBackoff, defaultBackoffSettings } from './pods/crash-backoff.ts';
 import type { EndpointDrain } from './pods/endpoint-drain.ts';
 import { expandArgvLocal } from './pods/expand-vars.ts';
+import type { AdmittedRequests } from './pods/pod-admission.ts';
 import { type ExpandArgs, PodSyncer, type ResolveEnv } from './pods/pod-sync.ts';
 import { type PodWorkerState, PodWorkers } from './pods/pod-workers.ts';
 import { isOwnStatusEcho } from './pods/status-echo.ts';
@@ -135,6 +136,14 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     requireCommand: opts.requireCommand ?? true,
     wake: (uid) => workers?.wake(uid),
     nodeInfo,
+    admittedPods: (uid) => {
+      const out: AdmittedRequests[] = [];
+      for (const other of workers?.uids() ?? []) {
+        const state = other === uid ? undefined : workers?.get(other);
+        if (state?.admitted && holdsResources(state)) out.push(state.admitted);
+      }
+      return out;
+    },
     retryMs: opts.retryMs ?? 2000,
     resyncMs: opts.resyncMs ?? 10_000,
     volumeRefreshMs: opts.resyncMs ?? 10_000,
@@ -210,6 +219,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     },
     idle: () => podWorkers.idle(),
   };
+}
+
+/** A pod whose containers may still run here (terminating ones too), as the kubelet's admission counts them. */
+function holdsResources(s: PodWorkerState): boolean {
+  const phase = s.pod.status?.phase;
+  return !s.finished && !s.terminated && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
 /** A pod the eviction manager may check: running here, not terminating, not terminal, not evicted. */

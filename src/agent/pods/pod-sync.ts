@@ -18,6 +18,7 @@ import { containerFieldPath } from './container-field-path.ts';
 import { type BackoffSettings, backoffSettingsFor, type CrashBackoff, formatDuration } from './crash-backoff.ts';
 import type { EndpointDrain } from './endpoint-drain.ts';
 import type { EnvVar } from './expand-vars.ts';
+import { type AdmittedRequests, admitPod, admittedRequests, type PodRejection } from './pod-admission.ts';
 import { generatePodStatus, isSidecar, rfc3339 } from './pod-status.ts';
 import type { PodWorkerState } from './pod-workers.ts';
 import { CONTAINER_KIND_ANNOTATION, type ContainerKind, podLabels, TERMINATION_MESSAGE_HOST_PATH_ANNOTATION } from './runtime-labels.ts';
@@ -62,6 +63,8 @@ export interface PodSyncDeps {
   wake(uid: string): void;
   /** This node's IP (status.hostIP) and Node object (for env resolution), when known. */
   nodeInfo(): Promise<{ hostIP?: string; node?: KubeObject }>;
+  /** The requests of the pods admitted here that still hold resources, `uid`'s own excepted. */
+  admittedPods?(uid: string): AdmittedRequests[];
   retryMs: number;
   resyncMs: number;
   volumeRefreshMs: number;
@@ -176,6 +179,10 @@ export class PodSyncer {
     if (phase === 'Succeeded' || phase === 'Failed') {
       await this.windDown(w, state);
       return undefined;
+    }
+    if (!w.admitted) {
+      const rejection = await this.admit(w, state);
+      if (rejection) return this.reject(w, rejection);
     }
     const next = new NextWake();
     if (w.pendingKills.size > 0) {
@@ -729,7 +736,11 @@ export class PodSyncer {
    * pod stays, Failed, as in Kubernetes: its controller replaces it; volumes and logs go when
    * it is deleted.
    */
-  private async evict(w: PodWorkerState, eviction: { reason: string; message: string }): Promise<undefined> {
+  private async evict(
+    w: PodWorkerState,
+    eviction: { reason: string; message: string },
+    statusMessage = eviction.message,
+  ): Promise<undefined> {
     const { runtime, prober, recorder, statusWriter } = this.deps;
     recorder.warning(w.pod, eviction.reason, eviction.message);
     const state = await readPodRuntimeState(runtime, w.uid);
@@ -739,9 +750,32 @@ export class PodSyncer {
       if (sandbox.state === 'ready') await runtime.stopPodSandbox(sandbox.id).catch(() => undefined);
     }
     const after = await readPodRuntimeState(runtime, w.uid);
-    statusWriter.set(w.pod, await this.buildStatus(w, after, true, eviction));
+    statusWriter.set(w.pod, await this.buildStatus(w, after, true, { reason: eviction.reason, message: statusMessage }));
     w.finished = true;
     return undefined;
+  }
+
+  /**
+   * The kubelet's admission, once per pod: a new pod must fit next to the pods admitted before
+   * it. One that already ran here (found by a restarted agent) is admitted as it is.
+   */
+  private async admit(w: PodWorkerState, state: PodRuntimeState): Promise<PodRejection | undefined> {
+    const requests = admittedRequests(w.pod);
+    const isNew = state.sandboxes.length === 0 && (w.pod.status?.phase ?? 'Pending') === 'Pending';
+    if (isNew && this.deps.admittedPods) {
+      const { node } = await this.deps.nodeInfo();
+      // No await between the tally and taking a place in it: pods admitted at once see each other.
+      const rejection = admitPod(w.pod, node, this.deps.admittedPods(w.uid));
+      if (rejection) return rejection;
+    }
+    w.admitted = requests;
+    return undefined;
+  }
+
+  /** The kubelet's rejectPod: a Warning event, then phase Failed with "Pod was rejected: …"; nothing ran. */
+  private async reject(w: PodWorkerState, rejection: PodRejection): Promise<undefined> {
+    this.deps.logger.info({ pod: podDescription(w.pod), reason: rejection.reason, message: rejection.message }, 'pod rejected');
+    return this.evict(w, { reason: rejection.reason, message: rejection.message }, `Pod was rejected: ${rejection.message}`);
   }
 
   /** KillPod plus cleanup, then confirms a graceful deletion to the API server. */

@@ -2,8 +2,10 @@
 // during a sync causes exactly one more sync afterwards, and each sync may ask to be woken again
 // later (back-off expiry, retries, periodic refresh). Pods are keyed by uid, so a pod deleted
 // and re-created under the same name gets a fresh worker.
+
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/resource-type.ts';
+import type { AdmittedRequests } from './pod-admission.ts';
 import type { WaitingReason } from './pod-status.ts';
 import type { TerminationDeadline } from './termination-deadline.ts';
 
@@ -42,6 +44,8 @@ export interface PodWorkerState {
   /** Exited container ids an OOMKilling event was already recorded for (or skipped). */
   oomReported: Set<string>;
   lastPodIP?: string;
+  /** Its requests, once the agent admitted it (pod-admission.ts): what it takes of the node. */
+  admitted?: AdmittedRequests;
   /** Evicted by the eviction manager (local storage over a limit): kill it, phase Failed, reason Evicted. */
   eviction?: { reason: string; message: string };
   lastVolumeRefresh: number;
