@@ -352,7 +352,7 @@ export class ResourceHandler {
     this.namespaceLifecycle.admitDelete(rs.rt, p.info.name!);
     const out = await rs.delete(p.info.namespace, p.info.name!, options, { dryRun });
     // 200 when gone, 202 when the deletion is pending (grace period or finalizers).
-    writeJSON(p.res, out.deleted ? 200 : 202, out.object);
+    writeJSON(p.res, out.deleted ? 200 : 202, out.deleted ? deletedResponse(rs.rt, out.object) : out.object);
   }
 
   private async deleteCollection(p: RequestParams, rs: ResourceStore): Promise<void> {
@@ -372,6 +372,23 @@ export class ResourceHandler {
     }
     writeJSON(p.res, 200, { kind: rs.rt.listKind ?? `${rs.rt.kind}List`, apiVersion: rs.apiVersion, metadata: {}, items });
   }
+}
+
+/**
+ * Resources whose kube-apiserver storage sets ReturnDeletedObject: their DELETE answers with the
+ * deleted object. Every other resource answers a completed deletion with a Status naming it
+ * (details.kind is the resource, as kube-apiserver's finalizeDelete writes it); a pending
+ * deletion (grace period, finalizers) answers with the object either way.
+ */
+const returnsDeletedObject = new Set(['/pods', '/services', '/serviceaccounts', 'storage.k8s.io/storageclasses']);
+
+export function deletedResponse(rt: { group: string; plural: string }, obj: KubeObject): KubeObject {
+  if (returnsDeletedObject.has(`${rt.group}/${rt.plural}`)) return obj;
+  const details: Record<string, string> = { name: obj.metadata?.name };
+  if (rt.group) details.group = rt.group;
+  details.kind = rt.plural;
+  if (obj.metadata?.uid) details.uid = obj.metadata.uid;
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details } as KubeObject;
 }
 
 /** Like Kubernetes: the user agent's program name ("kubectl" from "kubectl/v1.33.1 (...)"). */

@@ -107,6 +107,47 @@ describe('@kubernetes/client-node', () => {
     assert.equal(read.spec?.template.spec?.restartPolicy, 'Always');
   });
 
+  test('a completed delete answers with a Success Status, a pending one with the object', async () => {
+    const cm = await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'doomed' } } });
+    const status = await core.deleteNamespacedConfigMap({ name: 'doomed', namespace });
+    assert.equal(status.kind, 'Status');
+    assert.equal(status.status, 'Success');
+    assert.deepEqual({ ...status.details }, { name: 'doomed', kind: 'configmaps', uid: cm.metadata?.uid });
+
+    const dep = await apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'doomed', finalizers: ['example.com/hold'] },
+        spec: {
+          selector: { matchLabels: { app: 'doomed' } },
+          template: { metadata: { labels: { app: 'doomed' } }, spec: { containers: [{ name: 'c', image: 'registry.local/c:1' }] } },
+        },
+      },
+    });
+    // A finalizer holds the Deployment: the answer is the object, marked for deletion (the
+    // client types it as V1Status, as the OpenAPI says, so read it raw).
+    const pending = (await apps.deleteNamespacedDeployment({ name: 'doomed', namespace, propagationPolicy: 'Foreground' })) as unknown as {
+      kind?: string;
+    };
+    assert.equal(pending.kind, 'Deployment');
+    const held = await apps.readNamespacedDeployment({ name: 'doomed', namespace });
+    assert.ok(held.metadata?.deletionTimestamp instanceof Date);
+    assert.deepEqual(held.metadata?.finalizers?.sort(), ['example.com/hold', 'foregroundDeletion']);
+    await apps.patchNamespacedDeployment(
+      { name: 'doomed', namespace, body: [{ op: 'remove', path: '/metadata/finalizers' }] },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    await eventually(
+      async () =>
+        apps.readNamespacedDeployment({ name: 'doomed', namespace }).then(
+          () => undefined,
+          () => true,
+        ),
+      10_000,
+    );
+    assert.ok(dep.metadata?.uid);
+  });
+
   test('Watch streams ADDED, MODIFIED and DELETED for configmaps', async () => {
     const events: { type: string; name: string; value?: string }[] = [];
     let ended: unknown = 'open';
