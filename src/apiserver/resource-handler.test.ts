@@ -135,3 +135,50 @@ test('pod conditions always carry lastProbeTime and lastTransitionTime, null whe
   });
   assert.deepEqual(put.status.conditions, [{ type: 'Example', status: 'True', lastProbeTime: null, lastTransitionTime: null }]);
 });
+
+// kube-apiserver answers a DELETE with 200 whether the object is gone or its deletion is pending
+// (grace period, finalizers); 202 only for a pending deletion asked with orphanDependents: false.
+// A finished deletion answers with a Status, except for the kinds whose storage returns the
+// deleted object (pods, services, namespaces, persistent volumes and claims, …).
+test('DELETE answers 200 (202 only with orphanDependents: false), with a Status or the object by kind', async () => {
+  const del = async (path: string, body?: unknown) => {
+    const res = await fetch(`${cluster.url}${path}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${cluster.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { code: res.status, body: (await res.json()) as KubeObject };
+  };
+  const held = (name: string) =>
+    cluster.client.create(resources.configMaps, 'fields', { metadata: { name, finalizers: ['example.com/hold'] } });
+  const release = async (name: string) => {
+    const cm = await cluster.client.get(resources.configMaps, 'fields', name);
+    await cluster.client.update(resources.configMaps, { ...cm, metadata: { ...cm.metadata, finalizers: [] } });
+  };
+
+  await held('pending');
+  const pending = await del('/api/v1/namespaces/fields/configmaps/pending');
+  assert.equal(pending.code, 200);
+  assert.equal(pending.body.kind, 'ConfigMap');
+  assert.ok(pending.body.metadata?.deletionTimestamp);
+  await release('pending');
+
+  await held('cascading');
+  const cascading = await del('/api/v1/namespaces/fields/configmaps/cascading', { orphanDependents: false });
+  assert.equal(cascading.code, 202);
+  await release('cascading');
+
+  await cluster.client.create(resources.configMaps, 'fields', { metadata: { name: 'gone' } });
+  const gone = await del('/api/v1/namespaces/fields/configmaps/gone');
+  assert.equal(gone.code, 200);
+  assert.equal(gone.body.kind, 'Status');
+  assert.equal(gone.body.status, 'Success');
+
+  await cluster.client.create(resources.persistentVolumeClaims, 'fields', {
+    metadata: { name: 'claim' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+  });
+  const claim = await del('/api/v1/namespaces/fields/persistentvolumeclaims/claim');
+  assert.equal(claim.code, 200);
+  assert.equal(claim.body.kind, 'PersistentVolumeClaim');
+});

@@ -323,7 +323,7 @@ export class ResourceHandler {
     writeJSON(p.res, 200, readScale(rs.rt, updated));
   }
 
-  private async deleteOptions(p: RequestParams): Promise<{ options: DeleteOptions; dryRun: boolean }> {
+  private async deleteOptions(p: RequestParams): Promise<{ options: DeleteOptions; dryRun: boolean; cascadeAsked: boolean }> {
     const body = await readBody(p.req);
     let opts: Record<string, any> = {};
     if (body.length) opts = parseBody(body, p.req.headers['content-type'], 'DeleteOptions').object;
@@ -344,15 +344,18 @@ export class ResourceHandler {
       options.gracePeriodSeconds = n;
     }
     const dryRun = q.getAll('dryRun').length > 0 || (Array.isArray(opts.dryRun) && opts.dryRun.length > 0);
-    return { options, dryRun };
+    // The deprecated orphanDependents: false, the one case kube-apiserver answers a pending deletion with 202.
+    const orphan = q.get('orphanDependents') ?? opts.orphanDependents;
+    return { options, dryRun, cascadeAsked: orphan === false || orphan === 'false' };
   }
 
   private async delete(p: RequestParams, rs: ResourceStore): Promise<void> {
-    const { options, dryRun } = await this.deleteOptions(p);
+    const { options, dryRun, cascadeAsked } = await this.deleteOptions(p);
     this.namespaceLifecycle.admitDelete(rs.rt, p.info.name!);
     const out = await rs.delete(p.info.namespace, p.info.name!, options, { dryRun });
-    // 200 when gone, 202 when the deletion is pending (grace period or finalizers).
-    writeJSON(p.res, out.deleted ? 200 : 202, out.deleted ? deletedResponse(rs.rt, out.object) : out.object);
+    // 200 whether gone or pending (grace period, finalizers), as kube-apiserver answers: its 202 is
+    // kept for a pending deletion asked with orphanDependents: false, lest older clients break.
+    writeJSON(p.res, !out.deleted && cascadeAsked ? 202 : 200, out.deleted ? deletedResponse(rs.rt, out.object) : out.object);
   }
 
   private async deleteCollection(p: RequestParams, rs: ResourceStore): Promise<void> {
@@ -380,7 +383,15 @@ export class ResourceHandler {
  * (details.kind is the resource, as kube-apiserver's finalizeDelete writes it); a pending
  * deletion (grace period, finalizers) answers with the object either way.
  */
-const returnsDeletedObject = new Set(['/pods', '/services', '/serviceaccounts', 'storage.k8s.io/storageclasses']);
+const returnsDeletedObject = new Set([
+  '/pods',
+  '/services',
+  '/serviceaccounts',
+  '/namespaces',
+  '/persistentvolumes',
+  '/persistentvolumeclaims',
+  'storage.k8s.io/storageclasses',
+]);
 
 export function deletedResponse(rt: { group: string; plural: string }, obj: KubeObject): KubeObject {
   if (returnsDeletedObject.has(`${rt.group}/${rt.plural}`)) return obj;
