@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ScalingHistory } from './scaling-behavior.ts';
 
-const spec = { minReplicas: 1, maxReplicas: 20 };
+// spec.behavior set (the API server fills its defaults in): the behavior path.
+const spec = { minReplicas: 1, maxReplicas: 20, behavior: {} };
+// No spec.behavior: Kubernetes' older normalization.
+const bare = { minReplicas: 1, maxReplicas: 20 };
 
-test('scale-up by default: at most 4 pods or 100 % more per 15 s, whichever is more', () => {
+test('scale-up with a defaulted behavior: at most 4 pods or 100 % more per 15 s, whichever is more', () => {
   const h = new ScalingHistory(2, 0);
   const first = h.normalize(spec, 2, 12, 1000);
   assert.equal(first.replicas, 6);
@@ -22,7 +25,7 @@ test('scale-up by default: at most 4 pods or 100 % more per 15 s, whichever is m
 
 test('maxReplicas and minReplicas bound the result', () => {
   const h = new ScalingHistory(3, 0);
-  const up = h.normalize({ minReplicas: 1, maxReplicas: 4 }, 3, 10, 1000);
+  const up = h.normalize({ minReplicas: 1, maxReplicas: 4, behavior: {} }, 3, 10, 1000);
   assert.equal(up.replicas, 4);
   assert.equal(up.limit.reason, 'TooManyReplicas');
 });
@@ -46,4 +49,30 @@ test('a given behavior replaces the defaults; Disabled stops that direction', ()
   assert.deepEqual([down.replicas, down.limit.reason], [3, 'ScaleDownLimit']);
   const off = h.normalize({ ...spec, behavior: { scaleUp: { selectPolicy: 'Disabled' } } }, 4, 8, 2000);
   assert.equal(off.replicas, 4);
+});
+
+test('without spec.behavior a scale-up is limited to max(2 × current, 4), each sync', () => {
+  const h = new ScalingHistory(1, 0);
+  const first = h.normalize(bare, 1, 12, 1000);
+  assert.equal(first.replicas, 4);
+  assert.deepEqual(first.limit, {
+    reason: 'ScaleUpLimit',
+    message: 'the desired replica count is increasing faster than the maximum scale rate',
+    limited: true,
+  });
+  h.recordRescale(1, 4, 1000);
+  // No period: the next sync may double again.
+  assert.equal(h.normalize(bare, 4, 12, 5000).replicas, 8);
+  const capped = h.normalize({ minReplicas: 1, maxReplicas: 5 }, 3, 12, 20_000);
+  assert.deepEqual([capped.replicas, capped.limit.reason], [5, 'TooManyReplicas']);
+});
+
+test('without spec.behavior the highest recommendation of 300 s wins, and no rate limits a scale-down', () => {
+  const h = new ScalingHistory(5, 0);
+  const early = h.normalize(bare, 4, 1, 60_000);
+  assert.equal(early.replicas, 5);
+  assert.equal(early.stabilized?.reason, 'ScaleDownStabilized');
+  assert.equal(early.limit.reason, 'DesiredWithinRange');
+  const later = h.normalize(bare, 5, 0, 361_000);
+  assert.deepEqual([later.replicas, later.limit.reason, later.limit.limited], [1, 'TooFewReplicas', true]);
 });

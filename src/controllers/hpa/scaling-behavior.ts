@@ -20,6 +20,12 @@ const SCALE_UP_DEFAULTS: ScalingRules = {
     { type: 'Percent', value: 100, periodSeconds: 15 },
   ],
 };
+/** --horizontal-pod-autoscaler-downscale-stabilization, used when spec.behavior is not set. */
+const LEGACY_DOWNSCALE_WINDOW_MS = 300_000;
+/** calculateScaleUpLimit: max(scaleUpLimitFactor × current, scaleUpLimitMinimum). */
+const SCALE_UP_LIMIT_FACTOR = 2;
+const SCALE_UP_LIMIT_MINIMUM = 4;
+
 const SCALE_DOWN_DEFAULTS: ScalingRules = {
   stabilizationWindowSeconds: 300,
   selectPolicy: 'Max',
@@ -75,6 +81,7 @@ export class ScalingHistory {
     desired: number,
     now: number,
   ): Normalized {
+    if (!spec.behavior) return this.normalizeWithoutBehavior(spec, currentReplicas, desired, now);
     const up = scalingRules(spec.behavior, 'scaleUp');
     const down = scalingRules(spec.behavior, 'scaleDown');
     const upCutoff = now - up.stabilizationWindowSeconds * 1000;
@@ -102,6 +109,52 @@ export class ScalingHistory {
               message: 'recent recommendations were higher than current one, applying the highest recent recommendation',
             };
     const limit = this.limit(spec, up, down, currentReplicas, stabilizedReplicas, now);
+    return {
+      replicas: limit.replicas,
+      stabilized,
+      limit: { reason: limit.reason, message: limit.message, limited: limit.replicas !== stabilizedReplicas },
+    };
+  }
+
+  /** Kubernetes' normalizeDesiredReplicas + convertDesiredReplicasWithRules (no spec.behavior). */
+  private normalizeWithoutBehavior(
+    spec: { minReplicas: number; maxReplicas: number },
+    currentReplicas: number,
+    desired: number,
+    now: number,
+  ): Normalized {
+    const cutoff = now - LEGACY_DOWNSCALE_WINDOW_MS;
+    this.recommendations = this.recommendations.filter((r) => r.at >= cutoff);
+    const stabilizedReplicas = this.recommendations.reduce((max, r) => Math.max(max, r.replicas), desired);
+    this.recommendations.push({ replicas: desired, at: now });
+    const stabilized =
+      stabilizedReplicas === desired
+        ? undefined
+        : {
+            reason: 'ScaleDownStabilized',
+            message: 'recent recommendations were higher than current one, applying the highest recent recommendation',
+          };
+    const scaleUpLimit = Math.max(SCALE_UP_LIMIT_FACTOR * currentReplicas, SCALE_UP_LIMIT_MINIMUM);
+    const byRate = spec.maxReplicas > scaleUpLimit;
+    const ceiling = byRate ? scaleUpLimit : spec.maxReplicas;
+    let limit: { replicas: number; reason: string; message: string };
+    if (stabilizedReplicas < spec.minReplicas) {
+      limit = {
+        replicas: spec.minReplicas,
+        reason: 'TooFewReplicas',
+        message: 'the desired replica count is less than the minimum replica count',
+      };
+    } else if (stabilizedReplicas > ceiling) {
+      limit = byRate
+        ? {
+            replicas: ceiling,
+            reason: 'ScaleUpLimit',
+            message: 'the desired replica count is increasing faster than the maximum scale rate',
+          }
+        : { replicas: ceiling, reason: 'TooManyReplicas', message: 'the desired replica count is more than the maximum replica count' };
+    } else {
+      limit = { replicas: stabilizedReplicas, reason: 'DesiredWithinRange', message: 'the desired count is within the acceptable range' };
+    }
     return {
       replicas: limit.replicas,
       stabilized,
