@@ -43,9 +43,29 @@ class MetricError extends Error {
   constructor(
     readonly reason: string,
     message: string,
+    /** How FailedComputeMetricsReplicas quotes it, when that differs from the message. */
+    readonly quoted: string = message,
   ) {
     super(message);
   }
+}
+
+/**
+ * A failed Resource metric in Kubernetes' words: the message of the FailedGetResourceMetric event
+ * and of the ScalingActive condition, and how FailedComputeMetricsReplicas quotes it
+ * (computeStatusForResourceMetricGeneric, then computeReplicasForMetric).
+ */
+export function resourceMetricFailure(resource: string, targetType: string, cause: string): { message: string; quoted: string } {
+  const message = `failed to get ${resource} ${targetType === 'AverageValue' ? 'usage' : 'utilization'}: ${cause}`;
+  return { message, quoted: `failed to get ${resource} resource metric value: ${message}` };
+}
+
+/** The resource metrics client's errors (GetResourceMetric), as the replica calculator words them. */
+export function metricsFetchFailure(resource: string, itemCount: number, fetchError?: string): string | undefined {
+  if (fetchError !== undefined)
+    return `unable to get metrics for resource ${resource}: unable to fetch metrics from resource metrics API: ${fetchError}`;
+  if (itemCount === 0) return `unable to get metrics for resource ${resource}: no metrics returned from resource metrics API`;
+  return undefined;
 }
 
 function rfc3339(ms: number): string {
@@ -192,7 +212,7 @@ export class HorizontalPodAutoscalerController extends Controller {
         this.recorder.warning(
           hpa,
           'FailedComputeMetricsReplicas',
-          `invalid metrics (${computed.invalid} invalid out of ${computed.total}), first error is: ${computed.error.message}`,
+          `invalid metrics (${computed.invalid} invalid out of ${computed.total}), first error is: ${computed.error.quoted}`,
         );
         await this.writeStatus(hpa, {
           ...status,
@@ -284,7 +304,7 @@ export class HorizontalPodAutoscalerController extends Controller {
     let bestMetric = '';
     let invalid = 0;
     let firstError: MetricError | undefined;
-    let pods: TargetPod[] | undefined;
+    let sampled: { pods: TargetPod[]; itemCount: number; fetchError?: string } | undefined;
     for (const metric of metrics) {
       try {
         if (metric.type !== 'Resource') {
@@ -293,9 +313,16 @@ export class HorizontalPodAutoscalerController extends Controller {
             `unable to get metric of type ${metric.type}: only Resource metrics (cpu, memory) are served`,
           );
         }
-        pods ??= await this.podSamples(hpa, scale);
+        sampled ??= await this.podSamples(hpa, scale);
         const resource: string = metric.resource?.name;
         const t: Json = metric.resource?.target ?? {};
+        const failed = (cause: string): MetricError => {
+          const texts = resourceMetricFailure(resource, t.type, cause);
+          return new MetricError('FailedGetResourceMetric', texts.message, texts.quoted);
+        };
+        const fetchFailure = metricsFetchFailure(resource, sampled.itemCount, sampled.fetchError);
+        if (fetchFailure) throw failed(fetchFailure);
+        const pods = sampled.pods;
         const target: ResourceTarget =
           t.type === 'AverageValue'
             ? { type: 'AverageValue', averageValue: resource === 'cpu' ? cpuMillis(t.averageValue) : memoryBytes(t.averageValue) }
@@ -305,8 +332,7 @@ export class HorizontalPodAutoscalerController extends Controller {
         try {
           computed = resourceReplicas(currentReplicas, samples, resource, target, now);
         } catch (err) {
-          if (err instanceof ReplicaCalculationError)
-            throw new MetricError('FailedGetResourceMetric', `failed to get ${resource} utilization: ${err.message}`);
+          if (err instanceof ReplicaCalculationError) throw failed(err.message);
           throw err;
         }
         const averageValue = resource === 'cpu' ? `${Math.round(computed.averageValue)}m` : String(Math.round(computed.averageValue));
@@ -346,7 +372,7 @@ export class HorizontalPodAutoscalerController extends Controller {
   }
 
   /** The target's pods with their requests and their latest usage from metrics.k8s.io. */
-  private async podSamples(hpa: KubeObject, scale: KubeObject): Promise<TargetPod[]> {
+  private async podSamples(hpa: KubeObject, scale: KubeObject): Promise<{ pods: TargetPod[]; itemCount: number; fetchError?: string }> {
     const namespace: string = hpa.metadata?.namespace;
     const selectorText: string | undefined = scale.status?.selector;
     if (!selectorText) throw new MetricError('InvalidSelector', 'the target has no selector (scale.status.selector)');
@@ -358,13 +384,11 @@ export class HorizontalPodAutoscalerController extends Controller {
         query: { labelSelector: selectorText },
       });
     } catch (err) {
-      throw new MetricError(
-        'FailedGetResourceMetric',
-        `unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      return { pods: [], itemCount: 0, fetchError: err instanceof Error ? err.message : String(err) };
     }
-    const byName = new Map<string, Json>((list.items ?? []).map((m: Json) => [m.metadata?.name, m]));
-    return pods.map((pod) => {
+    const items: Json[] = list.items ?? [];
+    const byName = new Map<string, Json>(items.map((m: Json) => [m.metadata?.name, m]));
+    const samples = pods.map((pod) => {
       const m = byName.get(pod.metadata?.name);
       const readyCondition = (pod.status?.conditions ?? []).find((c: Json) => c.type === 'Ready');
       return {
@@ -379,6 +403,7 @@ export class HorizontalPodAutoscalerController extends Controller {
         usages: m ? podUsage(m) : {},
       };
     });
+    return { pods: samples, itemCount: items.length };
   }
 
   private async writeStatus(hpa: KubeObject, status: Json): Promise<void> {
