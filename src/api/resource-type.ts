@@ -55,6 +55,12 @@ export interface ResourceType {
    * `ephemeralContainers` (pods only) is the one way to add to spec.ephemeralContainers.
    */
   subresources?: { status?: boolean; scale?: ScaleSubresource; ephemeralContainers?: boolean };
+  /**
+   * `false` for kinds whose Kubernetes strategy never sets metadata.generation (ConfigMap,
+   * Secret, Service, Namespace, RBAC, …): the server neither sets nor bumps it, so
+   * `kubectl get -o yaml` shows none. Default: 1 on create, +1 on every spec change.
+   */
+  generation?: false;
 
   /**
    * Several versions can share one stored form (HPA autoscaling/v1 and v2; core and

@@ -250,7 +250,8 @@ export class ResourceStore {
     if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(now);
-    meta.generation = 1;
+    // Kinds without generation keep whatever the client sent, as kube-apiserver (BeforeCreate) does.
+    if (this.rt.generation !== false) meta.generation = 1;
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -405,7 +406,9 @@ export class ResourceStore {
       // A patch that changes the uid fails validation (field is immutable); none given keeps the stored one.
       meta.uid ||= old.uid;
       meta.creationTimestamp = old.creationTimestamp;
-      meta.generation = old.generation;
+      // Clients cannot change the generation (BeforeUpdate keeps the stored one).
+      if (old.generation === undefined) delete meta.generation;
+      else meta.generation = old.generation;
       // Deletion state is owned by the server, never by a client write.
       if (old.deletionTimestamp) {
         meta.deletionTimestamp = old.deletionTimestamp;
@@ -421,7 +424,7 @@ export class ResourceStore {
       this.rt.defaults?.(obj);
       this.rt.prepareForUpdate?.(obj, current);
       omitEmptyMetadataCollections(meta);
-      if (specChanged(current, obj)) meta.generation = (old.generation ?? 0) + 1;
+      if (this.rt.generation !== false && specChanged(current, obj)) meta.generation = (old.generation ?? 0) + 1;
     }
     if (subresource !== undefined && !ctx.recordManagedFields && input.metadata?.managedFields !== undefined) {
       // A server-side apply to a subresource has recorded its own entry: keep it.

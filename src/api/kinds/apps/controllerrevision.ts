@@ -34,6 +34,7 @@ export const controllerRevisions: ResourceType = {
   singular: 'controllerrevision',
   namespaced: true,
   schema: 'io.k8s.api.apps.v1.ControllerRevision',
+  generation: false,
   validate: validateControllerRevision,
   validateUpdate: (obj, old) => validateImmutableField(obj.data, old.data, 'data'),
   table: {

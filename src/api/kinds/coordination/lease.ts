@@ -30,6 +30,7 @@ export const leases: ResourceType = {
   singular: 'lease',
   namespaced: true,
   schema: 'io.k8s.api.coordination.v1.Lease',
+  generation: false,
   validate: validateLease,
   table: {
     columns: [nameColumn, column('Holder', 'string', 'Identity of the current holder.'), ageColumn],

@@ -53,6 +53,7 @@ export const configMapResource: ResourceType = {
   namespaced: true,
   shortNames: ['cm'],
   schema: 'io.k8s.api.core.v1.ConfigMap',
+  generation: false,
   validate,
   validateUpdate,
   table: {

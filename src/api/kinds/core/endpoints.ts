@@ -121,6 +121,7 @@ export const endpointsResource: ResourceType = {
   namespaced: true,
   shortNames: ['ep'],
   schema: 'io.k8s.api.core.v1.Endpoints',
+  generation: false,
   deprecationWarning: 'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice',
   defaults,
   validate,

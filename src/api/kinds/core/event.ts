@@ -90,6 +90,7 @@ export const eventResource: ResourceType = {
   namespaced: true,
   shortNames: ['ev'],
   schema: 'io.k8s.api.core.v1.Event',
+  generation: false,
   validate,
   selectableFields: (ev) => ({
     'involvedObject.kind': ev.involvedObject?.kind ?? '',

@@ -67,6 +67,7 @@ export const namespaceResource: ResourceType = {
   // No deletecollection: Kubernetes does not serve it on namespaces (one request must not empty a cluster).
   verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   schema: 'io.k8s.api.core.v1.Namespace',
+  generation: false,
   subresources: { status: true },
   defaults,
   validate,

@@ -99,6 +99,7 @@ export const nodeResource: ResourceType = {
   namespaced: false,
   shortNames: ['no'],
   schema: 'io.k8s.api.core.v1.Node',
+  generation: false,
   subresources: { status: true },
   defaults,
   validate,

@@ -186,6 +186,7 @@ export const persistentVolumeResource: ResourceType = {
   namespaced: false,
   shortNames: ['pv'],
   schema: 'io.k8s.api.core.v1.PersistentVolume',
+  generation: false,
   subresources: { status: true },
   defaults,
   validate,

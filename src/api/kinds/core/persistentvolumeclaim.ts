@@ -103,6 +103,7 @@ export const persistentVolumeClaimResource: ResourceType = {
   namespaced: true,
   shortNames: ['pvc'],
   schema: 'io.k8s.api.core.v1.PersistentVolumeClaim',
+  generation: false,
   subresources: { status: true },
   defaults,
   validate,

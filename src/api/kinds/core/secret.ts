@@ -100,6 +100,7 @@ export const secretResource: ResourceType = {
   singular: 'secret',
   namespaced: true,
   schema: 'io.k8s.api.core.v1.Secret',
+  generation: false,
   defaults,
   validate,
   validateUpdate,

@@ -402,6 +402,7 @@ export const serviceResource: ResourceType = {
   shortNames: ['svc'],
   categories: ['all'],
   schema: 'io.k8s.api.core.v1.Service',
+  generation: false,
   subresources: { status: true },
   defaults,
   validate,

@@ -13,6 +13,7 @@ export const serviceAccountResource: ResourceType = {
   namespaced: true,
   shortNames: ['sa'],
   schema: 'io.k8s.api.core.v1.ServiceAccount',
+  generation: false,
   table: {
     columns: [nameColumn, column('Secrets', 'Number of referenced secrets.'), ageColumn],
     row: (sa, now) => [sa.metadata?.name ?? '', (sa.secrets ?? []).length, age(sa.metadata?.creationTimestamp, now)],

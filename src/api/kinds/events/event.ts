@@ -60,6 +60,7 @@ export const eventsV1: ResourceType = {
   // One storage under both groups, so Kubernetes' discovery gives both the short name.
   shortNames: ['ev'],
   schema: 'io.k8s.api.events.v1.Event',
+  generation: false,
   storage: { group: '', resource: 'events' },
   toStorage: eventsV1ToCore,
   fromStorage: coreToEventsV1,

@@ -64,6 +64,7 @@ export const roles: ResourceType = {
   singular: 'role',
   namespaced: true,
   schema: 'io.k8s.api.rbac.v1.Role',
+  generation: false,
   nameValidator: nameIsPathSegment,
   validate: (obj) => validateRules(obj, true),
 };
@@ -76,6 +77,7 @@ export const clusterRoles: ResourceType = {
   singular: 'clusterrole',
   namespaced: false,
   schema: 'io.k8s.api.rbac.v1.ClusterRole',
+  generation: false,
   nameValidator: nameIsPathSegment,
   validate: validateClusterRole,
 };

@@ -93,6 +93,7 @@ export const storageClasses: ResourceType = {
   namespaced: false,
   shortNames: ['sc'],
   schema: 'io.k8s.api.storage.v1.StorageClass',
+  generation: false,
   defaults: defaultStorageClass,
   validate: validateStorageClass,
   validateUpdate: validateStorageClassUpdate,
