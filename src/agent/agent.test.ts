@@ -444,6 +444,25 @@ test('a pod placed by its author on a node without room is rejected as the kubel
   }
 });
 
+test('a pod deleted gracefully just as it completes is still confirmed gone (the deletion arrives during the sync that finishes it)', async () => {
+  await runAgent();
+  // The deletion and the exit at once, and a few ms apart, in turn: each lands during the sync
+  // that winds the pod down at least once in these rounds.
+  for (let i = 0; i < 6; i++) {
+    const name = `done-${i}`;
+    await createPod(name, { restartPolicy: 'Never', terminationGracePeriodSeconds: 30, containers: [container(name)] });
+    await podWhen(name, 'running', (x) => x.status?.phase === 'Running');
+    const id = runtime.running(name)!.status.id;
+    const deleted = cluster.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 30 });
+    if (i % 2) await new Promise((r) => setTimeout(r, i));
+    runtime.exit(id, 0);
+    await deleted;
+    await eventually(`pod ${name} to be gone`, async () =>
+      (await cluster.client.get(resources.pods, namespace, name).catch(() => undefined)) ? undefined : true,
+    );
+  }
+});
+
 test('a liveness failure kills the container with the kubelet message and restarts it', async () => {
   await runAgent();
   const pod = await createPod('live', {

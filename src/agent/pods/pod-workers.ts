@@ -195,9 +195,14 @@ export class PodWorkers {
         }
         if (worker.state.finished) {
           if (worker.timer) clearTimeout(worker.timer);
-          // Gone from the API: forget it. Still listed (e.g. a finished pod): keep the worker idle.
-          if (worker.state.deleted) this.workers.delete(worker.state.uid);
-          break;
+          // Gone from the API: forget it. Still listed (e.g. a finished pod): keep the worker idle,
+          // unless it was woken during this sync (a deletion arriving as the pod completed):
+          // that wake still gets its sync, or the deletion would never be confirmed.
+          if (worker.state.deleted) {
+            this.workers.delete(worker.state.uid);
+            break;
+          }
+          continue;
         }
         if (next !== undefined && !this.stopped) this.wakeAfter(worker.state.uid, next);
       }
