@@ -86,7 +86,11 @@ test('ownerRefPatch is empty when there is nothing to change', () => {
 
 // ---- against a real API server -----------------------------------------------------
 
-test('an owner the cache has not seen is confirmed with a live read before its dependent is judged', async (t) => {
+/** An API server on a memory store and a running collector against it, stopped after the test. */
+async function startCollector(
+  t: { after(fn: () => Promise<void>): void },
+  opts: (client: RestClient) => ConstructorParameters<typeof GarbageCollector>[3],
+): Promise<RestClient> {
   const logger = pino({ level: 'silent' });
   const authenticator = new TokenAuthenticator();
   authenticator.add('t', { name: 'admin', groups: [] });
@@ -95,10 +99,7 @@ test('an owner the cache has not seen is confirmed with a live read before its d
   const { port } = await api.listen(0, '127.0.0.1');
   const client = new RestClient({ server: `http://127.0.0.1:${port}`, token: 't' });
   const factory = new InformerFactory(client);
-  // ReplicaSets are known by kind but not watched: the collector can only learn about them by asking.
-  const discover = async () =>
-    (await discoverResources(client)).map((r) => (r.plural === 'replicasets' ? { ...r, verbs: r.verbs.filter((v) => v !== 'watch') } : r));
-  const gc = new GarbageCollector(client, factory, logger, { discover, rediscoverMs: 0 });
+  const gc = new GarbageCollector(client, factory, logger, opts(client));
   t.after(async () => {
     await gc.stop();
     await factory.stop();
@@ -110,6 +111,16 @@ test('an owner the cache has not seen is confirmed with a live read before its d
   factory.start();
   assert.ok(await factory.waitForSync());
   gc.run();
+  return client;
+}
+
+test('an owner the cache has not seen is confirmed with a live read before its dependent is judged', async (t) => {
+  // ReplicaSets are known by kind but not watched: the collector can only learn about them by asking.
+  const client = await startCollector(t, (c) => ({
+    discover: async () =>
+      (await discoverResources(c)).map((r) => (r.plural === 'replicasets' ? { ...r, verbs: r.verbs.filter((v) => v !== 'watch') } : r)),
+    rediscoverMs: 0,
+  }));
 
   await client.create(resources.namespaces, undefined, { metadata: { name: 'live' } });
   const labels = { app: 'web' };
@@ -148,26 +159,7 @@ test('an owner the cache has not seen is confirmed with a live read before its d
 });
 
 test('an owner in another namespace counts as absent and is reported as OwnerRefInvalidNamespace, as are coordinates that do not match', async (t) => {
-  const logger = pino({ level: 'silent' });
-  const authenticator = new TokenAuthenticator();
-  authenticator.add('t', { name: 'admin', groups: [] });
-  const store = new MemoryStore();
-  const api = new ApiServer({ store, resources: [...coreResources, ...appsResources], authenticator, logger });
-  const { port } = await api.listen(0, '127.0.0.1');
-  const client = new RestClient({ server: `http://127.0.0.1:${port}`, token: 't' });
-  const factory = new InformerFactory(client);
-  const gc = new GarbageCollector(client, factory, logger, { rediscoverMs: 0 });
-  t.after(async () => {
-    await gc.stop();
-    await factory.stop();
-    client.close();
-    await api.close();
-    await store.close();
-  });
-  await gc.start();
-  factory.start();
-  assert.ok(await factory.waitForSync());
-  gc.run();
+  const client = await startCollector(t, () => ({ rediscoverMs: 0 }));
 
   for (const name of ['a', 'b', 'default']) await client.create(resources.namespaces, undefined, { metadata: { name } });
   const owner = await client.create(resources.configMaps, 'a', { metadata: { name: 'owner' } });
