@@ -253,6 +253,44 @@ describe('lifecycle and exit codes', () => {
     assert.deepEqual(await rt.listPodSandboxes(), []);
     assert.deepEqual(readdirSync(join(root, 'half-way', 'sandboxes')), []);
   });
+
+  test('a sandbox whose agent was killed while making it is undone by the next runtime: network, cgroup and record', async () => {
+    const dir = join(root, 'interrupted');
+    const detached: string[] = [];
+    const hangingNetwork: PodNetwork = {
+      mode: 'host',
+      attach: () => new Promise(() => {}), // the agent is "killed" before the network is ready
+      detach: async () => {},
+      cleanUp: async () => {},
+    };
+    const first = newRuntime(dir, { network: hangingNetwork });
+    const config = { podUid: 'uid-cut', name: 'cut', namespace: 'default', attempt: 0, hostname: 'cut', labels: {}, annotations: {} };
+    void first.runPodSandbox({ ...config, logDirectory: join(root, 'logs', 'cut') });
+    const sandboxesDir = join(dir, 'sandboxes');
+    const records = () => (existsSync(sandboxesDir) ? readdirSync(sandboxesDir).filter((f) => f.endsWith('.json')) : []);
+    const cgroups = new CgroupManager(cgroupRoot, { probe: false });
+    const cgroupDirs = (id: string) => cgroups.dirs(`pod${id}`).filter((d) => existsSync(d));
+    for (let i = 0; i < 200 && records().length === 0; i++) await sleep(10);
+    const [file] = records();
+    assert.ok(file, 'the sandbox is recorded before its network and cgroup are made');
+    const id = file.replace(/\.json$/, '');
+    if (first.features.cgroups) for (let i = 0; i < 200 && cgroupDirs(id).length === 0; i++) await sleep(10);
+    closeRuntime(first);
+
+    const next = newRuntime(dir, {
+      network: {
+        mode: 'host',
+        attach: async () => ({ ip: '127.0.0.9' }),
+        detach: async (sid) => void detached.push(sid),
+        cleanUp: async () => {},
+      },
+    });
+    for (let i = 0; i < 200 && records().length > 0; i++) await sleep(10);
+    assert.deepEqual(records(), [], 'the record goes');
+    assert.deepEqual(detached, [id], 'the network is detached');
+    assert.deepEqual(cgroupDirs(id), [], 'the pod cgroup is removed');
+    assert.deepEqual(await next.listPodSandboxes(), []);
+  });
 });
 
 /** Closes a runtime as a stopped agent leaves it: its containers run on for a successor to adopt. */

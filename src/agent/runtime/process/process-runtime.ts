@@ -188,7 +188,12 @@ export class ProcessRuntime implements Runtime {
 
     this.exitPoller = setInterval(() => this.pollExits(), options.exitPollMs ?? 1000);
     this.exitPoller.unref();
-    for (const sandbox of this.store.loadSandboxes()) this.sandboxes.set(sandbox.id, sandbox);
+    const interrupted: SandboxRecord[] = [];
+    for (const sandbox of this.store.loadSandboxes()) {
+      if (sandbox.state === 'creating') interrupted.push(sandbox);
+      else this.sandboxes.set(sandbox.id, sandbox);
+    }
+    if (interrupted.length) void this.undoInterruptedSandboxes(interrupted);
     for (const record of this.store.loadContainers()) {
       this.containers.set(record.id, record);
       this.adopt(record);
@@ -211,8 +216,26 @@ export class ProcessRuntime implements Runtime {
     return join(this.store.rootDir, 'pod-files', sandboxId);
   }
 
+  /**
+   * Sandboxes an earlier instance was killed while making: their network, cgroup and pod files
+   * may exist without any record that would let the agent remove them. No container ran in one.
+   */
+  private async undoInterruptedSandboxes(records: SandboxRecord[]): Promise<void> {
+    for (const { id, config } of records) {
+      const undo: Promise<unknown>[] = [removePodFiles(this.podFilesDir(id))];
+      if (!config.hostNetwork) undo.push(this.network.detach(id));
+      if (this.cgroups) undo.push(this.cgroups.remove(podCgroup(id)));
+      const failed = (await Promise.allSettled(undo)).find((r) => r.status === 'rejected');
+      if (failed) this.logger.warn({ sandboxId: id, err: String(failed.reason) }, 'cannot undo a sandbox interrupted while it was made');
+      await this.store.deleteSandbox(id);
+      this.logger.info({ sandboxId: id, pod: `${config.namespace}/${config.name}` }, 'removed a sandbox interrupted while it was made');
+    }
+  }
+
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const id = randomBytes(32).toString('hex');
+    // Recorded before anything of it exists: an agent killed half-way leaves a record to undo from.
+    await this.store.saveSandbox({ id, config, createdAt: new Date().toISOString(), state: 'creating', ip: '' });
     // The network, the pod's cgroup and its log directory do not depend on each other.
     const [network, cgroup, logDirectory] = await Promise.allSettled([
       config.hostNetwork ? { ip: firstInternalIPv4(), netnsPath: undefined } : this.network.attach(id),
@@ -241,6 +264,7 @@ export class ProcessRuntime implements Runtime {
       if (cgroup.status === 'fulfilled' && this.cgroups) undo.push(this.cgroups.remove(podCgroup(id)));
       if (record?.podFilesDir) undo.push(removePodFiles(record.podFilesDir));
       await Promise.allSettled(undo);
+      await this.store.deleteSandbox(id).catch(() => undefined);
       throw err;
     }
   }
@@ -767,7 +791,7 @@ function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
     name: s.config.name,
     namespace: s.config.namespace,
     attempt: s.config.attempt,
-    state: s.state,
+    state: s.state === 'ready' ? 'ready' : 'notready',
     createdAt: new Date(s.createdAt),
     ip: s.ip,
   };

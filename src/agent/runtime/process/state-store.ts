@@ -24,7 +24,8 @@ export interface SandboxRecord {
   id: string;
   config: PodSandboxConfig;
   createdAt: string;
-  state: 'ready' | 'notready';
+  /** 'creating': saved before its network and cgroup exist, so an agent killed half-way can undo them. */
+  state: 'creating' | 'ready' | 'notready';
   ip: string;
   /** The pod's network namespace (isolated network mode). */
   netnsPath?: string;
