@@ -105,6 +105,34 @@ test('a claim naming a volume that does not suit it gets VolumeMismatch and stay
   assert.equal((await getClaim('names-it'))?.status?.phase, 'Pending');
 });
 
+// A claim restored from a dump keeps its bind-completed annotation and volumeName but loses its
+// status: Kubernetes syncs it as a bound claim (syncBoundClaim), so a volume held by another
+// claim makes it Lost with ClaimMisbound, and a volume that does not exist with ClaimLost.
+test("a restored claim (bind-completed, no status) whose volume is another claim's or gone is Lost", async () => {
+  const annotations = { 'pv.kubernetes.io/bind-completed': 'yes' };
+  await cluster.client.create(
+    resources.persistentVolumes,
+    undefined,
+    volume('held-elsewhere', '1Gi', { claimRef: { namespace: ns, name: 'restored', uid: '00000000-0000-4000-8000-000000000001' } }),
+  );
+  const misbound = await cluster.client.create(resources.persistentVolumeClaims, ns, {
+    ...claim('restored', '1Gi', { volumeName: 'held-elsewhere' }),
+    metadata: { name: 'restored', annotations },
+  });
+  assert.equal(
+    (await eventOf(misbound, 'ClaimMisbound')).message,
+    'Two claims are bound to the same volume, this one is bound incorrectly',
+  );
+  await eventually('the misbound claim Lost', async () => (await getClaim('restored'))?.status?.phase === 'Lost');
+
+  const orphan = await cluster.client.create(resources.persistentVolumeClaims, ns, {
+    ...claim('restored-orphan', '1Gi', { volumeName: 'never-existed' }),
+    metadata: { name: 'restored-orphan', annotations },
+  });
+  assert.equal((await eventOf(orphan, 'ClaimLost')).message, 'Bound claim has lost its PersistentVolume. Data on the volume is lost!');
+  await eventually('the orphaned claim Lost', async () => (await getClaim('restored-orphan'))?.status?.phase === 'Lost');
+});
+
 test('a bound claim whose request grows stays Bound, with no binding warning', async () => {
   await cluster.client.create(resources.storageClasses, undefined, {
     metadata: { name: 'growable' },

@@ -203,8 +203,11 @@ export class PersistentVolumeController extends Controller {
   /** A claim that names its volume (bound, or pre-bound by its author). */
   private async syncClaimWithVolumeName(claim: KubeObject, volumeName: string): Promise<undefined> {
     const pv = this.volumes.get(undefined, volumeName);
+    // Bound as Kubernetes tells (syncBoundClaim): by the bind-completed annotation, which a claim
+    // restored from a dump keeps while its status is gone.
+    const wasBound = isBound(claim) || claim.metadata?.annotations?.[BIND_COMPLETED] !== undefined;
     if (!pv) {
-      if (isBound(claim)) {
+      if (wasBound) {
         await this.setClaimPhase(claim, 'Lost');
         this.recorder.warning(asClaim(claim), 'ClaimLost', 'Bound claim has lost its PersistentVolume. Data on the volume is lost!');
       }
@@ -213,7 +216,7 @@ export class PersistentVolumeController extends Controller {
     const ref = pv.spec?.claimRef;
     const refersToClaim = ref?.namespace === claim.metadata?.namespace && ref?.name === claim.metadata?.name;
     if (ref && !(refersToClaim && (!ref.uid || ref.uid === claim.metadata?.uid))) {
-      if (!isBound(claim)) {
+      if (!wasBound) {
         this.recorder.warning(asClaim(claim), 'FailedBinding', `volume "${volumeName}" already bound to a different claim.`);
       } else {
         this.recorder.warning(asClaim(claim), 'ClaimMisbound', 'Two claims are bound to the same volume, this one is bound incorrectly');
