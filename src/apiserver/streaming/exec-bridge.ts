@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { Channel, channelFrame, closeSignal, type ExecStatus, V4_PROTOCOL } from './channel-protocol.ts';
 import type { SpdySession, SpdyStream } from './spdy-session.ts';
-import { pipeReadableToWebSocket, writeWithBackpressure } from './websocket-flow.ts';
+import { pipeReadableToWebSocket, relayWebSocket, writeWithBackpressure } from './websocket-flow.ts';
 
 /** kubectl waits this long for stream replies; the server gives up on missing streams alike. */
 const STREAM_CREATION_TIMEOUT_MS = 30_000;
@@ -17,17 +17,8 @@ const STREAM_CREATION_TIMEOUT_MS = 30_000;
 export function bridgeWebSocketExec(client: WebSocket, agent: WebSocket): void {
   client.on('error', () => {});
   agent.on('error', () => {});
-  const relay = (from: WebSocket, to: WebSocket) => {
-    from.on('message', (data: Buffer, isBinary: boolean) => {
-      if (to.readyState !== WebSocket.OPEN) return;
-      to.send(data, { binary: isBinary }, () => {
-        if (from.isPaused && to.bufferedAmount < 1024 * 1024) from.resume();
-      });
-      if (to.bufferedAmount >= 1024 * 1024) from.pause();
-    });
-  };
-  relay(client, agent);
-  relay(agent, client);
+  relayWebSocket(client, agent, (data) => data);
+  relayWebSocket(agent, client, (data) => data);
   agent.once('close', () => {
     if (client.readyState === WebSocket.OPEN) client.close(1000);
   });

@@ -8,7 +8,9 @@
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { badRequest } from '../errors.ts';
+import { channelFrame } from './channel-protocol.ts';
 import type { DialPodPort } from './port-forward-bridge.ts';
+import { relayWebSocket } from './websocket-flow.ts';
 
 /** The pod ports of a port-forward request: `ports` repeated or comma separated (`port` too). */
 export function portForwardPorts(query: URLSearchParams): number[] {
@@ -20,10 +22,6 @@ export function portForwardPorts(query: URLSearchParams): number[] {
     if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw badRequest(`invalid port "${p}"`);
     return n;
   });
-}
-
-function frame(channel: number, payload: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([channel]), payload]);
 }
 
 function portPrefix(port: number): Buffer {
@@ -57,8 +55,8 @@ export function bridgeChannelPortForward(ws: WebSocket, ports: number[], dial: D
   });
 
   ports.forEach((port, i) => {
-    ws.send(frame(2 * i, portPrefix(port)), { binary: true });
-    ws.send(frame(2 * i + 1, portPrefix(port)), { binary: true });
+    ws.send(channelFrame(2 * i, portPrefix(port)), { binary: true });
+    ws.send(channelFrame(2 * i + 1, portPrefix(port)), { binary: true });
     void connect(port, i);
   });
 
@@ -69,7 +67,7 @@ export function bridgeChannelPortForward(ws: WebSocket, ports: number[], dial: D
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       logger.debug({ message, port }, 'port-forward connection failed');
-      if (ws.readyState === WebSocket.OPEN) ws.send(frame(2 * i + 1, Buffer.from(message)), { binary: true }, closeAll);
+      if (ws.readyState === WebSocket.OPEN) ws.send(channelFrame(2 * i + 1, message), { binary: true }, closeAll);
       else closeAll();
       return;
     }
@@ -80,20 +78,8 @@ export function bridgeChannelPortForward(ws: WebSocket, ports: number[], dial: D
     agents[i] = agent;
     agent.on('error', () => {});
     for (const bytes of pending[i].splice(0)) agent.send(bytes, { binary: true });
-    agent.on('message', (bytes: Buffer) => {
-      // An empty message is the pod side's half-close: this protocol has no way to say it.
-      if (bytes.length === 0 || ws.readyState !== WebSocket.OPEN) return;
-      ws.send(frame(2 * i, bytes), { binary: true });
-      if (ws.bufferedAmount > 1024 * 1024 && !agent.isPaused) {
-        agent.pause();
-        const resume = setInterval(() => {
-          if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount < 256 * 1024) {
-            clearInterval(resume);
-            agent.resume();
-          }
-        }, 10);
-      }
-    });
+    // An empty message is the pod side's half-close: this protocol has no way to say it.
+    relayWebSocket(agent, ws, (bytes) => (bytes.length === 0 ? undefined : channelFrame(2 * i, bytes)));
     agent.once('close', closeAll);
     // The agent connection arrives paused (see openAgentWebSocket).
     agent.resume();

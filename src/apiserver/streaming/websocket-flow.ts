@@ -39,6 +39,21 @@ export function pipeReadableToWebSocket(source: Readable, ws: WebSocket, frame: 
   });
 }
 
+/**
+ * Relays `from`'s binary messages to `to`, shaped by `shape` (undefined drops one), pausing
+ * `from` while `to` holds too much unsent data.
+ */
+export function relayWebSocket(from: WebSocket, to: WebSocket, shape: (data: Buffer, isBinary: boolean) => Buffer | undefined): void {
+  from.on('message', (data: Buffer, isBinary: boolean) => {
+    const out = shape(data, isBinary);
+    if (out === undefined || to.readyState !== WebSocket.OPEN) return;
+    to.send(out, { binary: isBinary }, () => {
+      if (from.isPaused && to.bufferedAmount < HIGH_WATER) from.resume();
+    });
+    if (to.bufferedAmount >= HIGH_WATER) from.pause();
+  });
+}
+
 /** Writes to `target`, pausing the WebSocket the bytes come from while the target is full. */
 export function writeWithBackpressure(target: Writable, bytes: Buffer, from: WebSocket): void {
   if (target.destroyed || target.writableEnded) return;
