@@ -43,6 +43,14 @@ export function judge(detector: PhiAccrualDetector, now: number, s: DetectorSett
   return { suspect, silentMs, phi };
 }
 
+/** Kubernetes' taint a user puts on a node known to be shut down (non-graceful node shutdown). */
+export const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+
+/** Does the node carry the out-of-service taint (any effect, as Kubernetes checks the key)? */
+export function isOutOfService(node: KubeObject | undefined): boolean {
+  return ((node?.spec?.taints ?? []) as Taint[]).some((t) => t.key === TAINT_OUT_OF_SERVICE);
+}
+
 export function condition(node: KubeObject | undefined, type: string): Record<string, any> | undefined {
   return (node?.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
 }

@@ -24,7 +24,7 @@ import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import { changePodStatus } from '../pod-status-write.ts';
-import { condition, TAINT_UNREACHABLE, type Taint } from './node-health.ts';
+import { condition, isOutOfService, TAINT_UNREACHABLE, type Taint } from './node-health.ts';
 import { mayNotRunTwice } from './pod-safety.ts';
 import { evictionDecision } from './toleration-timing.ts';
 
@@ -272,14 +272,6 @@ export class TaintEvictionController extends Controller {
       return copy;
     });
   }
-}
-
-/** Kubernetes' taint a user puts on a node known to be shut down (non-graceful node shutdown). */
-export const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
-
-/** Does the node carry the out-of-service taint (any effect, as Kubernetes checks the key)? */
-export function isOutOfService(node: KubeObject | undefined): boolean {
-  return ((node?.spec?.taints ?? []) as Taint[]).some((t) => t.key === TAINT_OUT_OF_SERVICE);
 }
 
 const taintId = (t: Taint) => `${t.key}=${t.value ?? ''}:${t.effect}`;

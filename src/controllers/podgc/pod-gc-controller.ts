@@ -18,18 +18,14 @@ import type { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
 import { Controller, type ReconcileResult } from '../framework/controller.ts';
+import { isOutOfService, readyStatus } from '../nodelifecycle/node-health.ts';
 import { changePodStatus } from '../pod-status-write.ts';
 
 const NODE_NAME_INDEX = 'spec.nodeName';
 
-/** Kubernetes' taint a user puts on a node known to be shut down (non-graceful node shutdown). */
-const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
-
 /** Kubernetes' gcTerminating test: the node is not Ready and carries the out-of-service taint (any effect). */
 function outOfServiceAndNotReady(node: KubeObject | undefined): boolean {
-  const ready = (node?.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
-  const taints: { key?: string }[] = node?.spec?.taints ?? [];
-  return ready?.status !== 'True' && taints.some((t) => t.key === TAINT_OUT_OF_SERVICE);
+  return readyStatus(node) !== 'True' && isOutOfService(node);
 }
 
 /** Kubernetes' DisruptionTarget condition of an orphaned pod the collector deletes. */
