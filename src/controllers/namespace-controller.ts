@@ -4,6 +4,7 @@
 // then clear the "kubernetes" entry of spec.finalizers through /finalize so the API server
 // removes the namespace itself.
 import type { Logger } from 'pino';
+import { metaTime } from '../api/meta-time.ts';
 import type { KubeObject } from '../api/resource-type.ts';
 import { isConflict, isNotFound } from '../client/api-error.ts';
 import { clone, type Informer } from '../client/informer.ts';
@@ -264,7 +265,7 @@ export function mergeConditions(current: NamespaceCondition[], wanted: Namespace
 }
 
 function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(d);
 }
 
 function errorText(err: unknown): string {

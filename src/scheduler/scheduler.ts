@@ -6,6 +6,7 @@
 // Pods with unbound WaitForFirstConsumer claims first have their volumes bound on the chosen
 // node (VolumeBinder), also in the background, and are bound once that is done.
 import type { Logger } from 'pino';
+import { metaTime } from '../api/meta-time.ts';
 import type { KubeObject } from '../api/resource-type.ts';
 import { ApiError, isConflict, isNotFound } from '../client/api-error.ts';
 import type { Informer } from '../client/informer.ts';
@@ -385,7 +386,7 @@ export function nodeSchedulingChanged(old: KubeObject, node: KubeObject): boolea
 }
 
 function timestamp(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime();
 }
 
 function errorText(err: unknown): string {

@@ -13,6 +13,7 @@
 // write that sets the truth back.
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isConflict, isNotFound } from '../../client/api-error.ts';
 import type { Clock, TimerHandle } from '../../client/clock.ts';
@@ -69,7 +70,7 @@ const MAX_WRITE_ATTEMPTS = 5;
 
 /** metav1.Time: RFC 3339 in whole seconds. */
 export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(ms);
 }
 
 export class NodeStatusReporter {

@@ -1,6 +1,7 @@
 // The pod status the agent reports, computed from the runtime's containers the way the kubelet's
 // generateAPIPodStatus does: container statuses (state, lastState, ready, started,
 // restartCount), the phase (getPhase) and the kubelet-owned conditions. Pure: no I/O.
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/runtime.ts';
 
@@ -39,7 +40,7 @@ export const KUBELET_CONDITIONS = ['PodReadyToStartContainers', 'Initialized', '
 
 /** RFC 3339 with second precision, as Kubernetes serializes metav1.Time. */
 export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(d);
 }
 
 const listOf = (v: unknown): Json[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'object' && x !== null) : []);

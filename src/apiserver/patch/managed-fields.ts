@@ -3,6 +3,7 @@
 // recordUpdate(); server-side apply (server-side-apply.ts) records "Apply" entries. This file
 // also builds the 409 Conflict details Kubernetes answers when an apply would change
 // fields another manager owns.
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { PatchError, type StatusCause } from './errors.ts';
 import { type FieldPath, FieldSet, formatPath } from './field-path.ts';
@@ -48,7 +49,7 @@ export interface ManagedFieldsOptions {
 
 /** RFC 3339 with whole seconds, as metav1.Time is written. */
 export function managedTime(now: Date = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(now);
 }
 
 export function decodeManagedFields(obj: KubeObject | undefined): Ownership[] {

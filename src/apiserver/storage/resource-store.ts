@@ -3,6 +3,7 @@
 // optimistic write) with the per-kind hooks of its ResourceType. HTTP lives elsewhere.
 import { randomUUID } from 'node:crypto';
 import { type FieldError, invalid as invalidField } from '../../api/field-errors.ts';
+import { metaTime } from '../../api/meta-time.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../../api/resource-type.ts';
 import { FIELD_IMMUTABLE_ERROR_MSG, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/meta.ts';
 import {
@@ -580,7 +581,7 @@ export class ResourceStore {
 }
 
 export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(d);
 }
 
 function generateName(prefix: string): string {

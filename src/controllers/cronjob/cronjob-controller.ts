@@ -5,6 +5,7 @@
 // scheduled time, and Job changes wake it at once.
 import type { Logger } from 'pino';
 import { CronParseError, type CronSchedule, parseCronSchedule } from '../../api/kinds/batch/cron-schedule.ts';
+import { metaTime } from '../../api/meta-time.ts';
 import { isAlreadyExists, isNotFound } from '../../client/api-error.ts';
 import { indexByOwnerUid, keyOf } from '../../client/indexer.ts';
 import { clone, type Informer } from '../../client/informer.ts';
@@ -365,5 +366,5 @@ function byStartTime(a: ApiObject, b: ApiObject): number {
 }
 
 function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(ms);
 }

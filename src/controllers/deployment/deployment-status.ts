@@ -1,6 +1,7 @@
 // The Deployment's status as Kubernetes computes it: replica counts summed over its
 // ReplicaSets, and the Available and Progressing conditions whose reasons and messages
 // `kubectl rollout status` and `kubectl describe` show. Pure functions; `now` is epoch ms.
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import {
   actualReplicaCount,
@@ -38,7 +39,7 @@ export const Reasons = {
 
 /** metav1.Time on the wire: RFC 3339 with second precision. */
 export function timestamp(now: number): string {
-  return new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(now);
 }
 
 export function newCondition(

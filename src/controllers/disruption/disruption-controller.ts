@@ -4,6 +4,7 @@
 // eviction subresource reads and decrements that number; this controller recomputes it
 // whenever a matching pod or the budget changes.
 import type { Logger } from 'pino';
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { labelSelectorFromObject } from '../../api/selectors/label-selector.ts';
 import { isNotFound } from '../../client/api-error.ts';
@@ -226,5 +227,5 @@ function objectKey(obj: KubeObject): string {
 }
 
 function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(d);
 }

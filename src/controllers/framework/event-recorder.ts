@@ -3,6 +3,7 @@
 // same event within ten minutes update one Event's count and lastTimestamp, as
 // Kubernetes' event correlator does. Recording never blocks or fails the caller.
 import type { Logger } from 'pino';
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
@@ -23,7 +24,7 @@ interface Recorded {
 }
 
 function timestamp(d = new Date()): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(d);
 }
 
 let lastNanos = 0n;

@@ -11,6 +11,7 @@
 //   4. write status, remove the finalizers of counted pods, fold them into the counters.
 // Finished Jobs with ttlSecondsAfterFinished are deleted when their time is up.
 import type { Logger } from 'pino';
+import { metaTime } from '../../api/meta-time.ts';
 import { labelSelectorFromObject } from '../../api/selectors/label-selector.ts';
 import { isNotFound } from '../../client/api-error.ts';
 import { indexByOwnerUid, keyOf } from '../../client/indexer.ts';
@@ -733,7 +734,7 @@ function deletionOrder(a: ApiObject, b: ApiObject): number {
 }
 
 function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(d);
 }
 
 /**

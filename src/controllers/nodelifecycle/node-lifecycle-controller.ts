@@ -15,6 +15,7 @@
 // timed with this process's clock when they are seen, so clock skew between machines does not
 // matter; a new leader starts every node with a fresh heartbeat, as Kubernetes does.
 import type { Logger } from 'pino';
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isConflict, isNotFound } from '../../client/api-error.ts';
 import { indexByField } from '../../client/indexer.ts';
@@ -76,7 +77,7 @@ interface NodeHealth {
   silenceEndedAt?: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = (ms: number) => metaTime(ms);
 /**
  * A taint's timeAdded (whole seconds, as metav1.Time): rounded up, so that a toleration
  * counted from it never runs out early (rounded down, a 2 s toleration lasted 1–2 s).

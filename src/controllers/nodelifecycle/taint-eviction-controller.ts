@@ -14,6 +14,7 @@
 // for ever. Ordinary pods are deleted gracefully at once: their controllers replace them
 // without waiting, and the old copies end when the node fences or returns.
 import type { Logger } from 'pino';
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isConflict, isNotFound } from '../../client/api-error.ts';
 import { indexByField, keyOf } from '../../client/indexer.ts';
@@ -275,7 +276,7 @@ export class TaintEvictionController extends Controller {
 }
 
 const taintId = (t: Taint) => `${t.key}=${t.value ?? ''}:${t.effect}`;
-const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const isoSeconds = (ms: number) => metaTime(ms);
 
 /**
  * Is `t` the unreachable taint the node-lifecycle controller added while the node was silent,

@@ -21,6 +21,7 @@
 // Writes use the cached resourceVersion, so two claims racing for one volume cannot both get it.
 import type { Logger } from 'pino';
 import { claimClassName, selectedNodeAnnotation } from '../../api/kinds/core/volume-claims.ts';
+import { metaTime } from '../../api/meta-time.ts';
 import { parseQuantity } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/api-error.ts';
@@ -251,7 +252,7 @@ export class PersistentVolumeController extends Controller {
     let current = claim;
     if (!(claim.status?.conditions ?? []).some((c: { type?: string }) => c.type === 'Resizing')) {
       this.expandRecorder.normal(ref, 'ExternalExpanding', 'waiting for an external controller to expand this PVC');
-      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const now = metaTime();
       current = await this.client.updateStatus(resources.persistentVolumeClaims, {
         ...claim,
         status: {

@@ -10,6 +10,7 @@
 // every pod every 20 s (Kubernetes' gc-check period), so a pod listed before the node cache
 // had synced is not missed.
 import type { Logger } from 'pino';
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { isNotFound } from '../../client/api-error.ts';
 import { indexByField, keyOf } from '../../client/indexer.ts';
@@ -154,7 +155,7 @@ export class PodGarbageCollector extends Controller {
       copy.status = { ...(copy.status ?? {}), phase: 'Failed' };
       if (condition) {
         const others = (copy.status.conditions ?? []).filter((c: { type: string }) => c.type !== condition.type);
-        const lastTransitionTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const lastTransitionTime = metaTime();
         copy.status.conditions = [...others, { ...condition, lastTransitionTime }];
       }
       return copy;

@@ -1,5 +1,6 @@
 // The status a replica controller reports (Kubernetes' calculateStatus): counts of the pods
 // it controls and the ReplicaFailure condition while creating or deleting pods fails.
+import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { labelSelectorFromSet } from '../../api/selectors/label-selector.ts';
 import { isPodAvailable, isPodReady, msUntilAvailable } from '../pod-utils.ts';
@@ -31,7 +32,7 @@ export interface ManageFailure {
 }
 
 function timestamp(now: number): string {
-  return new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(now);
 }
 
 /**
