@@ -62,6 +62,36 @@ describe('service IP and node port allocation', () => {
     assert.deepEqual((await services.get('default', 'h')).status, { loadBalancer: {} });
   });
 
+  it('refuses dual-stack and IPv6 Services on the single-stack IPv4 cluster, taking nothing', async () => {
+    const { services, allocation } = await setup({ serviceCidr: '10.99.0.0/24' });
+    assert.equal(
+      await rejection(services.create('default', svc('r', { ipFamilyPolicy: 'RequireDualStack' }))),
+      'Service "r" is invalid: spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    );
+    assert.equal(
+      await rejection(services.create('default', svc('six', { ipFamilies: ['IPv6'] }))),
+      'Service "six" is invalid: spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster',
+    );
+    assert.equal(
+      await rejection(services.create('default', svc('v6ip', { clusterIP: 'fd00::5' }))),
+      'Service "v6ip" is invalid: spec.clusterIPs[0]: Invalid value: ["fd00::5"]: IPv6 is not configured on this cluster',
+    );
+    assert.equal((await allocation.allocator.ips.list()).length, 0);
+    const preferred = await services.create('default', svc('p', { ipFamilyPolicy: 'PreferDualStack' }));
+    assert.equal(preferred.spec.ipFamilyPolicy, 'PreferDualStack');
+    assert.deepEqual(preferred.spec.ipFamilies, ['IPv4']);
+    assert.equal(preferred.spec.clusterIPs.length, 1);
+    assert.equal(
+      await rejection(services.update('default', 'p', { ...preferred, spec: { ...preferred.spec, ipFamilies: ['IPv6'] } })),
+      `Service "p" is invalid: spec.clusterIPs[0]: Invalid value: "${preferred.spec.clusterIP}": expected an IPv6 value as indicated by \`ipFamilies[0]\``,
+    );
+    assert.equal(
+      await rejection(services.update('default', 'p', { ...preferred, spec: { ...preferred.spec, ipFamilyPolicy: 'RequireDualStack' } })),
+      'Service "p" is invalid: spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    );
+    assert.equal((await services.get('default', 'p')).metadata?.resourceVersion, preferred.metadata?.resourceVersion);
+  });
+
   it('releases the IP on delete so another Service can take it', async () => {
     const { services } = await setup();
     await services.create('default', svc('a', { clusterIP: '10.43.0.20' }));

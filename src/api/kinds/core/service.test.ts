@@ -193,6 +193,121 @@ describe('service IP family defaults (initIPFamilyFields on a single-stack IPv4 
   });
 });
 
+describe('service IP family checks (a single-stack IPv4 cluster, as alloc.go and ValidateService)', () => {
+  const created = (spec: Record<string, unknown>): KubeObject => {
+    const s = defaulted(svc({ selector: { app: 'web' }, ports: [{ port: 80 }], ...spec }));
+    serviceResource.prepareForCreate?.(s);
+    return s;
+  };
+  const refusals = (spec: Record<string, unknown>): string[] => messages(created(spec));
+  const updated = (old: KubeObject, spec: Record<string, unknown>): string[] => {
+    const next = defaulted(svc({ selector: { app: 'web' }, ports: [{ port: 80 }], ...spec }));
+    serviceResource.prepareForUpdate?.(next, old);
+    return [...(serviceResource.validate?.(next) ?? []), ...(serviceResource.validateUpdate?.(next, old) ?? [])].map(formatFieldError);
+  };
+  // What the allocator stores for a plain ClusterIP Service.
+  const stored = (spec: Record<string, unknown> = {}): KubeObject => {
+    const s = created(spec);
+    Object.assign(s.spec, { clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv4'] }, spec);
+    return s;
+  };
+
+  it('refuses RequireDualStack and IPv6, and takes PreferDualStack', () => {
+    assert.deepEqual(refusals({ ipFamilyPolicy: 'RequireDualStack' }), [
+      'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    ]);
+    assert.deepEqual(refusals({ ipFamilies: ['IPv6'] }), ['spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster']);
+    assert.deepEqual(refusals({ ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4', 'IPv6'] }), [
+      'spec.ipFamilies[1]: Invalid value: "IPv6": not configured on this cluster',
+    ]);
+    assert.deepEqual(refusals({ ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] }), [
+      'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+      'spec.ipFamilies[1]: Invalid value: "IPv6": not configured on this cluster',
+    ]);
+    assert.deepEqual(refusals({ ipFamilies: ['IPv4', 'IPv6'] }), [
+      `spec.ipFamilyPolicy: Invalid value: "SingleStack": must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified`,
+    ]);
+    assert.deepEqual(refusals({ ipFamilyPolicy: 'PreferDualStack' }), []);
+    assert.deepEqual(refusals({ ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4'] }), []);
+  });
+
+  it('refuses two cluster IPs, IPv6 ones, and families that disagree with the IP', () => {
+    assert.deepEqual(refusals({ clusterIPs: ['10.43.0.5', 'fd00::5'], clusterIP: '10.43.0.5' }), [
+      `spec.ipFamilyPolicy: Invalid value: "SingleStack": must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified`,
+      'spec.clusterIPs[1]: Invalid value: ["10.43.0.5","fd00::5"]: IPv6 is not configured on this cluster',
+    ]);
+    assert.deepEqual(refusals({ clusterIPs: ['10.43.0.5', '10.43.0.6'], clusterIP: '10.43.0.5', ipFamilyPolicy: 'PreferDualStack' }), [
+      'spec.clusterIPs: Invalid value: ["10.43.0.5","10.43.0.6"]: may specify no more than one IP for each IP family',
+    ]);
+    assert.deepEqual(refusals({ clusterIP: 'fd00::5' }), [
+      'spec.clusterIPs[0]: Invalid value: ["fd00::5"]: IPv6 is not configured on this cluster',
+    ]);
+    assert.deepEqual(refusals({ clusterIP: '10.43.0.5', ipFamilies: ['IPv6'] }), [
+      'spec.clusterIPs[0]: Invalid value: "10.43.0.5": expected an IPv6 value as indicated by `ipFamilies[0]`',
+    ]);
+    assert.deepEqual(refusals({ clusterIP: 'fd00::5', ipFamilies: ['IPv4'] }), [
+      'spec.clusterIPs[0]: Invalid value: "fd00::5": expected an IPv4 value as indicated by `ipFamilies[0]`',
+    ]);
+    assert.deepEqual(refusals({ clusterIP: 'None', clusterIPs: ['None', '10.43.0.5'] }), [
+      `spec.clusterIPs: Invalid value: ["None","10.43.0.5"]: 'None' must be the first and only value`,
+    ]);
+    assert.deepEqual(refusals({ ipFamilies: ['IPv4', 'IPv4'], ipFamilyPolicy: 'PreferDualStack' }), [
+      'spec.ipFamilies[1]: Duplicate value: "IPv4"',
+    ]);
+  });
+
+  it('answers with the IP errors alone, as Kubernetes checks them before the rest', () => {
+    assert.deepEqual(refusals({ ipFamilyPolicy: 'RequireDualStack', ports: [] }), [
+      'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    ]);
+  });
+
+  it('leaves headless selectorless services dual-stack, but not headless ones with a selector', () => {
+    assert.deepEqual(refusals({ clusterIP: 'None', selector: undefined }), []);
+    assert.deepEqual(
+      refusals({ clusterIP: 'None', selector: undefined, ipFamilies: ['IPv6', 'IPv4'], ipFamilyPolicy: 'RequireDualStack' }),
+      [],
+    );
+    assert.deepEqual(refusals({ clusterIP: 'None', ipFamilyPolicy: 'RequireDualStack' }), [
+      'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    ]);
+  });
+
+  it('forbids IP family fields on ExternalName services', () => {
+    assert.deepEqual(
+      messages(defaulted(svc({ type: 'ExternalName', externalName: 'example.com', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] }))),
+      [
+        'spec.ipFamilies: Forbidden: may not be set for ExternalName services',
+        'spec.ipFamilyPolicy: Forbidden: may not be set for ExternalName services',
+      ],
+    );
+  });
+
+  it('refuses family changes on update', () => {
+    assert.deepEqual(updated(stored(), {}), []);
+    assert.deepEqual(updated(stored(), { ipFamilyPolicy: 'PreferDualStack' }), []);
+    assert.deepEqual(updated(stored(), { ipFamilies: ['IPv6'] }), [
+      'spec.clusterIPs[0]: Invalid value: "10.43.0.5": expected an IPv6 value as indicated by `ipFamilies[0]`',
+    ]);
+    assert.deepEqual(updated(stored(), { ipFamilyPolicy: 'RequireDualStack' }), [
+      'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    ]);
+    assert.deepEqual(updated(stored(), { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' }), [
+      'spec.ipFamilies[1]: Invalid value: "IPv6": not configured on this cluster',
+    ]);
+  });
+
+  it('lets a headless selectorless service drop its secondary family only by turning SingleStack', () => {
+    const old = created({ clusterIP: 'None', selector: undefined });
+    assert.deepEqual(old.spec.ipFamilies, ['IPv4', 'IPv6']);
+    assert.deepEqual(updated(old, { clusterIP: 'None', selector: undefined, ipFamilies: ['IPv4'] }), [
+      `spec.ipFamilyPolicy: Invalid value: "RequireDualStack": must be 'SingleStack' to release the secondary IP family`,
+    ]);
+    assert.deepEqual(updated(old, { clusterIP: 'None', selector: undefined, ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' }), []);
+    assert.deepEqual(updated(old, { clusterIP: 'None', selector: undefined, ipFamilies: ['IPv6', 'IPv4'] }), []);
+  });
+});
+
 describe('service table', () => {
   const now = new Date('2024-01-01T00:05:00Z');
 

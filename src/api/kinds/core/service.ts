@@ -1,6 +1,7 @@
 // core/v1 Service: defaults and validation from pkg/apis/core (SetDefaults_Service,
 // ValidateService), and the `kubectl get svc` columns. ClusterIP and node-port allocation
 // belong to the apiserver's allocator hook, not to this file.
+import { isIPv6 } from 'node:net';
 import { duplicate, type FieldError, forbidden, invalid, notSupported, required } from '../../field-errors.ts';
 import { age } from '../../printers/age.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
@@ -89,6 +90,8 @@ function initIPFamilyFields(svc: KubeObject, old?: KubeObject): void {
     if (JSON.stringify(families) === JSON.stringify(old.spec?.ipFamilies ?? [])) spec.ipFamilies = families.slice(0, 1);
   }
   if (!headlessSelectorless) return;
+  // Dropping the secondary family without turning SingleStack is refused (validateUpdate), not undone.
+  if (old && spec.ipFamilyPolicy !== 'SingleStack' && families?.length && families.length < (old.spec?.ipFamilies?.length ?? 0)) return;
   if (!families?.length) spec.ipFamilies = ['IPv4'];
   const alternate = ALTERNATE_FAMILY[spec.ipFamilies[0]];
   if (spec.ipFamilyPolicy !== 'SingleStack' && spec.ipFamilies.length < 2 && alternate) spec.ipFamilies = [...spec.ipFamilies, alternate];
@@ -167,40 +170,155 @@ function validateSessionAffinity(spec: Record<string, any>, errs: FieldError[]):
   }
 }
 
+/** The type-specific clusterIPs rules of ValidateService; the rest is clusterIPsRelatedErrors'. */
 function validateClusterIPs(spec: Record<string, any>, errs: FieldError[]): void {
   const clusterIPs: string[] = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
   if (spec.type === 'ExternalName') {
     if (spec.clusterIP) errs.push(forbidden('spec.clusterIP', 'may not be set for ExternalName services'));
     if (clusterIPs.length) errs.push(forbidden('spec.clusterIPs', 'may not be set for ExternalName services'));
+    if (Array.isArray(spec.ipFamilies) && spec.ipFamilies.length) {
+      errs.push(forbidden('spec.ipFamilies', 'may not be set for ExternalName services'));
+    }
+    if (spec.ipFamilyPolicy != null) errs.push(forbidden('spec.ipFamilyPolicy', 'may not be set for ExternalName services'));
     return;
   }
+  // NodePort and LoadBalancer traffic goes through the ClusterIP's rules, so they cannot be headless.
+  if (isHeadless(spec) && (spec.type === 'NodePort' || spec.type === 'LoadBalancer')) {
+    errs.push(invalid('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${spec.type} services`));
+  }
+}
+
+/**
+ * The IP families Service ClusterIPs can come from: Hale's --service-cidr is a single IPv4
+ * range (ip-range.ts parses nothing else), so clusters are single-stack IPv4.
+ */
+const CLUSTER_IP_FAMILIES: readonly string[] = ['IPv4'];
+
+const isHeadless = (spec: Record<string, any>): boolean =>
+  Array.isArray(spec.clusterIPs) && spec.clusterIPs.length === 1 && spec.clusterIPs[0] === 'None';
+
+/** netutils.IsIPv6String: an IPv4-mapped IPv6 address counts as IPv4, as Go's To4 sees it. */
+const isIPv6Address = (ip: string): boolean => isIPv6(ip) && !/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip);
+
+/**
+ * ValidateServiceClusterIPsRelatedFields: clusterIPs agree with clusterIP, with each other
+ * (at most one per family) and with ipFamilies; ipFamilies and ipFamilyPolicy hold known values.
+ */
+function clusterIPsRelatedErrors(spec: Record<string, any>): FieldError[] {
+  if (spec.type === 'ExternalName') return [];
+  const errs: FieldError[] = [];
+  const clusterIPs: string[] = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
+  const families: unknown[] = Array.isArray(spec.ipFamilies) ? spec.ipFamilies : [];
   if (spec.clusterIP && clusterIPs.length && clusterIPs[0] !== spec.clusterIP) {
     errs.push(invalid('spec.clusterIPs', clusterIPs, 'first value must match `clusterIP`'));
   }
-  if (clusterIPs.length > 2) errs.push(invalid('spec.clusterIPs', clusterIPs, 'may only hold up to 2 values'));
-  // NodePort and LoadBalancer traffic goes through the ClusterIP's rules, so they cannot be headless.
-  if (clusterIPs[0] === 'None' && (spec.type === 'NodePort' || spec.type === 'LoadBalancer')) {
-    errs.push(invalid('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${spec.type} services`));
-  }
-  clusterIPs.forEach((ip, i) => {
-    if (ip === 'None') {
-      if (clusterIPs.length > 1) errs.push(invalid(`spec.clusterIPs[${i}]`, ip, "must not have 'None' mixed with other values"));
-      return;
-    }
-    for (const msg of isValidIP(ip)) errs.push(invalid(`spec.clusterIPs[${i}]`, ip, msg));
-  });
-  if (spec.ipFamilyPolicy && !IP_FAMILY_POLICIES.includes(spec.ipFamilyPolicy)) {
-    errs.push(notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
-  }
-  const families: unknown[] = Array.isArray(spec.ipFamilies) ? spec.ipFamilies : [];
+  const seen = new Set<string>();
   families.forEach((family, i) => {
     if (!IP_FAMILIES.includes(String(family))) errs.push(notSupported(`spec.ipFamilies[${i}]`, family, IP_FAMILIES));
+    if (seen.has(String(family))) errs.push(duplicate(`spec.ipFamilies[${i}]`, family));
+    seen.add(String(family));
   });
+  if (spec.ipFamilyPolicy != null && !IP_FAMILY_POLICIES.includes(spec.ipFamilyPolicy)) {
+    errs.push(notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
+  }
+  let invalidIPs = false;
+  clusterIPs.forEach((ip, i) => {
+    if (i === 0 && ip === 'None') {
+      if (clusterIPs.length > 1) {
+        invalidIPs = true;
+        errs.push(invalid('spec.clusterIPs', clusterIPs, "'None' must be the first and only value"));
+      }
+      return;
+    }
+    for (const msg of isValidIP(String(ip))) {
+      invalidIPs = true;
+      errs.push(invalid(`spec.clusterIPs[${i}]`, ip, msg));
+    }
+  });
+  if (clusterIPs.length > 2) errs.push(invalid('spec.clusterIPs', clusterIPs, 'may only hold up to 2 values'));
+  // Bad or misplaced addresses would only skew the family checks below.
+  if (invalidIPs) return errs;
+  if (clusterIPs.length > 1 && !(clusterIPs.some(isIPv6Address) && clusterIPs.some((ip) => !isIPv6Address(ip)))) {
+    errs.push(invalid('spec.clusterIPs', clusterIPs, 'may specify no more than one IP for each IP family'));
+  }
+  if (!isHeadless(spec)) {
+    clusterIPs.slice(0, families.length).forEach((ip, i) => {
+      if (families[i] === 'IPv4' && isIPv6Address(ip)) {
+        errs.push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
+      }
+      if (families[i] === 'IPv6' && !isIPv6Address(ip)) {
+        errs.push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
+      }
+    });
+  }
+  return errs;
+}
+
+/**
+ * The checks of Kubernetes' initIPFamilyFields (registry/core/service/storage/alloc.go) against
+ * the cluster's families, on a Service whose ipFamilyPolicy is already defaulted: SingleStack
+ * cannot hold two IPs or families, requested IPs and families must be the cluster's, and
+ * RequireDualStack needs a dual-stack cluster. Headless selectorless Services take no IP, so
+ * only the first group applies to them.
+ */
+function ipFamilyAllocationErrors(spec: Record<string, any>): FieldError[] {
+  if (!needsClusterIP(spec.type)) return [];
+  const errs: FieldError[] = [];
+  const clusterIPs: string[] = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
+  const families: string[] = Array.isArray(spec.ipFamilies) ? spec.ipFamilies : [];
+  if (spec.ipFamilyPolicy === 'SingleStack') {
+    if (clusterIPs.length === 2) {
+      errs.push(
+        invalid(
+          'spec.ipFamilyPolicy',
+          spec.ipFamilyPolicy,
+          "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified",
+        ),
+      );
+    }
+    if (families.length === 2) {
+      errs.push(
+        invalid(
+          'spec.ipFamilyPolicy',
+          spec.ipFamilyPolicy,
+          "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified",
+        ),
+      );
+    }
+  }
+  // An IP with no family beside it names its family itself (the family is inferred from it).
+  for (const [i, ip] of clusterIPs.entries()) {
+    if (ip === 'None') break;
+    const family = isIPv6Address(ip) ? 'IPv6' : 'IPv4';
+    if (i >= families.length && !CLUSTER_IP_FAMILIES.includes(family)) {
+      errs.push(invalid(`spec.clusterIPs[${i}]`, clusterIPs, `${family} is not configured on this cluster`));
+    }
+  }
+  if (errs.length) return errs;
+  if (spec.clusterIP === 'None' && !hasSelector(spec)) return [];
+  if (spec.ipFamilyPolicy === 'RequireDualStack' && CLUSTER_IP_FAMILIES.length < 2) {
+    errs.push(invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
+  }
+  families.forEach((family, i) => {
+    if (!CLUSTER_IP_FAMILIES.includes(family)) errs.push(invalid(`spec.ipFamilies[${i}]`, family, 'not configured on this cluster'));
+  });
+  return errs;
+}
+
+/**
+ * Kubernetes checks the IP fields as it allocates, before it validates the rest, and answers
+ * with those errors alone: so do these.
+ */
+function ipFieldErrors(spec: Record<string, any>): FieldError[] {
+  const errs = clusterIPsRelatedErrors(spec);
+  return errs.length ? errs : ipFamilyAllocationErrors(spec);
 }
 
 function validate(svc: KubeObject): FieldError[] {
-  const errs: FieldError[] = [];
   const spec: Record<string, any> = isObject(svc.spec) ? svc.spec : {};
+  const ipErrs = ipFieldErrors(spec);
+  if (ipErrs.length) return ipErrs;
+  const errs: FieldError[] = [];
   const ports: unknown[] = Array.isArray(spec.ports) ? spec.ports : [];
 
   if (!spec.type) errs.push(required('spec.type'));
@@ -267,19 +385,95 @@ function validate(svc: KubeObject): FieldError[] {
 }
 
 function validateUpdate(svc: KubeObject, old: KubeObject): FieldError[] {
-  const errs: FieldError[] = [];
-  // The primary cluster IP cannot change, unless the service moves to or from ExternalName.
-  if (needsClusterIP(svc.spec?.type) && needsClusterIP(old.spec?.type)) {
-    const oldIPs: string[] = old.spec?.clusterIPs ?? (old.spec?.clusterIP ? [old.spec.clusterIP] : []);
-    const newIPs: string[] = svc.spec?.clusterIPs ?? [];
-    oldIPs.forEach((ip, i) => {
-      if (i < newIPs.length && newIPs[i] !== ip) errs.push(invalid(`spec.clusterIPs[${i}]`, newIPs, 'may not change once set'));
-    });
-  }
+  const spec: Record<string, any> = isObject(svc.spec) ? svc.spec : {};
+  const oldSpec: Record<string, any> = isObject(old.spec) ? old.spec : {};
+  // initIPFamilyFields' update checks; like the rest of it, they stand alone (validate says the others).
+  const released = releasedSecondaryErrors(spec, oldSpec);
+  if (released.length || ipFieldErrors(spec).length) return released;
+  const errs: FieldError[] = [...upgradeDowngradeClusterIPErrors(spec, oldSpec), ...upgradeDowngradeIPFamilyErrors(spec, oldSpec)];
   if (old.spec?.loadBalancerClass != null && svc.spec?.type === 'LoadBalancer' && old.spec?.type === 'LoadBalancer') {
     if (svc.spec?.loadBalancerClass !== old.spec.loadBalancerClass) {
       errs.push(invalid('spec.loadBalancerClass', svc.spec?.loadBalancerClass ?? null, 'may not change once set'));
     }
+  }
+  return errs;
+}
+
+const sameList = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+
+/**
+ * A policy other than SingleStack may not drop the secondary IP or family (alloc.go); an
+ * unchanged PreferDualStack Service is left alone, as Kubernetes does not re-plan those.
+ */
+function releasedSecondaryErrors(spec: Record<string, any>, oldSpec: Record<string, any>): FieldError[] {
+  if (!needsClusterIP(spec.type) || spec.ipFamilyPolicy === 'SingleStack') return [];
+  const unchangedPreferDualStack =
+    spec.type === oldSpec.type &&
+    spec.ipFamilyPolicy === 'PreferDualStack' &&
+    (oldSpec.ipFamilyPolicy ?? 'PreferDualStack') === 'PreferDualStack' &&
+    sameList(spec.clusterIPs, oldSpec.clusterIPs) &&
+    sameList(spec.ipFamilies, oldSpec.ipFamilies);
+  if (unchangedPreferDualStack) return [];
+  const errs: FieldError[] = [];
+  const shorter = (field: string) => (spec[field]?.length ?? 0) > 0 && spec[field].length < (oldSpec[field]?.length ?? 0);
+  if (shorter('clusterIPs')) {
+    errs.push(invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy ?? null, "must be 'SingleStack' to release the secondary cluster IP"));
+  }
+  if (shorter('ipFamilies')) {
+    errs.push(invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy ?? null, "must be 'SingleStack' to release the secondary IP family"));
+  }
+  return errs;
+}
+
+/** validateUpgradeDowngradeClusterIPs: the primary IP never changes; dropping the secondary needs SingleStack. */
+function upgradeDowngradeClusterIPErrors(spec: Record<string, any>, oldSpec: Record<string, any>): FieldError[] {
+  if (!needsClusterIP(spec.type) || !needsClusterIP(oldSpec.type) || (isHeadless(spec) && isHeadless(oldSpec))) return [];
+  const ips: string[] = spec.clusterIPs ?? [];
+  const oldIPs: string[] = oldSpec.clusterIPs ?? [];
+  const errs: FieldError[] = [];
+  if (oldIPs.length === ips.length) {
+    oldIPs.forEach((ip, i) => {
+      if (ip !== ips[i]) errs.push(invalid(`spec.clusterIPs[${i}]`, ips, 'may not change once set'));
+    });
+  } else if (oldIPs.length > ips.length) {
+    if (!ips.length) errs.push(invalid('spec.clusterIPs[0]', ips, 'primary clusterIP can not be unset'));
+    if (ips.length && ips[0] !== oldIPs[0]) errs.push(invalid('spec.clusterIPs[0]', ips, 'may not change once set'));
+    if (ips.length === 1 && spec.ipFamilyPolicy !== 'SingleStack') {
+      errs.push(
+        invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy ?? null, "must be set to 'SingleStack' when releasing the secondary clusterIP"),
+      );
+    }
+  } else if (oldIPs.length && ips[0] !== oldIPs[0]) {
+    errs.push(invalid('spec.clusterIPs[0]', ips, 'may not change once set'));
+  }
+  return errs;
+}
+
+/**
+ * validateUpgradeDowngradeIPFamilies: the primary family never changes (headless Services
+ * excepted); dropping the secondary needs SingleStack. Kubernetes reports some of these
+ * with clusterIPs as the value, and so does this.
+ */
+function upgradeDowngradeIPFamilyErrors(spec: Record<string, any>, oldSpec: Record<string, any>): FieldError[] {
+  if (!needsClusterIP(spec.type) || !needsClusterIP(oldSpec.type) || isHeadless(spec) || isHeadless(oldSpec)) return [];
+  const families: string[] = spec.ipFamilies ?? [];
+  const oldFamilies: string[] = oldSpec.ipFamilies ?? [];
+  const ips: string[] = spec.clusterIPs ?? [];
+  const errs: FieldError[] = [];
+  if (oldFamilies.length === families.length) {
+    oldFamilies.forEach((family, i) => {
+      if (family !== families[i]) errs.push(invalid('spec.ipFamilies[0]', families, 'may not change once set'));
+    });
+  } else if (oldFamilies.length > families.length) {
+    if (!ips.length) errs.push(invalid('spec.ipFamilies[0]', families, 'primary ipFamily can not be unset'));
+    if (families.length && families[0] !== oldFamilies[0]) errs.push(invalid('spec.ipFamilies[0]', ips, 'may not change once set'));
+    if (families.length === 1 && spec.ipFamilyPolicy !== 'SingleStack') {
+      errs.push(
+        invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy ?? null, "must be set to 'SingleStack' when releasing the secondary ipFamily"),
+      );
+    }
+  } else if (oldFamilies.length && families.length && families[0] !== oldFamilies[0]) {
+    errs.push(invalid('spec.ipFamilies[0]', ips, 'may not change once set'));
   }
   return errs;
 }
