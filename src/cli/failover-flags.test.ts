@@ -29,6 +29,8 @@ test('defaults and given values reach the failover options', () => {
   assert.equal(defaults.nodeLeaseDurationSeconds, 4);
   assert.equal(defaults.nodeLifecycle?.detector?.gracePeriodMs, 5000);
   assert.equal(defaults.defaultUnreachableTolerationSeconds, 2);
+  assert.equal(defaults.terminatedPodGcThreshold, 12_500);
+  assert.equal(parse(['--terminated-pod-gc-threshold', '100']).terminatedPodGcThreshold, 100);
   const k8s = parse([
     '--node-monitor-grace-period',
     '40s',

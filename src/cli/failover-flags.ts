@@ -81,7 +81,13 @@ export function addServerFailoverFlags(cmd: Command): Command {
     .option('--node-eviction-rate <n>', 'nodes per second whose pods may be evicted in a healthy zone (Kubernetes: 0.1)', nonNegative, 1)
     .option('--secondary-node-eviction-rate <n>', 'nodes per second in a partially disrupted large zone', nonNegative, 0.01)
     .option('--unhealthy-zone-threshold <f>', 'fraction of not-ready nodes that makes a zone partially disrupted', fraction, 0.55)
-    .option('--large-cluster-size-threshold <n>', 'zones up to this size stop evicting when partially disrupted', seconds, 50);
+    .option('--large-cluster-size-threshold <n>', 'zones up to this size stop evicting when partially disrupted', seconds, 50)
+    .option(
+      '--terminated-pod-gc-threshold <n>',
+      'finished (Succeeded or Failed) pods kept before the pod garbage collector deletes the oldest (0: never)',
+      seconds,
+      12_500,
+    );
 }
 
 /** A duration option: parsed when given, the default's text otherwise (so --help shows "4s"). */
@@ -156,6 +162,7 @@ export function serverFailoverOptions(opts: Record<string, any>): FailoverOption
     fencingTimeoutMs: agent.fencingTimeoutMs,
     defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
     defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
+    terminatedPodGcThreshold: opts.terminatedPodGcThreshold,
     nodeLifecycle: {
       nodeMonitorPeriodMs: ms(opts.nodeMonitorPeriod),
       detector: {

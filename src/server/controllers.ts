@@ -26,7 +26,7 @@ import { NodeIpamController, type NodeIpamOptions } from '../controllers/nodeipa
 import { NodeLifecycleController, type NodeLifecycleOptions } from '../controllers/nodelifecycle/node-lifecycle-controller.ts';
 import { StorageProtectionController } from '../controllers/persistentvolume/protection-controller.ts';
 import { PersistentVolumeController } from '../controllers/persistentvolume/pv-controller.ts';
-import { PodGarbageCollector } from '../controllers/podgc/pod-gc-controller.ts';
+import { PodGarbageCollector, type PodGarbageCollectorOptions } from '../controllers/podgc/pod-gc-controller.ts';
 import { ReplicaSetController, ReplicationManager } from '../controllers/replicaset/replica-set-controller.ts';
 import { NamespaceDefaultsController } from '../controllers/serviceaccount/namespace-defaults-controller.ts';
 import { ServiceLBController } from '../controllers/servicelb/servicelb-controller.ts';
@@ -48,6 +48,8 @@ export interface ControllerManagerOptions {
   nodeIpam?: NodeIpamOptions;
   /** Node failure detection and taint eviction (docs/failover.md). */
   nodeLifecycle?: NodeLifecycleOptions;
+  /** The pod garbage collector (--terminated-pod-gc-threshold). */
+  podGC?: PodGarbageCollectorOptions;
   /** The scheduler's logger (default: the controller-manager's, with controller "scheduler"). */
   schedulerLogger?: Logger;
   /** Leader election timing (defaults: lease 15 s, renew deadline 10 s, retry 2 s, as Kubernetes). */
@@ -91,7 +93,7 @@ class ControllerSet {
       controller(new CronJobController(client, factory, child('cronjob')), 1),
       controller(new DisruptionController(client, factory, child('disruption')), 1),
       controller(new HorizontalPodAutoscalerController(client, factory, child('horizontal-pod-autoscaler')), 1),
-      controller(new PodGarbageCollector(client, factory, child('pod-garbage-collector')), 1),
+      controller(new PodGarbageCollector(client, factory, child('pod-garbage-collector'), opts.podGC), 1),
       controller(new NodeLifecycleController(client, factory, child('node-lifecycle'), opts.nodeLifecycle), 1),
       controller(new EndpointSliceController(client, factory, child('endpointslice')), 4),
       controller(new EndpointsController(client, factory, child('endpoint')), 2),

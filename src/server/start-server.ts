@@ -161,6 +161,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const controllers = await startControllers(client, root.child({ component: 'controller-manager' }), {
     schedulerLogger: root.child({ component: 'scheduler' }),
     nodeLifecycle: opts.failover?.nodeLifecycle,
+    podGC: { terminatedPodThreshold: opts.failover?.terminatedPodGcThreshold },
     nodeIpam: { clusterCidr: opts.clusterCidr },
     rootCaPem: creds.caPem,
   });

@@ -15,4 +15,6 @@ export interface FailoverOptions {
   nodeLeaseRenewIntervalMs?: number;
   /** --fencing-timeout (Hale 20 s; 0 turns fencing on silence off: only a replaced agent fences). */
   fencingTimeoutMs?: number;
+  /** --terminated-pod-gc-threshold: finished pods kept before the pod GC deletes the oldest (12500, as Kubernetes; 0: never). */
+  terminatedPodGcThreshold?: number;
 }

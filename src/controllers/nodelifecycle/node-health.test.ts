@@ -34,21 +34,36 @@ test('every agent-owned condition goes Unknown with the kubelet wording, once', 
   assert.equal(next.find((c) => c.type === 'NetworkUnavailable')!.status, 'False');
   assert.equal(next.find((c) => c.type === 'PIDPressure')!.reason, 'NodeStatusNeverUpdated');
   assert.equal(unknownConditions(next, now), undefined);
+  // Never posted: heartbeat at the node's creation, transition now (Kubernetes' tryUpdateNodeHealth).
+  const never = unknownConditions([], now, '2025-12-31T00:00:00Z')!.find((c) => c.type === 'Ready')!;
+  assert.deepEqual(
+    [never.lastHeartbeatTime, never.lastTransitionTime, never.message],
+    ['2025-12-31T00:00:00Z', now, 'Kubelet never posted node status.'],
+  );
 });
 
 test('taints follow Ready, keep their timeAdded and leave other taints alone', () => {
   const other = { key: 'dedicated', value: 'db', effect: 'NoSchedule' as const };
   const t1 = desiredTaints([other], 'Unknown', true, 'T1');
+  // Every taint the controller adds carries timeAdded, NoSchedule too (Kubernetes' SwapNodeControllerTaint).
   assert.deepEqual(t1, [
     other,
-    { key: TAINT_UNREACHABLE, effect: 'NoSchedule' },
+    { key: TAINT_UNREACHABLE, effect: 'NoSchedule', timeAdded: 'T1' },
     { key: TAINT_UNREACHABLE, effect: 'NoExecute', timeAdded: 'T1' },
   ]);
   assert.deepEqual(desiredTaints(t1, 'Unknown', true, 'T2'), t1);
-  assert.deepEqual(desiredTaints([other], 'Unknown', false, 'T1'), [other, { key: TAINT_UNREACHABLE, effect: 'NoSchedule' }]);
+  assert.deepEqual(desiredTaints([other], 'Unknown', false, 'T1'), [
+    other,
+    { key: TAINT_UNREACHABLE, effect: 'NoSchedule', timeAdded: 'T1' },
+  ]);
+  // NoSchedule first, NoExecute later (rate-limited): each keeps the time it was added.
+  assert.deepEqual(desiredTaints(desiredTaints([], 'Unknown', false, 'T1'), 'Unknown', true, 'T2'), [
+    { key: TAINT_UNREACHABLE, effect: 'NoSchedule', timeAdded: 'T1' },
+    { key: TAINT_UNREACHABLE, effect: 'NoExecute', timeAdded: 'T2' },
+  ]);
   const swapped = desiredTaints(t1, 'False', true, 'T3');
   assert.deepEqual(swapped.slice(1), [
-    { key: TAINT_NOT_READY, effect: 'NoSchedule' },
+    { key: TAINT_NOT_READY, effect: 'NoSchedule', timeAdded: 'T3' },
     { key: TAINT_NOT_READY, effect: 'NoExecute', timeAdded: 'T3' },
   ]);
   assert.deepEqual(desiredTaints(t1, 'True', false, 'T4'), [other]);

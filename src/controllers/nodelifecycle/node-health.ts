@@ -62,9 +62,14 @@ export function readyStatus(node: KubeObject | undefined): string | undefined {
 
 /**
  * The node's conditions with every agent-owned one Unknown, as Kubernetes writes them when
- * the kubelet stops posting status; undefined when they already are.
+ * the kubelet stops posting status; undefined when they already are. A condition never posted
+ * gets the node's creation time as its lastHeartbeatTime, as in Kubernetes.
  */
-export function unknownConditions(conditions: Record<string, any>[], nowIso: string): Record<string, any>[] | undefined {
+export function unknownConditions(
+  conditions: Record<string, any>[],
+  nowIso: string,
+  createdIso?: string,
+): Record<string, any>[] | undefined {
   let changed = false;
   const next = conditions.map((c) => ({ ...c }));
   for (const type of AGENT_CONDITION_TYPES) {
@@ -75,7 +80,7 @@ export function unknownConditions(conditions: Record<string, any>[], nowIso: str
         status: 'Unknown',
         reason: 'NodeStatusNeverUpdated',
         message: 'Kubelet never posted node status.',
-        lastHeartbeatTime: nowIso,
+        lastHeartbeatTime: createdIso ?? nowIso,
         lastTransitionTime: nowIso,
       });
       changed = true;
@@ -104,7 +109,9 @@ const ours = (t: Taint) => t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_RE
 /**
  * The node's taints with ours brought in line with `ready`. `noExecute` says whether the
  * NoExecute taint may be there (the eviction rate limiter and the disruption mode decide);
- * other taints are kept, and a taint already present keeps its timeAdded.
+ * other taints are kept, and a taint already present keeps its timeAdded. A taint added gets
+ * `nowIso` as its timeAdded, NoSchedule as well as NoExecute, as Kubernetes'
+ * SwapNodeControllerTaint stamps every taint the node controller adds.
  */
 export function desiredTaints(current: Taint[], ready: string | undefined, noExecute: boolean, nowIso: string): Taint[] {
   const key = conditionTaintKey(ready);
@@ -114,10 +121,7 @@ export function desiredTaints(current: Taint[], ready: string | undefined, noExe
     if (noExecute) wanted.push({ key, effect: 'NoExecute' });
   }
   const keep = (w: Taint) => current.find((t) => t.key === w.key && t.effect === w.effect);
-  return [
-    ...current.filter((t) => !ours(t)),
-    ...wanted.map((w) => keep(w) ?? (w.effect === 'NoExecute' ? { ...w, timeAdded: nowIso } : w)),
-  ];
+  return [...current.filter((t) => !ours(t)), ...wanted.map((w) => keep(w) ?? { ...w, timeAdded: nowIso })];
 }
 
 export function hasNoExecuteTaint(taints: Taint[]): boolean {

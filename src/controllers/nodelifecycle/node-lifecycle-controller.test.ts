@@ -118,6 +118,11 @@ test('a silent node goes Unknown and tainted; its pods not ready, then evicted b
   assert.deepEqual([eviction?.source?.component, eviction?.reportingComponent], ['taint-eviction-controller', 'taint-eviction-controller']);
   const notReady = events.find((e) => e.reason === 'NodeNotReady' && e.involvedObject?.name === 'quiet');
   assert.deepEqual([notReady?.source?.component, notReady?.message], ['node-controller', 'Node quiet status is now: NodeNotReady']);
+  // On the Node itself (its uid), as Kubernetes' RecordNodeStatusChange.
+  assert.deepEqual(
+    [notReady?.involvedObject?.kind, notReady?.involvedObject?.apiVersion, notReady?.involvedObject?.uid],
+    ['Node', 'v1', unknown.metadata?.uid],
+  );
 
   // The agent returns: renewals, then Ready=True from the agent; the taints go.
   startRenewing('quiet');
@@ -361,4 +366,44 @@ test('a StatefulSet pod on a silent node without fencing is evicted once a user 
   const target = evicted.status.conditions.find((c: { type: string }) => c.type === 'DisruptionTarget');
   assert.equal(target?.reason, 'DeletionByTaintManager');
   assert.equal((await evictionEvents('oos-0')).length, 1);
+});
+
+const nodeEvents = async (name: string, reason: string) =>
+  (await cluster.client.list(resources.events, 'default')).items.filter(
+    (e) => e.reason === reason && e.involvedObject?.kind === 'Node' && e.involvedObject?.name === name,
+  );
+
+test("a node the controller first sees gets Kubernetes' RegisteredNode event, a deleted one RemovingNode", async () => {
+  await addNode('newcomer');
+  const created = await node('newcomer');
+  const [registered] = await eventually('RegisteredNode', async () => {
+    const found = await nodeEvents('newcomer', 'RegisteredNode');
+    return found.length > 0 && found;
+  });
+  assert.deepEqual(
+    [registered.type, registered.source?.component, registered.message, registered.involvedObject?.uid],
+    ['Normal', 'node-controller', 'Node newcomer event: Registered Node newcomer in Controller', created.metadata?.uid],
+  );
+  stopRenewing('newcomer');
+  await cluster.client.delete(resources.nodes, undefined, 'newcomer');
+  const [removing] = await eventually('RemovingNode', async () => {
+    const found = await nodeEvents('newcomer', 'RemovingNode');
+    return found.length > 0 && found;
+  });
+  assert.deepEqual(
+    [removing.type, removing.message, removing.involvedObject?.uid],
+    ['Normal', 'Node newcomer event: Removing Node newcomer from Controller', created.metadata?.uid],
+  );
+  assert.equal((await nodeEvents('newcomer', 'RegisteredNode')).length, 1, 'registered once');
+});
+
+test('a node already NotReady that goes silent is marked Unknown without a second NodeNotReady event, as in Kubernetes', async () => {
+  await addNode('ailing');
+  const n = await node('ailing');
+  await cluster.client.updateStatus(resources.nodes, { ...n, status: { conditions: [readyCondition('False')] } });
+  await new Promise((r) => setTimeout(r, 400));
+  stopRenewing('ailing');
+  await eventually('node Unknown', async () => readyOf(await node('ailing')).status === 'Unknown');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(await nodeEvents('ailing', 'NodeNotReady'), []);
 });

@@ -3,12 +3,14 @@
 // (phi-accrual.ts), counts a new heartbeat in the agent's status as a sign of life too, and,
 // when a node is suspected,
 //   - marks the conditions the agent owns Unknown ("NodeStatusUnknown", "Kubelet stopped
-//     posting node status.") and records NodeNotReady,
+//     posting node status.") and, when the node was Ready, records NodeNotReady,
 //   - marks the node's pods Ready=False at once, so they leave Service endpoints,
 //   - taints the node node.kubernetes.io/unreachable (not-ready when the agent itself
 //     reports Ready=False) NoSchedule, and NoExecute at the zone's eviction rate
 //     (zone-eviction.ts); the taints go when Ready is True again.
-// The NoExecute taints drive the taint-eviction controller it runs beside it.
+// The NoExecute taints drive the taint-eviction controller it runs beside it. As Kubernetes'
+// controller, it records RegisteredNode for every node it first sees (each new leader sees them
+// all) and RemovingNode when one is deleted.
 //
 // Detector (node-health.ts): a node silent for at least `minGracePeriodMs` whose φ reached
 // `phiThreshold`, or silent for `gracePeriodMs` whatever φ says, is suspected. Renewals are
@@ -96,6 +98,8 @@ export class NodeLifecycleController extends Controller {
   private readonly now: () => number;
   private readonly health = new Map<string, NodeHealth>();
   private readonly gates = new Map<string, EvictionGate>();
+  /** The nodes this controller has seen (name → uid): Kubernetes' knownNodeSet. */
+  private readonly known = new Map<string, string>();
   private zoneStates = new Map<string, { state: ZoneState; size: number }>();
   private allFullyDisrupted = false;
   private ticker?: NodeJS.Timeout;
@@ -288,8 +292,19 @@ export class NodeLifecycleController extends Controller {
     const node = this.nodes.get(undefined, nodeName);
     if (!node) {
       this.health.delete(nodeName);
+      const uid = this.known.get(nodeName);
+      if (uid !== undefined) {
+        this.known.delete(nodeName);
+        this.nodeEvent(nodeName, uid, 'RemovingNode', `Removing Node ${nodeName} from Controller`);
+      }
       return undefined;
     }
+    // By name, as Kubernetes' classifyNodes: a node deleted and registered again before this
+    // reconcile ran is the same node to it.
+    const uid: string = node.metadata?.uid ?? '';
+    const seen = this.known.has(nodeName);
+    this.known.set(nodeName, uid);
+    if (!seen) this.nodeEvent(nodeName, uid, 'RegisteredNode', `Registered Node ${nodeName} in Controller`);
     const now = this.now();
     // A reconcile may run before the monitor after a stall: check here too.
     this.noticeStall(now);
@@ -321,15 +336,26 @@ export class NodeLifecycleController extends Controller {
     return undefined;
   }
 
-  /** Writes the agent's conditions as Unknown (once) and records NodeNotReady. */
+  /** Kubernetes' RecordNodeEvent: a Normal event on the Node (its uid), "Node NAME event: …". */
+  private nodeEvent(name: string, uid: string, reason: string, what: string): void {
+    this.recorder.normal({ apiVersion: 'v1', kind: 'Node', metadata: { name, uid } }, reason, `Node ${name} event: ${what}`);
+  }
+
+  /**
+   * Writes the agent's conditions as Unknown (once) and, when the node was Ready, records
+   * NodeNotReady on it (Kubernetes records it only on the Ready → not Ready change).
+   */
   private async markUnknown(node: KubeObject, now: number): Promise<KubeObject> {
-    const conditions = unknownConditions(node.status?.conditions ?? [], iso(now));
+    const conditions = unknownConditions(node.status?.conditions ?? [], iso(now), node.metadata?.creationTimestamp);
     if (!conditions) return node;
     const name = node.metadata?.name;
     const copy = structuredClone(node);
     copy.status = { ...(copy.status ?? {}), conditions };
     const written = await this.client.updateStatus(resources.nodes, copy);
-    this.recorder.normal({ kind: 'Node', metadata: { name, uid: name } }, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+    if (readyStatus(node) === 'True') {
+      const ref = { apiVersion: 'v1', kind: 'Node', metadata: { name, uid: node.metadata?.uid } };
+      this.recorder.normal(ref, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+    }
     this.logger.warn({ node: name }, 'marked the node Unknown: its agent stopped posting status');
     return written;
   }

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
 import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
-import { PodGarbageCollector } from './pod-gc-controller.ts';
+import { DEFAULT_TERMINATED_POD_GC_THRESHOLD, PodGarbageCollector, terminatedPodsToDelete } from './pod-gc-controller.ts';
 
 let cluster: InProcessCluster;
 let factory: InformerFactory;
@@ -150,5 +150,59 @@ test('terminating pods on a node that is not Ready and carries the out-of-servic
       const p = await cluster.tryGet(resources.pods, 'default', name);
       if (p) await cluster.client.update(resources.pods, { ...p, metadata: { ...p.metadata, finalizers: [] } }).catch(() => undefined);
     }
+  }
+});
+
+const finished = (name: string, created: string, phase: string, reason?: string) => ({
+  metadata: { name, namespace: 'default', creationTimestamp: created },
+  status: { phase, ...(reason ? { reason } : {}) },
+});
+
+test("finished pods over the threshold are chosen as Kubernetes' gcTerminated does: evicted first, then oldest, then by name", () => {
+  const pods = [
+    finished('new', '2026-01-01T00:00:09Z', 'Succeeded'),
+    finished('b-old', '2026-01-01T00:00:01Z', 'Failed'),
+    finished('a-old', '2026-01-01T00:00:01Z', 'Succeeded'),
+    finished('evicted', '2026-01-01T00:00:08Z', 'Failed', 'Evicted'),
+    finished('running', '2026-01-01T00:00:00Z', 'Running'),
+    finished('pending', '2026-01-01T00:00:00Z', 'Pending'),
+  ];
+  const names = (threshold: number) => terminatedPodsToDelete(pods, threshold).map((p) => p.metadata?.name);
+  assert.deepEqual(names(1), ['evicted', 'a-old', 'b-old']);
+  assert.deepEqual(names(3), ['evicted']);
+  assert.deepEqual(names(4), []);
+  assert.deepEqual(names(0), [], '0 turns the threshold off, as in Kubernetes');
+  assert.equal(DEFAULT_TERMINATED_POD_GC_THRESHOLD, 12_500);
+});
+
+test('with more finished pods than --terminated-pod-gc-threshold the oldest go on the next sweep; running pods stay', async () => {
+  const addFinished = async (name: string, phase: string) => {
+    const p = await cluster.client.create(resources.pods, 'default', pod(name, ''));
+    await cluster.client.updateStatus(resources.pods, { ...p, status: { phase } });
+  };
+  await cluster.client.create(resources.nodes, undefined, { metadata: { name: 'busy-node' } });
+  const onNode = async (name: string, phase: string) => {
+    const p = await cluster.client.create(resources.pods, 'default', pod(name, 'busy-node'));
+    await cluster.client.updateStatus(resources.pods, { ...p, status: { phase } });
+  };
+  await onNode('gc-oldest', 'Succeeded');
+  // creationTimestamp has whole seconds: the next pods are younger.
+  await new Promise((r) => setTimeout(r, 1100));
+  await onNode('gc-a', 'Failed');
+  await addFinished('gc-b', 'Succeeded');
+  await onNode('gc-running', 'Running');
+  const lateFactory = new InformerFactory(cluster.client);
+  const limited = new PodGarbageCollector(cluster.client, lateFactory, cluster.logger, { sweepIntervalMs: 100, terminatedPodThreshold: 2 });
+  lateFactory.start();
+  limited.run(1);
+  try {
+    await eventually('the oldest finished pod to be deleted', async () => !(await cluster.tryGet(resources.pods, 'default', 'gc-oldest')));
+    await new Promise((r) => setTimeout(r, 300));
+    for (const name of ['gc-a', 'gc-b', 'gc-running']) assert.ok(await cluster.tryGet(resources.pods, 'default', name), `${name} stays`);
+  } finally {
+    await limited.stop();
+    await lateFactory.stop();
+    for (const name of ['gc-a', 'gc-b', 'gc-running'])
+      await cluster.client.delete(resources.pods, 'default', name, { gracePeriodSeconds: 0 }).catch(() => undefined);
   }
 });

@@ -8,11 +8,14 @@
 // registers its Node again at once, so the pods bound to the node when it was deleted are
 // remembered and removed even if a Node of that name exists again by then. Besides reacting to events it looks at
 // every pod every 20 s (Kubernetes' gc-check period), so a pod listed before the node cache
-// had synced is not missed.
+// had synced is not missed. On the same sweep, as Kubernetes' gcTerminated, once more than
+// --terminated-pod-gc-threshold pods (default 12500; 0 turns it off) have finished (phase
+// Succeeded or Failed), the extra ones are force-deleted: evicted ones first, then the oldest
+// by creation time, then by name.
 import type { Logger } from 'pino';
 import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { isNotFound } from '../../client/api-error.ts';
+import { isConflict, isNotFound } from '../../client/api-error.ts';
 import { indexByField, keyOf } from '../../client/indexer.ts';
 import type { Informer } from '../../client/informer.ts';
 import type { InformerFactory } from '../../client/informer-factory.ts';
@@ -40,6 +43,37 @@ const POD_GC_CONDITION = {
 export interface PodGarbageCollectorOptions {
   /** How often every pod is checked (default 20 s, as Kubernetes). */
   sweepIntervalMs?: number;
+  /**
+   * --terminated-pod-gc-threshold: finished pods (Succeeded or Failed) kept before the oldest
+   * are deleted (default 12500, as Kubernetes; 0 or less: never).
+   */
+  terminatedPodThreshold?: number;
+}
+
+/** Kubernetes' default --terminated-pod-gc-threshold. */
+export const DEFAULT_TERMINATED_POD_GC_THRESHOLD = 12_500;
+
+const isTerminated = (pod: KubeObject) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+/** The kubelet's eviction marks a pod Failed with reason Evicted (Kubernetes' eviction.PodIsEvicted). */
+const isEvicted = (pod: KubeObject) => pod.status?.phase === 'Failed' && pod.status?.reason === 'Evicted';
+
+/**
+ * Kubernetes' gcTerminated choice: with more finished pods than `threshold`, the extra ones,
+ * evicted pods first, then the oldest by creationTimestamp, then by name. None when threshold ≤ 0.
+ */
+export function terminatedPodsToDelete(pods: KubeObject[], threshold: number): KubeObject[] {
+  if (threshold <= 0) return [];
+  const terminated = pods.filter(isTerminated);
+  const deleteCount = terminated.length - threshold;
+  if (deleteCount <= 0) return [];
+  const created = (p: KubeObject) => Date.parse(p.metadata?.creationTimestamp ?? '') || 0;
+  terminated.sort((a, b) => {
+    if (isEvicted(a) !== isEvicted(b)) return isEvicted(a) ? -1 : 1;
+    if (created(a) !== created(b)) return created(a) - created(b);
+    const [an, bn] = [a.metadata?.name ?? '', b.metadata?.name ?? ''];
+    return an < bn ? -1 : an > bn ? 1 : 0;
+  });
+  return terminated.slice(0, deleteCount);
 }
 
 export class PodGarbageCollector extends Controller {
@@ -48,6 +82,8 @@ export class PodGarbageCollector extends Controller {
   private sweeper?: NodeJS.Timeout;
   /** Pods (uids) bound to a node when its deletion was seen: they go even if the node returns. */
   private readonly boundAtDeletion = new Map<string, Set<string>>();
+  /** A gcTerminated pass is running (a slow one is not started twice). */
+  private collectingTerminated = false;
 
   constructor(
     private readonly client: RestClient,
@@ -86,10 +122,36 @@ export class PodGarbageCollector extends Controller {
     await super.stop();
   }
 
-  /** Every pod bound to a node the cache does not know is looked at. */
+  /** Every pod bound to a node the cache does not know is looked at; finished pods over the threshold go. */
   private sweep(): void {
     if (!this.pods.hasSynced() || !this.nodes.hasSynced()) return;
-    for (const pod of this.pods.list()) this.podSeen(pod);
+    const pods = this.pods.list();
+    for (const pod of pods) this.podSeen(pod);
+    if (this.collectingTerminated) return;
+    this.collectingTerminated = true;
+    this.gcTerminated(pods)
+      .catch((err) => this.logger.warn({ err }, 'garbage collecting terminated pods failed; retried on the next sweep'))
+      .finally(() => (this.collectingTerminated = false));
+  }
+
+  /** Kubernetes' gcTerminated: the finished pods over --terminated-pod-gc-threshold are force-deleted. */
+  private async gcTerminated(pods: KubeObject[]): Promise<void> {
+    const doomed = terminatedPodsToDelete(pods, this.opts.terminatedPodThreshold ?? DEFAULT_TERMINATED_POD_GC_THRESHOLD);
+    if (doomed.length === 0) return;
+    this.logger.info({ numPods: doomed.length }, 'garbage collecting terminated pods');
+    // A few at a time (Kubernetes starts them all at once).
+    for (let i = 0; i < doomed.length; i += 16) {
+      await Promise.all(
+        doomed.slice(i, i + 16).map(async (pod) => {
+          const { namespace, name, uid } = pod.metadata ?? {};
+          try {
+            await this.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } });
+          } catch (err) {
+            if (!isNotFound(err) && !isConflict(err)) throw err;
+          }
+        }),
+      );
+    }
   }
 
   private podSeen(pod: KubeObject): void {
