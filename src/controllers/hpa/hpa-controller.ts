@@ -3,11 +3,13 @@
 // metrics.k8s.io (served by the API server, see src/apiserver/resource-metrics.ts), computes
 // the replicas each Resource metric asks for (replica-calculator.ts), takes the largest,
 // stabilizes and rate-limits it (scaling-behavior.ts), writes the scale and the HPA's status,
-// and records SuccessfulRescale. Only Resource metrics are served here.
+// and records SuccessfulRescale. Only Resource metrics are served here. As in Kubernetes, the
+// controller remembers the selector of every HPA's target (hpaSelectors) and refuses to scale a
+// target whose pods another HPA also selects (AmbiguousSelector), rather than let two HPAs fight.
 import type { Logger } from 'pino';
-import { cpuMillis, memoryBytes } from '../../api/quantity.ts';
+import { cpuMillis, Quantity } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { parseLabelSelector } from '../../api/selectors/label-selector.ts';
+import { type LabelMatcher, parseLabelSelector } from '../../api/selectors/label-selector.ts';
 import { isNotFound } from '../../client/api-error.ts';
 import { objectKey } from '../../client/indexer.ts';
 import { clone, type Informer } from '../../client/informer.ts';
@@ -82,6 +84,63 @@ function setCondition(conditions: Json[], type: string, status: 'True' | 'False'
   return next.sort((a, b) => CONDITION_ORDER.indexOf(a.type) - CONDITION_ORDER.indexOf(b.type));
 }
 
+/**
+ * A milli-value as status.currentMetrics carries it: resource.NewMilliQuantity(v, DecimalSI)
+ * in canonical form ("1500m", "2", "13631488", "2M").
+ */
+export function milliQuantity(milli: number): string {
+  return Quantity.fromMilli(Math.trunc(milli)).toString();
+}
+
+/** The AmbiguousSelector message: the keys are Go's selectors.Key ("namespace/name"), sorted here. */
+export function ambiguousSelectorMessage(selector: string, hpaKeys: string[]): string {
+  return `pods by selector ${selector} are controlled by multiple HPAs: [${[...hpaKeys].sort().join(' ')}]`;
+}
+
+/**
+ * Kubernetes' hpaSelectors: every known HPA with the selector of its target's pods, learned at
+ * its last sync (a new HPA selects nothing until then). controllingHpas answers which HPAs
+ * select any of the given pods.
+ */
+export class HpaSelectors {
+  private readonly selectors = new Map<string, { namespace: string; selector?: LabelMatcher }>();
+
+  /** enqueueHPA: registers an HPA, selecting nothing, unless it is known. */
+  register(key: string, namespace: string): void {
+    if (!this.selectors.has(key)) this.selectors.set(key, { namespace });
+  }
+
+  /** Updates the selector of a registered HPA (one deleted meanwhile stays out). */
+  update(key: string, selector: LabelMatcher): void {
+    const entry = this.selectors.get(key);
+    if (entry) entry.selector = selector;
+  }
+
+  delete(key: string): void {
+    this.selectors.delete(key);
+  }
+
+  controllingHpas(namespace: string, pods: KubeObject[]): string[] {
+    const found = new Set<string>();
+    for (const pod of pods) {
+      const labels = pod.metadata?.labels ?? {};
+      for (const [key, entry] of this.selectors) {
+        if (entry.namespace === namespace && entry.selector?.matches(labels)) found.add(key);
+      }
+    }
+    return [...found].sort();
+  }
+}
+
+/** A failure of the target's selector (validateAndParseSelector): its event, condition and the error it returns. */
+interface SelectorFailure {
+  eventReason: string;
+  eventMessage: string;
+  conditionReason: string;
+  conditionMessage: string;
+  error: string;
+}
+
 /** "cpu resource utilization (percentage of request)", as Kubernetes names a metric in messages. */
 function metricName(metric: Json): string {
   const name = metric.resource?.name;
@@ -93,6 +152,7 @@ export class HorizontalPodAutoscalerController extends Controller {
   private readonly pods: Informer<KubeObject>;
   private readonly recorder: EventRecorder;
   private readonly histories = new Map<string, ScalingHistory>();
+  private readonly hpaSelectors = new HpaSelectors();
   private readonly now: () => number;
   private readonly syncPeriodMs: number;
 
@@ -109,12 +169,19 @@ export class HorizontalPodAutoscalerController extends Controller {
     this.hpas = informers.informerFor<KubeObject>(resources.horizontalPodAutoscalers);
     this.pods = informers.informerFor<KubeObject>(resources.pods);
     this.hpas.addEventHandler({
-      onAdd: (hpa) => this.enqueue(objectKey(hpa)),
+      onAdd: (hpa) => {
+        this.hpaSelectors.register(objectKey(hpa), hpa.metadata?.namespace);
+        this.enqueue(objectKey(hpa));
+      },
       onUpdate: (old, hpa) => {
+        this.hpaSelectors.register(objectKey(hpa), hpa.metadata?.namespace);
         // Its own status writes need no new sync; spec changes do.
         if (old.metadata?.generation !== hpa.metadata?.generation) this.enqueue(objectKey(hpa));
       },
-      onDelete: (hpa) => this.histories.delete(objectKey(hpa)),
+      onDelete: (hpa) => {
+        this.histories.delete(objectKey(hpa));
+        this.hpaSelectors.delete(objectKey(hpa));
+      },
     });
   }
 
@@ -127,6 +194,7 @@ export class HorizontalPodAutoscalerController extends Controller {
     const cached = this.hpas.getByKey(key);
     if (!cached) {
       this.histories.delete(key);
+      this.hpaSelectors.delete(key);
       return undefined;
     }
     const hpa = clone(cached);
@@ -198,7 +266,23 @@ export class HorizontalPodAutoscalerController extends Controller {
       desired = minReplicas;
       reason = 'Current number of replicas below Spec.MinReplicas';
     } else {
-      const computed = await this.replicasForMetrics(hpa, scale, currentReplicas, now);
+      const selection = this.validateSelector(key, namespace, scale.status?.selector);
+      if ('failure' in selection) {
+        // No metric was read: Kubernetes leaves currentMetrics empty and desiredReplicas as it was.
+        const { failure } = selection;
+        this.recorder.warning(hpa, failure.eventReason, failure.eventMessage);
+        conditions = setCondition(conditions, 'ScalingActive', 'False', failure.conditionReason, failure.conditionMessage, now);
+        const { currentMetrics: _dropped, ...rest } = status;
+        await this.writeStatus(hpa, {
+          ...rest,
+          currentReplicas,
+          desiredReplicas: status.desiredReplicas ?? 0,
+          conditions,
+        });
+        this.recorder.warning(hpa, 'FailedComputeMetricsReplicas', failure.error);
+        return;
+      }
+      const computed = await this.replicasForMetrics(hpa, selection, currentReplicas, now);
       currentMetrics = computed.statuses;
       if (computed.error) {
         conditions = setCondition(
@@ -217,7 +301,7 @@ export class HorizontalPodAutoscalerController extends Controller {
         await this.writeStatus(hpa, {
           ...status,
           currentReplicas,
-          desiredReplicas: status.desiredReplicas ?? currentReplicas,
+          desiredReplicas: status.desiredReplicas ?? 0,
           currentMetrics,
           conditions,
         });
@@ -291,10 +375,64 @@ export class HorizontalPodAutoscalerController extends Controller {
     });
   }
 
+  /**
+   * validateAndParseSelector: the target's selector must be there, parse, and select no pod that
+   * another HPA's target selects too. Records the selector for the other HPAs' checks.
+   */
+  private validateSelector(
+    key: string,
+    namespace: string,
+    selectorText: string | undefined,
+  ): { selector: LabelMatcher; selectorText: string; pods: KubeObject[] } | { failure: SelectorFailure } {
+    if (!selectorText) {
+      const error = 'selector is required';
+      return {
+        failure: {
+          eventReason: 'SelectorRequired',
+          eventMessage: error,
+          conditionReason: 'InvalidSelector',
+          conditionMessage: "the HPA target's scale is missing a selector",
+          error,
+        },
+      };
+    }
+    let selector: LabelMatcher;
+    try {
+      selector = parseLabelSelector(selectorText);
+    } catch (err) {
+      const error = `couldn't convert selector into a corresponding internal selector object: ${err instanceof Error ? err.message : String(err)}`;
+      return {
+        failure: {
+          eventReason: 'InvalidSelector',
+          eventMessage: error,
+          conditionReason: 'InvalidSelector',
+          conditionMessage: error,
+          error,
+        },
+      };
+    }
+    this.hpaSelectors.update(key, selector);
+    const pods = this.pods.list(namespace).filter((p) => selector.matches(p.metadata?.labels ?? {}));
+    const selecting = this.hpaSelectors.controllingHpas(namespace, pods);
+    if (selecting.length > 1) {
+      const error = ambiguousSelectorMessage(selectorText, selecting);
+      return {
+        failure: {
+          eventReason: 'AmbiguousSelector',
+          eventMessage: error,
+          conditionReason: 'AmbiguousSelector',
+          conditionMessage: error,
+          error,
+        },
+      };
+    }
+    return { selector, selectorText, pods };
+  }
+
   /** The largest proposal of the HPA's metrics, or the first error when none (or a scale-down) can be trusted. */
   private async replicasForMetrics(
     hpa: KubeObject,
-    scale: KubeObject,
+    selection: { selectorText: string; pods: KubeObject[] },
     currentReplicas: number,
     now: number,
   ): Promise<{ replicas: number; metric: string; statuses: Json[]; error?: MetricError; invalid: number; total: number }> {
@@ -313,7 +451,7 @@ export class HorizontalPodAutoscalerController extends Controller {
             `unable to get metric of type ${metric.type}: only Resource metrics (cpu, memory) are served`,
           );
         }
-        sampled ??= await this.podSamples(hpa, scale);
+        sampled ??= await this.podSamples(hpa, selection.selectorText, selection.pods);
         const resource: string = metric.resource?.name;
         const t: Json = metric.resource?.target ?? {};
         const failed = (cause: string): MetricError => {
@@ -325,7 +463,7 @@ export class HorizontalPodAutoscalerController extends Controller {
         const pods = sampled.pods;
         const target: ResourceTarget =
           t.type === 'AverageValue'
-            ? { type: 'AverageValue', averageValue: resource === 'cpu' ? cpuMillis(t.averageValue) : memoryBytes(t.averageValue) }
+            ? { type: 'AverageValue', averageValue: cpuMillis(t.averageValue) }
             : { type: 'Utilization', averageUtilization: Number(t.averageUtilization) };
         const samples = pods.map((p) => ({ ...p, ...p.requests[resource], usage: p.usages[resource] }));
         let computed: ReturnType<typeof resourceReplicas>;
@@ -335,7 +473,7 @@ export class HorizontalPodAutoscalerController extends Controller {
           if (err instanceof ReplicaCalculationError) throw failed(err.message);
           throw err;
         }
-        const averageValue = resource === 'cpu' ? `${Math.round(computed.averageValue)}m` : String(Math.round(computed.averageValue));
+        const averageValue = milliQuantity(computed.averageValue);
         statuses.push({
           type: 'Resource',
           resource: {
@@ -372,12 +510,12 @@ export class HorizontalPodAutoscalerController extends Controller {
   }
 
   /** The target's pods with their requests and their latest usage from metrics.k8s.io. */
-  private async podSamples(hpa: KubeObject, scale: KubeObject): Promise<{ pods: TargetPod[]; itemCount: number; fetchError?: string }> {
+  private async podSamples(
+    hpa: KubeObject,
+    selectorText: string,
+    pods: KubeObject[],
+  ): Promise<{ pods: TargetPod[]; itemCount: number; fetchError?: string }> {
     const namespace: string = hpa.metadata?.namespace;
-    const selectorText: string | undefined = scale.status?.selector;
-    if (!selectorText) throw new MetricError('InvalidSelector', 'the target has no selector (scale.status.selector)');
-    const selector = parseLabelSelector(selectorText);
-    const pods = this.pods.list(namespace).filter((p) => selector.matches(p.metadata?.labels ?? {}));
     let list: Json;
     try {
       list = await this.client.request('GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${namespace}/pods`, {

@@ -8,6 +8,11 @@ const container = (name: string, requests?: Record<string, string>, extra: Recor
   ...extra,
 });
 
+test('podRequest and podUsage are milli-values for memory too, as MilliValue counts them', () => {
+  assert.deepEqual(podRequest({ spec: { containers: [container('app', { memory: '1500m' })] } }, 'memory'), { request: 1500 });
+  assert.equal(podUsage(reading([{ name: 'app', usage: { memory: '1k' } }])).memory?.value, 1_000_000);
+});
+
 test('podRequest: regular containers plus sidecars (restartable init containers); ordinary init containers do not count', () => {
   const pod = {
     spec: {
@@ -19,7 +24,7 @@ test('podRequest: regular containers plus sidecars (restartable init containers)
     },
   };
   assert.deepEqual(podRequest(pod, 'cpu'), { request: 350 });
-  assert.deepEqual(podRequest(pod, 'memory'), { request: (256 + 128 + 64) * 1024 * 1024 });
+  assert.deepEqual(podRequest(pod, 'memory'), { request: (256 + 128 + 64) * 1024 * 1024 * 1000 });
 });
 
 test('podRequest: a sidecar without a request is named, as a regular container would be', () => {
@@ -31,7 +36,7 @@ test('podRequest: a sidecar without a request is named, as a regular container w
   };
   assert.deepEqual(podRequest(pod, 'cpu'), { containerWithoutRequest: 'proxy' });
   // The ordinary init container without requests is no obstacle.
-  assert.deepEqual(podRequest(pod, 'memory'), { request: (256 + 64) * 1024 * 1024 });
+  assert.deepEqual(podRequest(pod, 'memory'), { request: (256 + 64) * 1024 * 1024 * 1000 });
 });
 
 test('podRequest: the pod-level spec.resources is not read (Kubernetes 1.33)', () => {
@@ -60,7 +65,7 @@ test('podUsage: every listed container counts, sidecars included', () => {
     ]),
   );
   const at = { timestamp: Date.parse('2026-01-01T00:00:10Z'), windowMs: 10_500 };
-  assert.deepEqual(usage, { cpu: { value: 200, ...at }, memory: { value: 128 * 1024, ...at } });
+  assert.deepEqual(usage, { cpu: { value: 200, ...at }, memory: { value: 128 * 1024 * 1000, ...at } });
 });
 
 test('podUsage: no containers, or a container without the resource, is no reading of it', () => {
@@ -72,5 +77,5 @@ test('podUsage: no containers, or a container without the resource, is no readin
     ]),
   );
   assert.equal(usage.cpu, undefined);
-  assert.equal(usage.memory?.value, 2 * 1024 * 1024);
+  assert.equal(usage.memory?.value, 2 * 1024 * 1024 * 1000);
 });

@@ -67,3 +67,30 @@ test('errors: no pods, no readings, a container without a request', () => {
     (err: Error) => err.message === 'missing request for cpu in container db of Pod db-2',
   );
 });
+
+test('the average usage is truncated to a whole milli-unit, as Go divides int64s', () => {
+  // Utilization: (151 + 150) / 2 = 150.5 → 150, and 301 % of 200 → 150 %.
+  assert.deepEqual(resourceReplicas(2, [pod('a', 151), pod('b', 150)], 'cpu', cpu50, NOW), {
+    replicas: 6,
+    utilization: 150,
+    averageValue: 150,
+  });
+  // AverageValue: the ratio is taken from the truncated average, 1500 / 1000 → ceil(1.5 × 2) = 3
+  // (the exact 1500.5 would give ceil(3.001) = 4).
+  const r = resourceReplicas(
+    2,
+    [pod('a', 1500, { request: undefined }), pod('b', 1501, { request: undefined })],
+    'cpu',
+    { type: 'AverageValue', averageValue: 1000 },
+    NOW,
+  );
+  assert.deepEqual(r, { replicas: 3, utilization: undefined, averageValue: 1500 });
+});
+
+test('a pod without a reading on a scale-down is assumed to use its request × target / 100, truncated', () => {
+  // Target 110 %: the unread pod (request 39m) counts as 39 × 110 / 100 = 42 (not 42.9); with the
+  // others that is 88 of 239 → 36 % → ceil(36 / 110 × 3) = 1 (42.9 would give 37 % → 2).
+  const target = { type: 'Utilization', averageUtilization: 110 } as const;
+  const pods = [pod('a', 23), pod('b', 23), pod('new', undefined, { request: 39 })];
+  assert.deepEqual(resourceReplicas(2, pods, 'cpu', target, NOW), { replicas: 1, utilization: 23, averageValue: 23 });
+});

@@ -4,6 +4,11 @@
 // reading — except that, when they could change the direction, they are assumed to use
 // nothing (on a scale-up) or their whole request (on a scale-down) before deciding. A change
 // within the tolerance (10 %) is no change.
+//
+// As in Kubernetes every amount is an integer number of milli-units (millicores, and for memory
+// thousandths of a byte: Quantity.MilliValue), and the arithmetic is Go's int64 arithmetic:
+// the utilization, the average usage and the usage assumed for a pod without a reading are
+// truncated, never rounded (GetResourceUtilizationRatio, GetMetricUsageRatio).
 
 export const TOLERANCE = 0.1;
 /** CPU readings of a pod this young are trusted only once it has been ready for a window. */
@@ -17,21 +22,22 @@ export interface PodSample {
   /** The Ready condition, if any. */
   ready?: { status: string; lastTransitionTime: number };
   startTime?: number;
-  /** The summed request of the resource over the pod's containers; undefined: some container has none. */
+  /** The summed request of the resource over the pod's containers, in milli-units; undefined: some container has none. */
   request?: number;
   /** When request is undefined: the first container without a request of the resource, for the message. */
   containerWithoutRequest?: string;
-  /** The usage reading (CPU in millicores, memory in bytes), with when and over what window it was taken. */
+  /** The usage reading in milli-units (millicores; thousandths of a byte), with when and over what window it was taken. */
   usage?: { value: number; timestamp: number; windowMs: number };
 }
 
+/** An AverageValue target is in milli-units, as the pods' readings are. */
 export type ResourceTarget = { type: 'Utilization'; averageUtilization: number } | { type: 'AverageValue'; averageValue: number };
 
 export interface ResourceReplicas {
   replicas: number;
   /** Average utilization of the pods read, in % of their requests (Utilization targets). */
   utilization?: number;
-  /** Average usage of the pods read. */
+  /** Average usage of the pods read, in milli-units, truncated (status.currentMetrics[].resource.current.averageValue). */
   averageValue: number;
 }
 
@@ -76,23 +82,39 @@ function groupPods(pods: PodSample[], isCpu: boolean, now: number): Groups {
   return groups;
 }
 
-/** Usage over requests (Utilization) or over the target value (AverageValue), as a ratio to the target. */
+/** Go's int64 conversion of an amount (readings and requests are whole milli-units). */
+const int = (v: number): bigint => BigInt(Math.trunc(v));
+
+/**
+ * Usage over requests (Utilization) or over the target value (AverageValue), as a ratio to the
+ * target, with the integer utilization and average usage it was taken from.
+ */
 function usageRatio(
   usage: Map<string, number>,
   requests: Map<string, number>,
   target: ResourceTarget,
 ): { ratio: number; utilization?: number; average: number } {
-  let total = 0;
-  let requested = 0;
-  for (const [name, value] of usage) {
-    total += value;
-    requested += requests.get(name) ?? 0;
+  if (target.type === 'AverageValue') {
+    // GetMetricUsageRatio: currentUsage = metricsTotal / len(metrics), then over the target.
+    let total = 0n;
+    for (const value of usage.values()) total += int(value);
+    const average = usage.size > 0 ? Number(total / BigInt(usage.size)) : 0;
+    return { ratio: average / target.averageValue, average };
   }
-  const average = usage.size > 0 ? total / usage.size : 0;
-  if (target.type === 'AverageValue') return { ratio: average / target.averageValue, average };
-  if (requested === 0) throw new ReplicaCalculationError('no metrics returned matched known pods');
-  const utilization = Math.trunc((total * 100) / requested);
-  return { ratio: utilization / target.averageUtilization, utilization, average };
+  // GetResourceUtilizationRatio: only pods with a request count; utilization and average truncated.
+  let total = 0n;
+  let requested = 0n;
+  let entries = 0n;
+  for (const [name, value] of usage) {
+    const request = requests.get(name);
+    if (request === undefined) continue;
+    total += int(value);
+    requested += int(request);
+    entries++;
+  }
+  if (requested === 0n) throw new ReplicaCalculationError('no metrics returned matched known pods');
+  const utilization = Number((total * 100n) / requested);
+  return { ratio: utilization / target.averageUtilization, utilization, average: Number(total / entries) };
 }
 
 export function resourceReplicas(
@@ -132,7 +154,7 @@ export function resourceReplicas(
         usage.set(
           name,
           target.type === 'Utilization'
-            ? ((requests.get(name) ?? 0) * Math.max(100, target.averageUtilization)) / 100
+            ? Number((int(requests.get(name) ?? 0) * int(Math.max(100, target.averageUtilization))) / 100n)
             : target.averageValue,
         );
       } else if (first.ratio > 1) usage.set(name, 0);
