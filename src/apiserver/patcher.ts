@@ -45,6 +45,7 @@ export class SchemaPatcher implements Patcher {
         fieldManager: req.manager,
         force: req.force,
         apiVersion: req.apiVersion,
+        kind: req.rt.kind,
         subresource: req.subresource,
         ignoreFields: req.rt.subresources?.status && req.subresource !== 'status' ? ['status'] : undefined,
       });
@@ -56,7 +57,13 @@ export class SchemaPatcher implements Patcher {
 
   applyToScale(contentType: string, currentScale: KubeObject, body: Buffer, apply?: { manager: string; force: boolean }): KubeObject {
     try {
-      const opts = apply && { fieldManager: apply.manager, force: apply.force, apiVersion: 'autoscaling/v1', subresource: 'scale' };
+      const opts = apply && {
+        fieldManager: apply.manager,
+        force: apply.force,
+        apiVersion: 'autoscaling/v1',
+        kind: 'Scale',
+        subresource: 'scale',
+      };
       return applyPatchByContentType(contentType, currentScale, body, scaleSchema, opts).object;
     } catch (err) {
       throw asStatusError(err);

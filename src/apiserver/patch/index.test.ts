@@ -114,6 +114,36 @@ describe('applyPatchByContentType', () => {
     assert.equal(err.code, 422);
   });
 
+  it("refuses with 400 an apply whose apiVersion or kind is not the endpoint's (versionCheckManager)", () => {
+    const apply = (body: unknown, apiVersion = 'apps/v1') =>
+      failure(() =>
+        applyPatchByContentType('application/apply-patch+yaml', live(), JSON.stringify(body), testDeployment, {
+          fieldManager: 'kubectl',
+          apiVersion,
+          kind: 'Deployment',
+        }),
+      );
+    const spec = { replicas: 7 };
+    const older = apply({ apiVersion: 'apps/v1beta1', kind: 'Deployment', metadata: { name: 'web' }, spec });
+    assert.equal(older.code, 400);
+    assert.equal(older.reason, 'BadRequest');
+    assert.equal(older.message, 'invalid object type: apps/v1beta1, Kind=Deployment');
+    const otherKind = apply({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web' }, spec });
+    assert.equal(otherKind.message, 'invalid object type: apps/v1, Kind=StatefulSet');
+    assert.equal(apply({ metadata: { name: 'web' }, spec }).message, 'invalid object type: /, Kind=');
+    assert.equal(apply({ apiVersion: 'v1', kind: 'Deployment', spec }).message, 'invalid object type: /v1, Kind=Deployment');
+    assert.equal(apply({ apiVersion: 'a/b/c', kind: 'Deployment', spec }).message, 'invalid object type: /, Kind=Deployment');
+    // The endpoint's own group/version/kind passes, the core group included.
+    const ok = applyPatchByContentType(
+      'application/apply-patch+yaml',
+      live(),
+      JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec }),
+      testDeployment,
+      { fieldManager: 'kubectl', apiVersion: 'apps/v1', kind: 'Deployment' },
+    );
+    assert.equal(ok.object.spec.replicas, 7);
+  });
+
   it('answers 415 for an unknown content type', () => {
     const err = failure(() => applyPatchByContentType('application/json', live(), '{}', testDeployment));
     assert.equal(err.code, 415);

@@ -31,6 +31,12 @@ export interface PatchOptions {
   force?: boolean;
   /** group/version the request addressed, e.g. "apps/v1" (recorded in managedFields). */
   apiVersion?: string;
+  /**
+   * Kind the endpoint serves, e.g. "Deployment" ("Scale" for /scale). With `apiVersion`, an
+   * apply body of another group, version or kind is refused (400), as Kubernetes'
+   * versionCheckManager does.
+   */
+  kind?: string;
   /** Top-level fields this endpoint ignores in an apply, e.g. ["status"] for the main resource. */
   ignoreFields?: string[];
   subresource?: string;
@@ -78,6 +84,7 @@ export function applyPatchByContentType(
     }
     const applied = parseBody(patchBody, 'yaml');
     if (!isObject(applied)) throw badRequest('error decoding YAML: the applied configuration must be an object');
+    if (opts.apiVersion !== undefined && opts.kind !== undefined) checkAppliedKind(applied as KubeObject, opts.apiVersion, opts.kind);
     typeApplyConfig(applied as KubeObject, defName);
     const result = applyPatch(live, applied, opts.fieldManager, opts.force ?? false, defName, {
       apiVersion: opts.apiVersion,
@@ -129,6 +136,29 @@ export { conflictCauses, conflictError, managedFieldsAfterUpdate, recordUpdate }
 export { applyMergePatch } from './merge-patch.ts';
 export { applyPatch } from './server-side-apply.ts';
 export { strategicMergePatch } from './strategic-merge-patch.ts';
+
+/**
+ * The group/version/kind an apply body declares must be the endpoint's: an apps/v1beta1 body
+ * sent to /apis/apps/v1/... is refused with 400 and the body's GVK in Go's
+ * GroupVersionKind.String() form, e.g. `invalid object type: apps/v1beta1, Kind=Deployment`
+ * (a missing apiVersion and kind print as `/, Kind=`).
+ */
+function checkAppliedKind(applied: KubeObject, apiVersion: string, kind: string): void {
+  const body = parseGroupVersion(applied.apiVersion);
+  const endpoint = parseGroupVersion(apiVersion);
+  const bodyKind = typeof applied.kind === 'string' ? applied.kind : '';
+  if (body.group === endpoint.group && body.version === endpoint.version && bodyKind === kind) return;
+  throw badRequest(`invalid object type: ${body.group}/${body.version}, Kind=${bodyKind}`);
+}
+
+/** schema.ParseGroupVersion as Unstructured uses it: "v1" is the core group; anything unparsable is empty. */
+function parseGroupVersion(apiVersion: unknown): { group: string; version: string } {
+  if (typeof apiVersion !== 'string' || apiVersion === '' || apiVersion === '/') return { group: '', version: '' };
+  const parts = apiVersion.split('/');
+  if (parts.length === 1) return { group: '', version: apiVersion };
+  if (parts.length === 2) return { group: parts[0], version: parts[1] };
+  return { group: '', version: '' };
+}
 
 /**
  * An apply patch is always converted to its typed form, whatever fieldValidation says: its
