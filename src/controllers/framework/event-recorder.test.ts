@@ -63,3 +63,44 @@ test('Events are named after their object and the time, so that a list shows the
   );
   for (const e of list.items) assert.match(e.metadata!.name!, /^ordered\.[0-9a-f]{16}$/);
 });
+
+async function eventsOf(uid: string) {
+  return (await cluster.client.list(resources.events, 'default', { fieldSelector: `involvedObject.uid=${uid}` })).items;
+}
+
+test('a source may record 25 events about an object, then the rest are dropped (client-go spam filter)', async () => {
+  const cm = await cluster.client.create(resources.configMaps, 'default', { metadata: { name: 'spammed' } });
+  const other = await cluster.client.create(resources.configMaps, 'default', { metadata: { name: 'quiet' } });
+  const recorder = new EventRecorder(cluster.client, 'test-controller');
+  for (let i = 0; i < 30; i++) await recorder.event(cm, 'Normal', `Reason${i}`, `event ${i}`);
+  await recorder.event(other, 'Normal', 'Reason', 'about another object');
+  assert.equal((await eventsOf(cm.metadata!.uid!)).length, 25);
+  assert.equal((await eventsOf(other.metadata!.uid!)).length, 1);
+});
+
+test('repeats take from the same budget: a crashlooping container stops raising the count after 25', async () => {
+  const cm = await cluster.client.create(resources.configMaps, 'default', { metadata: { name: 'backoff' } });
+  const recorder = new EventRecorder(cluster.client, 'test-controller');
+  for (let i = 0; i < 30; i++) await recorder.event(cm, 'Warning', 'BackOff', 'Back-off restarting failed container');
+  await recorder.event(cm, 'Normal', 'Other', 'dropped too');
+  const events = await eventsOf(cm.metadata!.uid!);
+  assert.equal(events.length, 1);
+  assert.equal(events[0].count, 25);
+});
+
+test('from the tenth similar event with another message, they are combined into one Event', async () => {
+  const cm = await cluster.client.create(resources.configMaps, 'default', { metadata: { name: 'similar' } });
+  const recorder = new EventRecorder(cluster.client, 'test-controller');
+  for (let i = 1; i <= 12; i++) await recorder.event(cm, 'Warning', 'FailedMount', `volume ${i} failed`);
+  const events = await eventsOf(cm.metadata!.uid!);
+  assert.equal(events.length, 10);
+  const combined = events.filter((e) => e.message.startsWith('(combined'));
+  assert.equal(combined.length, 1);
+  assert.equal(combined[0].message, '(combined from similar events): volume 12 failed');
+  assert.equal(combined[0].count, 3);
+  assert.equal(combined[0].reason, 'FailedMount');
+  assert.deepEqual(
+    events.filter((e) => e !== combined[0]).map((e) => e.message),
+    Array.from({ length: 9 }, (_, i) => `volume ${i + 1} failed`),
+  );
+});

@@ -1,17 +1,21 @@
 // Writes core/v1 Events for actions users want to see in `kubectl describe` and
-// `kubectl get events` (SuccessfulCreate, ScalingReplicaSet, Scheduled, …). Repeats of the
-// same event within ten minutes update one Event's count and lastTimestamp, as
-// Kubernetes' event correlator does. Recording never blocks or fails the caller.
+// `kubectl get events` (SuccessfulCreate, ScalingReplicaSet, Scheduled, …), correlated as
+// Kubernetes' client-go does (tools/record): repeats of the same event within ten minutes
+// update one Event's count and lastTimestamp; from the tenth event about an object with the
+// same type and reason but another message, they are combined into one Event
+// ("(combined from similar events): …"); and each object gets a budget of 25 events at once,
+// then one more every five minutes, beyond which events are dropped (event-correlator.ts).
+// Recording never blocks or fails the caller.
 import type { Logger } from 'pino';
 import { metaTime } from '../../api/meta-time.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { resources } from '../../client/resources.ts';
 import type { RestClient } from '../../client/rest-client.ts';
+import { combinedMessage, EventCorrelator, LruMap, maxCacheEntries } from './event-correlator.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
 const aggregationWindowMs = 10 * 60 * 1000;
-const maxTracked = 4096;
 
 interface Recorded {
   name: string;
@@ -50,7 +54,9 @@ function eventName(objectName: string, nanos: bigint): string {
 }
 
 export class EventRecorder {
-  private readonly recent = new Map<string, Recorded>();
+  /** The Event written for each distinct event (by its key), to count repeats on. */
+  private readonly recent = new LruMap<string, Recorded>(maxCacheEntries);
+  private readonly correlator = new EventCorrelator();
 
   constructor(
     private readonly client: RestClient,
@@ -66,44 +72,95 @@ export class EventRecorder {
    */
   async event(obj: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): Promise<void> {
     const meta = obj.metadata ?? {};
+    const now = Date.now();
+    // client-go's keys: the spam filter's is the source and the object; aggregation's adds the
+    // type and reason; deduplication's adds the field path and the message (the source is
+    // this recorder's).
+    const objectKey = `${obj.kind}|${meta.namespace ?? ''}|${meta.name}|${meta.uid}`;
+    const similarKey = `${type}|${reason}`;
+    const { combine, drop } = this.correlator.correlate(objectKey, similarKey, message, now);
+    const key = combine ? `${objectKey}|${similarKey}|combined` : `${objectKey}|${similarKey}|${fieldPath ?? ''}|${message}`;
+    const text = combine ? combinedMessage(message) : message;
+    let previous = this.recent.get(key);
+    if (previous && now - previous.at >= aggregationWindowMs) previous = undefined;
+    // A dropped repeat still counts, as in client-go: the next write carries the whole count.
+    if (previous) {
+      previous.count++;
+      previous.at = now;
+    }
+    if (drop) return;
+    if (previous) return this.update(key, previous, obj, type, reason, text, fieldPath, now);
+    return this.create(key, obj, type, reason, text, fieldPath, now);
+  }
+
+  normal(obj: KubeObject, reason: string, message: string, fieldPath?: string): void {
+    void this.event(obj, 'Normal', reason, message, fieldPath);
+  }
+
+  warning(obj: KubeObject, reason: string, message: string, fieldPath?: string): void {
+    void this.event(obj, 'Warning', reason, message, fieldPath);
+  }
+
+  private async update(
+    key: string,
+    previous: Recorded,
+    obj: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    fieldPath: string | undefined,
+    now: number,
+  ): Promise<void> {
+    // The first one may still be on its way (writes can queue behind more urgent ones): a
+    // repeat counts on it rather than making an Event of its own.
+    if (!(await previous.created)) {
+      // Its create failed: count on the Event another repeat has started since, or start one.
+      const current = this.recent.get(key);
+      if (!current) return this.create(key, obj, type, reason, message, fieldPath, now);
+      current.count++;
+      current.at = now;
+      return this.update(key, current, obj, type, reason, message, fieldPath, now);
+    }
+    try {
+      await this.client.patch(
+        resources.events,
+        previous.namespace,
+        previous.name,
+        // The message too: a combined Event shows the latest of the events it stands for.
+        { count: previous.count, lastTimestamp: timestamp(new Date(now)), message },
+        'merge',
+      );
+    } catch (err) {
+      // The Event may have been removed (TTL, namespace deletion): start a new one next time.
+      if (this.recent.get(key) === previous) this.recent.delete(key);
+      this.logger?.debug({ err: err instanceof Error ? err.message : String(err), reason }, 'could not record event');
+    }
+  }
+
+  private async create(
+    key: string,
+    obj: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    fieldPath: string | undefined,
+    now: number,
+  ): Promise<void> {
+    const meta = obj.metadata ?? {};
     // Events of cluster-scoped objects live in "default", as in Kubernetes.
     const namespace = meta.namespace || 'default';
-    const key = `${meta.uid}|${fieldPath ?? ''}|${type}|${reason}|${message}`;
-    const now = new Date();
-    const previous = this.recent.get(key);
-    if (previous && now.getTime() - previous.at < aggregationWindowMs) {
-      previous.count++;
-      previous.at = now.getTime();
-      // The first one may still be on its way (writes can queue behind more urgent ones): a
-      // repeat counts on it rather than making an Event of its own.
-      if (!(await previous.created)) return this.event(obj, type, reason, message, fieldPath);
-      try {
-        await this.client.patch(
-          resources.events,
-          previous.namespace,
-          previous.name,
-          { count: previous.count, lastTimestamp: timestamp(now) },
-          'merge',
-        );
-      } catch (err) {
-        // The Event may have been removed (TTL, namespace deletion): start a new one next time.
-        if (this.recent.get(key) === previous) this.recent.delete(key);
-        this.logger?.debug({ err: err instanceof Error ? err.message : String(err), reason }, 'could not record event');
-      }
-      return;
-    }
-    const name = eventName(String(meta.name), eventNanos(now.getTime()));
-    const ts = timestamp(now);
+    const name = eventName(String(meta.name), eventNanos(now));
+    const ts = timestamp(new Date(now));
     let settle!: (created: boolean) => void;
     const record: Recorded = {
       name,
       namespace,
       count: 1,
       firstTimestamp: ts,
-      at: now.getTime(),
+      at: now,
       created: new Promise((r) => (settle = r)),
     };
-    this.remember(key, record);
+    this.recent.set(key, record);
     try {
       await this.client.create(resources.events, namespace, {
         metadata: { name, namespace },
@@ -132,21 +189,5 @@ export class EventRecorder {
       settle(false);
       this.logger?.debug({ err: err instanceof Error ? err.message : String(err), reason }, 'could not record event');
     }
-  }
-
-  normal(obj: KubeObject, reason: string, message: string, fieldPath?: string): void {
-    void this.event(obj, 'Normal', reason, message, fieldPath);
-  }
-
-  warning(obj: KubeObject, reason: string, message: string, fieldPath?: string): void {
-    void this.event(obj, 'Warning', reason, message, fieldPath);
-  }
-
-  private remember(key: string, rec: Recorded): void {
-    if (this.recent.size >= maxTracked) {
-      const oldest = this.recent.keys().next().value;
-      if (oldest !== undefined) this.recent.delete(oldest);
-    }
-    this.recent.set(key, rec);
   }
 }
