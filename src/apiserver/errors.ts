@@ -20,7 +20,8 @@ export interface StatusDetails {
 export interface Status {
   kind: 'Status';
   apiVersion: 'v1';
-  metadata: Record<string, never>;
+  /** ListMeta: only an expired continue token's 410 fills it, with a token that continues inconsistently. */
+  metadata: { continue?: string };
   status: 'Failure' | 'Success';
   message: string;
   reason?: string;
@@ -40,8 +41,12 @@ export class StatusError extends Error {
     super(message);
   }
 
+  /** status.metadata.continue (ListMeta.Continue of the Status). */
+  listContinue?: string;
+
   toStatus(): Status {
-    const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, code: this.code };
+    const metadata = this.listContinue ? { continue: this.listContinue } : {};
+    const status: Status = { kind: 'Status', apiVersion: 'v1', metadata, status: 'Failure', message: this.message, code: this.code };
     if (this.reason) status.reason = this.reason;
     if (this.details) status.details = this.details;
     return status;

@@ -151,12 +151,20 @@ export class ResourceStore {
     let revision = params.exactRevision;
     /** Keys of the list's revision passed so far (unknown for a token without the count). */
     let scanned: number | undefined = 0;
+    /** Where a continued list starts (the token's key), for a new token if its revision is compacted. */
+    let continueFrom: string | undefined;
     if (params.continueToken) {
       const token = decodeContinue(params.continueToken);
       if (!token.start.startsWith(prefix)) throw badRequest('invalid continue token: it does not belong to this list');
       startAfter = token.start;
-      revision = token.rv;
-      scanned = token.n;
+      continueFrom = token.start;
+      if (token.rv > 0) {
+        revision = token.rv;
+        scanned = token.n;
+      } else {
+        // rv -1, from an expired token's 410: go on at the latest revision (an inconsistent list).
+        scanned = undefined;
+      }
     } else if (params.minRevision) {
       await this.waitForRevision(params.minRevision);
     } else if (revision) {
@@ -171,11 +179,7 @@ export class ResourceStore {
     let lastKey: string | undefined;
     // With a filter, fetch pages until `limit` matching items are found.
     for (;;) {
-      const page = await this.readPage(
-        prefix,
-        { limit: limit ? Math.max(limit * 2, 100) : 0, startAfter, revision },
-        params.continueToken !== undefined,
-      );
+      const page = await this.readPage(prefix, { limit: limit ? Math.max(limit * 2, 100) : 0, startAfter, revision }, continueFrom);
       listRevision = page.revision;
       revision ??= page.revision; // later pages read at the same revision
       more = page.more;
@@ -212,19 +216,26 @@ export class ResourceStore {
     return (await this.store.currentRevision()) === revision ? total - passed : undefined;
   }
 
-  /** `continued`: the revision came from a continue token, which the message then names. */
-  private async readPage(prefix: string, opts: { limit: number; startAfter?: string; revision?: number }, continued: boolean) {
+  /**
+   * `continueFrom`: the list goes on from a continue token's key. Its revision compacted, Kubernetes
+   * (etcd3 store, handleCompactedErrorForPaging) answers 410 with a new token of resourceVersion -1,
+   * which continues from the same key at the latest revision.
+   */
+  private async readPage(prefix: string, opts: { limit: number; startAfter?: string; revision?: number }, continueFrom?: string) {
     try {
       return await this.store.list(prefix, opts);
     } catch (err) {
-      if (err instanceof CompactedError) {
-        throw expired(
-          continued
-            ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
-            : 'The resourceVersion for the provided list is too old.',
-        );
-      }
-      throw err;
+      if (!(err instanceof CompactedError)) throw err;
+      if (continueFrom === undefined) throw expired('The resourceVersion for the provided list is too old.');
+      const gone = expired(
+        'The provided continue parameter is too old to display a consistent list result. ' +
+          'You can start a new list without the continue parameter, or use the continue token in this response to ' +
+          'retrieve the remainder of the results. Continuing with the provided token results in an inconsistent ' +
+          'list - objects that were created, modified, or deleted between the time the first chunk was returned ' +
+          'and now may show up in the list.',
+      );
+      gone.listContinue = encodeContinue(-1, continueFrom, undefined);
+      throw gone;
     }
   }
 
