@@ -162,3 +162,35 @@ test('sendInitialEvents with a resourceVersion the store has not reached: 504 To
       err.details.retryAfterSeconds === 1,
   );
 });
+
+test('allowWatchBookmarks with timeoutSeconds: a BOOKMARK 2 s before the timeout closes the watch, none for a 2 s watch', async () => {
+  const rs = new ResourceStore(configMapResource, new MemoryStore());
+  const from = String(await rs.currentRevision());
+  const watchFor = async (timeoutSeconds: number) => {
+    const req = new EventEmitter();
+    const res = new RecordingResponse();
+    await serveWatch(req as unknown as IncomingMessage, res as unknown as ServerResponse, rs, {
+      resourceVersion: from,
+      timeoutSeconds,
+      allowBookmarks: true,
+    });
+    return res;
+  };
+  const started = Date.now();
+  const [res, short] = await Promise.all([watchFor(3), watchFor(2)]);
+  const created = await rs.create('default', { metadata: { name: 'a' } });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(res.ended, false);
+  assert.deepEqual(
+    res.lines().map((l) => `${l.type} ${l.object.metadata.resourceVersion}`),
+    ['ADDED ' + created.metadata!.resourceVersion, 'BOOKMARK ' + created.metadata!.resourceVersion],
+  );
+  while (!res.ended) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(Date.now() - started >= 2900);
+  assert.equal(res.lines().length, 2);
+  assert.equal(short.ended, true);
+  assert.deepEqual(
+    short.lines().map((l) => l.type),
+    ['ADDED'],
+  );
+});

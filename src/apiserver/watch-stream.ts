@@ -30,6 +30,8 @@ export interface WatchParams {
 /** A watcher whose unsent output exceeds this is closed; it re-watches from its last RV. */
 const maxBufferedBytes = 16 * 1024 * 1024;
 const bookmarkIntervalMs = 30_000;
+/** How long before a watch's timeout its last bookmark goes out (the cacher's pretimeout). */
+const preDeadlineBookmarkMs = 2_000;
 /** Like kube-apiserver's --min-request-timeout (1800 s), randomised up to twice that. */
 const defaultTimeoutSeconds = 1800;
 /** Many events (a large initial list) are written in chunks of about this size. */
@@ -164,15 +166,26 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, rs: 
   }
 
   const timeout = params.timeoutSeconds && params.timeoutSeconds > 0 ? params.timeoutSeconds : defaultTimeoutSeconds * (1 + Math.random());
+  const deadline = Date.now() + timeout * 1000;
   timers.push(setTimeout(finish, timeout * 1000));
   if (params.allowBookmarks) {
-    const bookmark = () =>
+    // As kube-apiserver's cacheWatcher.nextBookmarkTime: a bookmark every bookmarkIntervalMs and one
+    // 2 s before the deadline, so a client that re-watches at the timeout resumes from a recent
+    // revision; none when the watch ends sooner than that.
+    const scheduleBookmark = () => {
+      const now = Date.now();
+      const at = Math.min(now + bookmarkIntervalMs, deadline - preDeadlineBookmarkMs);
+      if (at > now) timers.push(setTimeout(bookmark, at - now));
+    };
+    const bookmark = () => {
       writeLines(
         eventLine(
           'BOOKMARK',
           JSON.stringify({ kind: rs.rt.kind, apiVersion: rs.apiVersion, metadata: { resourceVersion: String(lastRevision) } }),
         ),
       );
-    timers.push(setInterval(bookmark, bookmarkIntervalMs));
+      scheduleBookmark();
+    };
+    scheduleBookmark();
   }
 }
