@@ -1,7 +1,8 @@
 // What the node-lifecycle controller concludes from a node's Lease renewals, and what it
-// writes because of it: the conditions it marks Unknown and the taints that follow the Ready
-// condition (Kubernetes' node_lifecycle_controller: tryUpdateNodeHealth, TaintNodesByCondition
-// and the NoExecute taints of the taint-based evictions).
+// writes because of it: the conditions it marks Unknown and the taints that follow the node's
+// conditions (Kubernetes' node_lifecycle_controller: tryUpdateNodeHealth, TaintNodesByCondition
+// — NoSchedule taints from the conditions and from spec.unschedulable — and the NoExecute
+// taints of the taint-based evictions).
 import type { KubeObject } from '../../api/resource-type.ts';
 import type { PhiAccrualDetector } from './phi-accrual.ts';
 
@@ -104,28 +105,73 @@ export function conditionTaintKey(ready: string | undefined): string | undefined
   return undefined;
 }
 
-const ours = (t: Taint) => t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY;
+export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 
 /**
- * The node's taints with ours brought in line with `ready`. `noExecute` says whether the
- * NoExecute taint may be there (the eviction rate limiter and the disruption mode decide);
- * other taints are kept, and a taint already present keeps its timeAdded. A taint added gets
- * `nowIso` as its timeAdded, NoSchedule as well as NoExecute, as Kubernetes'
- * SwapNodeControllerTaint stamps every taint the node controller adds.
+ * Kubernetes' nodeConditionToTaintKeyStatusMap (TaintNodesByCondition): which condition, in
+ * which status, puts which NoSchedule taint on the node.
  */
-export function desiredTaints(current: Taint[], ready: string | undefined, noExecute: boolean, nowIso: string): Taint[] {
-  const key = conditionTaintKey(ready);
-  const wanted: Taint[] = [];
-  if (key) {
-    wanted.push({ key, effect: 'NoSchedule' });
-    if (noExecute) wanted.push({ key, effect: 'NoExecute' });
+const CONDITION_TAINTS = new Map<string, Map<string, string>>([
+  [
+    'Ready',
+    new Map([
+      ['False', TAINT_NOT_READY],
+      ['Unknown', TAINT_UNREACHABLE],
+    ]),
+  ],
+  ['MemoryPressure', new Map([['True', 'node.kubernetes.io/memory-pressure']])],
+  ['DiskPressure', new Map([['True', 'node.kubernetes.io/disk-pressure']])],
+  ['NetworkUnavailable', new Map([['True', 'node.kubernetes.io/network-unavailable']])],
+  ['PIDPressure', new Map([['True', 'node.kubernetes.io/pid-pressure']])],
+]);
+
+/** The NoSchedule taint keys the controller owns: the condition ones and the cordon's. */
+const NO_SCHEDULE_KEYS = new Set([...[...CONDITION_TAINTS.values()].flatMap((m) => [...m.values()]), TAINT_UNSCHEDULABLE]);
+
+/**
+ * The NoSchedule taints the node should carry, as Kubernetes' doNoScheduleTaintingPass: one
+ * per condition in a tainting status (Ready False or Unknown, MemoryPressure, DiskPressure,
+ * PIDPressure, NetworkUnavailable True), in the order of the node's conditions, then
+ * node.kubernetes.io/unschedulable while spec.unschedulable is true (kubectl cordon).
+ */
+export function noScheduleTaintKeys(node: KubeObject | undefined): string[] {
+  const keys: string[] = [];
+  for (const c of (node?.status?.conditions ?? []) as { type?: string; status?: string }[]) {
+    const key = CONDITION_TAINTS.get(String(c?.type))?.get(String(c?.status));
+    if (key && !keys.includes(key)) keys.push(key);
   }
-  const keep = (w: Taint) => current.find((t) => t.key === w.key && t.effect === w.effect);
-  return [...current.filter((t) => !ours(t)), ...wanted.map((w) => keep(w) ?? { ...w, timeAdded: nowIso })];
+  if (node?.spec?.unschedulable === true) keys.push(TAINT_UNSCHEDULABLE);
+  return keys;
+}
+
+/** A taint this controller adds and removes: its NoSchedule ones, and not-ready/unreachable NoExecute. */
+const ours = (t: Taint) =>
+  t.effect === 'NoSchedule'
+    ? NO_SCHEDULE_KEYS.has(t.key)
+    : t.effect === 'NoExecute' && (t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY);
+
+/**
+ * The node's taints with ours brought in line with its conditions and spec.unschedulable
+ * (noScheduleTaintKeys) and, for NoExecute, with Ready: `noExecute` says whether the
+ * NoExecute taint may be there (the eviction rate limiter and the disruption mode decide).
+ * Other taints are kept, and so is a taint of ours still wanted, in place with its
+ * timeAdded; a taint added goes at the end with `nowIso` as its timeAdded, NoSchedule as well
+ * as NoExecute, as Kubernetes' SwapNodeControllerTaint stamps every taint the node controller
+ * adds. As there, a taint matches by key and effect.
+ */
+export function desiredTaints(node: KubeObject, noExecute: boolean, nowIso: string): Taint[] {
+  const current: Taint[] = node.spec?.taints ?? [];
+  const wanted: Taint[] = noScheduleTaintKeys(node).map((key) => ({ key, effect: 'NoSchedule' }));
+  const executeKey = conditionTaintKey(readyStatus(node));
+  if (executeKey && noExecute) wanted.push({ key: executeKey, effect: 'NoExecute' });
+  const same = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effect;
+  const kept = current.filter((t) => !ours(t) || wanted.some((w) => same(w, t)));
+  const added = wanted.filter((w) => !current.some((t) => same(t, w))).map((w) => ({ ...w, timeAdded: nowIso }));
+  return [...kept, ...added];
 }
 
 export function hasNoExecuteTaint(taints: Taint[]): boolean {
-  return taints.some((t) => ours(t) && t.effect === 'NoExecute');
+  return taints.some((t) => t.effect === 'NoExecute' && ours(t));
 }
 
 export function sameTaints(a: Taint[], b: Taint[]): boolean {

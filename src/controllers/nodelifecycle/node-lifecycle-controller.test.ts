@@ -407,3 +407,39 @@ test('a node already NotReady that goes silent is marked Unknown without a secon
   await new Promise((r) => setTimeout(r, 300));
   assert.deepEqual(await nodeEvents('ailing', 'NodeNotReady'), []);
 });
+
+test('a cordoned node gets node.kubernetes.io/unschedulable:NoSchedule and a pressured one its condition taint; both go again', async () => {
+  await addNode('busy');
+  // The controller writes the node's taints meanwhile: a write that conflicts is tried again.
+  const retried = (write: (n: KubeObject) => Promise<unknown>) =>
+    eventually('written', async () => {
+      try {
+        await write(await node('busy'));
+        return true;
+      } catch (err) {
+        if (isConflict(err)) return false;
+        throw err;
+      }
+    });
+  const cordon = (unschedulable: boolean) =>
+    retried((n) => cluster.client.update(resources.nodes, { ...n, spec: { ...n.spec, unschedulable } }));
+  await cordon(true);
+  await eventually('unschedulable taint', async () => taintKeys(await node('busy')).length === 1);
+  const [taint] = (await node('busy')).spec.taints;
+  assert.equal(`${taint.key}:${taint.effect}`, 'node.kubernetes.io/unschedulable:NoSchedule');
+  assert.ok(taint.timeAdded, 'stamped as Kubernetes stamps every taint the node controller adds');
+  const setPressure = (status: string) => {
+    const conditions = [readyCondition('True'), { type: 'MemoryPressure', status }, { type: 'PIDPressure', status }];
+    return retried((n) => cluster.client.updateStatus(resources.nodes, { ...n, status: { conditions } }));
+  };
+  await setPressure('True');
+  await eventually('pressure taints', async () => taintKeys(await node('busy')).length === 3);
+  assert.deepEqual(taintKeys(await node('busy')), [
+    'node.kubernetes.io/memory-pressure:NoSchedule',
+    'node.kubernetes.io/pid-pressure:NoSchedule',
+    'node.kubernetes.io/unschedulable:NoSchedule',
+  ]);
+  await cordon(false);
+  await setPressure('False');
+  await eventually('taints gone', async () => taintKeys(await node('busy')).length === 0);
+});

@@ -8,6 +8,10 @@
 //   - taints the node node.kubernetes.io/unreachable (not-ready when the agent itself
 //     reports Ready=False) NoSchedule, and NoExecute at the zone's eviction rate
 //     (zone-eviction.ts); the taints go when Ready is True again.
+// On every node, as Kubernetes' TaintNodesByCondition, it also keeps the NoSchedule taints that
+// follow the other conditions (memory-pressure, disk-pressure, pid-pressure,
+// network-unavailable when True) and node.kubernetes.io/unschedulable while the node is
+// cordoned (spec.unschedulable), and removes them when that is no longer so.
 // The NoExecute taints drive the taint-eviction controller it runs beside it. As Kubernetes'
 // controller, it records RegisteredNode for every node it first sees (each new leader sees them
 // all) and RemovingNode when one is deleted.
@@ -381,7 +385,10 @@ export class NodeLifecycleController extends Controller {
     }
   }
 
-  /** NoSchedule follows Ready at once; NoExecute is added at the zone's eviction rate. */
+  /**
+   * NoSchedule taints follow the conditions and spec.unschedulable at once (Kubernetes'
+   * doNoScheduleTaintingPass); NoExecute follows Ready at the zone's eviction rate.
+   */
   private async syncTaints(node: KubeObject, ready: string | undefined, now: number, heardFromAgain = false): Promise<void> {
     const taints: Taint[] = node.spec?.taints ?? [];
     let noExecute = false;
@@ -397,7 +404,7 @@ export class NodeLifecycleController extends Controller {
         noExecute = gate.take(rate, now);
       }
     }
-    const next = desiredTaints(taints, ready, noExecute, taintTime(now));
+    const next = desiredTaints(node, noExecute, taintTime(now));
     if (sameTaints(next, taints)) return;
     // A NoExecute taint lifted from a node that is heard from may have been put there by a user
     // a moment ago: the pods it condemns go first, as Kubernetes' slower pass lets them.
