@@ -153,6 +153,40 @@ test('terminating pods on a node that is not Ready and carries the out-of-servic
   }
 });
 
+test("a terminating pod never scheduled is marked Failed and force-deleted, as Kubernetes' gcUnscheduledTerminating", async () => {
+  await cluster.client.create(resources.nodes, undefined, { metadata: { name: 'steady-node' } });
+  // A finalizer (a Job's tracking finalizer, say) keeps the deleted pods, so what the collector wrote can be read.
+  const addTerminating = async (name: string, nodeName?: string) => {
+    const p = await cluster.client.create(resources.pods, 'default', {
+      metadata: { name, finalizers: ['test.hale.dev/hold'] },
+      spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'c', image: 'x', command: ['true'] }] },
+    });
+    await cluster.client.updateStatus(resources.pods, { ...p, status: { phase: nodeName ? 'Running' : 'Pending' } });
+    await cluster.client.delete(resources.pods, 'default', name, { gracePeriodSeconds: 30 });
+  };
+  await addTerminating('never-scheduled');
+  await addTerminating('scheduled', 'steady-node');
+  try {
+    const forced = await eventually('the unscheduled pod to be force-deleted', async () => {
+      const p = await cluster.tryGet(resources.pods, 'default', 'never-scheduled');
+      return p?.metadata?.deletionGracePeriodSeconds === 0 && p.status?.phase === 'Failed' ? p : undefined;
+    });
+    assert.equal(
+      forced.status?.conditions?.find((c: { type: string }) => c.type === 'DisruptionTarget'),
+      undefined,
+    );
+    // A terminating pod on a node that is there is its agent's to finish.
+    await new Promise((r) => setTimeout(r, 300));
+    const scheduled = await cluster.tryGet(resources.pods, 'default', 'scheduled');
+    assert.deepEqual([scheduled?.metadata?.deletionGracePeriodSeconds, scheduled?.status?.phase], [30, 'Running']);
+  } finally {
+    for (const name of ['never-scheduled', 'scheduled']) {
+      const p = await cluster.tryGet(resources.pods, 'default', name);
+      if (p) await cluster.client.update(resources.pods, { ...p, metadata: { ...p.metadata, finalizers: [] } }).catch(() => undefined);
+    }
+  }
+});
+
 const finished = (name: string, created: string, phase: string, reason?: string) => ({
   metadata: { name, namespace: 'default', creationTimestamp: created },
   status: { phase, ...(reason ? { reason } : {}) },

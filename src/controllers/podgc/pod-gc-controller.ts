@@ -4,7 +4,9 @@
 // with the condition DisruptionTarget (DeletionByPodGC), as Kubernetes does. This is what frees a DaemonSet's or a
 // StatefulSet's identity after `kubectl delete node`. As Kubernetes' gcTerminating, it also
 // force-deletes (marking them Failed) the terminating pods of a node that is not Ready and
-// carries the `node.kubernetes.io/out-of-service` taint (non-graceful node shutdown). A Hale agent that is still running
+// carries the `node.kubernetes.io/out-of-service` taint (non-graceful node shutdown), and, as
+// Kubernetes' gcUnscheduledTerminating, the terminating pods never bound to a node (no agent
+// will ever finish them: a Job's pod held by its tracking finalizer, say). A Hale agent that is still running
 // registers its Node again at once, so the pods bound to the node when it was deleted are
 // remembered and removed even if a Node of that name exists again by then. Besides reacting to events it looks at
 // every pod every 20 s (Kubernetes' gc-check period), so a pod listed before the node cache
@@ -94,7 +96,8 @@ export class PodGarbageCollector extends Controller {
     super('pod-garbage-collector', logger);
     this.pods = informers.informerFor(resources.pods, { indexers: { [NODE_NAME_INDEX]: indexByField('spec.nodeName') } });
     this.nodes = informers.informerFor(resources.nodes);
-    // Work items are node names: a node's removal (or a pod bound to an unknown node) wakes it.
+    // Work items are node names: a node's removal (or a pod bound to an unknown node) wakes it;
+    // and namespace/name for an unscheduled terminating pod (a node name has no slash).
     this.nodes.addEventHandler({
       onAdd: (node) => this.nodeSeen(node),
       onUpdate: (_old, node) => this.nodeSeen(node),
@@ -156,7 +159,11 @@ export class PodGarbageCollector extends Controller {
 
   private podSeen(pod: KubeObject): void {
     const nodeName: string | undefined = pod.spec?.nodeName;
-    if (!nodeName || !this.nodes.hasSynced()) return;
+    if (!nodeName) {
+      if (pod.metadata?.deletionTimestamp) this.enqueue(keyOf(pod.metadata.namespace, pod.metadata.name));
+      return;
+    }
+    if (!this.nodes.hasSynced()) return;
     const node = this.nodes.get(undefined, nodeName);
     if (!node || (pod.metadata?.deletionTimestamp && outOfServiceAndNotReady(node))) this.enqueue(nodeName);
   }
@@ -168,6 +175,7 @@ export class PodGarbageCollector extends Controller {
   protected async reconcile(nodeName: string): Promise<ReconcileResult | undefined> {
     if (!nodeName) return undefined;
     if (!this.pods.hasSynced() || !this.nodes.hasSynced()) return { requeueAfterMs: 100 };
+    if (nodeName.includes('/')) return this.gcUnscheduledTerminating(nodeName);
     const remembered = this.boundAtDeletion.get(nodeName);
     this.boundAtDeletion.delete(nodeName);
     let node = this.nodes.get(undefined, nodeName);
@@ -199,6 +207,27 @@ export class PodGarbageCollector extends Controller {
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+    }
+    return undefined;
+  }
+
+  /**
+   * Kubernetes' gcUnscheduledTerminating: a pod being deleted that was never bound to a node has
+   * no agent to finish it; it is marked Failed (when not yet terminal) and force-deleted.
+   */
+  private async gcUnscheduledTerminating(podKey: string): Promise<undefined> {
+    const slash = podKey.indexOf('/');
+    const pod = this.pods.get(podKey.slice(0, slash), podKey.slice(slash + 1));
+    if (!pod?.metadata?.deletionTimestamp || pod.spec?.nodeName) return undefined;
+    // Already done, held by a finalizer: deleting again would only wake this again.
+    if (isTerminated(pod) && pod.metadata.deletionGracePeriodSeconds === 0) return undefined;
+    const { namespace, name, uid } = pod.metadata;
+    try {
+      if (!(await this.markFailed(pod))) return undefined;
+      await this.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } });
+      this.logger.info({ pod: podKey }, 'force-deleted unscheduled terminating pod');
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
     }
     return undefined;
   }
