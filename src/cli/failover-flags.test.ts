@@ -44,6 +44,31 @@ test('defaults and given values reach the failover options', () => {
   assert.equal(k8s.nodeLifecycle?.eviction?.nodeEvictionRate, 0.1);
 });
 
+test('a count flag is refused as a count, a seconds flag as seconds', () => {
+  const refusal = (args: string[]) => {
+    const cmd = addServerFailoverFlags(new Command('server').exitOverride().configureOutput({ writeErr: () => undefined }));
+    try {
+      cmd.parse(args, { from: 'user' });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return undefined;
+  };
+  for (const flag of ['--terminated-pod-gc-threshold', '--large-cluster-size-threshold']) {
+    const message = refusal([flag, '1.5']) ?? '';
+    assert.match(message, /must be a whole number ≥ 0/, flag);
+    assert.doesNotMatch(message, /seconds/, flag);
+  }
+  assert.match(refusal(['--default-unreachable-toleration-seconds', '-1']) ?? '', /must be a whole number of seconds ≥ 0/);
+  assert.equal(serverFailoverOptionsOf(['--large-cluster-size-threshold', '10']).nodeLifecycle?.eviction?.largeClusterSizeThreshold, 10);
+});
+
+function serverFailoverOptionsOf(args: string[]) {
+  const cmd = addServerFailoverFlags(new Command('server').exitOverride());
+  cmd.parse(args, { from: 'user' });
+  return serverFailoverOptions(cmd.opts());
+}
+
 test('durations printed back as the flags take them', () => {
   assert.deepEqual([500, 1000, 1500, 20_000, 60_000, 90_000].map(formatDuration), ['500ms', '1s', '1.5s', '20s', '1m', '1m30s']);
 });

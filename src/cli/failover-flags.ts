@@ -35,11 +35,16 @@ function fraction(value: string): number {
   return n;
 }
 
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of seconds ≥ 0');
+/** A whole number ≥ 0; `what` names its unit in the error ("seconds"), none for a count. */
+function wholeNumber(value: string, what?: string): number {
+  const n = value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`must be a whole number${what ? ` of ${what}` : ''} ≥ 0`);
   return n;
 }
+
+const seconds = (value: string): number => wholeNumber(value, 'seconds');
+/** A count (nodes, pods). */
+const count = (value: string): number => wholeNumber(value);
 
 /** Flags of every node agent (`hale agent`, and the one embedded in `hale server`). */
 export function addAgentFailoverFlags(cmd: Command): Command {
@@ -81,11 +86,11 @@ export function addServerFailoverFlags(cmd: Command): Command {
     .option('--node-eviction-rate <n>', 'nodes per second whose pods may be evicted in a healthy zone (Kubernetes: 0.1)', nonNegative, 1)
     .option('--secondary-node-eviction-rate <n>', 'nodes per second in a partially disrupted large zone', nonNegative, 0.01)
     .option('--unhealthy-zone-threshold <f>', 'fraction of not-ready nodes that makes a zone partially disrupted', fraction, 0.55)
-    .option('--large-cluster-size-threshold <n>', 'zones up to this size stop evicting when partially disrupted', seconds, 50)
+    .option('--large-cluster-size-threshold <n>', 'zones up to this size stop evicting when partially disrupted', count, 50)
     .option(
       '--terminated-pod-gc-threshold <n>',
       'finished (Succeeded or Failed) pods kept before the pod garbage collector deletes the oldest (0: never)',
-      seconds,
+      count,
       12_500,
     );
 }
