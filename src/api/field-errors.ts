@@ -64,19 +64,52 @@ export class GoValue {
   constructor(readonly text: string) {}
 }
 
-/** Go's %#v-ish rendering of a value, as Kubernetes prints it in field errors. */
+// Go's printing of the bad value, as apimachinery's field.Error does it up to Kubernetes 1.33
+// (1.34 switched to JSON, kubernetes/kubernetes#132314): a nil value or nil pointer reads
+// "null" (quoted, as it is printed as a string), strings are quoted with %q, integers, floats
+// and bools print plain, and anything else (slices, maps, structs, pointers to structs) with
+// %#v — `[]string{"a", "b"}`, `map[string]string{"k":"v"}`, `v1.LabelSelector{...}`.
+
+/**
+ * Go's %q of a string. JSON's quoting agrees for printable text; control characters differ
+ * (Go writes \a, \x01, \u00a0 where JSON writes \u0007, \u0001 and the raw character).
+ */
+export function goQuote(value: unknown): string {
+  return JSON.stringify(String(value ?? ''));
+}
+
+/** %#v of a []string: `[]string{"a", "b"}`, or `[]string(nil)` for a missing list. */
+export function goStringSlice(values: unknown): string {
+  if (!Array.isArray(values)) return '[]string(nil)';
+  return `[]string{${values.map(goQuote).join(', ')}}`;
+}
+
+/** %#v of a map[string]string, keys sorted as fmt sorts them; `map[string]string(nil)` for a missing map. */
+export function goStringMap(map: unknown): string {
+  if (!map || typeof map !== 'object') return 'map[string]string(nil)';
+  const record = map as Record<string, unknown>;
+  const entries = Object.keys(record)
+    .sort()
+    .map((k) => `${goQuote(k)}:${goQuote(record[k])}`);
+  return `map[string]string{${entries.join(', ')}}`;
+}
+
+/**
+ * The bad value as Kubernetes 1.33 prints it in a field error. A JSON value does not say its
+ * Go type, so only the unambiguous shapes get a Go form: a list of strings (or an empty list,
+ * in the API nearly always a []string) is a []string, an object of string values a
+ * map[string]string. Other lists and objects (structs, whose Go type names only the kind's
+ * validation knows; lists of numbers, whose int width is unknown) stay JSON unless the caller
+ * passes a GoValue.
+ */
 function renderValue(value: unknown): string {
   if (value instanceof GoValue) return value.text;
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
-    // Go prints a label map as map[string]string{"app":"web", "tier":"db"}.
-    const entries = Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${JSON.stringify((value as Record<string, string>)[k])}`);
-    return `map[string]string{${entries.join(', ')}}`;
+  if (value === null || value === undefined) return goQuote('null');
+  if (typeof value === 'string') return goQuote(value);
+  if (Array.isArray(value)) return value.every((v) => typeof v === 'string') ? goStringSlice(value) : JSON.stringify(value);
+  if (typeof value === 'object') {
+    return Object.values(value).every((v) => typeof v === 'string') ? goStringMap(value) : JSON.stringify(value);
   }
-  if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 

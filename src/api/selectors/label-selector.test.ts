@@ -120,7 +120,7 @@ test('object selectors: matchLabels and matchExpressions', () => {
     message: '"Equals" is not a valid label selector operator',
   });
   assert.throws(() => labelSelectorFromObject({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }), {
-    message: "values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty",
+    message: "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty",
   });
 });
 

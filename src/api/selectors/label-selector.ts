@@ -2,7 +2,7 @@
 // `?labelSelector=`, and the object form (matchLabels/matchExpressions) used in specs. Both
 // produce the same LabelMatcher, printed the way `kubectl describe` prints selectors.
 
-import { type FieldError, formatFieldError, formatFieldErrors, invalid, notSupported } from '../field-errors.ts';
+import { type FieldError, formatFieldError, formatFieldErrors, GoValue, invalid, notSupported } from '../field-errors.ts';
 import { isQualifiedName, isValidLabelValue } from '../validation/names.ts';
 
 /** Operators as Kubernetes' selection package names them. */
@@ -121,7 +121,11 @@ function requirementErrors(key: string, operator: LabelOperator, values: string[
   switch (operator) {
     case 'in':
     case 'notin':
-      if (values.length === 0) errs.push(invalid('values', values, "for 'in', 'notin' operators, values set can't be empty"));
+      // Only a matchExpressions entry has no values here (the string syntax reads `in ()` as
+      // [""]), and LabelSelectorAsSelector passes them on as a nil slice.
+      if (values.length === 0) {
+        errs.push(invalid('values', new GoValue('[]string(nil)'), "for 'in', 'notin' operators, values set can't be empty"));
+      }
       break;
     case '=':
     case '==':

@@ -153,7 +153,7 @@ test('finalizers', () => {
   assert.deepEqual(validateFinalizers(['kubernetes', 'example.com/x'], 'metadata.finalizers'), []);
   assert.equal(validateFinalizers(['a/b/c'], 'metadata.finalizers').length, 1);
   assert.deepEqual(texts(validateFinalizers(['orphan', 'foregroundDeletion'], 'metadata.finalizers')), [
-    'metadata.finalizers: Invalid value: ["orphan","foregroundDeletion"]: finalizer orphan and foregroundDeletion cannot be both set',
+    'metadata.finalizers: Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set',
   ]);
 });
 

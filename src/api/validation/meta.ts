@@ -2,7 +2,7 @@
 // annotations, label selectors, owner references, finalizers), following
 // k8s.io/apimachinery/pkg/api/validation and pkg/apis/meta/v1/validation so error texts match.
 
-import { type FieldError, forbidden, invalid, required, tooLong } from '../field-errors.ts';
+import { type FieldError, forbidden, goStringSlice, invalid, required, tooLong } from '../field-errors.ts';
 import {
   isDNS1035Label,
   isDNS1123Label,
@@ -248,11 +248,6 @@ export function validateObjectMeta(meta: Json, opts: ObjectMetaValidationOptions
   errs.push(...validateOwnerReferences(m.ownerReferences, `${path}.ownerReferences`));
   errs.push(...validateFinalizers(m.finalizers, `${path}.finalizers`));
   return errs;
-}
-
-/** Go's %#v of a []string, used in the "no new finalizers" message. */
-function goStringSlice(values: string[]): string {
-  return `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

@@ -41,7 +41,7 @@ describe('service IP and node port allocation', () => {
     assert.equal(c.spec.clusterIP, '10.99.0.5');
     assert.equal(
       await rejection(services.create('default', svc('d', { clusterIP: '10.99.0.5' }))),
-      'Service "d" is invalid: spec.clusterIPs: Invalid value: ["10.99.0.5"]: failed to allocate IP 10.99.0.5: provided IP is already allocated',
+      'Service "d" is invalid: spec.clusterIPs: Invalid value: []string{"10.99.0.5"}: failed to allocate IP 10.99.0.5: provided IP is already allocated',
     );
     assert.match(
       await rejection(services.create('default', svc('e', { clusterIP: '10.1.0.5' }))),
@@ -74,7 +74,7 @@ describe('service IP and node port allocation', () => {
     );
     assert.equal(
       await rejection(services.create('default', svc('v6ip', { clusterIP: 'fd00::5' }))),
-      'Service "v6ip" is invalid: spec.clusterIPs[0]: Invalid value: ["fd00::5"]: IPv6 is not configured on this cluster',
+      'Service "v6ip" is invalid: spec.clusterIPs[0]: Invalid value: []string{"fd00::5"}: IPv6 is not configured on this cluster',
     );
     assert.equal((await allocation.allocator.ips.list()).length, 0);
     const preferred = await services.create('default', svc('p', { ipFamilyPolicy: 'PreferDualStack' }));
@@ -155,7 +155,7 @@ describe('service IP and node port allocation', () => {
     assert.equal(await allocation.allocator.ips.holder(40), undefined);
     assert.equal(
       await rejection(services.create('default', svc('b', { clusterIP: a.spec.clusterIP }))),
-      `Service "b" is invalid: spec.clusterIPs: Invalid value: ["${a.spec.clusterIP}"]: failed to allocate IP ${a.spec.clusterIP}: provided IP is already allocated`,
+      `Service "b" is invalid: spec.clusterIPs: Invalid value: []string{"${a.spec.clusterIP}"}: failed to allocate IP ${a.spec.clusterIP}: provided IP is already allocated`,
     );
   });
 

@@ -55,3 +55,24 @@ test('the table shows scheduling counts and the node selector', () => {
   ]);
   assert.equal(daemonSets.table!.row(ds(), new Date())[6], '<none>');
 });
+
+test('selector and strategy values print as Go prints them (Kubernetes 1.33 %#v)', () => {
+  const old = ds();
+  const changed = ds({ selector: { matchLabels: { app: 'other' } } });
+  assert.equal(
+    formatFieldErrors(daemonSets.validateUpdate!(changed, old)),
+    'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"other"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+  );
+  const empty = ds({ selector: {} });
+  daemonSets.defaults!(empty);
+  assert.match(
+    formatFieldErrors(daemonSets.validate!(empty)),
+    /spec\.selector: Invalid value: v1\.LabelSelector\{MatchLabels:map\[string\]string\(nil\), MatchExpressions:\[\]v1\.LabelSelectorRequirement\(nil\)\}: empty selector is invalid for daemonset/,
+  );
+  const odd = ds({ updateStrategy: { type: 'Sometimes' } });
+  daemonSets.defaults!(odd);
+  assert.equal(
+    formatFieldErrors(daemonSets.validate!(odd)),
+    'spec.updateStrategy: Unsupported value: apps.DaemonSetUpdateStrategy{Type:"Sometimes", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: "RollingUpdate", "OnDelete"',
+  );
+});

@@ -1,9 +1,10 @@
 // apps/v1 DaemonSet: one pod per eligible node.
-import { type FieldError, invalid, notSupported, required } from '../../field-errors.ts';
+import { type FieldError, GoValue, invalid, notSupported, required } from '../../field-errors.ts';
 import { age } from '../../printers/age.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
 import { validateLabelSelector, validateNonnegativeField } from '../../validation/meta.ts';
 import { ensureObject } from './ensure.ts';
+import { goDaemonSetUpdateStrategy, goLabelSelector, withGoSelectorValue } from './go-values.ts';
 import { intOrPercentValue, isNotMoreThan100Percent, validatePositiveIntOrPercent } from './int-or-percent.ts';
 import { defaultTemplate, validateTemplate } from './pod-template.ts';
 import { ageColumn, column, containerCells, containersColumn, imagesColumn, int, nameColumn } from './printing.ts';
@@ -51,7 +52,7 @@ function validateUpdateStrategy(strategy: KubeObject | undefined, path: string):
       if (!strategy.rollingUpdate) return [required(`${path}.rollingUpdate`, '')];
       return validateRollingUpdate(strategy.rollingUpdate, `${path}.rollingUpdate`);
     default:
-      return [notSupported(path, strategy ?? null, ['RollingUpdate', 'OnDelete'])];
+      return [notSupported(path, new GoValue(goDaemonSetUpdateStrategy(strategy)), ['RollingUpdate', 'OnDelete'])];
   }
 }
 
@@ -66,7 +67,9 @@ export function validateDaemonSet(obj: KubeObject): FieldError[] {
   ) {
     errs.push(invalid('spec.template.metadata.labels', template.metadata?.labels ?? {}, '`selector` does not match template `labels`'));
   }
-  if (selectorIsEmpty(spec.selector)) errs.push(invalid('spec.selector', spec.selector, 'empty selector is invalid for daemonset'));
+  if (selectorIsEmpty(spec.selector)) {
+    errs.push(invalid('spec.selector', new GoValue(goLabelSelector(spec.selector)), 'empty selector is invalid for daemonset'));
+  }
   errs.push(...validateTemplate(template, 'spec.template'));
   errs.push(...validateAlwaysRestarts(template, 'spec.template', 'DaemonSet', 'invalid'));
   errs.push(...validateNonnegativeField(spec.minReadySeconds, 'spec.minReadySeconds'));
@@ -88,7 +91,8 @@ export const daemonSets: ResourceType = {
   subresources: { status: true },
   defaults: defaultDaemonSet,
   validate: validateDaemonSet,
-  validateUpdate: (obj, old) => validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector'),
+  validateUpdate: (obj, old) =>
+    withGoSelectorValue(validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector'), 'spec.selector'),
   // The four required status counters are not omitempty in Kubernetes, so a new object
   // shows them as 0 (client-side validation of a `get -o yaml` dump checks them).
   prepareForCreate: (obj) => {

@@ -3,26 +3,7 @@
 // switched to JSON, kubernetes/kubernetes#132314), so a changed Deployment selector reads
 // `spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"x"},
 // MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable`.
-import { type FieldError, GoValue } from '../../field-errors.ts';
-
-/** Go's %q of a string (JSON's quoting agrees for printable text). */
-const goQuote = (s: unknown): string => JSON.stringify(String(s ?? ''));
-
-/** map[string]string{"a":"1", "b":"2"} (keys sorted as fmt sorts them), or map[string]string(nil). */
-export function goStringMap(map: unknown): string {
-  if (!map || typeof map !== 'object') return 'map[string]string(nil)';
-  const record = map as Record<string, unknown>;
-  const entries = Object.keys(record)
-    .sort()
-    .map((k) => `${goQuote(k)}:${goQuote(record[k])}`);
-  return `map[string]string{${entries.join(', ')}}`;
-}
-
-/** []string{"a", "b"}, or []string(nil). */
-function goStringSlice(values: unknown): string {
-  if (!Array.isArray(values)) return '[]string(nil)';
-  return `[]string{${values.map(goQuote).join(', ')}}`;
-}
+import { type FieldError, GoValue, goQuote, goStringMap, goStringSlice } from '../../field-errors.ts';
 
 /** A metav1.LabelSelector as %#v prints it. */
 export function goLabelSelector(selector: unknown): string {
@@ -45,19 +26,30 @@ export function goIntOrString(value: unknown): string {
 }
 
 /**
- * apps.DeploymentStrategy as %#v prints it. A set rollingUpdate is a pointer, which Go
- * prints as an address; any address is as good as another here.
+ * A strategy struct (Type plus a RollingUpdate pointer) as %#v prints it. A set rollingUpdate
+ * is a pointer, which Go prints as an address; any address is as good as another here.
  */
-export function goDeploymentStrategy(strategy: unknown): string {
+function goStrategy(struct: string, rollingUpdateType: string, strategy: unknown): string {
   const s = (strategy && typeof strategy === 'object' ? strategy : {}) as { type?: unknown; rollingUpdate?: unknown };
   const pointer = s.rollingUpdate ? '0xc000a1e000' : 'nil';
-  return `apps.DeploymentStrategy{Type:${goQuote(s.type)}, RollingUpdate:(*apps.RollingUpdateDeployment)(${pointer})}`;
+  return `${struct}{Type:${goQuote(s.type)}, RollingUpdate:(*${rollingUpdateType})(${pointer})}`;
 }
 
-/** The Invalid errors at `field` (the selector itself) with their value printed as Go prints a LabelSelector. */
+/** apps.DeploymentStrategy as %#v prints it. */
+export const goDeploymentStrategy = (strategy: unknown): string =>
+  goStrategy('apps.DeploymentStrategy', 'apps.RollingUpdateDeployment', strategy);
+
+/** apps.DaemonSetUpdateStrategy as %#v prints it. */
+export const goDaemonSetUpdateStrategy = (strategy: unknown): string =>
+  goStrategy('apps.DaemonSetUpdateStrategy', 'apps.RollingUpdateDaemonSet', strategy);
+
+/**
+ * The Invalid errors at `field` (the selector itself) with their value printed as Go prints a
+ * LabelSelector. A missing selector is a nil pointer, which field errors print as "null".
+ */
 export function withGoSelectorValue(errs: FieldError[], field: string): FieldError[] {
   return errs.map((e) =>
-    e.field === field && e.type === 'FieldValueInvalid' && !(e.value instanceof GoValue)
+    e.field === field && e.type === 'FieldValueInvalid' && e.value != null && !(e.value instanceof GoValue)
       ? { ...e, value: new GoValue(goLabelSelector(e.value)) }
       : e,
   );

@@ -7,7 +7,7 @@ test('exactly one kind of attributes is required', () => {
   assert.deepEqual(selfSubjectAccessReviews.validate!({ spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } }), []);
   assert.equal(
     formatFieldErrors(selfSubjectAccessReviews.validate!({ spec: {} })),
-    'spec.resourceAttributes: Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    'spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
   );
   assert.match(
     formatFieldErrors(

@@ -174,3 +174,12 @@ test('a success policy is validated as in Kubernetes (validateSuccessPolicy)', (
     'spec.successPolicy.rules: Too many: 21: must have at most 20 items',
   );
 });
+
+test('a changed selector prints as Go prints a LabelSelector', () => {
+  const old = job({ selector: { matchLabels: { app: 'pi' } } });
+  const changed = job({ selector: { matchLabels: { app: 'pi' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a'] }] } });
+  assert.equal(
+    formatFieldErrors(jobs.validateUpdate!(changed, old).filter((e) => e.field === 'spec.selector')),
+    'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"pi"}, MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"tier", Operator:"In", Values:[]string{"a"}}}}: field is immutable',
+  );
+});

@@ -5,6 +5,7 @@ import type { KubeObject, ResourceType } from '../../resource-type.ts';
 import { validateLabelSelector, validateNonnegativeField } from '../../validation/meta.ts';
 import { isDNS1123Label } from '../../validation/names.ts';
 import { ensureObject } from '../apps/ensure.ts';
+import { withGoSelectorValue } from '../apps/go-values.ts';
 import { defaultTemplate, validateTemplate } from '../apps/pod-template.ts';
 import { ageColumn, column, containerCells, containersColumn, imagesColumn, int, nameColumn } from '../apps/printing.ts';
 import { formatLabelSelector, selectorMatches } from '../apps/selector-utils.ts';
@@ -337,7 +338,7 @@ export function validateJobUpdate(obj: KubeObject, old: KubeObject): FieldError[
   else if (!deepEqual(spec.completions, oldSpec.completions) && spec.completions != null && spec.completions !== spec.parallelism) {
     errs.push(invalid('spec.completions', spec.completions, 'can only be modified in tandem with spec.parallelism'));
   }
-  errs.push(...validateImmutableField(spec.selector, oldSpec.selector, 'spec.selector'));
+  errs.push(...withGoSelectorValue(validateImmutableField(spec.selector, oldSpec.selector, 'spec.selector'), 'spec.selector'));
   const allowSchedulingChanges = oldSpec.suspend === true && !old.status?.startTime;
   if (
     !deepEqual(

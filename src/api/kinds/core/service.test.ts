@@ -113,7 +113,7 @@ describe('service validation', () => {
     const next = defaulted(svc({ clusterIP: '10.0.0.6', ports: [{ port: 80 }] }));
     serviceResource.prepareForUpdate?.(next, old);
     assert.deepEqual((serviceResource.validateUpdate?.(next, old) ?? []).map(formatFieldError), [
-      'spec.clusterIPs[0]: Invalid value: ["10.0.0.6"]: may not change once set',
+      'spec.clusterIPs[0]: Invalid value: []string{"10.0.0.6"}: may not change once set',
     ]);
   });
 
@@ -234,13 +234,13 @@ describe('service IP family checks (a single-stack IPv4 cluster, as alloc.go and
   it('refuses two cluster IPs, IPv6 ones, and families that disagree with the IP', () => {
     assert.deepEqual(refusals({ clusterIPs: ['10.43.0.5', 'fd00::5'], clusterIP: '10.43.0.5' }), [
       `spec.ipFamilyPolicy: Invalid value: "SingleStack": must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified`,
-      'spec.clusterIPs[1]: Invalid value: ["10.43.0.5","fd00::5"]: IPv6 is not configured on this cluster',
+      'spec.clusterIPs[1]: Invalid value: []string{"10.43.0.5", "fd00::5"}: IPv6 is not configured on this cluster',
     ]);
     assert.deepEqual(refusals({ clusterIPs: ['10.43.0.5', '10.43.0.6'], clusterIP: '10.43.0.5', ipFamilyPolicy: 'PreferDualStack' }), [
-      'spec.clusterIPs: Invalid value: ["10.43.0.5","10.43.0.6"]: may specify no more than one IP for each IP family',
+      'spec.clusterIPs: Invalid value: []string{"10.43.0.5", "10.43.0.6"}: may specify no more than one IP for each IP family',
     ]);
     assert.deepEqual(refusals({ clusterIP: 'fd00::5' }), [
-      'spec.clusterIPs[0]: Invalid value: ["fd00::5"]: IPv6 is not configured on this cluster',
+      'spec.clusterIPs[0]: Invalid value: []string{"fd00::5"}: IPv6 is not configured on this cluster',
     ]);
     assert.deepEqual(refusals({ clusterIP: '10.43.0.5', ipFamilies: ['IPv6'] }), [
       'spec.clusterIPs[0]: Invalid value: "10.43.0.5": expected an IPv6 value as indicated by `ipFamilies[0]`',
@@ -249,7 +249,7 @@ describe('service IP family checks (a single-stack IPv4 cluster, as alloc.go and
       'spec.clusterIPs[0]: Invalid value: "fd00::5": expected an IPv4 value as indicated by `ipFamilies[0]`',
     ]);
     assert.deepEqual(refusals({ clusterIP: 'None', clusterIPs: ['None', '10.43.0.5'] }), [
-      `spec.clusterIPs: Invalid value: ["None","10.43.0.5"]: 'None' must be the first and only value`,
+      `spec.clusterIPs: Invalid value: []string{"None", "10.43.0.5"}: 'None' must be the first and only value`,
     ]);
     assert.deepEqual(refusals({ ipFamilies: ['IPv4', 'IPv4'], ipFamilyPolicy: 'PreferDualStack' }), [
       'spec.ipFamilies[1]: Duplicate value: "IPv4"',

@@ -1,6 +1,6 @@
 // rbac.authorization.k8s.io/v1 Role and ClusterRole: named sets of PolicyRules. Stored and
 // validated as Kubernetes does; Hale does not enforce them (docs/differences.md).
-import { type FieldError, GoValue, invalid, required } from '../../field-errors.ts';
+import { type FieldError, GoValue, goStringSlice, invalid, required } from '../../field-errors.ts';
 import type { KubeObject, ResourceType } from '../../resource-type.ts';
 import { nameIsPathSegment, validateLabelSelector } from '../../validation/meta.ts';
 
@@ -11,8 +11,7 @@ const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' 
 const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Go's %#v of a []string, as field errors print it: []string{"/a", "/b"}. */
-export const goStrings = (values: unknown[]): GoValue =>
-  new GoValue(`[]string{${values.map((v) => JSON.stringify(String(v))).join(', ')}}`);
+export const goStrings = (values: unknown[]): GoValue => new GoValue(goStringSlice(values));
 
 /** ValidatePolicyRule: verbs always; then either non-resource URLs or groups and resources. */
 export function validatePolicyRule(rule: unknown, namespaced: boolean, path: string): FieldError[] {
