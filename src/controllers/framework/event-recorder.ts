@@ -17,6 +17,17 @@ export type EventType = 'Normal' | 'Warning';
 
 const aggregationWindowMs = 10 * 60 * 1000;
 
+/** One event to write, after correlation: `key` is its deduplication key, `now` in ms. */
+interface Occurrence {
+  key: string;
+  obj: KubeObject;
+  type: EventType;
+  reason: string;
+  message: string;
+  fieldPath?: string;
+  now: number;
+}
+
 interface Recorded {
   name: string;
   namespace: string;
@@ -89,8 +100,8 @@ export class EventRecorder {
       previous.at = now;
     }
     if (drop) return;
-    if (previous) return this.update(key, previous, obj, type, reason, text, fieldPath, now);
-    return this.create(key, obj, type, reason, text, fieldPath, now);
+    const occurrence: Occurrence = { key, obj, type, reason, message: text, fieldPath, now };
+    return previous ? this.update(previous, occurrence) : this.create(occurrence);
   }
 
   normal(obj: KubeObject, reason: string, message: string, fieldPath?: string): void {
@@ -101,25 +112,17 @@ export class EventRecorder {
     void this.event(obj, 'Warning', reason, message, fieldPath);
   }
 
-  private async update(
-    key: string,
-    previous: Recorded,
-    obj: KubeObject,
-    type: EventType,
-    reason: string,
-    message: string,
-    fieldPath: string | undefined,
-    now: number,
-  ): Promise<void> {
+  private async update(previous: Recorded, occurrence: Occurrence): Promise<void> {
+    const { key, reason, message, now } = occurrence;
     // The first one may still be on its way (writes can queue behind more urgent ones): a
     // repeat counts on it rather than making an Event of its own.
     if (!(await previous.created)) {
       // Its create failed: count on the Event another repeat has started since, or start one.
       const current = this.recent.get(key);
-      if (!current) return this.create(key, obj, type, reason, message, fieldPath, now);
+      if (!current) return this.create(occurrence);
       current.count++;
       current.at = now;
-      return this.update(key, current, obj, type, reason, message, fieldPath, now);
+      return this.update(current, occurrence);
     }
     try {
       await this.client.patch(
@@ -137,15 +140,8 @@ export class EventRecorder {
     }
   }
 
-  private async create(
-    key: string,
-    obj: KubeObject,
-    type: EventType,
-    reason: string,
-    message: string,
-    fieldPath: string | undefined,
-    now: number,
-  ): Promise<void> {
+  private async create(occurrence: Occurrence): Promise<void> {
+    const { key, obj, type, reason, message, fieldPath, now } = occurrence;
     const meta = obj.metadata ?? {};
     // Events of cluster-scoped objects live in "default", as in Kubernetes.
     const namespace = meta.namespace || 'default';
