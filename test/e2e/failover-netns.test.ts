@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { nodeNetworkKey } from '../../src/agent/network/names.ts';
-import { eventually, type HaleAgent, type HaleServer, killMatching, startAgent, startHale } from './harness.ts';
+import { eventually, type HaleAgent, type HaleServer, killMatching, removePodCgroups, startAgent, startHale } from './harness.ts';
 import {
   canBuildNodeLan,
   createNodeLan,
@@ -280,6 +280,7 @@ describe('node failover with nodes in their own network namespaces (kubectl 1.33
     for (const dir of dirs) killMatching(dir);
     killMatching(marker);
     lan?.destroy([...agents.values()].map((a) => nodeNetworkKey(a.nodeName, a.dataDir)));
+    for (const dir of dirs) await removePodCgroups(dir);
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -154,10 +154,19 @@ export async function startHale(opts: StartOptions = {}): Promise<HaleServer> {
   return server;
 }
 
+/**
+ * Stops the server and, unless `keepData`, removes its data directory. Pods outlive the
+ * server by design, so whatever of them is left (a pod a controller made while the test was
+ * deleting them, a sandbox the agent was making as it stopped) goes first: its processes,
+ * which carry the data directory on their command line, then its cgroups.
+ */
 export async function stopHale(server: HaleServer | undefined, keepData = false): Promise<void> {
   if (!server) return;
   await server.stop();
-  if (!keepData) rmSync(server.dataDir, { recursive: true, force: true });
+  if (keepData) return;
+  killMatching(server.dataDir);
+  await removePodCgroups(server.dataDir);
+  rmSync(server.dataDir, { recursive: true, force: true });
 }
 
 function runKubectl(
