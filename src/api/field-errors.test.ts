@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { duplicate, formatFieldError, GoValue, invalid, notSupported } from './field-errors.ts';
+import {
+  duplicate,
+  formatFieldError,
+  GoValue,
+  goIsPrint,
+  goQuote,
+  goStringMap,
+  goStringSlice,
+  invalid,
+  notSupported,
+} from './field-errors.ts';
 
 test('values print as Kubernetes 1.33 field.Error prints them', () => {
   assert.equal(formatFieldError(invalid('a', 'x', 'bad')), 'a: Invalid value: "x": bad');
@@ -18,4 +28,65 @@ test('values print as Kubernetes 1.33 field.Error prints them', () => {
   // Shapes whose Go type a JSON value does not tell stay JSON.
   assert.equal(formatFieldError(invalid('a', [1, 2], 'bad')), 'a: Invalid value: [1,2]: bad');
   assert.equal(formatFieldError(invalid('a', { n: 1 }, 'bad')), 'a: Invalid value: {"n":1}: bad');
+});
+
+// The expectations are strconv.Quote's output, worked out from its rules (Go is not installed
+// here): printable runes kept, \a \b \f \n \r \t \v, \xNN below 0x20 and for 0x7f, \uNNNN and
+// \UNNNNNNNN for the other runes unicode.IsPrint refuses, lowercase hex throughout.
+test('goQuote quotes as Go strconv.Quote (%q) does', () => {
+  assert.equal(goQuote('plain text'), '"plain text"');
+  assert.equal(goQuote(''), '""');
+  assert.equal(goQuote('say "hi" \\ bye'), '"say \\"hi\\" \\\\ bye"');
+  // The seven short escapes, and \x for the other C0 controls and DEL.
+  assert.equal(goQuote('\x07\b\f\n\r\t\v'), '"\\a\\b\\f\\n\\r\\t\\v"');
+  assert.equal(goQuote('\x00\x01\x1b\x1f\x7f'), '"\\x00\\x01\\x1b\\x1f\\x7f"');
+  // Printable non-ASCII stays as it is, astral characters included; ' and / are not escaped.
+  assert.equal(goQuote("é ✓ 日本 😀 it's a/b"), `"é ✓ 日本 😀 it's a/b"`);
+  assert.equal(goQuote('é\x07x'), '"é\\ax"');
+  // Not printable for unicode.IsPrint: C1 controls, spaces other than U+0020 (Zs, Zl, Zp),
+  // format characters (Cf), private use, unassigned code points.
+  assert.equal(goQuote('\x80\x9f'), '"\\u0080\\u009f"');
+  assert.equal(goQuote('a\u00a0b\u3000c'), '"a\\u00a0b\\u3000c"');
+  assert.equal(goQuote('\u2028\u2029'), '"\\u2028\\u2029"');
+  assert.equal(goQuote('\u00ad\u200b\u200d\ufeff'), '"\\u00ad\\u200b\\u200d\\ufeff"');
+  assert.equal(goQuote('\ue000\uffff'), '"\\ue000\\uffff"');
+  assert.equal(goQuote('\u{e0001}\u{f0000}\u{10ffff}'), '"\\U000e0001\\U000f0000\\U0010ffff"');
+  // Go 1.24's tables are Unicode 15.0's: later additions (U+1C89 CYRILLIC CAPITAL LETTER TJE
+  // in 16.0, CJK Extension I's U+2EBF0 in 15.1) are escaped though Node knows them.
+  assert.equal(goQuote('\u1c89\u{2ebf0}'), '"\\u1c89\\U0002ebf0"');
+  // U+FFFD is a printable symbol; a lone surrogate becomes U+FFFD, as Go's JSON decoding
+  // makes of a "\ud800" escape, so it prints the same way.
+  assert.equal(goQuote('\ufffd'), '"\ufffd"');
+  assert.equal(goQuote('a\ud800b\udc00'), '"a\ufffdb\ufffd"');
+  // Not a string: printed as String() gives it; null and undefined as the empty string.
+  assert.equal(goQuote(42), '"42"');
+  assert.equal(goQuote(undefined), '""');
+});
+
+test('goIsPrint is unicode.IsPrint of Unicode 15.0.0', () => {
+  assert.equal(goIsPrint(0x20), true);
+  assert.equal(goIsPrint(0x7e), true);
+  assert.equal(goIsPrint(0x1f), false);
+  assert.equal(goIsPrint(0x7f), false);
+  assert.equal(goIsPrint(0xa0), false);
+  assert.equal(goIsPrint(0xa1), true);
+  assert.equal(goIsPrint(0x1f600), true);
+  assert.equal(goIsPrint(0x10ffff), false);
+  // Every code point printable in Unicode 15.0 is printable for Node's newer tables too, and
+  // the table counts what UnicodeData 15.0.0 has in categories L, M, N, P and S, plus U+0020.
+  const nodePrint = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
+  let count = 0;
+  for (let cp = 0; cp < 0x110000; cp++) {
+    if (!goIsPrint(cp)) continue;
+    count++;
+    if (cp !== 0x20 && !nodePrint.test(String.fromCodePoint(cp))) assert.fail(`U+${cp.toString(16)} is not printable in Node`);
+  }
+  assert.equal(count, 148998);
+});
+
+test('Go slices and maps of strings quote their elements with %q', () => {
+  assert.equal(goStringSlice(['All', 'a\tb', '\u00a0']), '[]string{"All", "a\\tb", "\\u00a0"}');
+  assert.equal(goStringSlice(undefined), '[]string(nil)');
+  assert.equal(goStringMap({ 'k\n': 'v\x01' }), 'map[string]string{"k\\n":"v\\x01"}');
+  assert.equal(formatFieldError(notSupported('a', 'x\x07', ['A\tB'])), 'a: Unsupported value: "x\\a": supported values: "A\\tB"');
 });

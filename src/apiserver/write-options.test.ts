@@ -38,15 +38,26 @@ test('a fieldManager with characters that are not printable is Invalid, with the
   const err = refusal('UpdateOptions', new URLSearchParams({ fieldManager: 'é\u0007x' }).toString());
   assert.equal(
     err.message,
-    'UpdateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "é\\u0007x": invalid character U+0007 (at position 2)',
+    'UpdateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "é\\ax": invalid character U+0007 (at position 2)',
   );
   validateWriteOptions('UpdateOptions', new URLSearchParams({ fieldManager: 'kubectl client-side-apply ✓' }));
+  // unicode.IsPrint refuses spaces other than U+0020, and letters newer than Go's Unicode 15.0.
+  assert.equal(
+    refusal('UpdateOptions', new URLSearchParams({ fieldManager: 'a\u00a0\u1c89' }).toString()).message,
+    'UpdateOptions.meta.k8s.io "" is invalid: [fieldManager: Invalid value: "a\\u00a0\\u1c89": invalid character U+00A0 (at position 1), ' +
+      'fieldManager: Invalid value: "a\\u00a0\\u1c89": invalid character U+1C89 (at position 3)]',
+  );
 });
 
 test('dryRun takes All only; force is for apply patches, which need a fieldManager', () => {
   assert.equal(
     refusal('CreateOptions', 'dryRun=All&dryRun=Server').message,
     'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"All", "Server"}: supported values: "All"',
+  );
+  // Each value is quoted with %q, as %#v of a []string does.
+  assert.equal(
+    refusal('CreateOptions', 'dryRun=%07&dryRun=%C3%A9%C2%A0').message,
+    'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"\\a", "é\\u00a0"}: supported values: "All"',
   );
   assert.equal(
     refusal('PatchOptions', 'force=true&fieldManager=me', 'application/merge-patch+json').message,

@@ -1,15 +1,23 @@
 // The query options of a write (CreateOptions, UpdateOptions, PatchOptions) checked as
 // kube-apiserver's handlers check them before reading the body (ValidateCreateOptions,
 // ValidateUpdateOptions, ValidatePatchOptions): a 422 on the options kind.
-import { type FieldError, forbidden, GoValue, invalid as invalidField, notSupported, required, tooLong } from '../api/field-errors.ts';
+import {
+  type FieldError,
+  forbidden,
+  GoValue,
+  goIsPrint,
+  goStringSlice,
+  invalid as invalidField,
+  notSupported,
+  required,
+  tooLong,
+} from '../api/field-errors.ts';
 import { invalid } from './errors.ts';
 
 export type WriteOptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
 
 /** Kubernetes' FieldManagerMaxLength, in bytes. */
 const fieldManagerMaxBytes = 128;
-/** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
 /** `patchType` is the PATCH body's media type. */
 export function validateWriteOptions(kind: WriteOptionsKind, query: URLSearchParams, patchType?: string): void {
@@ -25,7 +33,8 @@ export function validateWriteOptions(kind: WriteOptionsKind, query: URLSearchPar
   errors.push(...validateFieldManager(manager));
   const dryRun = query.getAll('dryRun');
   if (dryRun.some((v) => v !== 'All')) {
-    errors.push(notSupported('dryRun', new GoValue(`[]string{${dryRun.map((v) => JSON.stringify(v)).join(', ')}}`), ['All']));
+    // ValidateDryRun passes the []string itself as the bad value, which field.Error prints with %#v.
+    errors.push(notSupported('dryRun', new GoValue(goStringSlice(dryRun)), ['All']));
   }
   if (errors.length) throw invalid('meta.k8s.io', kind, '', errors);
 }
@@ -35,8 +44,9 @@ function validateFieldManager(manager: string): FieldError[] {
   if (Buffer.byteLength(manager) > fieldManagerMaxBytes) errors.push(tooLong('fieldManager', manager, fieldManagerMaxBytes));
   let position = 0; // in bytes, as Go ranges over a string
   for (const char of manager) {
-    if (!printable.test(char)) {
-      const code = char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    const cp = char.codePointAt(0)!;
+    if (!goIsPrint(cp)) {
+      const code = cp.toString(16).toUpperCase().padStart(4, '0');
       errors.push(invalidField('fieldManager', manager, `invalid character U+${code} (at position ${position})`));
     }
     position += Buffer.byteLength(char);
