@@ -1,12 +1,19 @@
 // The eviction subresource against an in-process API server: budgets are set by hand (no
 // disruption controller runs), pods are made Running/Ready through their status.
 import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { podResource } from '../api/kinds/core/pod.ts';
 import type { KubeObject } from '../api/resource-type.ts';
 import { ApiError } from '../client/api-error.ts';
 import { resources } from '../client/resources.ts';
 import { RestClient } from '../client/rest-client.ts';
 import { type InProcessCluster, startInProcessCluster } from '../testing/in-process-cluster.ts';
+import { StatusError } from './errors.ts';
+import { evictPod } from './eviction.ts';
+import type { RequestParams } from './resource-handler.ts';
+import { ResourceStore } from './storage/resource-store.ts';
 
 let cluster: InProcessCluster;
 /** No automatic 429 retries: the tests want to see them. */
@@ -116,6 +123,91 @@ test('a budget the controller has not seen yet refuses evictions', async () => {
   const refused = await evictError(ns, 'a');
   assert.equal(refused.code, 429);
   assert.equal(refused.details?.causes?.[0].message, 'The disruption budget web is still being processed by the server.');
+});
+
+test('a budget not processed yet asks for a retry after 10 s (details and Retry-After); an exhausted one does not', async () => {
+  const ns = await freshNamespace();
+  await runningPod(ns, 'a');
+  await budget(ns, 'web', { disruptionsAllowed: 5, observedGeneration: 0 });
+  const url = `${cluster.url}/api/v1/namespaces/${ns}/pods/a/eviction`;
+  const post = () =>
+    fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${cluster.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'a', namespace: ns } }),
+    });
+  const behind = await post();
+  assert.equal(behind.status, 429);
+  assert.equal(behind.headers.get('retry-after'), '10');
+  assert.deepEqual((await behind.json()).details, {
+    causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web is still being processed by the server.' }],
+    retryAfterSeconds: 10,
+  });
+
+  const pdb = await client.get(resources.podDisruptionBudgets, ns, 'web');
+  pdb.status = { observedGeneration: pdb.metadata.generation, disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 };
+  await client.updateStatus(resources.podDisruptionBudgets, pdb);
+  const exhausted = await post();
+  assert.equal(exhausted.status, 429);
+  assert.equal(exhausted.headers.get('retry-after'), null);
+  assert.deepEqual((await exhausted.json()).details, {
+    causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 1 currently' }],
+  });
+});
+
+/**
+ * Calls the handler directly over a pod store whose first read returns the pod as it was,
+ * after `meanwhile` changed it: the race between reading the pod and deleting it.
+ */
+async function evictRacing(ns: string, name: string, meanwhile: () => Promise<void>): Promise<number> {
+  class RacyPods extends ResourceStore {
+    private raced = false;
+    override async get(namespace: string | undefined, podName: string): Promise<KubeObject> {
+      const read = await super.get(namespace, podName);
+      if (!this.raced) {
+        this.raced = true;
+        await meanwhile();
+      }
+      return read;
+    }
+  }
+  const body = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } });
+  const req = Object.assign(Readable.from([Buffer.from(body)]), { headers: { 'content-type': 'application/json' } });
+  let code = 0;
+  const res = { writeHead: (c: number) => (code = c), end: () => {} };
+  const params = {
+    req: req as unknown as IncomingMessage,
+    res: res as unknown as ServerResponse,
+    info: { kind: 'resource', group: '', version: 'v1', namespace: ns, resource: 'pods', name, subresource: 'eviction', verb: 'create' },
+    query: new URLSearchParams(),
+    user: 'admin',
+  } as RequestParams;
+  try {
+    await evictPod(params, new RacyPods(podResource, cluster.store));
+  } catch (err) {
+    if (err instanceof StatusError) return err.code;
+    throw err;
+  }
+  return code;
+}
+
+test('a pod judged unready, or Pending, that became ready before its deletion is not evicted past the budget', async () => {
+  const ns = await freshNamespace();
+  await runningPod(ns, 'sick', { ready: false });
+  await budget(ns, 'web', { disruptionsAllowed: 0, currentHealthy: 2, desiredHealthy: 2, expectedPods: 3 });
+  const becomeReady = (name: string) => async () => {
+    const pod = await client.get<any>(resources.pods, ns, name);
+    pod.status = { ...pod.status, phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+    await client.updateStatus(resources.pods, pod);
+  };
+  // Kubernetes pins the delete to the version judged; the conflict is the budget's 429.
+  assert.equal(await evictRacing(ns, 'sick', becomeReady('sick')), 429);
+  assert.ok(await cluster.tryGet(resources.pods, ns, 'sick'), 'the pod that became ready stays');
+
+  // A Pending pod is read again after the conflict: now Running and Ready, the budget decides.
+  await runningPod(ns, 'starting', { phase: 'Pending', ready: false });
+  assert.equal(await evictRacing(ns, 'starting', becomeReady('starting')), 429);
+  assert.ok(await cluster.tryGet(resources.pods, ns, 'starting'), 'the pod that started stays');
 });
 
 test('pending pods, and unhealthy ones while the budget is met, go without using the budget', async () => {

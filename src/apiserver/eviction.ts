@@ -41,12 +41,33 @@ function pdbStoreFor(pods: ResourceStore): ResourceStore {
   return rs;
 }
 
-/** The 429 kubectl drain waits on and retries. */
-function budgetViolation(cause: string): StatusError {
-  return new StatusError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
-    causes: [{ reason: 'DisruptionBudget', message: cause }],
-  });
+/** Kubernetes' EvictionsRetry: conflicts on a pod that may go without its budget are retried this often. */
+const conflictRetries = 20;
+const conflictRetryDelayMs = 500;
+
+/**
+ * The 429 kubectl drain waits on and retries. Kubernetes suggests no retry delay when the
+ * budget allows no disruption, and 10 s (details.retryAfterSeconds plus a Retry-After
+ * header) when the budget has not been processed yet or the pod changed under an eviction.
+ */
+function budgetViolation(cause: string, retryAfterSeconds = 0): StatusError {
+  return new StatusError(
+    429,
+    'TooManyRequests',
+    "Cannot evict pod as it would violate the pod's disruption budget.",
+    {
+      causes: [{ reason: 'DisruptionBudget', message: cause }],
+      ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}),
+    },
+    retryAfterSeconds > 0 ? { 'Retry-After': String(retryAfterSeconds) } : undefined,
+  );
 }
+
+/** createTooManyRequestsError: the budget is behind its spec, or the pod changed meanwhile. */
+const stillBeingProcessed = (name: string): StatusError =>
+  budgetViolation(`The disruption budget ${name} is still being processed by the server.`, 10);
+
+const isConflict = (err: unknown): boolean => err instanceof StatusError && err.code === 409;
 
 /** Handler for POST /api/v1/namespaces/{ns}/pods/{name}/eviction. */
 export const evictPod: SubresourceHandler = async (p: RequestParams, pods: ResourceStore): Promise<void> => {
@@ -65,28 +86,87 @@ export const evictPod: SubresourceHandler = async (p: RequestParams, pods: Resou
   if (deleteOptions.propagationPolicy) options.propagationPolicy = deleteOptions.propagationPolicy;
   if (deleteOptions.preconditions) options.preconditions = deleteOptions.preconditions;
 
-  const pod = await pods.get(info.namespace, info.name);
-  // A pod that is finished, not started or already going causes no new disruption.
-  const ignoreBudget = isPodTerminal(pod) || pod.status?.phase === 'Pending' || !!pod.metadata?.deletionTimestamp;
-  if (!ignoreBudget) {
-    const budgets = await budgetsFor(pods, pod);
-    if (budgets.length > 1) {
-      throw new StatusError(
-        500,
-        'InternalError',
-        'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
-      );
+  const callerPinnedVersion = !!options.preconditions?.resourceVersion;
+
+  // A pod that is finished, not started or already going causes no new disruption: it is
+  // deleted without its budget, pinned to the version read (unless finished or going) so
+  // that it cannot have become Running meanwhile; a conflict reads it again.
+  let pod: KubeObject;
+  for (let attempt = 1; ; attempt++) {
+    pod = await pods.get(info.namespace, info.name);
+    if (!canIgnoreBudget(pod)) break;
+    const attemptOptions = pinnedIfUnset(options, pod, shouldPinVersion(pod));
+    try {
+      await deleteEvicted(pods, pod, attemptOptions, dryRun);
+    } catch (err) {
+      if (isConflict(err) && !callerPinnedVersion && attempt < conflictRetries) {
+        await sleep(conflictRetryDelayMs * (1 + Math.random() * 0.1));
+        continue;
+      }
+      throw err;
     }
-    if (budgets.length === 1 && !unhealthyPodMayGo(budgets[0], pod)) {
-      await takeDisruption(pdbStoreFor(pods), budgets[0], pod.metadata?.name, dryRun);
-    }
+    writeSuccess(p);
+    return;
   }
-  if (!dryRun) {
-    await markDisruptionTarget(pods, pod, options);
+
+  let pinned = false;
+  let budgetName = '';
+  const budgets = await budgetsFor(pods, pod);
+  if (budgets.length > 1) {
+    throw new StatusError(
+      500,
+      'InternalError',
+      'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+    );
   }
-  await pods.delete(info.namespace, info.name, options, { dryRun });
-  writeJSON(p.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  if (budgets.length === 1) {
+    budgetName = budgets[0].metadata?.name ?? '';
+    if (unhealthyPodMayGo(budgets[0], pod)) pinned = true;
+    else await takeDisruption(pdbStoreFor(pods), budgets[0], pod.metadata?.name, dryRun);
+  }
+  // An unready pod going without its budget must still be the pod that was judged: one
+  // that became ready meanwhile is refused with a 429 the client retries.
+  try {
+    await deleteEvicted(pods, pod, pinnedIfUnset(options, pod, pinned), dryRun);
+  } catch (err) {
+    if (isConflict(err) && pinned && !callerPinnedVersion) throw stillBeingProcessed(budgetName);
+    throw err;
+  }
+  writeSuccess(p);
 };
+
+function writeSuccess(p: RequestParams): void {
+  writeJSON(p.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+}
+
+/** canIgnorePDB: finished, not yet started, or already being deleted. */
+function canIgnoreBudget(pod: KubeObject): boolean {
+  return isPodTerminal(pod) || pod.status?.phase === 'Pending' || !!pod.metadata?.deletionTimestamp;
+}
+
+/** shouldEnforceResourceVersion: a pod that is neither finished nor going could still start. */
+function shouldPinVersion(pod: KubeObject): boolean {
+  return !isPodTerminal(pod) && !pod.metadata?.deletionTimestamp;
+}
+
+/** The delete options, with preconditions.resourceVersion set to the pod read when asked and unset. */
+function pinnedIfUnset(options: DeleteOptions, pod: KubeObject, pin: boolean): DeleteOptions {
+  const copy: DeleteOptions = { ...options, ...(options.preconditions ? { preconditions: { ...options.preconditions } } : {}) };
+  if (pin && !copy.preconditions?.resourceVersion) {
+    copy.preconditions = { ...copy.preconditions, resourceVersion: pod.metadata?.resourceVersion };
+  }
+  return copy;
+}
+
+/** addConditionAndDeletePod: the DisruptionTarget condition (not on a dry run), then the delete. */
+async function deleteEvicted(pods: ResourceStore, pod: KubeObject, options: DeleteOptions, dryRun: boolean): Promise<void> {
+  if (!dryRun) await markDisruptionTarget(pods, pod, options);
+  await pods.delete(pod.metadata?.namespace, pod.metadata?.name, options, { dryRun });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** The budgets whose selector matches the pod (an empty selector matches every pod). */
 async function budgetsFor(pods: ResourceStore, pod: KubeObject): Promise<KubeObject[]> {
@@ -119,7 +199,7 @@ async function takeDisruption(store: ResourceStore, budget: KubeObject, podName:
     pdb.status ??= {};
     const status = pdb.status;
     if ((status.observedGeneration ?? 0) < (pdb.metadata?.generation ?? 0)) {
-      throw budgetViolation(`The disruption budget ${name} is still being processed by the server.`);
+      throw stillBeingProcessed(name);
     }
     const allowed = status.disruptionsAllowed ?? 0;
     if (allowed < 0) throw forbidden(`poddisruptionbudgets.policy "${name}" is forbidden: pdb disruptions allowed is negative`);
