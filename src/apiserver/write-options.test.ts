@@ -41,11 +41,11 @@ test('a fieldManager with characters that are not printable is Invalid, with the
     'UpdateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "é\\ax": invalid character U+0007 (at position 2)',
   );
   validateWriteOptions('UpdateOptions', new URLSearchParams({ fieldManager: 'kubectl client-side-apply ✓' }));
-  // unicode.IsPrint refuses spaces other than U+0020, and letters newer than Go's Unicode 15.0.
+  // unicode.IsPrint refuses spaces other than U+0020 and separators such as U+2028.
   assert.equal(
-    refusal('UpdateOptions', new URLSearchParams({ fieldManager: 'a\u00a0\u1c89' }).toString()).message,
-    'UpdateOptions.meta.k8s.io "" is invalid: [fieldManager: Invalid value: "a\\u00a0\\u1c89": invalid character U+00A0 (at position 1), ' +
-      'fieldManager: Invalid value: "a\\u00a0\\u1c89": invalid character U+1C89 (at position 3)]',
+    refusal('UpdateOptions', new URLSearchParams({ fieldManager: 'a\u00a0\u2028' }).toString()).message,
+    'UpdateOptions.meta.k8s.io "" is invalid: [fieldManager: Invalid value: "a\\u00a0\\u2028": invalid character U+00A0 (at position 1), ' +
+      'fieldManager: Invalid value: "a\\u00a0\\u2028": invalid character U+2028 (at position 3)]',
   );
 });
 
