@@ -139,18 +139,18 @@ test('a budget not processed yet asks for a retry after 10 s (details and Retry-
   const behind = await post();
   assert.equal(behind.status, 429);
   assert.equal(behind.headers.get('retry-after'), '10');
-  assert.deepEqual((await behind.json()).details, {
+  assert.deepEqual(((await behind.json()) as KubeObject).details, {
     causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web is still being processed by the server.' }],
     retryAfterSeconds: 10,
   });
 
   const pdb = await client.get(resources.podDisruptionBudgets, ns, 'web');
-  pdb.status = { observedGeneration: pdb.metadata.generation, disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 };
+  pdb.status = { observedGeneration: pdb.metadata?.generation, disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 };
   await client.updateStatus(resources.podDisruptionBudgets, pdb);
   const exhausted = await post();
   assert.equal(exhausted.status, 429);
   assert.equal(exhausted.headers.get('retry-after'), null);
-  assert.deepEqual((await exhausted.json()).details, {
+  assert.deepEqual(((await exhausted.json()) as KubeObject).details, {
     causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 1 currently' }],
   });
 });
