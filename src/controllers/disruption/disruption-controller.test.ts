@@ -156,7 +156,37 @@ test('recently evicted pods do not count as healthy until the timeout', async ()
     const healed = await waitForStatus(ns, 'q', (s) => s.currentHealthy === 2);
     assert.equal(healed.disruptedPods, undefined);
     assert.equal(healed.disruptionsAllowed, 1);
+    // Kubernetes names the budget by its namespace twice in this event.
+    const podA = await cluster.client.get<ApiObject>(resources.pods, ns, 'a');
+    const notDeleted = await eventually('NotDeleted event', async () => {
+      const events = await cluster.client.list<ApiObject>(resources.events, ns, {
+        fieldSelector: `involvedObject.uid=${podA.metadata.uid}`,
+      });
+      return events.items.find((e) => e.reason === 'NotDeleted');
+    });
+    assert.equal(notDeleted.message, `Pod was expected by PDB ${ns}/${ns} to be deleted but it wasn't`);
   } finally {
     clockSkewMs = 0;
   }
+});
+
+test('a budget with neither minAvailable nor maxUnavailable expects no pods and allows no disruption', async () => {
+  const ns = await freshNamespace();
+  for (const name of ['a', 'b']) await createPod(ns, name, { app: 'bare' });
+  await createPdb(ns, 'bare', { selector: { matchLabels: { app: 'bare' } } });
+  const status = await waitForStatus(ns, 'bare', (s) => s.currentHealthy === 2);
+  assert.deepEqual([status.desiredHealthy, status.expectedPods, status.disruptionsAllowed], [0, 0, 0]);
+  assert.deepEqual([allowedCondition(status).status, allowedCondition(status).reason], ['False', 'InsufficientPods']);
+});
+
+test('a budget matching no pods gets the NoPods event', async () => {
+  const ns = await freshNamespace();
+  const pdb = await createPdb(ns, 'nobody', { minAvailable: 1, selector: { matchLabels: { app: 'nobody' } } });
+  const status = await waitForStatus(ns, 'nobody', (s) => s.expectedPods === 0);
+  assert.equal(status.disruptionsAllowed, 0);
+  const event = await eventually('NoPods event', async () => {
+    const events = await cluster.client.list<ApiObject>(resources.events, ns, { fieldSelector: `involvedObject.uid=${pdb.metadata.uid}` });
+    return events.items.find((e) => e.reason === 'NoPods');
+  });
+  assert.deepEqual([event.type, event.message], ['Normal', 'No matching pods found']);
 });

@@ -91,6 +91,7 @@ export class DisruptionController extends Controller {
     const nowText = rfc3339(now);
     const status: KubeObject = { ...clone(pdb.status ?? {}) };
 
+    if (pods.length === 0) this.recorder.normal(pdb, 'NoPods', 'No matching pods found');
     let expectedCount: number;
     try {
       expectedCount = await this.expectedPodCount(pdb, pods);
@@ -122,7 +123,8 @@ export class DisruptionController extends Controller {
         this.recorder.warning(
           pod,
           'NotDeleted',
-          `Pod was expected by PDB ${pdb.metadata.namespace}/${pdb.metadata.name} to be deleted but it wasn't`,
+          // Kubernetes prints the budget's namespace twice here (namespace/namespace).
+          `Pod was expected by PDB ${pdb.metadata.namespace}/${pdb.metadata.namespace} to be deleted but it wasn't`,
         );
     }
     const currentHealthy = countHealthyPods(pods, pending);
@@ -141,10 +143,13 @@ export class DisruptionController extends Controller {
   }
 
   /**
-   * How many pods the budget covers: the matching pods for an integer minAvailable,
-   * otherwise the sum of the scale of the controllers owning them.
+   * How many pods the budget covers: the matching pods for an integer minAvailable, none
+   * without minAvailable and maxUnavailable, otherwise the sum of the scale of the
+   * controllers owning them.
    */
   private async expectedPodCount(pdb: ApiObject, pods: ApiObject[]): Promise<number> {
+    // Neither minAvailable nor maxUnavailable: Kubernetes expects no pods, so allows no disruption.
+    if (pdb.spec?.minAvailable == null && pdb.spec?.maxUnavailable == null) return 0;
     if (!needsControllerScale(pdb)) return pods.length;
     const scales = new Map<string, number>();
     const unmanaged: string[] = [];
