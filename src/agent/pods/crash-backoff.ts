@@ -62,6 +62,24 @@ export function backoffSettingsFor(pod: KubeObject, defaults: BackoffSettings = 
   return { initialMs, maxMs, resetMs };
 }
 
+/**
+ * How soon a pod with a container in CrashLoopBackOff is synced again. In the kubelet (1.33)
+ * the back-off fails the pod's sync: kubelet.SyncPod's exemption for "only back-off failures"
+ * never applies (the result also holds the sandbox-config step, whose error is nil; see
+ * kubernetes#123602), so podWorkers.completeWork requeues the pod after
+ * wait.Jitter(backOffPeriod = 10 s, 0.5), i.e. 10–15 s (picked up by the sync loop's 1 s tick),
+ * instead of after the --sync-frequency resync (1 m, jittered to 1–1.5 m). The PLEG (a 1 s
+ * relist) adds a sync only when a container changes state, which a waiting one does not. Every
+ * one of those syncs records a BackOff event (doBackOff), hence "BackOff (x7 over 2m)".
+ */
+export const BACKOFF_RESYNC_MS = 10_000;
+const BACKOFF_RESYNC_JITTER = 0.5;
+
+/** wait.Jitter(BACKOFF_RESYNC_MS, 0.5): 10 s plus up to half of it. */
+export function backoffResyncMs(random: () => number = Math.random): number {
+  return BACKOFF_RESYNC_MS * (1 + BACKOFF_RESYNC_JITTER * random());
+}
+
 interface Entry {
   delayMs: number;
   /** Finish time of the crash that set delayMs. */

@@ -15,7 +15,7 @@ import type { ContainerStatus, PodSandboxStatus, Runtime } from '../runtime/runt
 import { VolumeError, VolumeErrors, type VolumeManager } from '../volumes/types.ts';
 import { buildContainerConfig, ContainerConfigError, podDirectory } from './container-config.ts';
 import { containerFieldPath } from './container-field-path.ts';
-import { type BackoffSettings, backoffSettingsFor, type CrashBackoff, formatDuration } from './crash-backoff.ts';
+import { type BackoffSettings, backoffResyncMs, backoffSettingsFor, type CrashBackoff, formatDuration } from './crash-backoff.ts';
 import type { EndpointDrain } from './endpoint-drain.ts';
 import type { EnvVar } from './expand-vars.ts';
 import { type AdmittedRequests, admitPod, admittedRequests, type PodRejection } from './pod-admission.ts';
@@ -105,6 +105,8 @@ const isExited = (cs: ContainerStatus) => cs.state === 'exited' || cs.state === 
 /** Tracks the earliest wake-up a sync asks for. */
 class NextWake {
   ms?: number;
+  /** A container waits in CrashLoopBackOff: the kubelet's sync failed (see backoffResyncMs). */
+  backingOff = false;
   at(ms: number): void {
     this.ms = this.ms === undefined ? ms : Math.min(this.ms, ms);
   }
@@ -222,7 +224,11 @@ export class PodSyncer {
     }
     await this.removeOldContainers(w, state);
     this.deps.statusWriter.set(pod, status);
-    next.at(this.deps.resyncMs);
+    // A sync that found a container in back-off comes again after the kubelet's error requeue
+    // (10–15 s, each recording BackOff again) rather than the resync period; its wake-up
+    // replaces any earlier one, as the kubelet's work queue keeps only the latest.
+    if (next.backingOff) w.replaceWake = true;
+    next.at(next.backingOff ? backoffResyncMs() : this.deps.resyncMs);
     return next.ms;
   };
 
@@ -477,16 +483,12 @@ export class PodSyncer {
       const pod = podDescription(w.pod);
       const delay = formatDuration(backoff.currentDelayMs(key));
       w.waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${delay} restarting failed container=${c.name} pod=${pod}` });
-      if (!w.backoffReported.has(latest.id)) {
-        w.backoffReported.add(latest.id);
-        recorder.warning(
-          w.pod,
-          'BackOff',
-          `Back-off restarting failed container ${c.name} in pod ${pod}`,
-          containerFieldPath(w.pod, c.name),
-        );
-      }
+      // As doBackOff: on every sync that finds the container still backing off, not once per
+      // crash (the recorder counts the repeats, within client-go's spam filter).
+      recorder.warning(w.pod, 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod}`, containerFieldPath(w.pod, c.name));
+      // Restarted as soon as the back-off ends (the kubelet waits for its next sync, up to 15 s on).
       next.at(remaining);
+      next.backingOff = true;
       return;
     }
     backoff.next(key, finishedAt, settings);
@@ -832,7 +834,6 @@ export class PodSyncer {
         const messageFile = cs.annotations?.[TERMINATION_MESSAGE_HOST_PATH_ANNOTATION];
         if (removed && messageFile) await rm(messageFile, { force: true }).catch(() => undefined);
         w.messages.delete(cs.id);
-        w.backoffReported.delete(cs.id);
         w.exitsReported.delete(cs.id);
         w.oomReported.delete(cs.id);
         w.watched.delete(cs.id);

@@ -37,8 +37,8 @@ export interface PodWorkerState {
   firstReadiness: Promise<void>[];
   /** Container id → terminated.message (exited containers do not change). */
   messages: Map<string, string>;
-  /** Exited container ids a BackOff event was already recorded for. */
-  backoffReported: Set<string>;
+  /** The last sync's wake-up replaces an earlier planned one (set by a sync in crash-loop back-off). */
+  replaceWake: boolean;
   /** Exited container ids whose terminated state was handed to the status writer before their restart. */
   exitsReported: Set<string>;
   /** Exited container ids an OOMKilling event was already recorded for (or skipped). */
@@ -67,7 +67,7 @@ export function newPodWorkerState(pod: KubeObject): PodWorkerState {
     probed: new Set(),
     firstReadiness: [],
     messages: new Map(),
-    backoffReported: new Set(),
+    replaceWake: false,
     exitsReported: new Set(),
     oomReported: new Set(),
     lastVolumeRefresh: 0,
@@ -146,12 +146,12 @@ export class PodWorkers {
     if (!worker.running) worker.running = this.run(worker);
   }
 
-  /** Wakes the pod after `ms` unless an earlier wake-up is already planned. */
-  wakeAfter(uid: string, ms: number): void {
+  /** Wakes the pod after `ms` unless an earlier wake-up is already planned (or `replace` drops it). */
+  wakeAfter(uid: string, ms: number, replace = false): void {
     const worker = this.workers.get(uid);
     if (!worker || this.stopped) return;
     const at = Date.now() + ms;
-    if (worker.timer && worker.timerAt !== undefined && worker.timerAt <= at) return;
+    if (!replace && worker.timer && worker.timerAt !== undefined && worker.timerAt <= at) return;
     if (worker.timer) clearTimeout(worker.timer);
     worker.timerAt = at;
     worker.timer = setTimeout(() => {
@@ -204,7 +204,9 @@ export class PodWorkers {
           }
           continue;
         }
-        if (next !== undefined && !this.stopped) this.wakeAfter(worker.state.uid, next);
+        const replace = worker.state.replaceWake;
+        worker.state.replaceWake = false;
+        if (next !== undefined && !this.stopped) this.wakeAfter(worker.state.uid, next, replace);
       }
     } finally {
       worker.running = undefined;
