@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  duplicate,
-  formatFieldError,
-  GoValue,
-  goIsPrint,
-  goQuote,
-  goStringMap,
-  goStringSlice,
-  invalid,
-  notSupported,
-} from './field-errors.ts';
+import { duplicate, formatFieldError, GoValue, goStringMap, goStringSlice, invalid, notSupported } from './field-errors.ts';
+import { goIsPrint, goQuote } from './go-quote.ts';
 
 test('values print as Kubernetes 1.33 field.Error prints them', () => {
   assert.equal(formatFieldError(invalid('a', 'x', 'bad')), 'a: Invalid value: "x": bad');

@@ -5,13 +5,13 @@ import {
   type FieldError,
   forbidden,
   GoValue,
-  goIsPrint,
   goStringSlice,
   invalid as invalidField,
   notSupported,
   required,
   tooLong,
 } from '../api/field-errors.ts';
+import { goIsPrint } from '../api/go-quote.ts';
 import { invalid } from './errors.ts';
 
 export type WriteOptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { containerResourceValue, formatMap, goQuote, metadataFieldValue, podFieldValue } from './field-ref.ts';
+import { goQuote } from '../../api/go-quote.ts';
+import { containerResourceValue, formatMap, metadataFieldValue, podFieldValue } from './field-ref.ts';
 
 const pod = {
   metadata: {

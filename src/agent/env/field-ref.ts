@@ -2,32 +2,11 @@
 // (resourceFieldRef), shared by environment variables and downwardAPI/projected volumes.
 // Texts and rounding follow the kubelet, since apps parse them.
 import os from 'node:os';
+import { goQuote } from '../../api/go-quote.ts';
 import { parseQuantity, type Quantity } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 
 type Json = Record<string, any>;
-
-/** Go's strconv.Quote: printable characters kept, the rest escaped the way Go does it. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (ch === ' ' || (cp > 0x20 && cp < 0x7f)) out += ch;
-    else if (cp >= 0x80 && /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch)) out += ch;
-    else if (ch === '\x07') out += '\\a';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\v') out += '\\v';
-    else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
-  }
-  return `${out}"`;
-}
 
 /** A whole label/annotation map as the downward API writes it: sorted `key="value"` lines. */
 export function formatMap(map: Record<string, string> | undefined): string {

@@ -11,8 +11,9 @@
 // Container "web" in Pod "web-0_default(uid)" failed - error: command 'sh -c exit 3' exited
 // with 3: , message: ""`.
 import type { Logger } from 'pino';
+import { goQuote } from '../../api/go-quote.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { errorMessage, goQuote } from '../probes/go-format.ts';
+import { errorMessage } from '../probes/go-format.ts';
 import { httpGet, httpGetRequestFor } from '../probes/http-get.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { HookContext, HookResult, HookRunner } from './types.ts';

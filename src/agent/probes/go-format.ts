@@ -23,11 +23,6 @@ export function joinHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Go's strconv.Quote for the ASCII texts we quote (URLs, commands, addresses). */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
-}
-
 /**
  * The text Go's dialer gives for a failed TCP connect to `address` ("host:port"), from a
  * Node.js socket error. Unknown errors keep Node's own message.

@@ -12,7 +12,8 @@
 
 import { STATUS_CODES } from 'node:http';
 import http2 from 'node:http2';
-import { goDuration, goQuote, joinHostPort } from './go-format.ts';
+import { goQuote } from '../../api/go-quote.ts';
+import { goDuration, joinHostPort } from './go-format.ts';
 
 export type GrpcHealthResult = { ok: boolean; message: string };
 

@@ -6,8 +6,9 @@
 // come back as Go's net/http texts (`Get "http://…": dial tcp …: connect: connection refused`).
 import http from 'node:http';
 import https from 'node:https';
+import { goQuote } from '../../api/go-quote.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { goConnectionError, goDialError, goQuote, joinHostPort } from './go-format.ts';
+import { goConnectionError, goDialError, joinHostPort } from './go-format.ts';
 import { resolveContainerPort } from './resolve-port.ts';
 
 /** The kubelet reads at most this much of a probe's response body. */

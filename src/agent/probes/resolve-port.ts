@@ -1,8 +1,9 @@
 // A probe's or hook's `port` is a number or the name of one of the container's ports. Like the
 // kubelet, a name that matches no port is tried as a number before giving up, so the error a
 // user sees for a misspelt name is Go's `strconv.Atoi: parsing "http": invalid syntax`.
+
+import { goQuote } from '../../api/go-quote.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
-import { goQuote } from './go-format.ts';
 
 export class PortError extends Error {}
 

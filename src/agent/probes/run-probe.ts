@@ -3,9 +3,11 @@
 // failure (with the output users see in "Liveness probe failed: <output>"), or unknown — the
 // probe could not run at all (unresolvable port, runtime error), which is reported as an
 // error and does not count towards any threshold.
+
+import { goQuote } from '../../api/go-quote.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { errorMessage, goQuote } from './go-format.ts';
+import { errorMessage } from './go-format.ts';
 import { grpcHealthCheck } from './grpc-health.ts';
 import { httpGet, httpGetRequestFor, MAX_BODY_BYTES } from './http-get.ts';
 import { resolveContainerPort } from './resolve-port.ts';

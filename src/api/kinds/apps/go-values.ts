@@ -3,7 +3,8 @@
 // switched to JSON, kubernetes/kubernetes#132314), so a changed Deployment selector reads
 // `spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"x"},
 // MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable`.
-import { type FieldError, GoValue, goQuote, goStringMap, goStringSlice } from '../../field-errors.ts';
+import { type FieldError, GoValue, goStringMap, goStringSlice } from '../../field-errors.ts';
+import { goQuote } from '../../go-quote.ts';
 
 /** A metav1.LabelSelector as %#v prints it. */
 export function goLabelSelector(selector: unknown): string {
