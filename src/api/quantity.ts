@@ -371,9 +371,14 @@ function toQuantity(q: QuantityInput): Quantity | undefined {
   return q instanceof Quantity ? q : parseQuantity(q);
 }
 
+/** Quantity.MilliValue: thousandths of the unit ("250m" → 250, "1.5" → 1500, "1Ki" → 1024000); 0 when unset. */
+export function milliValue(q: QuantityInput): number {
+  return toQuantity(q)?.milliValue() ?? 0;
+}
+
 /** CPU in millicores ("250m" → 250, "1.5" → 1500); 0 when unset. */
 export function cpuMillis(q: QuantityInput): number {
-  return toQuantity(q)?.milliValue() ?? 0;
+  return milliValue(q);
 }
 
 /** Memory or storage in bytes ("1Gi" → 1073741824, "1.5k" → 1500); 0 when unset. */

@@ -7,7 +7,7 @@
 // controller remembers the selector of every HPA's target (hpaSelectors) and refuses to scale a
 // target whose pods another HPA also selects (AmbiguousSelector), rather than let two HPAs fight.
 import type { Logger } from 'pino';
-import { cpuMillis, Quantity } from '../../api/quantity.ts';
+import { milliValue, Quantity } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import { type LabelMatcher, parseLabelSelector } from '../../api/selectors/label-selector.ts';
 import { isNotFound } from '../../client/api-error.ts';
@@ -463,7 +463,7 @@ export class HorizontalPodAutoscalerController extends Controller {
         const pods = sampled.pods;
         const target: ResourceTarget =
           t.type === 'AverageValue'
-            ? { type: 'AverageValue', averageValue: cpuMillis(t.averageValue) }
+            ? { type: 'AverageValue', averageValue: milliValue(t.averageValue) }
             : { type: 'Utilization', averageUtilization: Number(t.averageUtilization) };
         const samples = pods.map((p) => ({ ...p, ...p.requests[resource], usage: p.usages[resource] }));
         let computed: ReturnType<typeof resourceReplicas>;

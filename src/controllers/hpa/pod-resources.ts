@@ -2,7 +2,7 @@
 // metrics (1.33): the request of calculatePodRequests in the replica calculator and the
 // usage of the resource metrics client's getPodMetrics. Both are milli-values, for memory as
 // for CPU (Quantity.MilliValue: thousandths of a byte), as Kubernetes counts them.
-import { cpuMillis } from '../../api/quantity.ts';
+import { milliValue } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/resource-type.ts';
 import type { PodSample } from './replica-calculator.ts';
 
@@ -12,11 +12,6 @@ export type PodRequest = Pick<PodSample, 'request' | 'containerWithoutRequest'>;
 
 /** The resources a PodMetrics reading is taken apart into. */
 export const METRIC_RESOURCES = ['cpu', 'memory'] as const;
-
-/** MilliValue: CPU in millicores, memory in thousandths of a byte. */
-function amount(quantity: unknown): number {
-  return cpuMillis(quantity as string);
-}
 
 /**
  * The pod's request of the resource summed over its regular containers and sidecars
@@ -31,7 +26,7 @@ export function podRequest(pod: KubeObject, resource: string): PodRequest {
   for (const c of [...(pod.spec?.containers ?? []), ...sidecars]) {
     const request = c.resources?.requests?.[resource];
     if (request === undefined || request === null) return { containerWithoutRequest: c.name };
-    total += amount(request);
+    total += milliValue(request as string);
   }
   return { request: total };
 }
@@ -54,7 +49,7 @@ export function podUsage(metrics: Json): Partial<Record<string, PodSample['usage
   for (const resource of METRIC_RESOURCES) {
     const values = containers.map((c) => c.usage?.[resource]);
     if (values.length === 0 || values.some((v) => v === undefined || v === null)) continue;
-    usages[resource] = { value: values.reduce((sum, v) => sum + amount(v), 0), timestamp, windowMs };
+    usages[resource] = { value: values.reduce((sum, v) => sum + milliValue(v as string), 0), timestamp, windowMs };
   }
   return usages;
 }

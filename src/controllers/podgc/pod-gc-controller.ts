@@ -146,9 +146,8 @@ export class PodGarbageCollector extends Controller {
     for (let i = 0; i < doomed.length; i += 16) {
       await Promise.all(
         doomed.slice(i, i + 16).map(async (pod) => {
-          const { namespace, name, uid } = pod.metadata ?? {};
           try {
-            await this.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } });
+            await this.forceDelete(pod);
           } catch (err) {
             if (!isNotFound(err) && !isConflict(err)) throw err;
           }
@@ -196,10 +195,10 @@ export class PodGarbageCollector extends Controller {
       .byIndex(NODE_NAME_INDEX, nodeName)
       .filter((pod) => orphaned(pod) || (outOfService && Boolean(pod.metadata?.deletionTimestamp)));
     for (const pod of doomed) {
-      const { namespace, name, uid } = pod.metadata ?? {};
+      const { namespace, name } = pod.metadata ?? {};
       try {
         if (!(await this.markFailed(pod, orphaned(pod) ? POD_GC_CONDITION : undefined))) continue;
-        await this.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } });
+        await this.forceDelete(pod);
         this.logger.info(
           { pod: keyOf(namespace, name), node: nodeName },
           orphaned(pod) ? 'deleted pod bound to a node that no longer exists' : 'force-deleted terminating pod of an out-of-service node',
@@ -209,6 +208,12 @@ export class PodGarbageCollector extends Controller {
       }
     }
     return undefined;
+  }
+
+  /** Deletes the pod at once (grace period 0), and only the pod with this uid. */
+  private async forceDelete(pod: KubeObject): Promise<void> {
+    const { namespace, name, uid } = pod.metadata ?? {};
+    await this.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } });
   }
 
   /**
@@ -221,10 +226,9 @@ export class PodGarbageCollector extends Controller {
     if (!pod?.metadata?.deletionTimestamp || pod.spec?.nodeName) return undefined;
     // Already done, held by a finalizer: deleting again would only wake this again.
     if (isTerminated(pod) && pod.metadata.deletionGracePeriodSeconds === 0) return undefined;
-    const { namespace, name, uid } = pod.metadata;
     try {
       if (!(await this.markFailed(pod))) return undefined;
-      await this.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } });
+      await this.forceDelete(pod);
       this.logger.info({ pod: podKey }, 'force-deleted unscheduled terminating pod');
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
