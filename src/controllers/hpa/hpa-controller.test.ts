@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseLabelSelector } from '../../api/selectors/label-selector.ts';
-import { InformerFactory } from '../../client/informer-factory.ts';
 import { resources } from '../../client/resources.ts';
-import { eventually, type InProcessCluster, startInProcessCluster } from '../../testing/in-process-cluster.ts';
+import { type ControllerUnderTest, startControllerUnderTest, stopControllerUnderTest } from '../../testing/controller-under-test.ts';
+import { eventually, type InProcessCluster } from '../../testing/in-process-cluster.ts';
 import {
   ambiguousSelectorMessage,
   HorizontalPodAutoscalerController,
@@ -70,23 +70,18 @@ test('HpaSelectors: an HPA selects nothing until its selector is known, and only
 });
 
 describe('two HPAs over the same pods', () => {
+  let running: ControllerUnderTest<HorizontalPodAutoscalerController>;
   let cluster: InProcessCluster;
-  let factory: InformerFactory;
-  let controller: HorizontalPodAutoscalerController;
 
   before(async () => {
-    cluster = await startInProcessCluster();
-    factory = new InformerFactory(cluster.client);
-    controller = new HorizontalPodAutoscalerController(cluster.client, factory, cluster.logger, { syncPeriodMs: 100 });
-    factory.start();
-    controller.run(1);
+    running = await startControllerUnderTest(
+      (c, factory) => new HorizontalPodAutoscalerController(c.client, factory, c.logger, { syncPeriodMs: 100 }),
+      1,
+    );
+    cluster = running.cluster;
   });
 
-  after(async () => {
-    await controller.stop();
-    await factory.stop();
-    await cluster.stop();
-  });
+  after(() => stopControllerUnderTest(running));
 
   const deployment = (name: string, labels: Record<string, string>) => ({
     metadata: { name },
