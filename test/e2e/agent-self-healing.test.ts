@@ -222,7 +222,12 @@ spec:
         { env: { ...process.env, HOME: hale.dataDir } },
       );
       let out = '';
+      let err = '';
       watch.stdout.on('data', (d) => (out += d));
+      watch.stderr.on('data', (d) => (err += d));
+      /** What the watch and the API showed, for a failure's message (a CI run once saw no Running row in 30 s). */
+      const seenSoFar = async () =>
+        `watch stdout: ${JSON.stringify(out)}; stderr: ${JSON.stringify(err)}; pod status: ${JSON.stringify((await getPod('crash-watch').catch(() => undefined))?.status)}`;
       /** READY, STATUS and RESTARTS of each row the watch printed, e.g. "0/1 Error 0". */
       const rows = () =>
         out
@@ -231,7 +236,9 @@ spec:
           .filter((m) => m !== null)
           .map((m) => `${m[1]} ${m[2]} ${m[3]}`);
       try {
-        await eventually(async () => rows().includes('1/1 Running 0'), 30_000);
+        await eventually(async () => rows().includes('1/1 Running 0'), 30_000).catch(async (e: Error) => {
+          throw new Error(`${e.message}: ${await seenSoFar()}`);
+        });
         writeFileSync(crashNow, '');
         await eventually(async () => rows().some((r) => r.includes('CrashLoopBackOff')), 30_000);
         const seen = rows();
